@@ -1,0 +1,102 @@
+use core::fmt;
+
+use crate::ber::Tag;
+
+/// Why a BER value could not be decoded, and where.
+///
+/// `offset` is the byte position, from the start of the outermost input
+/// given to the [`Reader`](crate::ber::Reader), of the element that failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} at byte {offset}")]
+pub struct DecodeError {
+    /// What was wrong.
+    pub kind: DecodeErrorKind,
+    /// Byte offset of the offending element within the whole input.
+    pub offset: usize,
+}
+
+impl DecodeError {
+    pub(crate) const fn new(kind: DecodeErrorKind, offset: usize) -> Self {
+        Self { kind, offset }
+    }
+}
+
+/// The kinds of [`DecodeError`].
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// The input ended inside an element; `needed` more bytes were announced.
+    Truncated {
+        /// How many bytes were missing (at least).
+        needed: usize,
+    },
+    /// An indefinite length (`0x80`), which RFC 4511 §5.1 forbids.
+    IndefiniteLength,
+    /// A long-form length of more than four octets.
+    LengthTooLong {
+        /// Number of length octets announced.
+        octets: u8,
+    },
+    /// A length above the configured maximum.
+    LengthOverLimit {
+        /// The announced length.
+        len: u64,
+        /// The configured limit.
+        max: usize,
+    },
+    /// Constructed values nested deeper than the configured maximum.
+    DepthExceeded {
+        /// The configured limit.
+        max: u32,
+    },
+    /// A tag number that does not fit in 32 bits.
+    TagTooLarge,
+    /// An element had another tag than the one required here.
+    UnexpectedTag {
+        /// The tag this position requires.
+        expected: Tag,
+        /// The tag found.
+        found: Tag,
+    },
+    /// Bytes were left over after a complete element.
+    TrailingData {
+        /// How many bytes remain.
+        remaining: usize,
+    },
+    /// An INTEGER or ENUMERATED with no content octets, or out of range.
+    BadInteger,
+    /// A BOOLEAN whose content is not exactly one octet.
+    BadBoolean,
+    /// A primitive encoding where a constructed one is required, or vice versa.
+    BadConstruction,
+    /// A value that is well-formed BER but not allowed here (e.g. a string
+    /// that must be UTF-8 and is not, or an out-of-range choice).
+    InvalidValue(&'static str),
+}
+
+impl fmt::Display for DecodeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { needed } => write!(f, "input truncated ({needed} more bytes needed)"),
+            Self::IndefiniteLength => f.write_str("indefinite length is not allowed in LDAP"),
+            Self::LengthTooLong { octets } => {
+                write!(f, "length field of {octets} octets (at most 4 are accepted)")
+            }
+            Self::LengthOverLimit { len, max } => {
+                write!(f, "length {len} exceeds the limit of {max} bytes")
+            }
+            Self::DepthExceeded { max } => write!(f, "nesting deeper than {max} levels"),
+            Self::TagTooLarge => f.write_str("tag number does not fit in 32 bits"),
+            Self::UnexpectedTag { expected, found } => {
+                write!(f, "expected tag {expected}, found {found}")
+            }
+            Self::TrailingData { remaining } => {
+                write!(f, "{remaining} unexpected trailing bytes")
+            }
+            Self::BadInteger => f.write_str("malformed or out-of-range INTEGER"),
+            Self::BadBoolean => f.write_str("BOOLEAN must have exactly one content octet"),
+            Self::BadConstruction => f.write_str("wrong primitive/constructed form"),
+            Self::InvalidValue(what) => write!(f, "invalid value: {what}"),
+        }
+    }
+}

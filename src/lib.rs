@@ -1,0 +1,4 @@
+//! tokio-ldap
+#![forbid(unsafe_code)]
+
+pub mod ber;
