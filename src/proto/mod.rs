@@ -1,0 +1,34 @@
+//! The LDAPv3 message model of RFC 4511, and the text formats around it:
+//! search filters (RFC 4515), distinguished names (RFC 4514) and LDAP URLs
+//! (RFC 4516).
+//!
+//! Nothing here does IO. [`LdapMessage::decode`] takes one complete PDU as
+//! [`Bytes`](bytes::Bytes) and returns a model whose strings and values are
+//! slices of that buffer (no copies); [`LdapMessage::encode`] appends the
+//! minimal DER-style encoding to a `Vec<u8>`.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod message;
+mod op;
+mod result;
+mod src;
+
+pub mod control;
+pub mod filter;
+
+pub use bytestring::ByteString;
+pub use message::{LdapMessage, MessageId};
+pub use op::{
+    Attribute, BindAuth, BindRequest, BindResponse, CompareRequest, DerefAliases,
+    ExtendedRequest, ExtendedResponse, IntermediateResponse, ModifyDnRequest, ModifyOp,
+    ModifyRequest, Modification, AddRequest, Password, ProtocolOp, Scope, SearchRequest,
+    SearchResultEntry,
+};
+pub use control::Control;
+pub use filter::Filter;
+pub use result::{LdapResult, ResultCode};

@@ -1,0 +1,121 @@
+use core::fmt;
+
+use bytestring::ByteString;
+
+/// An LDAP `resultCode` (RFC 4511 §4.1.9, Appendix A).
+///
+/// An open newtype: every code of RFC 4511 has a named constant, and codes
+/// that are not named here (vendor codes from Active Directory or 389-DS,
+/// codes from later RFCs) are carried unchanged.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResultCode(pub u32);
+
+macro_rules! result_codes {
+    ($($name:ident = $n:expr, $text:literal;)*) => {
+        impl ResultCode {
+            $(
+                #[doc = concat!("`", $text, " (", stringify!($n), ")`")]
+                pub const $name: Self = Self($n);
+            )*
+
+            /// The RFC name of the code, e.g. `"noSuchObject"`, if it has one here.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $($n => Some($text),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+result_codes! {
+    SUCCESS = 0, "success";
+    OPERATIONS_ERROR = 1, "operationsError";
+    PROTOCOL_ERROR = 2, "protocolError";
+    TIME_LIMIT_EXCEEDED = 3, "timeLimitExceeded";
+    SIZE_LIMIT_EXCEEDED = 4, "sizeLimitExceeded";
+    COMPARE_FALSE = 5, "compareFalse";
+    COMPARE_TRUE = 6, "compareTrue";
+    AUTH_METHOD_NOT_SUPPORTED = 7, "authMethodNotSupported";
+    STRONGER_AUTH_REQUIRED = 8, "strongerAuthRequired";
+    REFERRAL = 10, "referral";
+    ADMIN_LIMIT_EXCEEDED = 11, "adminLimitExceeded";
+    UNAVAILABLE_CRITICAL_EXTENSION = 12, "unavailableCriticalExtension";
+    CONFIDENTIALITY_REQUIRED = 13, "confidentialityRequired";
+    SASL_BIND_IN_PROGRESS = 14, "saslBindInProgress";
+    NO_SUCH_ATTRIBUTE = 16, "noSuchAttribute";
+    UNDEFINED_ATTRIBUTE_TYPE = 17, "undefinedAttributeType";
+    INAPPROPRIATE_MATCHING = 18, "inappropriateMatching";
+    CONSTRAINT_VIOLATION = 19, "constraintViolation";
+    ATTRIBUTE_OR_VALUE_EXISTS = 20, "attributeOrValueExists";
+    INVALID_ATTRIBUTE_SYNTAX = 21, "invalidAttributeSyntax";
+    NO_SUCH_OBJECT = 32, "noSuchObject";
+    ALIAS_PROBLEM = 33, "aliasProblem";
+    INVALID_DN_SYNTAX = 34, "invalidDNSyntax";
+    ALIAS_DEREFERENCING_PROBLEM = 36, "aliasDereferencingProblem";
+    INAPPROPRIATE_AUTHENTICATION = 48, "inappropriateAuthentication";
+    INVALID_CREDENTIALS = 49, "invalidCredentials";
+    INSUFFICIENT_ACCESS_RIGHTS = 50, "insufficientAccessRights";
+    BUSY = 51, "busy";
+    UNAVAILABLE = 52, "unavailable";
+    UNWILLING_TO_PERFORM = 53, "unwillingToPerform";
+    LOOP_DETECT = 54, "loopDetect";
+    NAMING_VIOLATION = 64, "namingViolation";
+    OBJECT_CLASS_VIOLATION = 65, "objectClassViolation";
+    NOT_ALLOWED_ON_NON_LEAF = 66, "notAllowedOnNonLeaf";
+    NOT_ALLOWED_ON_RDN = 67, "notAllowedOnRDN";
+    ENTRY_ALREADY_EXISTS = 68, "entryAlreadyExists";
+    OBJECT_CLASS_MODS_PROHIBITED = 69, "objectClassModsProhibited";
+    AFFECTS_MULTIPLE_DSAS = 71, "affectsMultipleDSAs";
+    OTHER = 80, "other";
+    CANCELED = 118, "canceled";
+    NO_SUCH_OPERATION = 119, "noSuchOperation";
+    TOO_LATE = 120, "tooLate";
+    CANNOT_CANCEL = 121, "cannotCancel";
+    ASSERTION_FAILED = 122, "assertionFailed";
+    AUTHORIZATION_DENIED = 123, "authorizationDenied";
+}
+
+impl ResultCode {
+    /// Whether this code means the operation did what was asked
+    /// (`success`, `compareFalse`, `compareTrue`).
+    pub fn is_success(self) -> bool {
+        matches!(self, Self::SUCCESS | Self::COMPARE_FALSE | Self::COMPARE_TRUE)
+    }
+}
+
+impl fmt::Display for ResultCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "{name} ({})", self.0),
+            None => write!(f, "resultCode {}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for ResultCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `LDAPResult` (RFC 4511 §4.1.9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LdapResult {
+    /// `resultCode`.
+    pub code: ResultCode,
+    /// `matchedDN`.
+    pub matched_dn: ByteString,
+    /// `diagnosticMessage`.
+    pub message: ByteString,
+    /// `referral [3]`: the URIs, empty when absent.
+    pub referrals: Vec<ByteString>,
+}
+
+impl LdapResult {
+    /// A result with `code` and empty matched DN and message.
+    pub fn new(code: ResultCode) -> Self {
+        Self { code, matched_dn: ByteString::new(), message: ByteString::new(), referrals: Vec::new() }
+    }
+}
