@@ -62,3 +62,6 @@ pub struct MatchingRuleAssertion {
     /// `dnAttributes [4]`.
     pub dn_attributes: bool,
 }
+
+mod ber;
+mod text;

@@ -1,0 +1,1 @@
+//! The string form of filters (RFC 4515): parsing, printing, escaping.
