@@ -1,0 +1,613 @@
+//! The sans-IO LDAP connection state machine.
+//!
+//! [`Connection`] owns everything about a connection that is not IO: it
+//! allocates message IDs, keeps the table of pending operations with the
+//! kind of response each one expects, routes responses, search entries,
+//! references and intermediate responses, handles unsolicited
+//! notifications, enforces the ordering rules of RFC 4511 (nothing else in
+//! flight while a Bind is; StartTLS only when nothing is outstanding) and
+//! per-operation deadlines. Time is passed in, so all of it is tested
+//! deterministically without a runtime or a socket.
+//!
+//! The four kinds of method, in the order a driver uses them:
+//!
+//! * mutators: [`Connection::submit`], [`Connection::abandon`],
+//!   [`Connection::unbind`], [`Connection::tls_established`];
+//! * input: [`Connection::handle_input`], [`Connection::handle_timeout`],
+//!   [`Connection::handle_close`];
+//! * output: [`Connection::poll_transmit`], [`Connection::poll_event`],
+//!   [`Connection::poll_timeout`];
+//! * getters: [`Connection::is_closed`], [`Connection::pending_len`].
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+
+use crate::ber::{frame_len, DecodeErrorKind, Limits};
+use crate::proto::extended::{NOTICE_OF_DISCONNECTION, START_TLS};
+use crate::proto::{
+    Control, ExtendedResponse, IntermediateResponse, LdapMessage, MessageId, ProtocolOp,
+    SearchResultEntry,
+};
+use crate::{Error, ProtocolError};
+
+/// What kind of operation is pending, hence which response ends it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpKind {
+    Bind,
+    Search,
+    Modify,
+    Add,
+    Delete,
+    ModifyDn,
+    Compare,
+    Extended,
+    StartTls,
+}
+
+impl OpKind {
+    fn of(op: &ProtocolOp) -> Option<Self> {
+        Some(match op {
+            ProtocolOp::BindRequest(_) => Self::Bind,
+            ProtocolOp::SearchRequest(_) => Self::Search,
+            ProtocolOp::ModifyRequest(_) => Self::Modify,
+            ProtocolOp::AddRequest(_) => Self::Add,
+            ProtocolOp::DelRequest(_) => Self::Delete,
+            ProtocolOp::ModifyDnRequest(_) => Self::ModifyDn,
+            ProtocolOp::CompareRequest(_) => Self::Compare,
+            ProtocolOp::ExtendedRequest(req) if req.name == START_TLS => Self::StartTls,
+            ProtocolOp::ExtendedRequest(_) => Self::Extended,
+            _ => return None,
+        })
+    }
+
+    /// The name of the operation, for messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Bind => "bind",
+            Self::Search => "search",
+            Self::Modify => "modify",
+            Self::Add => "add",
+            Self::Delete => "delete",
+            Self::ModifyDn => "modify DN",
+            Self::Compare => "compare",
+            Self::Extended => "extended operation",
+            Self::StartTls => "StartTLS",
+        }
+    }
+
+    fn expected_response(self) -> &'static str {
+        match self {
+            Self::Bind => "BindResponse",
+            Self::Search => "SearchResultEntry, SearchResultReference or SearchResultDone",
+            Self::Modify => "ModifyResponse",
+            Self::Add => "AddResponse",
+            Self::Delete => "DelResponse",
+            Self::ModifyDn => "ModifyDNResponse",
+            Self::Compare => "CompareResponse",
+            Self::Extended | Self::StartTls => "ExtendedResponse",
+        }
+    }
+
+    /// Operations that must have the connection to themselves.
+    fn is_exclusive(self) -> bool {
+        matches!(self, Self::Bind | Self::StartTls)
+    }
+
+    /// RFC 4511 §4.11: "Abandon, Bind, Unbind, and StartTLS operations
+    /// cannot be abandoned."
+    fn can_abandon(self) -> bool {
+        !self.is_exclusive()
+    }
+}
+
+/// Something the driver must act on.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// A search entry for operation `id`.
+    Entry(MessageId, SearchResultEntry, Vec<Control>),
+    /// A search continuation reference for operation `id`.
+    Reference(MessageId, Vec<crate::proto::ByteString>, Vec<Control>),
+    /// An intermediate response for operation `id`.
+    Intermediate(MessageId, IntermediateResponse, Vec<Control>),
+    /// Operation `id` is over: its final response, or why it failed.
+    Done(MessageId, Result<LdapMessage, Error>),
+    /// An unsolicited notification other than a Notice of Disconnection.
+    Unsolicited(ExtendedResponse),
+    /// StartTLS succeeded: the driver must now run the TLS handshake and
+    /// call [`Connection::tls_established`]; nothing is sent meanwhile.
+    StartTlsReady(MessageId),
+}
+
+/// Limits and settings of a [`Connection`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Settings {
+    /// Largest PDU accepted from the server.
+    pub(crate) max_message_len: usize,
+    /// Deepest BER nesting accepted from the server.
+    pub(crate) max_depth: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { max_message_len: 16 * 1024 * 1024, max_depth: 64 }
+    }
+}
+
+#[derive(Debug)]
+struct Pending {
+    kind: OpKind,
+    deadline: Option<Instant>,
+    timeout: Option<Duration>,
+    /// Whether anybody still waits for the result (a dropped bind keeps
+    /// running, since it cannot be abandoned).
+    orphaned: bool,
+}
+
+#[derive(Debug)]
+struct Queued {
+    id: MessageId,
+    kind: OpKind,
+    msg: LdapMessage,
+    deadline: Option<Instant>,
+    timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// A StartTLS response arrived; waiting for the driver's handshake.
+    TlsUpgrade,
+    /// Unbind was queued; nothing more may be sent.
+    Unbound,
+    Closed,
+}
+
+/// The connection state machine. See the [module docs](self).
+#[derive(Debug)]
+pub(crate) struct Connection {
+    settings: Settings,
+    next_id: i32,
+    pending: HashMap<MessageId, Pending>,
+    /// Requests waiting for an exclusive operation to finish, in order.
+    queue: VecDeque<Queued>,
+    /// IDs abandoned by us whose late responses are dropped silently.
+    abandoned: HashSet<MessageId>,
+    out: Vec<u8>,
+    events: VecDeque<Event>,
+    state: State,
+    closed_with: Option<Error>,
+}
+
+impl Connection {
+    pub(crate) fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            next_id: 1,
+            pending: HashMap::new(),
+            queue: VecDeque::new(),
+            abandoned: HashSet::new(),
+            out: Vec::new(),
+            events: VecDeque::new(),
+            state: State::Open,
+            closed_with: None,
+        }
+    }
+
+    // ---- getters ----
+
+    /// Whether the connection is over (closed, failed or unbound).
+    pub(crate) fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed | State::Unbound)
+    }
+
+    /// Operations sent and not yet answered, plus those queued.
+    pub(crate) fn pending_len(&self) -> usize {
+        self.pending.len() + self.queue.len()
+    }
+
+    /// The error the connection failed with, if it did.
+    pub(crate) fn closed_with(&self) -> Option<&Error> {
+        self.closed_with.as_ref()
+    }
+
+    // ---- mutators ----
+
+    /// Submits a request; returns its message ID. The request is sent at
+    /// once, or queued behind an exclusive operation (Bind, StartTLS) or,
+    /// for an exclusive one, until everything outstanding has completed.
+    pub(crate) fn submit(
+        &mut self,
+        op: ProtocolOp,
+        controls: Vec<Control>,
+        now: Instant,
+        timeout: Option<Duration>,
+    ) -> Result<MessageId, Error> {
+        if let Some(err) = self.unusable() {
+            return Err(err);
+        }
+        let kind = OpKind::of(&op).ok_or_else(|| {
+            Error::InvalidInput("only request operations can be submitted".into())
+        })?;
+        if kind == OpKind::StartTls && self.pending_len() > 0 {
+            // RFC 4511 §4.14.1: the client MUST NOT send a StartTLS request
+            // while it has outstanding operations.
+            return Err(Error::InvalidInput(format!(
+                "StartTLS requires an idle connection, but {} operations are outstanding",
+                self.pending_len()
+            )));
+        }
+        let id = self.allocate_id();
+        let msg = LdapMessage { id, op, controls };
+        let deadline = timeout.map(|t| now + t);
+        if self.must_queue(kind) {
+            self.queue.push_back(Queued { id, kind, msg, deadline, timeout });
+        } else {
+            self.send(id, kind, &msg, deadline, timeout);
+        }
+        Ok(id)
+    }
+
+    /// Nobody waits for operation `id` any more: an AbandonRequest is sent
+    /// for it (RFC 4511 §4.11) and its late responses are dropped. A queued
+    /// request is simply forgotten; a Bind or StartTLS keeps running.
+    pub(crate) fn abandon(&mut self, id: MessageId) {
+        if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
+            self.queue.remove(pos);
+            self.drain_queue();
+            return;
+        }
+        let Some(pending) = self.pending.get_mut(&id) else { return };
+        if !pending.kind.can_abandon() {
+            pending.orphaned = true;
+            return;
+        }
+        self.pending.remove(&id);
+        self.send_abandon(id);
+        self.drain_queue();
+    }
+
+    /// Queues an UnbindRequest (RFC 4511 §4.3) and fails every operation
+    /// still outstanding with [`Error::Closed`].
+    pub(crate) fn unbind(&mut self) {
+        if self.is_closed() {
+            return;
+        }
+        let id = self.allocate_id();
+        LdapMessage { id, op: ProtocolOp::UnbindRequest, controls: Vec::new() }
+            .encode(&mut self.out);
+        self.fail_all(&Error::Closed("unbind was requested".into()));
+        self.state = State::Unbound;
+    }
+
+    /// The TLS handshake after a successful StartTLS completed; queued
+    /// requests may now go out.
+    pub(crate) fn tls_established(&mut self) {
+        if self.state == State::TlsUpgrade {
+            self.state = State::Open;
+            self.drain_queue();
+        }
+    }
+
+    // ---- input ----
+
+    /// Consumes every complete PDU at the front of `buf`, leaving a partial
+    /// one in place. A malformed PDU fails the connection.
+    pub(crate) fn handle_input(&mut self, buf: &mut BytesMut) {
+        while self.state != State::Closed {
+            let len = match frame_len(buf, self.settings.max_message_len) {
+                Ok(Some(len)) if len <= buf.len() => len,
+                Ok(_) => return,
+                Err(e) => {
+                    let err = match e.kind {
+                        DecodeErrorKind::LengthOverLimit { len, max } => {
+                            ProtocolError::MessageTooLarge { len, max }
+                        }
+                        _ => ProtocolError::Decode(e),
+                    };
+                    self.fail(Error::Protocol(err));
+                    return;
+                }
+            };
+            let frame = buf.split_to(len).freeze();
+            let limits =
+                Limits { max_len: self.settings.max_message_len, max_depth: self.settings.max_depth };
+            match LdapMessage::decode_with_limits(frame, limits) {
+                Ok(msg) => self.route(msg),
+                Err(e) => self.fail(Error::Protocol(ProtocolError::Decode(e))),
+            }
+        }
+    }
+
+    /// Expires operations whose deadline is at or before `now`: each ends
+    /// with [`Error::Timeout`] and is abandoned on the server.
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        let expired: Vec<(MessageId, Option<Duration>, bool)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline.is_some_and(|d| d <= now))
+            .map(|(id, p)| (*id, p.timeout, p.kind.can_abandon()))
+            .collect();
+        for (id, timeout, can_abandon) in expired {
+            self.pending.remove(&id);
+            if can_abandon {
+                self.send_abandon(id);
+            } else {
+                // A bind or StartTLS that does not answer leaves the
+                // connection in an unknown state.
+                self.abandoned.insert(id);
+            }
+            self.events.push_back(Event::Done(id, Err(Error::Timeout(timeout.unwrap_or_default()))));
+        }
+        let mut i = 0;
+        while let Some(q) = self.queue.get(i) {
+            if q.deadline.is_some_and(|d| d <= now) {
+                if let Some(q) = self.queue.remove(i) {
+                    let t = q.timeout.unwrap_or_default();
+                    self.events.push_back(Event::Done(q.id, Err(Error::Timeout(t))));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        self.drain_queue();
+    }
+
+    /// The transport is gone: every outstanding operation fails with `err`.
+    pub(crate) fn handle_close(&mut self, err: Error) {
+        self.fail(err);
+    }
+
+    // ---- output ----
+
+    /// Moves the bytes to send into `out`.
+    pub(crate) fn poll_transmit(&mut self, out: &mut Vec<u8>) {
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.out);
+        } else {
+            out.append(&mut self.out);
+        }
+    }
+
+    /// Whether there are bytes to send.
+    pub(crate) fn wants_write(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// The next event for the driver.
+    #[must_use]
+    pub(crate) fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest deadline of any operation.
+    #[must_use]
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let sent = self.pending.values().filter_map(|p| p.deadline);
+        let queued = self.queue.iter().filter_map(|q| q.deadline);
+        sent.chain(queued).min()
+    }
+
+    // ---- internals ----
+
+    fn unusable(&self) -> Option<Error> {
+        match self.state {
+            State::Closed => Some(
+                self.closed_with.clone().unwrap_or_else(|| Error::Closed("connection closed".into())),
+            ),
+            State::Unbound => Some(Error::Closed("the connection was unbound".into())),
+            State::Open | State::TlsUpgrade => None,
+        }
+    }
+
+    /// Allocates the next message ID in `1..=i32::MAX`, skipping IDs still
+    /// in use after wrap-around.
+    fn allocate_id(&mut self) -> MessageId {
+        loop {
+            let id = MessageId(self.next_id);
+            self.next_id = if self.next_id == i32::MAX { 1 } else { self.next_id + 1 };
+            let in_use = self.pending.contains_key(&id)
+                || self.abandoned.contains(&id)
+                || self.queue.iter().any(|q| q.id == id);
+            if !in_use {
+                return id;
+            }
+        }
+    }
+
+    fn must_queue(&self, kind: OpKind) -> bool {
+        self.state == State::TlsUpgrade
+            || !self.queue.is_empty()
+            || self.pending.values().any(|p| p.kind.is_exclusive())
+            || (kind.is_exclusive() && !self.pending.is_empty())
+    }
+
+    fn send(
+        &mut self,
+        id: MessageId,
+        kind: OpKind,
+        msg: &LdapMessage,
+        deadline: Option<Instant>,
+        timeout: Option<Duration>,
+    ) {
+        msg.encode(&mut self.out);
+        self.pending.insert(id, Pending { kind, deadline, timeout, orphaned: false });
+    }
+
+    fn send_abandon(&mut self, target: MessageId) {
+        self.abandoned.insert(target);
+        let id = self.allocate_id();
+        LdapMessage { id, op: ProtocolOp::AbandonRequest(target), controls: Vec::new() }
+            .encode(&mut self.out);
+    }
+
+    fn drain_queue(&mut self) {
+        while self.state == State::Open {
+            let Some(front) = self.queue.front() else { return };
+            let blocked = self.pending.values().any(|p| p.kind.is_exclusive())
+                || (front.kind.is_exclusive() && !self.pending.is_empty());
+            if blocked {
+                return;
+            }
+            let Some(q) = self.queue.pop_front() else { return };
+            self.send(q.id, q.kind, &q.msg, q.deadline, q.timeout);
+        }
+    }
+
+    fn route(&mut self, msg: LdapMessage) {
+        if msg.id == MessageId::UNSOLICITED {
+            return self.unsolicited(msg);
+        }
+        let Some(pending) = self.pending.get(&msg.id) else {
+            if self.abandoned.contains(&msg.id) {
+                // A response that crossed our AbandonRequest, or the answer
+                // to an operation we timed out. Once a final response has
+                // come, the ID may be reused.
+                if is_final(&msg.op) {
+                    self.abandoned.remove(&msg.id);
+                }
+                return;
+            }
+            return self.fail(Error::Protocol(ProtocolError::UnknownMessageId(msg.id)));
+        };
+        let kind = pending.kind;
+        let orphaned = pending.orphaned;
+        let LdapMessage { id, op, controls } = msg;
+        let fits = matches!(
+            (kind, &op),
+            (OpKind::Bind, ProtocolOp::BindResponse(_))
+                | (OpKind::Search, ProtocolOp::SearchResultEntry(_))
+                | (OpKind::Search, ProtocolOp::SearchResultReference(_))
+                | (OpKind::Search, ProtocolOp::SearchResultDone(_))
+                | (OpKind::Modify, ProtocolOp::ModifyResponse(_))
+                | (OpKind::Add, ProtocolOp::AddResponse(_))
+                | (OpKind::Delete, ProtocolOp::DelResponse(_))
+                | (OpKind::ModifyDn, ProtocolOp::ModifyDnResponse(_))
+                | (OpKind::Compare, ProtocolOp::CompareResponse(_))
+                | (OpKind::Extended | OpKind::StartTls, ProtocolOp::ExtendedResponse(_))
+                | (_, ProtocolOp::IntermediateResponse(_))
+        );
+        if !fits {
+            let err = ProtocolError::UnexpectedResponse {
+                id,
+                expected: kind.expected_response(),
+                got: op_name(&op),
+            };
+            return self.fail(Error::Protocol(err));
+        }
+        match op {
+            ProtocolOp::SearchResultEntry(entry) => {
+                self.events.push_back(Event::Entry(id, entry, controls));
+            }
+            ProtocolOp::SearchResultReference(refs) => {
+                self.events.push_back(Event::Reference(id, refs, controls));
+            }
+            ProtocolOp::IntermediateResponse(ir) => {
+                self.events.push_back(Event::Intermediate(id, ir, controls));
+            }
+            op => {
+                self.pending.remove(&id);
+                let starttls_ok = matches!(&op, ProtocolOp::ExtendedResponse(r) if r.result.code.is_success())
+                    && kind == OpKind::StartTls;
+                if !orphaned {
+                    self.events.push_back(Event::Done(id, Ok(LdapMessage { id, op, controls })));
+                }
+                if starttls_ok {
+                    self.state = State::TlsUpgrade;
+                    self.events.push_back(Event::StartTlsReady(id));
+                }
+                self.drain_queue();
+            }
+        }
+    }
+
+    fn unsolicited(&mut self, msg: LdapMessage) {
+        let ProtocolOp::ExtendedResponse(resp) = msg.op else {
+            let got = op_name(&msg.op);
+            return self.fail(Error::Protocol(ProtocolError::Other(format!(
+                "unsolicited message (ID 0) must be an ExtendedResponse, got {got}"
+            ))));
+        };
+        // RFC 4511 §4.4.1: a Notice of Disconnection; the server closes
+        // the connection right after it.
+        let is_notice = resp.name.as_deref() == Some(NOTICE_OF_DISCONNECTION)
+            || (resp.name.is_none() && !resp.result.code.is_success());
+        if is_notice {
+            let message = if resp.result.message.is_empty() {
+                "(no message)".to_owned()
+            } else {
+                resp.result.message.to_string()
+            };
+            return self.fail(Error::Disconnected { code: resp.result.code, message });
+        }
+        self.events.push_back(Event::Unsolicited(resp));
+    }
+
+    /// Fails the connection: every operation ends with `err`.
+    fn fail(&mut self, err: Error) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.fail_all(&err);
+        self.closed_with = Some(err);
+        self.state = State::Closed;
+    }
+
+    fn fail_all(&mut self, err: &Error) {
+        let mut ids: Vec<(MessageId, bool)> =
+            self.pending.drain().map(|(id, p)| (id, p.orphaned)).collect();
+        ids.sort_unstable_by_key(|(id, _)| *id);
+        for (id, orphaned) in ids {
+            if !orphaned {
+                self.events.push_back(Event::Done(id, Err(err.clone())));
+            }
+        }
+        for q in self.queue.drain(..) {
+            self.events.push_back(Event::Done(q.id, Err(err.clone())));
+        }
+    }
+}
+
+fn is_final(op: &ProtocolOp) -> bool {
+    !matches!(
+        op,
+        ProtocolOp::SearchResultEntry(_)
+            | ProtocolOp::SearchResultReference(_)
+            | ProtocolOp::IntermediateResponse(_)
+    )
+}
+
+/// The RFC 4511 name of a protocol operation.
+pub(crate) fn op_name(op: &ProtocolOp) -> &'static str {
+    match op {
+        ProtocolOp::BindRequest(_) => "BindRequest",
+        ProtocolOp::BindResponse(_) => "BindResponse",
+        ProtocolOp::UnbindRequest => "UnbindRequest",
+        ProtocolOp::SearchRequest(_) => "SearchRequest",
+        ProtocolOp::SearchResultEntry(_) => "SearchResultEntry",
+        ProtocolOp::SearchResultDone(_) => "SearchResultDone",
+        ProtocolOp::SearchResultReference(_) => "SearchResultReference",
+        ProtocolOp::ModifyRequest(_) => "ModifyRequest",
+        ProtocolOp::ModifyResponse(_) => "ModifyResponse",
+        ProtocolOp::AddRequest(_) => "AddRequest",
+        ProtocolOp::AddResponse(_) => "AddResponse",
+        ProtocolOp::DelRequest(_) => "DelRequest",
+        ProtocolOp::DelResponse(_) => "DelResponse",
+        ProtocolOp::ModifyDnRequest(_) => "ModifyDNRequest",
+        ProtocolOp::ModifyDnResponse(_) => "ModifyDNResponse",
+        ProtocolOp::CompareRequest(_) => "CompareRequest",
+        ProtocolOp::CompareResponse(_) => "CompareResponse",
+        ProtocolOp::AbandonRequest(_) => "AbandonRequest",
+        ProtocolOp::ExtendedRequest(_) => "ExtendedRequest",
+        ProtocolOp::ExtendedResponse(_) => "ExtendedResponse",
+        ProtocolOp::IntermediateResponse(_) => "IntermediateResponse",
+    }
+}
+
