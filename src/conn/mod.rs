@@ -611,3 +611,6 @@ pub(crate) fn op_name(op: &ProtocolOp) -> &'static str {
     }
 }
 
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,315 @@
+//! The driver and `LdapConn` against the scripted in-process server.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio_ldap::proto::{
+    Attribute, LdapResult, MessageId, ProtocolOp, ResultCode, SearchResultEntry,
+};
+use tokio_ldap::{ConnConfig, Error, LdapConn, OpOptions, Search, SearchItem};
+
+use crate::support::server::{self, Peer};
+
+fn plain() -> ConnConfig {
+    ConnConfig::new().connect_timeout(Some(Duration::from_secs(5)))
+}
+
+fn ok() -> LdapResult {
+    LdapResult::new(ResultCode::SUCCESS)
+}
+
+/// Answers every WhoAmI with `dn:cn=n` where n is its message ID, and every
+/// search with `n` entries.
+async fn echo(mut p: Peer) {
+    while let Some(m) = p.recv_op().await {
+        match m.op {
+            ProtocolOp::ExtendedRequest(_) => {
+                let v = format!("dn:cn={}", m.id);
+                let _ = p.extended_response(m.id, ResultCode::SUCCESS, Some(v.as_bytes())).await;
+            }
+            ProtocolOp::UnbindRequest => return,
+            _ => return,
+        }
+    }
+}
+
+#[tokio::test]
+async fn whoami_and_plaintext_password_refusal() {
+    let srv = server::start(echo).await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    assert_eq!(conn.whoami().await.unwrap(), Some("dn:cn=1".to_owned()));
+    let err = conn.bind_simple("cn=admin,dc=example,dc=com", "secret").await.unwrap_err();
+    assert!(matches!(err, Error::InsecurePassword));
+    assert!(err.to_string().starts_with("refusing to send a password over an unencrypted connection"));
+    assert!(conn.tls_info().is_none());
+}
+
+#[tokio::test]
+async fn many_operations_in_flight_answered_out_of_order() {
+    const N: usize = 2_000;
+    let srv = server::start(|mut p: Peer| async move {
+        let mut ids = Vec::new();
+        while ids.len() < N {
+            let Some(m) = p.recv_op().await else { return };
+            ids.push(m.id);
+        }
+        let mut out = Vec::new();
+        for id in ids.iter().rev() {
+            let v = format!("dn:cn={id}");
+            let op = ProtocolOp::ExtendedResponse(tokio_ldap::proto::ExtendedResponse {
+                result: LdapResult::new(ResultCode::SUCCESS),
+                name: None,
+                value: Some(Bytes::from(v)),
+            });
+            Peer::encode_into(&mut out, *id, op);
+        }
+        let _ = p.send_raw(&out).await;
+        let _ = p.recv().await;
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..N {
+        let c = conn.clone();
+        tasks.push(tokio::spawn(async move { c.whoami().await }));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in tasks {
+        let who = t.await.unwrap().unwrap().unwrap();
+        assert!(seen.insert(who));
+    }
+    assert_eq!(seen.len(), N);
+}
+
+fn big_entry(i: usize) -> ProtocolOp {
+    ProtocolOp::SearchResultEntry(SearchResultEntry {
+        dn: format!("uid=user{i},ou=people,dc=example,dc=com").into(),
+        attributes: vec![
+            Attribute { name: "cn".into(), values: vec![Bytes::from(format!("User {i}"))] },
+            Attribute { name: "description".into(), values: vec![Bytes::from(vec![b'x'; 900])] },
+        ],
+    })
+}
+
+#[tokio::test]
+async fn slow_consumer_of_a_large_search_keeps_memory_bounded() {
+    const ENTRIES: usize = 100_000;
+    let written = Arc::new(AtomicUsize::new(0));
+    let w = written.clone();
+    let srv = server::start(move |mut p: Peer| {
+        let w = w.clone();
+        async move {
+            let Some(m) = p.recv_op().await else { return };
+            let mut out = Vec::with_capacity(64 * 1024);
+            for i in 0..ENTRIES {
+                Peer::encode_into(&mut out, m.id, big_entry(i));
+                if out.len() >= 32 * 1024 {
+                    if p.send_raw(&out).await.is_err() {
+                        return;
+                    }
+                    out.clear();
+                }
+                w.store(i + 1, Ordering::Relaxed);
+            }
+            Peer::encode_into(&mut out, m.id, ProtocolOp::SearchResultDone(ok()));
+            let _ = p.send_raw(&out).await;
+            let _ = p.recv().await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
+    let mut got = 0usize;
+    let mut max_lead = 0usize;
+    while let Some(item) = stream.next_item().await.unwrap() {
+        let SearchItem::Entry(e) = item else { panic!("expected an entry") };
+        assert_eq!(e.dn, format!("uid=user{got},ou=people,dc=example,dc=com"));
+        got += 1;
+        if got % 2_000 == 0 {
+            // A slow consumer.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            max_lead = max_lead.max(written.load(Ordering::Relaxed) - got);
+        }
+    }
+    assert_eq!(got, ENTRIES);
+    assert_eq!(stream.done().unwrap().result.code, ResultCode::SUCCESS);
+    // ~1 KB entries: 100 MB in all. The server can only run ahead by what
+    // the socket buffers, the driver's read buffer and the 64-entry channel
+    // hold (a few MB), never by the whole result.
+    assert!(max_lead < 20_000, "server ran {max_lead} entries ahead of the consumer");
+}
+
+#[tokio::test]
+async fn dropping_a_search_stream_sends_abandon() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let srv = server::start(move |mut p: Peer| {
+        let tx = tx.clone();
+        async move {
+            let Some(m) = p.recv_op().await else { return };
+            let _ = tx.send(m.id);
+            for i in 0..3 {
+                let _ = p.send(m.id, big_entry(i)).await;
+            }
+            while let Some(m) = p.recv().await {
+                let _ = tx.send(m.id);
+                if let ProtocolOp::AbandonRequest(target) = m.op {
+                    let _ = tx.send(target);
+                }
+            }
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
+    assert!(matches!(stream.next_item().await.unwrap(), Some(SearchItem::Entry(_))));
+    let search_id = rx.recv().await.unwrap();
+    drop(stream);
+    let _abandon_id = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
+    let target = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(target, search_id);
+    // The connection still works.
+    drop(conn);
+}
+
+#[tokio::test]
+async fn timeout_fires_and_abandons_on_the_server() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let srv = server::start(move |mut p: Peer| {
+        let tx = tx.clone();
+        async move {
+            while let Some(m) = p.recv().await {
+                let _ = tx.send(m.op);
+            }
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let start = Instant::now();
+    let err = conn
+        .with(OpOptions::new().timeout(Duration::from_millis(200)))
+        .whoami()
+        .await
+        .unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)), "{err}");
+    assert_eq!(err.to_string(), "timed out after 200ms");
+    assert!(took >= Duration::from_millis(200) && took < Duration::from_secs(3), "{took:?}");
+    let first = rx.recv().await.unwrap();
+    assert!(matches!(first, ProtocolOp::ExtendedRequest(_)));
+    let second = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(second, ProtocolOp::AbandonRequest(MessageId(1)));
+}
+
+#[tokio::test]
+async fn dropping_an_operation_future_sends_abandon() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let srv = server::start(move |mut p: Peer| {
+        let tx = tx.clone();
+        async move {
+            while let Some(m) = p.recv().await {
+                let _ = tx.send(m.op);
+            }
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let fut = conn.delete("cn=x,dc=example,dc=com");
+    assert!(tokio::time::timeout(Duration::from_millis(100), fut).await.is_err());
+    assert!(matches!(rx.recv().await.unwrap(), ProtocolOp::DelRequest(_)));
+    let next = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(next, ProtocolOp::AbandonRequest(MessageId(1)));
+}
+
+#[tokio::test]
+async fn last_handle_dropped_sends_unbind_and_closes() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let srv = server::start(move |mut p: Peer| {
+        let tx = tx.clone();
+        async move {
+            while let Some(m) = p.recv().await {
+                let _ = tx.send(Some(m.op));
+            }
+            let _ = tx.send(None);
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let other = conn.clone();
+    drop(conn);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(rx.try_recv().is_err(), "nothing happens while a clone lives");
+    drop(other);
+    let unbind = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(unbind, Some(ProtocolOp::UnbindRequest));
+    let eof = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(eof, None);
+}
+
+#[tokio::test]
+async fn notice_of_disconnection_fails_every_pending_operation() {
+    let srv = server::start(|mut p: Peer| async move {
+        for _ in 0..3 {
+            if p.recv_op().await.is_none() {
+                return;
+            }
+        }
+        let mut result = LdapResult::new(ResultCode::UNAVAILABLE);
+        result.message = "going down for maintenance".into();
+        let notice = tokio_ldap::proto::ExtendedResponse {
+            result,
+            name: Some("1.3.6.1.4.1.1466.20036".into()),
+            value: None,
+        };
+        let _ = p.send(MessageId(0), ProtocolOp::ExtendedResponse(notice)).await;
+        p.close().await;
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let (a, b, c) = tokio::join!(
+        conn.whoami(),
+        conn.compare("cn=x", "cn", "x"),
+        conn.search_all(Search::new("dc=example,dc=com"))
+    );
+    for err in [a.unwrap_err(), b.unwrap_err(), c.unwrap_err()] {
+        assert_eq!(err.result_code(), Some(ResultCode::UNAVAILABLE));
+        assert_eq!(err.to_string(), "server disconnected: unavailable (52): going down for maintenance");
+    }
+    let after = conn.whoami().await.unwrap_err();
+    assert_eq!(after.to_string(), "server disconnected: unavailable (52): going down for maintenance");
+}
+
+#[tokio::test]
+async fn failover_tries_urls_in_order() {
+    // A port with nothing listening: bind, take the port, close.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let srv = server::start(echo).await;
+    let urls = format!("ldap://{dead} {}", srv.url());
+    let conn = LdapConn::connect(&urls, plain()).await.unwrap();
+    assert_eq!(conn.whoami().await.unwrap(), Some("dn:cn=1".to_owned()));
+    let err = LdapConn::connect(&format!("ldap://{dead}"), plain()).await.unwrap_err();
+    assert!(matches!(err, Error::Io(_)), "{err}");
+    assert!(err.to_string().contains(&format!("cannot connect to 127.0.0.1:{}", dead.port())), "{err}");
+}
+
+#[tokio::test]
+async fn ldap_result_errors_carry_code_and_message() {
+    let srv = server::start(|mut p: Peer| async move {
+        while let Some(m) = p.recv_op().await {
+            let mut r = LdapResult::new(ResultCode::NO_SUCH_OBJECT);
+            r.matched_dn = "dc=example,dc=com".into();
+            r.message = "entry does not exist".into();
+            let _ = p.send(m.id, ProtocolOp::DelResponse(r)).await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let err = conn.delete("cn=missing,dc=example,dc=com").await.unwrap_err();
+    assert_eq!(err.result_code(), Some(ResultCode::NO_SUCH_OBJECT));
+    assert_eq!(
+        err.to_string(),
+        "delete failed: noSuchObject (32): entry does not exist (matched DN: dc=example,dc=com)"
+    );
+}
