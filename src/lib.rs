@@ -115,6 +115,8 @@ mod client;
 mod conn;
 mod driver;
 mod error;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod proto;
 pub mod tls;
 mod transport;
