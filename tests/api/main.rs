@@ -1,0 +1,6 @@
+//! Integration tests for tokio-ldap, run against real servers (throwaway
+//! OpenLDAP slapd instances; see `support/slapd.rs` and
+//! `scripts/install-test-deps`).
+
+mod slapd_harness;
+mod support;
