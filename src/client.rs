@@ -613,6 +613,18 @@ impl Ops<'_> {
         self.simple("modify", op).await
     }
 
+    /// [`LdapConn::modify`] with options, returning the response controls
+    /// (e.g. the entry of a post-read control, RFC 4527).
+    pub async fn modify_with_response(self, dn: &str, changes: Vec<Modification>) -> Result<Vec<Control>, Error> {
+        let op = ProtocolOp::ModifyRequest(ModifyRequest { object: dn.into(), changes });
+        let resp = self.conn.request(op, self.options).await?;
+        let r = final_result(resp.op).ok_or_else(|| unexpected("modify"))?;
+        if r.code != ResultCode::SUCCESS {
+            return Err(ldap_error("modify", r));
+        }
+        Ok(resp.controls)
+    }
+
     /// [`LdapConn::delete`] with options.
     pub async fn delete(self, dn: &str) -> Result<(), Error> {
         self.simple("delete", ProtocolOp::DelRequest(dn.into())).await

@@ -4,3 +4,6 @@
 
 mod slapd_harness;
 mod support;
+mod driver;
+mod slapd_certs;
+mod slapd_ops;

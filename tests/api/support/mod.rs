@@ -6,4 +6,5 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod pki;
+pub mod server;
 pub mod slapd;

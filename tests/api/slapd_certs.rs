@@ -1,0 +1,190 @@
+//! The client-certificate matrix against a real slapd, all through
+//! `QueryClientCert` and `bind_external`:
+//! {LDAPS, StartTLS} × {TLS 1.2, TLS 1.3} × {CA-A, CA-B, intermediate chain,
+//! untrusted CA, callback declines}.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio_ldap::{CertRequest, ClientCert, ConnConfig, Error, LdapConn};
+
+use crate::support::slapd::{Slapd, SlapdOptions, VerifyClient};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Ldaps,
+    StartTls,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Version {
+    Tls12,
+    Tls13,
+}
+
+/// Which client identity the callback returns (`None`: it declines).
+fn identity(slapd: &Slapd, who: Option<&str>) -> Option<ClientCert> {
+    let (cert, key) = slapd.files().client(who?);
+    Some(ClientCert::from_pem_files(cert, key).expect("test certificate loads"))
+}
+
+struct Outcome {
+    result: Result<Option<String>, Error>,
+    hints: Vec<Vec<u8>>,
+    calls: usize,
+}
+
+async fn attempt(slapd: &Slapd, mode: Mode, version: Version, who: Option<&str>) -> Outcome {
+    let cert = identity(slapd, who);
+    let seen: Arc<Mutex<(Vec<Vec<u8>>, usize)>> = Arc::default();
+    let record = seen.clone();
+    let query = move |req: &CertRequest<'_>| {
+        let mut r = record.lock().unwrap();
+        r.0 = req.trusted_cas().iter().map(|ca| ca.der().to_vec()).collect();
+        r.1 += 1;
+        cert.clone()
+    };
+    let (tls12, tls13) = match version {
+        Version::Tls12 => (true, false),
+        Version::Tls13 => (false, true),
+    };
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .client_cert_query(query)
+        .tls_versions(tls12, tls13)
+        .starttls(mode == Mode::StartTls)
+        .connect_timeout(Some(Duration::from_secs(10)));
+    let url = match mode {
+        Mode::Ldaps => slapd.ldaps_url(),
+        Mode::StartTls => slapd.ldap_url(),
+    };
+    let result = async {
+        let conn = LdapConn::connect(&url, config).await?;
+        let info = conn.tls_info().expect("TLS is active");
+        let expected = match version {
+            Version::Tls12 => rustls::ProtocolVersion::TLSv1_2,
+            Version::Tls13 => rustls::ProtocolVersion::TLSv1_3,
+        };
+        assert_eq!(info.version(), expected);
+        conn.bind_external(None).await?;
+        conn.whoami().await
+    }
+    .await;
+    let (hints, calls) = seen.lock().unwrap().clone();
+    Outcome { result, hints, calls }
+}
+
+const CA_NAMES: &str = "CN=Test CA-A,O=Example Test,DC=example,DC=com; CN=Test CA-B,O=Example Test,DC=example,DC=com";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificate_matrix_under_demand() {
+    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Demand, ..Default::default() });
+    let want_hints = vec![slapd.pki().ca_a_subject_der().to_vec(), slapd.pki().ca_b_subject_der().to_vec()];
+    let mut rows = Vec::new();
+    for mode in [Mode::Ldaps, Mode::StartTls] {
+        for version in [Version::Tls12, Version::Tls13] {
+            for who in [Some("alice"), Some("bob"), Some("carol"), Some("mallory"), None] {
+                let out = attempt(&slapd, mode, version, who).await;
+                let case = format!("{mode:?} {version:?} {}", who.unwrap_or("declined"));
+                assert_eq!(out.calls, 1, "{case}: callback called once");
+                assert_eq!(out.hints, want_hints, "{case}: hints are slapd's CA file, in order, DER-identical");
+                match who {
+                    Some(name @ ("alice" | "bob" | "carol")) => {
+                        let want = format!("dn:uid={name},ou=people,dc=example,dc=com");
+                        match &out.result {
+                            Ok(Some(dn)) => assert_eq!(dn, &want, "{case}"),
+                            other => panic!("{case}: expected {want}, got {other:?}\nslapd log:\n{}", slapd.log()),
+                        }
+                    }
+                    _ => {
+                        let err = out.result.expect_err(&case);
+                        let msg = err.to_string();
+                        assert!(
+                            matches!(err, Error::ClientCertRejected(_) | Error::Tls { .. }),
+                            "{case}: {err:?}"
+                        );
+                        assert!(msg.contains(CA_NAMES), "{case}: the error names the CAs: {msg}");
+                        match who {
+                            Some(_) => assert!(
+                                msg.contains("CN=mallory,OU=people,DC=example,DC=com"),
+                                "{case}: the error names what was sent: {msg}"
+                            ),
+                            None => assert!(msg.contains("none was sent"), "{case}: {msg}"),
+                        }
+                    }
+                }
+                rows.push(format!("{case}: {}", match &out.result {
+                    Ok(w) => format!("ok {w:?}"),
+                    Err(e) => format!("error: {e}"),
+                }));
+            }
+        }
+    }
+    println!("{}", rows.join("\n"));
+}
+
+#[tokio::test]
+async fn declining_under_try_stays_anonymous() {
+    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Try, ..Default::default() });
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .client_cert_query(|_: &CertRequest<'_>| None);
+    let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
+    let info = conn.tls_info().unwrap();
+    assert_eq!(info.trusted_cas().map(<[_]>::len), Some(2));
+    assert!(info.client_cert_sent().is_none());
+    assert_eq!(conn.whoami().await.unwrap(), None);
+    let err = conn.bind_external(None).await.unwrap_err();
+    assert_eq!(err.result_code(), Some(tokio_ldap::ResultCode::AUTH_METHOD_NOT_SUPPORTED));
+    assert!(err.to_string().contains("no client certificate was sent during the TLS handshake"), "{err}");
+}
+
+#[tokio::test]
+async fn no_certificate_request_under_never() {
+    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Never, ..Default::default() });
+    let calls = Arc::new(Mutex::new(0));
+    let c = calls.clone();
+    let config = ConnConfig::new().ca_file(&slapd.files().ca_a).client_cert_query(move |_: &CertRequest<'_>| {
+        *c.lock().unwrap() += 1;
+        None
+    });
+    let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
+    assert_eq!(*calls.lock().unwrap(), 0, "no CertificateRequest, no callback");
+    assert!(conn.tls_info().unwrap().trusted_cas().is_none());
+    let err = conn.bind_external(None).await.unwrap_err();
+    assert!(err.to_string().contains("the server did not ask for a client certificate"), "{err}");
+}
+
+#[tokio::test]
+async fn bind_external_with_authzid_and_over_ldapi() {
+    let slapd = Slapd::start_default();
+    // EXTERNAL over ldapi: peer credentials, mapped to the admin by the
+    // harness's authz-regexp.
+    let conn = LdapConn::connect(&slapd.ldapi_url(), ConnConfig::new()).await.unwrap();
+    conn.bind_external(None).await.unwrap();
+    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:cn=admin,dc=example,dc=com"));
+
+    // An authzid equal to our own identity is accepted; another one is
+    // refused without an authz policy.
+    let (cert, key) = slapd.files().client("alice");
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
+    let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
+    let err = conn.bind_external(Some("dn:uid=bob,ou=people,dc=example,dc=com")).await.unwrap_err();
+    assert_eq!(err.result_code(), Some(tokio_ldap::ResultCode::INSUFFICIENT_ACCESS_RIGHTS));
+    conn.bind_external(Some("dn:uid=alice,ou=people,dc=example,dc=com")).await.unwrap();
+    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:uid=alice,ou=people,dc=example,dc=com"));
+}
+
+#[tokio::test]
+async fn rsa_pki_works_too() {
+    let slapd = Slapd::start(SlapdOptions { key: crate::support::pki::KeyType::Rsa, ..Default::default() });
+    let (cert, key) = slapd.files().client("bob");
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
+    let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
+    conn.bind_external(None).await.unwrap();
+    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:uid=bob,ou=people,dc=example,dc=com"));
+}
