@@ -1,0 +1,172 @@
+//! TLS client-certificate negotiation, end to end.
+//!
+//! Connects to an LDAP server, shows the CAs it names when it asks for a
+//! client certificate, picks one of several certificates by issuer, binds
+//! with SASL EXTERNAL and prints the identity the server mapped it to.
+//!
+//! ```sh
+//! # Against your server: a CA file and a directory of NAME.crt + NAME.key pairs.
+//! cargo run --example negotiate -- --url ldaps://ldap.example.com --ca ca.pem --certs ./certs
+//! cargo run --example negotiate -- --url ldap://ldap.example.com --starttls --ca ca.pem --certs ./certs
+//!
+//! # The demo: starts a throwaway OpenLDAP slapd on loopback that trusts two
+//! # CAs, with four client certificates to choose from (scripts/demo).
+//! cargo run --example negotiate -- --demo
+//! ```
+
+#[path = "../tests/api/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tokio_ldap::{CertRequest, CertStore, ClientCert, ConnConfig, LdapConn};
+
+struct Args {
+    url: Option<String>,
+    ca: Option<PathBuf>,
+    certs: Option<PathBuf>,
+    starttls: bool,
+    demo: bool,
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: negotiate --url URL --ca CA.pem --certs DIR [--starttls]\n       negotiate --demo\n\n\
+         DIR holds NAME.crt (certificate, with its chain) and NAME.key pairs."
+    );
+    ExitCode::from(2)
+}
+
+fn parse_args() -> Option<Args> {
+    let mut a = Args { url: None, ca: None, certs: None, starttls: false, demo: false };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--url" => a.url = Some(it.next()?),
+            "--ca" => a.ca = Some(it.next()?.into()),
+            "--certs" => a.certs = Some(it.next()?.into()),
+            "--starttls" => a.starttls = true,
+            "--demo" => a.demo = true,
+            _ => return None,
+        }
+    }
+    (a.demo || (a.url.is_some() && a.certs.is_some())).then_some(a)
+}
+
+/// Loads every `NAME.crt` + `NAME.key` pair of `dir`, sorted by name.
+fn load_identities(dir: &Path) -> Result<Vec<(String, ClientCert)>, String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension()? == "crt" && p.with_extension("key").exists())
+                .then(|| p.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let cert = ClientCert::from_pem_files(dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")))
+            .map_err(|e| format!("{name}: {e}"))?;
+        out.push((name, cert));
+    }
+    if out.is_empty() {
+        return Err(format!("no NAME.crt + NAME.key pairs in {}", dir.display()));
+    }
+    Ok(out)
+}
+
+async fn negotiate(url: &str, ca: Option<&Path>, certs: &Path, starttls: bool) -> Result<(), String> {
+    let ids = load_identities(certs)?;
+    println!("Identities to choose from:");
+    for (name, cert) in &ids {
+        println!("  {name:<8} {}", cert.subject());
+    }
+    let store = ids.iter().fold(CertStore::new(), |s, (_, c)| s.with(c.clone()));
+    let names: Vec<(String, String)> = ids.iter().map(|(n, c)| (c.subject(), n.clone())).collect();
+    let chooser = move |req: &CertRequest<'_>| {
+        println!("\nThe server asked for a client certificate ({}, {:?}). It trusts:", req.server_name(), req.mode());
+        if req.trusted_cas().is_empty() {
+            println!("  (no CA names: any certificate)");
+        }
+        for ca in req.trusted_cas() {
+            println!("  - {ca}");
+        }
+        let choice = store.choose(req);
+        match &choice.cert {
+            Some(c) => {
+                let subject = c.subject();
+                let file = names.iter().find(|(s, _)| *s == subject).map(|(_, n)| n.as_str()).unwrap_or("?");
+                println!("Chose {file}: {}", choice.reason);
+            }
+            None => println!("Declined: {}", choice.reason),
+        }
+        choice.cert
+    };
+    let mut config = ConnConfig::new().client_cert_query(chooser).starttls(starttls);
+    if let Some(ca) = ca {
+        config = config.ca_file(ca);
+    } else {
+        config = config.system_roots(true);
+    }
+    let conn = LdapConn::connect(url, config).await.map_err(|e| format!("connect to {url}: {e}"))?;
+    if let Some(info) = conn.tls_info() {
+        println!("\nTLS: {:?}, {:?}", info.version(), info.cipher_suite());
+        match info.client_cert_sent() {
+            Some(sent) => println!("Sent: {}", sent.subject()),
+            None => println!("Sent: no client certificate"),
+        }
+    }
+    conn.bind_external(None).await.map_err(|e| format!("EXTERNAL bind: {e}"))?;
+    let who = conn.whoami().await.map_err(|e| format!("WhoAmI: {e}"))?;
+    println!("EXTERNAL bind: ok; the server maps us to {}", who.as_deref().unwrap_or("(anonymous)"));
+    conn.unbind().await.map_err(|e| e.to_string())
+}
+
+async fn demo() -> Result<(), String> {
+    use support::slapd::{Slapd, SlapdOptions, VerifyClient};
+
+    println!("Starting a throwaway OpenLDAP slapd on 127.0.0.1 (TLSVerifyClient demand,");
+    println!("trusting Test CA-A and Test CA-B; EXTERNAL maps cn=NAME,ou=people,... to uid=NAME)...");
+    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Demand, ..Default::default() });
+    // The identities: mallory (untrusted CA), carol (via an intermediate
+    // of CA-A, chain included), bob (CA-B). The store tries them in name
+    // order and takes the first one a CA the server named has issued.
+    let dir = slapd.dir().join("identities");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let f = slapd.files();
+    for (name, crt, key) in [
+        ("1-mallory", &f.mallory_crt, &f.mallory_key),
+        ("2-carol", &f.carol_chain, &f.carol_key),
+        ("3-bob", &f.bob_crt, &f.bob_key),
+    ] {
+        std::fs::copy(crt, dir.join(format!("{name}.crt"))).map_err(|e| e.to_string())?;
+        std::fs::copy(key, dir.join(format!("{name}.key"))).map_err(|e| e.to_string())?;
+    }
+    println!("\n=== LDAPS: {} ===", slapd.ldaps_url());
+    negotiate(&slapd.ldaps_url(), Some(&f.ca_a), &dir, false).await?;
+    println!("\n=== StartTLS: {} ===", slapd.ldap_url());
+    negotiate(&slapd.ldap_url(), Some(&f.ca_a), &dir, true).await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Some(args) = parse_args() else { return usage() };
+    let res = if args.demo {
+        demo().await
+    } else {
+        let (Some(url), Some(certs)) = (args.url.as_deref(), args.certs.as_deref()) else { return usage() };
+        negotiate(url, args.ca.as_deref(), certs, args.starttls).await
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
