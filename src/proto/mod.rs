@@ -19,6 +19,7 @@ mod result;
 mod src;
 
 pub mod control;
+pub mod dn;
 pub mod filter;
 
 pub use bytestring::ByteString;
