@@ -21,6 +21,7 @@ mod src;
 pub mod control;
 pub mod dn;
 pub mod filter;
+pub mod url;
 
 pub use bytestring::ByteString;
 pub use message::{LdapMessage, MessageId};
@@ -31,5 +32,7 @@ pub use op::{
     SearchResultEntry,
 };
 pub use control::Control;
+pub use dn::Dn;
 pub use filter::Filter;
 pub use result::{LdapResult, ResultCode};
+pub use url::LdapUrl;
