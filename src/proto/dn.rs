@@ -210,7 +210,8 @@ impl Dn {
     /// not decode) becomes [`DnValue::Ber`] with its full DER encoding.
     ///
     /// The input must be exactly one well-formed DER `Name`, with nothing
-    /// after it; otherwise the result is [`DnError::InvalidDer`] (a caller
+    /// after it, or the contents of one (the RDNs without the outer
+    /// `SEQUENCE`, as webpki's `TrustAnchor::subject` holds them); otherwise the result is [`DnError::InvalidDer`] (a caller
     /// that only wants to show the name can fall back to printing the hex).
     ///
     /// ```
@@ -227,6 +228,17 @@ impl Dn {
     /// ```
     pub fn from_der_name(der: &[u8]) -> Result<Self, DnError> {
         let invalid = |reason: String| DnError::InvalidDer { reason };
+        // webpki's trust anchors keep the subject without its outer
+        // SEQUENCE; accept that form too (a Name itself starts with 0x30).
+        let wrapped;
+        let der = if der.first() == Some(&0x31) {
+            let mut buf = Vec::with_capacity(der.len() + 4);
+            Writer::new(&mut buf).sequence(Tag::SEQUENCE, |w| w.raw(der));
+            wrapped = buf;
+            wrapped.as_slice()
+        } else {
+            der
+        };
         let (rest, name) = X509Name::from_der(der).map_err(|e| invalid(e.to_string()))?;
         if !rest.is_empty() {
             return Err(invalid(format!(
@@ -1258,6 +1270,11 @@ mod tests {
         );
         // The empty Name is the root DN.
         assert_eq!(Dn::from_der_name(&[0x30, 0x00]).unwrap(), Dn::root());
+        // Without the outer SEQUENCE (webpki trust anchor subjects).
+        let ca = hex(OPENSSL_CA);
+        let inner = Dn::from_der_name(&ca[2..]).unwrap();
+        assert_eq!(inner, Dn::from_der_name(&ca).unwrap());
+        assert!(Dn::from_der_name(&ca[2..ca.len() - 1]).is_err());
     }
 
     #[test]

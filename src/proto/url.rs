@@ -402,7 +402,9 @@ impl LdapUrl {
     /// The port to connect to: the URL's, else 389 for `ldap` and 636 for
     /// `ldaps` (and 389 for `ldapi`, which has no port).
     pub fn port_or_default(&self) -> u16 {
-        self.port.or_else(|| self.scheme.default_port()).unwrap_or(389)
+        self.port
+            .or_else(|| self.scheme.default_port())
+            .unwrap_or(389)
     }
 
     /// The host to connect to: [`LdapUrl::host`], or `"localhost"` when the
@@ -988,6 +990,10 @@ mod tests {
         ] {
             assert_eq!(err(s), UrlError::InvalidPort { position }, "{s}");
         }
+        assert_eq!(
+            err("ldap://h:x").to_string(),
+            "invalid port at position 9: expected a number from 0 to 65535"
+        );
     }
 
     #[test]
