@@ -23,7 +23,9 @@ pub use url_stub as url;
 pub use codec_stub::extended;
 
 pub mod control;
+pub mod dn;
 pub mod filter;
+pub mod url;
 
 pub use bytestring::ByteString;
 pub use message::{LdapMessage, MessageId};
@@ -34,5 +36,7 @@ pub use op::{
     SearchResultEntry,
 };
 pub use control::Control;
+pub use dn::Dn;
 pub use filter::Filter;
 pub use result::{LdapResult, ResultCode};
+pub use url::LdapUrl;

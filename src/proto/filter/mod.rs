@@ -65,3 +65,5 @@ pub struct MatchingRuleAssertion {
 
 mod ber;
 mod text;
+
+pub use text::{escape_filter_value, escape_filter_value as escape, FilterParseError, MAX_DEPTH};
