@@ -18,8 +18,6 @@ mod op;
 mod result;
 mod src;
 mod codec_stub;
-pub mod url_stub;
-pub use url_stub as url;
 pub use codec_stub::extended;
 
 pub mod control;
