@@ -276,7 +276,7 @@ impl LdapConn {
         let mut record = None;
         let stream = match (url.scheme, raw, tls.as_ref()) {
             (Scheme::Ldaps, Transport::Tcp(tcp), Some(tls)) => {
-                let s = transport::secure(tcp, tls, &url_text, &url.host, TlsMode::Ldaps).await?;
+                let s = transport::secure(tcp, tls, &url_text, url.connect_host(), TlsMode::Ldaps).await?;
                 *shared.tls_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.info);
                 record = Some(s.record);
                 Transport::Tls(s.stream)
@@ -286,7 +286,7 @@ impl LdapConn {
         shared.secure.store(stream.is_secure(), Ordering::Release);
         let starttls_ctx = match (url.scheme, tls) {
             (Scheme::Ldap, Some(tls)) => {
-                Some(StartTlsContext { tls, url: url_text.clone(), host: url.host.clone() })
+                Some(StartTlsContext { tls, url: url_text.clone(), host: url.connect_host().to_owned() })
             }
             _ => None,
         };

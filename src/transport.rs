@@ -52,8 +52,7 @@ impl Transport {
 pub(crate) async fn open(url: &LdapUrl) -> Result<Transport, Error> {
     match url.scheme {
         Scheme::Ldap | Scheme::Ldaps => {
-            let host = if url.host.is_empty() { "localhost" } else { url.host.as_str() };
-            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let host = url.connect_host();
             let tcp = TcpStream::connect((host, url.port_or_default())).await.map_err(|e| {
                 Error::Io(Arc::new(io::Error::new(
                     e.kind(),
@@ -92,8 +91,6 @@ pub(crate) async fn secure(
     host: &str,
     mode: TlsMode,
 ) -> Result<Secured, Error> {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let host = if host.is_empty() { "localhost" } else { host };
     let name = ServerName::try_from(host.to_owned())
         .map_err(|e| Error::InvalidInput(format!("{host:?} is not a valid TLS server name: {e}")))?;
     let (config, record) = tls.client_config(url, host, mode)?;
