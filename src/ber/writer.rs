@@ -28,16 +28,15 @@ impl<'a> Writer<'a> {
     pub fn integer(&mut self, tag: Tag, n: i64) {
         let bytes = n.to_be_bytes();
         // Skip leading octets that only repeat the sign.
-        let mut start = 0;
-        while start < 7 {
-            let (b, next) = (bytes[start], bytes[start + 1]);
-            if (b == 0x00 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0) {
-                start += 1;
-            } else {
+        let mut rest: &[u8] = &bytes;
+        while let [b, next, ..] = rest {
+            let redundant = (*b == 0x00 && next & 0x80 == 0) || (*b == 0xff && next & 0x80 != 0);
+            if !redundant {
                 break;
             }
+            rest = rest.get(1..).unwrap_or_default();
         }
-        self.octet_string(tag, &bytes[start..]);
+        self.octet_string(tag, rest);
     }
 
     /// Writes a BOOLEAN (TRUE as `0xff`, as DER requires).
@@ -54,16 +53,21 @@ impl<'a> Writer<'a> {
         f(&mut Writer { buf: self.buf });
         let len = self.buf.len() - start;
         if len < 0x80 {
-            self.buf[len_at] = len as u8;
+            if let Some(b) = self.buf.get_mut(len_at) {
+                *b = len as u8;
+            }
             return;
         }
         // Widen the placeholder to the long form and move the contents up.
         let octets = len_octets(len);
         self.buf.resize(self.buf.len() + octets, 0);
         self.buf.copy_within(start..start + len, start + octets);
-        self.buf[len_at] = 0x80 | octets as u8;
-        for i in 0..octets {
-            self.buf[len_at + 1 + i] = (len >> (8 * (octets - 1 - i))) as u8;
+        let be = len.to_be_bytes();
+        let digits = be.get(be.len() - octets..).unwrap_or_default();
+        let field = self.buf.get_mut(len_at..=len_at + octets).unwrap_or_default();
+        if let Some((first, rest)) = field.split_first_mut() {
+            *first = 0x80 | octets as u8;
+            rest.copy_from_slice(digits);
         }
     }
 
