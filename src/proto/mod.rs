@@ -19,6 +19,8 @@ mod result;
 mod src;
 
 pub mod control;
+pub mod controls;
+pub mod extended;
 pub mod filter;
 
 pub use bytestring::ByteString;
