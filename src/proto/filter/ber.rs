@@ -362,3 +362,384 @@ impl MatchingRuleAssertion {
         });
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use bytestring::ByteString;
+
+    use super::*;
+
+    fn s(v: &'static str) -> ByteString {
+        ByteString::from_static(v)
+    }
+
+    fn ava(a: &'static str, v: &'static str) -> Ava {
+        Ava {
+            attribute: s(a),
+            value: Bytes::from_static(v.as_bytes()),
+        }
+    }
+
+    /// Decodes `bytes` to `want` and encodes `want` back to `bytes`.
+    ///
+    /// With `TOKIO_LDAP_GOLDEN_DUMP=path` set, the vectors are also appended
+    /// to `path`, marked `F:` (a Filter, not an LDAPMessage).
+    fn golden(bytes: &[u8], want: &Filter) {
+        if let Some(path) = std::env::var_os("TOKIO_LDAP_GOLDEN_DUMP") {
+            use std::io::Write as _;
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap();
+            writeln!(f, "F:{hex}").unwrap();
+        }
+        assert_eq!(
+            &Filter::from_ber(Bytes::copy_from_slice(bytes)).unwrap(),
+            want
+        );
+        assert_eq!(want.to_ber(), bytes, "encoding of {want:?}");
+    }
+
+    fn err(bytes: &[u8]) -> DecodeError {
+        Filter::from_ber(Bytes::copy_from_slice(bytes)).unwrap_err()
+    }
+
+    #[test]
+    fn leaves() {
+        // (objectClass=*)
+        let mut bytes = vec![0x87, 0x0b];
+        bytes.extend_from_slice(b"objectClass");
+        golden(&bytes, &Filter::Present(s("objectClass")));
+        // (cn=a)
+        golden(
+            &[0xa3, 0x07, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x01, 0x61],
+            &Filter::Equality(ava("cn", "a")),
+        );
+        // (n>=5), (n<=5)
+        golden(
+            &[0xa5, 0x06, 0x04, 0x01, 0x6e, 0x04, 0x01, 0x35],
+            &Filter::GreaterOrEqual(ava("n", "5")),
+        );
+        golden(
+            &[0xa6, 0x06, 0x04, 0x01, 0x6e, 0x04, 0x01, 0x35],
+            &Filter::LessOrEqual(ava("n", "5")),
+        );
+        // (cn~=a)
+        golden(
+            &[0xa8, 0x07, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x01, 0x61],
+            &Filter::Approx(ava("cn", "a")),
+        );
+        // Assertion values are raw bytes: (cn=\ff\00)
+        golden(
+            &[0xa3, 0x08, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x02, 0xff, 0x00],
+            &Filter::Equality(Ava {
+                attribute: s("cn"),
+                value: Bytes::from_static(&[0xff, 0x00]),
+            }),
+        );
+    }
+
+    #[test]
+    fn substrings() {
+        // (cn=a*b*c*d)
+        let bytes = [
+            0xa4, 0x12, 0x04, 0x02, 0x63, 0x6e, 0x30, 0x0c, 0x80, 0x01, 0x61, 0x81, 0x01, 0x62,
+            0x81, 0x01, 0x63, 0x82, 0x01, 0x64,
+        ];
+        let f = Filter::Substrings(Substrings {
+            attribute: s("cn"),
+            initial: Some(Bytes::from_static(b"a")),
+            any: vec![Bytes::from_static(b"b"), Bytes::from_static(b"c")],
+            final_: Some(Bytes::from_static(b"d")),
+        });
+        golden(&bytes, &f);
+        // (cn=*b*)
+        let bytes = [
+            0xa4, 0x09, 0x04, 0x02, 0x63, 0x6e, 0x30, 0x03, 0x81, 0x01, 0x62,
+        ];
+        let f = Filter::Substrings(Substrings {
+            attribute: s("cn"),
+            initial: None,
+            any: vec![Bytes::from_static(b"b")],
+            final_: None,
+        });
+        golden(&bytes, &f);
+    }
+
+    #[test]
+    fn extensible() {
+        // (cn:dn:2.5.13.2:=x)
+        let bytes = [
+            0xa9, 0x14, 0x81, 0x08, 0x32, 0x2e, 0x35, 0x2e, 0x31, 0x33, 0x2e, 0x32, 0x82, 0x02,
+            0x63, 0x6e, 0x83, 0x01, 0x78, 0x84, 0x01, 0xff,
+        ];
+        let f = Filter::Extensible(MatchingRuleAssertion {
+            rule: Some(s("2.5.13.2")),
+            attribute: Some(s("cn")),
+            value: Bytes::from_static(b"x"),
+            dn_attributes: true,
+        });
+        golden(&bytes, &f);
+        // (:1.2:=x)
+        let bytes = [0xa9, 0x08, 0x81, 0x03, 0x31, 0x2e, 0x32, 0x83, 0x01, 0x78];
+        let f = Filter::Extensible(MatchingRuleAssertion {
+            rule: Some(s("1.2")),
+            attribute: None,
+            value: Bytes::from_static(b"x"),
+            dn_attributes: false,
+        });
+        golden(&bytes, &f);
+        // An explicit dnAttributes FALSE decodes (and is left out on encoding).
+        let explicit = [
+            0xa9, 0x0b, 0x81, 0x03, 0x31, 0x2e, 0x32, 0x83, 0x01, 0x78, 0x84, 0x01, 0x00,
+        ];
+        assert_eq!(
+            Filter::from_ber(Bytes::copy_from_slice(&explicit)).unwrap(),
+            f
+        );
+    }
+
+    #[test]
+    fn boolean_combinations() {
+        let cn_a = [0xa3, 0x07, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x01, 0x61];
+        // (&(cn=a)(sn=b))
+        let bytes = [
+            0xa0, 0x12, 0xa3, 0x07, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x01, 0x61, 0xa3, 0x07, 0x04,
+            0x02, 0x73, 0x6e, 0x04, 0x01, 0x62,
+        ];
+        golden(
+            &bytes,
+            &Filter::And(vec![
+                Filter::Equality(ava("cn", "a")),
+                Filter::Equality(ava("sn", "b")),
+            ]),
+        );
+        // (|(objectClass=*)(cn=a))
+        let mut bytes = vec![0xa1, 0x16, 0x87, 0x0b];
+        bytes.extend_from_slice(b"objectClass");
+        bytes.extend_from_slice(&cn_a);
+        golden(
+            &bytes,
+            &Filter::Or(vec![
+                Filter::Present(s("objectClass")),
+                Filter::Equality(ava("cn", "a")),
+            ]),
+        );
+        // (!(cn=a))
+        let mut bytes = vec![0xa2, 0x09];
+        bytes.extend_from_slice(&cn_a);
+        golden(
+            &bytes,
+            &Filter::Not(Box::new(Filter::Equality(ava("cn", "a")))),
+        );
+        // (&(c=*)(!(|(a=1)(b=2))))
+        let bytes = [
+            0xa0, 0x17, 0x87, 0x01, 0x63, 0xa2, 0x12, 0xa1, 0x10, 0xa3, 0x06, 0x04, 0x01, 0x61,
+            0x04, 0x01, 0x31, 0xa3, 0x06, 0x04, 0x01, 0x62, 0x04, 0x01, 0x32,
+        ];
+        let f = Filter::And(vec![
+            Filter::Present(s("c")),
+            Filter::Not(Box::new(Filter::Or(vec![
+                Filter::Equality(ava("a", "1")),
+                Filter::Equality(ava("b", "2")),
+            ]))),
+        ]);
+        golden(&bytes, &f);
+    }
+
+    #[test]
+    fn absolute_true_and_false() {
+        // RFC 4526: (&) and (|).
+        assert_eq!(
+            Filter::from_ber(Bytes::from_static(&[0xa0, 0x00])).unwrap(),
+            Filter::And(Vec::new())
+        );
+        assert_eq!(Filter::And(Vec::new()).to_ber(), [0xa0, 0x00]);
+        assert_eq!(
+            Filter::from_ber(Bytes::from_static(&[0xa1, 0x00])).unwrap(),
+            Filter::Or(Vec::new())
+        );
+        assert_eq!(Filter::Or(Vec::new()).to_ber(), [0xa1, 0x00]);
+        // Nested inside a not, and followed by a sibling.
+        let bytes = [0xa0, 0x07, 0xa2, 0x02, 0xa1, 0x00, 0x87, 0x01, 0x63];
+        let f = Filter::And(vec![
+            Filter::Not(Box::new(Filter::Or(Vec::new()))),
+            Filter::Present(s("c")),
+        ]);
+        assert_eq!(Filter::from_ber(Bytes::copy_from_slice(&bytes)).unwrap(), f);
+        assert_eq!(f.to_ber(), bytes);
+    }
+
+    #[test]
+    fn substring_errors() {
+        let with = |subs: &[u8]| {
+            let mut v = vec![
+                0xa4,
+                (6 + subs.len()) as u8,
+                0x04,
+                0x02,
+                0x63,
+                0x6e,
+                0x30,
+                subs.len() as u8,
+            ];
+            v.extend_from_slice(subs);
+            err(&v)
+        };
+        let e = with(&[]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("substrings must hold at least one substring")
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid value: substrings must hold at least one substring at byte 8"
+        );
+        let e = with(&[0x81, 0x01, 0x62, 0x80, 0x01, 0x61]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("initial must be the first substring")
+        );
+        assert_eq!(e.offset, 11);
+        let e = with(&[0x80, 0x01, 0x61, 0x80, 0x01, 0x62]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("initial must be the first substring")
+        );
+        let e = with(&[0x82, 0x01, 0x61, 0x81, 0x01, 0x62]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("final must be the last substring")
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid value: final must be the last substring at byte 11"
+        );
+        let e = with(&[0x82, 0x01, 0x61, 0x82, 0x01, 0x62]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("final must be the last substring")
+        );
+        let e = with(&[0x83, 0x01, 0x61]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::UnknownChoice {
+                field: "substring",
+                found: Tag::context(3)
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "unknown substring choice 0x83 ([3]) at byte 8"
+        );
+        let e = with(&[0xa0, 0x00]);
+        assert_eq!(e.kind, DecodeErrorKind::BadConstruction);
+    }
+
+    #[test]
+    fn structure_errors() {
+        let e = err(&[0xa2, 0x00]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("not must hold a filter")
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid value: not must hold a filter at byte 0"
+        );
+        let e = err(&[0xa2, 0x06, 0x87, 0x01, 0x61, 0x87, 0x01, 0x62]);
+        assert_eq!(e.kind, DecodeErrorKind::TrailingData { remaining: 3 });
+        assert_eq!(e.offset, 5);
+        // present in constructed form, and an AVA in primitive form.
+        assert_eq!(err(&[0xa7, 0x00]).kind, DecodeErrorKind::BadConstruction);
+        assert_eq!(err(&[0x83, 0x00]).kind, DecodeErrorKind::BadConstruction);
+        let e = err(&[0x8a, 0x00]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::UnknownChoice {
+                field: "Filter",
+                found: Tag::context(10)
+            }
+        );
+        assert_eq!(e.to_string(), "unknown Filter choice 0x8a ([10]) at byte 0");
+        let e = err(&[0xa9, 0x03, 0x83, 0x01, 0x78]);
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::InvalidValue("extensibleMatch needs a matchingRule or a type")
+        );
+        assert_eq!(e.offset, 2);
+        let e = err(&[0x87, 0x01, 0x63, 0x00]);
+        assert_eq!(e.kind, DecodeErrorKind::TrailingData { remaining: 1 });
+        // An and whose member is cut short.
+        let e = err(&[0xa0, 0x03, 0x87, 0x05, 0x63]);
+        assert_eq!(e.kind, DecodeErrorKind::Truncated { needed: 4 });
+        assert_eq!(e.offset, 2);
+    }
+
+    /// `n` nested `not`s around `(c=*)`.
+    fn nested_not(n: usize) -> Vec<u8> {
+        let mut v = vec![0x87, 0x01, 0x63];
+        for _ in 0..n {
+            let mut outer = vec![0xa2];
+            let len = v.len();
+            if len < 0x80 {
+                outer.push(len as u8);
+            } else {
+                outer.extend_from_slice(&[
+                    0x84,
+                    (len >> 24) as u8,
+                    (len >> 16) as u8,
+                    (len >> 8) as u8,
+                    len as u8,
+                ]);
+            }
+            outer.extend_from_slice(&v);
+            v = outer;
+        }
+        v
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        // 64 levels are allowed by default, 65 are not.
+        let f = Filter::from_ber(Bytes::from(nested_not(64))).unwrap();
+        assert_eq!(Filter::from_ber(Bytes::from(f.to_ber())).unwrap(), f);
+        let e = err(&nested_not(65));
+        assert_eq!(e.kind, DecodeErrorKind::DepthExceeded { max: 64 });
+        assert_eq!(e.to_string(), "nesting deeper than 64 levels at byte 136");
+        // A nesting bomb fails fast, at the limit.
+        let e = err(&nested_not(10_000));
+        assert_eq!(e.kind, DecodeErrorKind::DepthExceeded { max: 64 });
+    }
+
+    #[test]
+    fn decoding_does_not_recurse() {
+        // With the limit raised, a filter far deeper than any stack frame
+        // budget would allow for recursion decodes on a small thread.
+        let bytes = Bytes::from(nested_not(3_000));
+        let handle = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let limits = Limits {
+                    max_len: usize::MAX,
+                    max_depth: 5_000,
+                };
+                let mut r = Reader::with_limits(&bytes, limits);
+                let f = Filter::decode(&mut r, Src(&bytes)).unwrap();
+                // Unwind the result by hand: dropping a 3,000-deep Box
+                // chain recursively would itself need a deep stack.
+                let mut depth = 0;
+                let mut cur = f;
+                while let Filter::Not(inner) = cur {
+                    cur = *inner;
+                    depth += 1;
+                }
+                depth
+            })
+            .unwrap();
+        assert_eq!(handle.join().unwrap(), 3_000);
+    }
+}
