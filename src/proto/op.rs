@@ -1532,7 +1532,8 @@ mod tests {
     #[test]
     fn results_of_every_kind() {
         // resultCode, "", "" under each LDAPResult-only response tag.
-        let cases: [(u8, u8, fn(LdapResult) -> ProtocolOp); 6] = [
+        type Variant = fn(LdapResult) -> ProtocolOp;
+        let cases: [(u8, u8, Variant); 6] = [
             (0x65, 0x00, ProtocolOp::SearchResultDone),
             (0x67, 0x13, ProtocolOp::ModifyResponse),
             (0x69, 0x44, ProtocolOp::AddResponse),
