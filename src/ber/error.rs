@@ -72,6 +72,28 @@ pub enum DecodeErrorKind {
     /// A value that is well-formed BER but not allowed here (e.g. a string
     /// that must be UTF-8 and is not, or an out-of-range choice).
     InvalidValue(&'static str),
+    /// A well-formed INTEGER outside the range its field allows (a negative
+    /// message ID, a bind version of 0 or above 127).
+    IntegerOutOfRange {
+        /// The ASN.1 name of the field, e.g. `"messageID"`.
+        field: &'static str,
+        /// The value found.
+        value: i64,
+    },
+    /// An ENUMERATED value that the field does not define.
+    UnknownEnumerated {
+        /// The ASN.1 name of the field, e.g. `"scope"`.
+        field: &'static str,
+        /// The value found.
+        value: i64,
+    },
+    /// A tag that selects none of the alternatives of a CHOICE.
+    UnknownChoice {
+        /// The ASN.1 name of the CHOICE, e.g. `"protocolOp"`.
+        field: &'static str,
+        /// The tag found.
+        found: Tag,
+    },
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -80,7 +102,10 @@ impl fmt::Display for DecodeErrorKind {
             Self::Truncated { needed } => write!(f, "input truncated ({needed} more bytes needed)"),
             Self::IndefiniteLength => f.write_str("indefinite length is not allowed in LDAP"),
             Self::LengthTooLong { octets } => {
-                write!(f, "length field of {octets} octets (at most 4 are accepted)")
+                write!(
+                    f,
+                    "length field of {octets} octets (at most 4 are accepted)"
+                )
             }
             Self::LengthOverLimit { len, max } => {
                 write!(f, "length {len} exceeds the limit of {max} bytes")
@@ -97,6 +122,41 @@ impl fmt::Display for DecodeErrorKind {
             Self::BadBoolean => f.write_str("BOOLEAN must have exactly one content octet"),
             Self::BadConstruction => f.write_str("wrong primitive/constructed form"),
             Self::InvalidValue(what) => write!(f, "invalid value: {what}"),
+            Self::IntegerOutOfRange { field, value } => {
+                write!(f, "{field} {value} is out of range")
+            }
+            Self::UnknownEnumerated { field, value } => write!(f, "unknown {field} value {value}"),
+            Self::UnknownChoice { field, found } => write!(f, "unknown {field} choice {found}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_display() {
+        let e = DecodeError::new(
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "messageID",
+                value: -1,
+            },
+            2,
+        );
+        assert_eq!(e.to_string(), "messageID -1 is out of range at byte 2");
+        let e = DecodeErrorKind::UnknownEnumerated {
+            field: "scope",
+            value: 7,
+        };
+        assert_eq!(e.to_string(), "unknown scope value 7");
+        let e = DecodeErrorKind::UnknownChoice {
+            field: "protocolOp",
+            found: Tag::application(30).constructed(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown protocolOp choice 0x7e ([APPLICATION 30] constructed)"
+        );
     }
 }

@@ -1,7 +1,15 @@
 //! Controls (RFC 4511 §4.1.11) and the typed controls tokio-ldap knows.
+//!
+//! [`Control`] is the wire form. The typed controls in
+//! [`controls`](crate::proto::controls) convert to it with `From` and back
+//! with `from_control`; controls tokio-ldap does not know stay raw.
 
 use bytes::Bytes;
 use bytestring::ByteString;
+
+use crate::ber::{DecodeError, Reader, Tag, Writer};
+use crate::proto::message::{read_opt_bytes, read_string, LDAP_OID};
+use crate::proto::src::Src;
 
 /// A control as carried on the wire: OID, criticality and optional value.
 ///
@@ -15,4 +23,149 @@ pub struct Control {
     pub critical: bool,
     /// `controlValue`.
     pub value: Option<Bytes>,
+}
+
+impl Control {
+    /// A non-critical control with `oid` and `value`.
+    pub fn new(oid: impl Into<ByteString>, value: Option<Bytes>) -> Self {
+        Self {
+            oid: oid.into(),
+            critical: false,
+            value,
+        }
+    }
+
+    /// The same control with its criticality set to `critical`.
+    ///
+    /// A server that does not support a critical control fails the
+    /// operation with `unavailableCriticalExtension`; a non-critical one it
+    /// ignores (RFC 4511 §4.1.11).
+    pub fn with_criticality(self, critical: bool) -> Self {
+        Self { critical, ..self }
+    }
+
+    /// Reads one `Control`.
+    pub(crate) fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // Control ::= SEQUENCE {
+        //      controlType             LDAPOID,
+        //      criticality             BOOLEAN DEFAULT FALSE,
+        //      controlValue            OCTET STRING OPTIONAL }
+        r.sequence(Tag::SEQUENCE, |r| {
+            let oid = read_string(r, src, Tag::OCTET_STRING, LDAP_OID)?;
+            let critical = match r.peek_tag()? {
+                Some(Tag::BOOLEAN) => r.boolean(Tag::BOOLEAN)?,
+                _ => false,
+            };
+            let value = read_opt_bytes(r, src, Tag::OCTET_STRING)?;
+            Ok(Self {
+                oid,
+                critical,
+                value,
+            })
+        })
+    }
+
+    /// Writes this control; a FALSE criticality is left out (it is the
+    /// DEFAULT, which DER omits).
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) {
+        w.sequence(Tag::SEQUENCE, |w| {
+            w.octet_string(Tag::OCTET_STRING, self.oid.as_bytes());
+            if self.critical {
+                w.boolean(Tag::BOOLEAN, true);
+            }
+            if let Some(v) = &self.value {
+                w.octet_string(Tag::OCTET_STRING, v);
+            }
+        });
+    }
+}
+
+/// Reads the contents of `Controls ::= SEQUENCE OF control Control`.
+pub(crate) fn decode_controls(
+    r: &mut Reader<'_>,
+    src: Src<'_>,
+) -> Result<Vec<Control>, DecodeError> {
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        out.push(Control::decode(r, src)?);
+    }
+    Ok(out)
+}
+
+/// Writes the contents of `Controls`.
+pub(crate) fn encode_controls(controls: &[Control], w: &mut Writer<'_>) {
+    for c in controls {
+        c.encode(w);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::ber::DecodeErrorKind;
+
+    fn decode(bytes: &[u8]) -> Result<Control, DecodeError> {
+        let frame = Bytes::copy_from_slice(bytes);
+        let mut r = Reader::new(&frame);
+        let c = Control::decode(&mut r, Src(&frame))?;
+        r.finish()?;
+        Ok(c)
+    }
+
+    fn encode(c: &Control) -> Vec<u8> {
+        let mut out = Vec::new();
+        c.encode(&mut Writer::new(&mut out));
+        out
+    }
+
+    #[test]
+    fn shapes() {
+        // OID only.
+        let bytes = [0x30, 0x05, 0x04, 0x03, b'1', b'.', b'2'];
+        let c = Control::new("1.2", None);
+        assert_eq!(decode(&bytes).unwrap(), c);
+        assert_eq!(encode(&c), bytes);
+        // Critical, with a value.
+        let bytes = [
+            0x30, 0x0c, 0x04, 0x03, b'1', b'.', b'2', 0x01, 0x01, 0xff, 0x04, 0x02, 0xab, 0xcd,
+        ];
+        let c = Control::new("1.2", Some(Bytes::from_static(&[0xab, 0xcd]))).with_criticality(true);
+        assert_eq!(decode(&bytes).unwrap(), c);
+        assert_eq!(encode(&c), bytes);
+        // Value, criticality left out.
+        let bytes = [0x30, 0x07, 0x04, 0x03, b'1', b'.', b'2', 0x04, 0x00];
+        let c = Control::new("1.2", Some(Bytes::new()));
+        assert_eq!(decode(&bytes).unwrap(), c);
+        assert_eq!(encode(&c), bytes);
+        // An explicit FALSE decodes, and is left out on encoding.
+        let bytes = [0x30, 0x08, 0x04, 0x03, b'1', b'.', b'2', 0x01, 0x01, 0x00];
+        assert_eq!(decode(&bytes).unwrap(), Control::new("1.2", None));
+    }
+
+    #[test]
+    fn errors() {
+        // Criticality after the value.
+        let err =
+            decode(&[0x30, 0x08, 0x04, 0x01, b'1', 0x04, 0x00, 0x01, 0x01, 0xff]).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::TrailingData { remaining: 3 });
+        assert_eq!(err.to_string(), "3 unexpected trailing bytes at byte 7");
+        // A BOOLEAN of two octets.
+        let err = decode(&[0x30, 0x07, 0x04, 0x01, b'1', 0x01, 0x02, 0xff, 0xff]).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::BadBoolean);
+        assert_eq!(
+            err.to_string(),
+            "BOOLEAN must have exactly one content octet at byte 5"
+        );
+        // An OID that is not UTF-8.
+        let err = decode(&[0x30, 0x03, 0x04, 0x01, 0xff]).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("LDAPOID is not UTF-8")
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid value: LDAPOID is not UTF-8 at byte 2"
+        );
+    }
 }

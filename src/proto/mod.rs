@@ -17,11 +17,11 @@ mod message;
 mod op;
 mod result;
 mod src;
-mod codec_stub;
-pub use codec_stub::extended;
 
 pub mod control;
+pub mod controls;
 pub mod dn;
+pub mod extended;
 pub mod filter;
 pub mod url;
 

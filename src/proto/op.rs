@@ -4,6 +4,14 @@ use bytes::Bytes;
 use bytestring::ByteString;
 use zeroize::Zeroizing;
 
+use crate::ber::{Class, DecodeError, DecodeErrorKind, Reader, Tag, Writer};
+use crate::proto::message::{
+    choice_error, count, next_tag, read_bytes, read_enum, read_int_in, read_max_int,
+    read_message_id, read_opt_bytes, read_opt_string, read_string, read_strings, tlv_string,
+    write_strings, ATTRIBUTE_DESCRIPTION, LDAP_DN, LDAP_OID, LDAP_STRING,
+};
+use crate::proto::result::read_uris;
+use crate::proto::src::Src;
 use crate::proto::{Filter, LdapResult, MessageId};
 
 /// `protocolOp`: every request and response of RFC 4511.
@@ -51,6 +59,248 @@ pub enum ProtocolOp {
     ExtendedResponse(ExtendedResponse),
     /// `[APPLICATION 25]`
     IntermediateResponse(IntermediateResponse),
+}
+
+/// The protocol operations: tag number, name, constructed.
+const OPS: [(u32, &str, bool); 21] = [
+    (0x00, "BindRequest", true),
+    (0x01, "BindResponse", true),
+    (0x02, "UnbindRequest", false),
+    (0x03, "SearchRequest", true),
+    (0x04, "SearchResultEntry", true),
+    (0x05, "SearchResultDone", true),
+    (0x06, "ModifyRequest", true),
+    (0x07, "ModifyResponse", true),
+    (0x08, "AddRequest", true),
+    (0x09, "AddResponse", true),
+    (0x0a, "DelRequest", false),
+    (0x0b, "DelResponse", true),
+    (0x0c, "ModifyDNRequest", true),
+    (0x0d, "ModifyDNResponse", true),
+    (0x0e, "CompareRequest", true),
+    (0x0f, "CompareResponse", true),
+    (0x10, "AbandonRequest", false),
+    (0x13, "SearchResultReference", true),
+    (0x17, "ExtendedRequest", true),
+    (0x18, "ExtendedResponse", true),
+    (0x19, "IntermediateResponse", true),
+];
+
+const fn op_tag(number: u32, constructed: bool) -> Tag {
+    Tag {
+        class: Class::Application,
+        constructed,
+        number,
+    }
+}
+
+const BIND_REQUEST: Tag = op_tag(0x00, true);
+const BIND_RESPONSE: Tag = op_tag(0x01, true);
+const UNBIND_REQUEST: Tag = op_tag(0x02, false);
+const SEARCH_REQUEST: Tag = op_tag(0x03, true);
+const SEARCH_RESULT_ENTRY: Tag = op_tag(0x04, true);
+const SEARCH_RESULT_DONE: Tag = op_tag(0x05, true);
+const MODIFY_REQUEST: Tag = op_tag(0x06, true);
+const MODIFY_RESPONSE: Tag = op_tag(0x07, true);
+const ADD_REQUEST: Tag = op_tag(0x08, true);
+const ADD_RESPONSE: Tag = op_tag(0x09, true);
+const DEL_REQUEST: Tag = op_tag(0x0a, false);
+const DEL_RESPONSE: Tag = op_tag(0x0b, true);
+const MODIFY_DN_REQUEST: Tag = op_tag(0x0c, true);
+const MODIFY_DN_RESPONSE: Tag = op_tag(0x0d, true);
+const COMPARE_REQUEST: Tag = op_tag(0x0e, true);
+const COMPARE_RESPONSE: Tag = op_tag(0x0f, true);
+const ABANDON_REQUEST: Tag = op_tag(0x10, false);
+const SEARCH_RESULT_REFERENCE: Tag = op_tag(0x13, true);
+const EXTENDED_REQUEST: Tag = op_tag(0x17, true);
+const EXTENDED_RESPONSE: Tag = op_tag(0x18, true);
+const INTERMEDIATE_RESPONSE: Tag = op_tag(0x19, true);
+
+impl ProtocolOp {
+    /// The tag of this operation on the wire (`[APPLICATION n]`).
+    pub fn tag(&self) -> Tag {
+        match self {
+            Self::BindRequest(_) => BIND_REQUEST,
+            Self::BindResponse(_) => BIND_RESPONSE,
+            Self::UnbindRequest => UNBIND_REQUEST,
+            Self::SearchRequest(_) => SEARCH_REQUEST,
+            Self::SearchResultEntry(_) => SEARCH_RESULT_ENTRY,
+            Self::SearchResultDone(_) => SEARCH_RESULT_DONE,
+            Self::SearchResultReference(_) => SEARCH_RESULT_REFERENCE,
+            Self::ModifyRequest(_) => MODIFY_REQUEST,
+            Self::ModifyResponse(_) => MODIFY_RESPONSE,
+            Self::AddRequest(_) => ADD_REQUEST,
+            Self::AddResponse(_) => ADD_RESPONSE,
+            Self::DelRequest(_) => DEL_REQUEST,
+            Self::DelResponse(_) => DEL_RESPONSE,
+            Self::ModifyDnRequest(_) => MODIFY_DN_REQUEST,
+            Self::ModifyDnResponse(_) => MODIFY_DN_RESPONSE,
+            Self::CompareRequest(_) => COMPARE_REQUEST,
+            Self::CompareResponse(_) => COMPARE_RESPONSE,
+            Self::AbandonRequest(_) => ABANDON_REQUEST,
+            Self::ExtendedRequest(_) => EXTENDED_REQUEST,
+            Self::ExtendedResponse(_) => EXTENDED_RESPONSE,
+            Self::IntermediateResponse(_) => INTERMEDIATE_RESPONSE,
+        }
+    }
+
+    /// The RFC 4511 name of this operation, e.g. `"SearchResultEntry"`.
+    pub fn name(&self) -> &'static str {
+        Self::name_of_tag(self.tag()).unwrap_or("protocolOp")
+    }
+
+    /// The RFC 4511 name of the operation whose tag is `tag` (as returned
+    /// by [`LdapMessage::peek_id_and_tag`](crate::proto::LdapMessage::peek_id_and_tag)),
+    /// or `None` if no operation has that tag.
+    pub fn name_of_tag(tag: Tag) -> Option<&'static str> {
+        if tag.class != Class::Application {
+            return None;
+        }
+        OPS.iter()
+            .find(|(n, _, c)| *n == tag.number && *c == tag.constructed)
+            .map(|(_, name, _)| *name)
+    }
+
+    /// Whether this operation is a response (or unsolicited notification)
+    /// sent by a server, rather than a request sent by a client.
+    pub fn is_response(&self) -> bool {
+        matches!(
+            self,
+            Self::BindResponse(_)
+                | Self::SearchResultEntry(_)
+                | Self::SearchResultDone(_)
+                | Self::SearchResultReference(_)
+                | Self::ModifyResponse(_)
+                | Self::AddResponse(_)
+                | Self::DelResponse(_)
+                | Self::ModifyDnResponse(_)
+                | Self::CompareResponse(_)
+                | Self::ExtendedResponse(_)
+                | Self::IntermediateResponse(_)
+        )
+    }
+
+    /// The `LDAPResult` of a response that carries one.
+    pub fn result(&self) -> Option<&LdapResult> {
+        match self {
+            Self::BindResponse(b) => Some(&b.result),
+            Self::ExtendedResponse(e) => Some(&e.result),
+            Self::SearchResultDone(r)
+            | Self::ModifyResponse(r)
+            | Self::AddResponse(r)
+            | Self::DelResponse(r)
+            | Self::ModifyDnResponse(r)
+            | Self::CompareResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Reads `protocolOp`, the CHOICE of RFC 4511 §4.2 to §4.14.
+    pub(crate) fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        let (tag, offset) = next_tag(r)?;
+        let op = match tag {
+            BIND_REQUEST => Self::BindRequest(r.sequence(tag, |r| BindRequest::decode(r, src))?),
+            BIND_RESPONSE => Self::BindResponse(r.sequence(tag, |r| BindResponse::decode(r, src))?),
+            UNBIND_REQUEST => {
+                // UnbindRequest ::= [APPLICATION 2] NULL
+                if !r.expect(tag)?.value.is_empty() {
+                    return Err(DecodeError::new(
+                        DecodeErrorKind::InvalidValue("UnbindRequest is a NULL, with no content"),
+                        offset,
+                    ));
+                }
+                Self::UnbindRequest
+            }
+            SEARCH_REQUEST => {
+                Self::SearchRequest(r.sequence(tag, |r| SearchRequest::decode(r, src))?)
+            }
+            SEARCH_RESULT_ENTRY => {
+                Self::SearchResultEntry(r.sequence(tag, |r| SearchResultEntry::decode(r, src))?)
+            }
+            SEARCH_RESULT_REFERENCE => {
+                // SearchResultReference ::= [APPLICATION 19] SEQUENCE
+                //                           SIZE (1..MAX) OF uri URI
+                Self::SearchResultReference(
+                    r.sequence(tag, |r| read_uris(r, src, "SearchResultReference"))?,
+                )
+            }
+            MODIFY_REQUEST => {
+                Self::ModifyRequest(r.sequence(tag, |r| ModifyRequest::decode(r, src))?)
+            }
+            ADD_REQUEST => Self::AddRequest(r.sequence(tag, |r| AddRequest::decode(r, src))?),
+            DEL_REQUEST => {
+                // DelRequest ::= [APPLICATION 10] LDAPDN
+                Self::DelRequest(read_string(r, src, tag, LDAP_DN)?)
+            }
+            MODIFY_DN_REQUEST => {
+                Self::ModifyDnRequest(r.sequence(tag, |r| ModifyDnRequest::decode(r, src))?)
+            }
+            COMPARE_REQUEST => {
+                Self::CompareRequest(r.sequence(tag, |r| CompareRequest::decode(r, src))?)
+            }
+            ABANDON_REQUEST => {
+                // AbandonRequest ::= [APPLICATION 16] MessageID
+                Self::AbandonRequest(read_message_id(r, tag)?)
+            }
+            EXTENDED_REQUEST => {
+                Self::ExtendedRequest(r.sequence(tag, |r| ExtendedRequest::decode(r, src))?)
+            }
+            EXTENDED_RESPONSE => {
+                Self::ExtendedResponse(r.sequence(tag, |r| ExtendedResponse::decode(r, src))?)
+            }
+            INTERMEDIATE_RESPONSE => Self::IntermediateResponse(
+                r.sequence(tag, |r| IntermediateResponse::decode(r, src))?,
+            ),
+            // SearchResultDone ::= [APPLICATION 5] LDAPResult, and so on.
+            SEARCH_RESULT_DONE | MODIFY_RESPONSE | ADD_RESPONSE | DEL_RESPONSE
+            | MODIFY_DN_RESPONSE | COMPARE_RESPONSE => {
+                let result = r.sequence(tag, |r| LdapResult::decode_components(r, src))?;
+                match tag {
+                    SEARCH_RESULT_DONE => Self::SearchResultDone(result),
+                    MODIFY_RESPONSE => Self::ModifyResponse(result),
+                    ADD_RESPONSE => Self::AddResponse(result),
+                    DEL_RESPONSE => Self::DelResponse(result),
+                    MODIFY_DN_RESPONSE => Self::ModifyDnResponse(result),
+                    _ => Self::CompareResponse(result),
+                }
+            }
+            _ => {
+                let known = OPS.map(|(n, _, c)| op_tag(n, c));
+                return Err(choice_error("protocolOp", tag, offset, &known));
+            }
+        };
+        Ok(op)
+    }
+
+    /// Writes this operation.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) {
+        let tag = self.tag();
+        match self {
+            Self::BindRequest(b) => w.sequence(tag, |w| b.encode(w)),
+            Self::BindResponse(b) => w.sequence(tag, |w| b.encode(w)),
+            Self::UnbindRequest => w.octet_string(tag, &[]),
+            Self::SearchRequest(s) => w.sequence(tag, |w| s.encode(w)),
+            Self::SearchResultEntry(e) => w.sequence(tag, |w| e.encode(w)),
+            Self::SearchResultReference(uris) => {
+                w.sequence(tag, |w| write_strings(w, Tag::OCTET_STRING, uris));
+            }
+            Self::ModifyRequest(m) => w.sequence(tag, |w| m.encode(w)),
+            Self::AddRequest(a) => w.sequence(tag, |w| a.encode(w)),
+            Self::DelRequest(dn) => w.octet_string(tag, dn.as_bytes()),
+            Self::ModifyDnRequest(m) => w.sequence(tag, |w| m.encode(w)),
+            Self::CompareRequest(c) => w.sequence(tag, |w| c.encode(w)),
+            Self::AbandonRequest(id) => w.integer(tag, i64::from(id.0)),
+            Self::ExtendedRequest(e) => w.sequence(tag, |w| e.encode(w)),
+            Self::ExtendedResponse(e) => w.sequence(tag, |w| e.encode(w)),
+            Self::IntermediateResponse(i) => w.sequence(tag, |w| i.encode(w)),
+            Self::SearchResultDone(r)
+            | Self::ModifyResponse(r)
+            | Self::AddResponse(r)
+            | Self::DelResponse(r)
+            | Self::ModifyDnResponse(r)
+            | Self::CompareResponse(r) => w.sequence(tag, |w| r.encode_components(w)),
+        }
+    }
 }
 
 /// A password: redacted from `Debug` and wiped from memory on drop.
@@ -272,4 +522,1141 @@ pub struct IntermediateResponse {
     pub name: Option<ByteString>,
     /// `responseValue [1]`.
     pub value: Option<Bytes>,
+}
+
+// ---- Codecs of the operations' contents (the enclosing tag is handled by
+// ---- `ProtocolOp::decode`/`encode`).
+
+/// `simple [0] OCTET STRING` in `AuthenticationChoice`.
+const AUTH_SIMPLE: Tag = Tag::context(0x00);
+/// `sasl [3] SaslCredentials` in `AuthenticationChoice`.
+const AUTH_SASL: Tag = Tag::context(0x03).constructed();
+
+impl BindRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // BindRequest ::= [APPLICATION 0] SEQUENCE {
+        //      version                 INTEGER (1 ..  127),
+        //      name                    LDAPDN,
+        //      authentication          AuthenticationChoice }
+        let version = read_int_in(r, Tag::INTEGER, "version", 1, 127)?;
+        let version = u8::try_from(version).unwrap_or_default();
+        let name = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        // AuthenticationChoice ::= CHOICE {
+        //      simple                  [0] OCTET STRING,
+        //                              -- 1 and 2 reserved
+        //      sasl                    [3] SaslCredentials,
+        //      ...  }
+        let (tag, offset) = next_tag(r)?;
+        let auth = match tag {
+            AUTH_SIMPLE => BindAuth::Simple(Password::new(r.octet_string(tag)?)),
+            AUTH_SASL => r.sequence(tag, |r| {
+                // SaslCredentials ::= SEQUENCE {
+                //      mechanism               LDAPString,
+                //      credentials             OCTET STRING OPTIONAL }
+                let mechanism = read_string(r, src, Tag::OCTET_STRING, LDAP_STRING)?;
+                let credentials = read_opt_bytes(r, src, Tag::OCTET_STRING)?;
+                Ok(BindAuth::Sasl {
+                    mechanism,
+                    credentials,
+                })
+            })?,
+            _ => {
+                return Err(choice_error(
+                    "AuthenticationChoice",
+                    tag,
+                    offset,
+                    &[AUTH_SIMPLE, AUTH_SASL],
+                ))
+            }
+        };
+        Ok(Self {
+            version,
+            name,
+            auth,
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.integer(Tag::INTEGER, i64::from(self.version));
+        w.octet_string(Tag::OCTET_STRING, self.name.as_bytes());
+        match &self.auth {
+            BindAuth::Simple(password) => w.octet_string(AUTH_SIMPLE, password.expose()),
+            BindAuth::Sasl {
+                mechanism,
+                credentials,
+            } => w.sequence(AUTH_SASL, |w| {
+                w.octet_string(Tag::OCTET_STRING, mechanism.as_bytes());
+                if let Some(c) = credentials {
+                    w.octet_string(Tag::OCTET_STRING, c);
+                }
+            }),
+        }
+    }
+}
+
+/// `serverSaslCreds [7] OCTET STRING` in `BindResponse`.
+const SERVER_SASL_CREDS: Tag = Tag::context(0x07);
+
+impl BindResponse {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // BindResponse ::= [APPLICATION 1] SEQUENCE {
+        //      COMPONENTS OF LDAPResult,
+        //      serverSaslCreds    [7] OCTET STRING OPTIONAL }
+        let result = LdapResult::decode_components(r, src)?;
+        let server_sasl_creds = read_opt_bytes(r, src, SERVER_SASL_CREDS)?;
+        Ok(Self {
+            result,
+            server_sasl_creds,
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        self.result.encode_components(w);
+        if let Some(c) = &self.server_sasl_creds {
+            w.octet_string(SERVER_SASL_CREDS, c);
+        }
+    }
+}
+
+impl SearchRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // SearchRequest ::= [APPLICATION 3] SEQUENCE {
+        //      baseObject      LDAPDN,
+        //      scope           ENUMERATED {
+        //           baseObject              (0),
+        //           singleLevel             (1),
+        //           wholeSubtree            (2),
+        //           ...  },
+        //      derefAliases    ENUMERATED {
+        //           neverDerefAliases       (0),
+        //           derefInSearching        (1),
+        //           derefFindingBaseObj     (2),
+        //           derefAlways             (3) },
+        //      sizeLimit       INTEGER (0 ..  maxInt),
+        //      timeLimit       INTEGER (0 ..  maxInt),
+        //      typesOnly       BOOLEAN,
+        //      filter          Filter,
+        //      attributes      AttributeSelection }
+        let base = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let scope = read_enum(r, "scope", |n| match n {
+            0 => Some(Scope::Base),
+            1 => Some(Scope::OneLevel),
+            2 => Some(Scope::Subtree),
+            3 => Some(Scope::Subordinate),
+            _ => None,
+        })?;
+        let deref = read_enum(r, "derefAliases", |n| match n {
+            0 => Some(DerefAliases::Never),
+            1 => Some(DerefAliases::InSearching),
+            2 => Some(DerefAliases::FindingBase),
+            3 => Some(DerefAliases::Always),
+            _ => None,
+        })?;
+        let size_limit = read_max_int(r, Tag::INTEGER, "sizeLimit")?;
+        let time_limit = read_max_int(r, Tag::INTEGER, "timeLimit")?;
+        let types_only = r.boolean(Tag::BOOLEAN)?;
+        let filter = Filter::decode(r, src)?;
+        // AttributeSelection ::= SEQUENCE OF selector LDAPString
+        let attributes = r.sequence(Tag::SEQUENCE, |r| {
+            read_strings(r, src, Tag::OCTET_STRING, LDAP_STRING)
+        })?;
+        Ok(Self {
+            base,
+            scope,
+            deref,
+            size_limit,
+            time_limit,
+            types_only,
+            filter,
+            attributes,
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(Tag::OCTET_STRING, self.base.as_bytes());
+        let scope = match self.scope {
+            Scope::Base => 0,
+            Scope::OneLevel => 1,
+            Scope::Subtree => 2,
+            Scope::Subordinate => 3,
+        };
+        w.integer(Tag::ENUMERATED, scope);
+        let deref = match self.deref {
+            DerefAliases::Never => 0,
+            DerefAliases::InSearching => 1,
+            DerefAliases::FindingBase => 2,
+            DerefAliases::Always => 3,
+        };
+        w.integer(Tag::ENUMERATED, deref);
+        w.integer(Tag::INTEGER, i64::from(self.size_limit));
+        w.integer(Tag::INTEGER, i64::from(self.time_limit));
+        w.boolean(Tag::BOOLEAN, self.types_only);
+        self.filter.encode(w);
+        w.sequence(Tag::SEQUENCE, |w| {
+            write_strings(w, Tag::OCTET_STRING, &self.attributes)
+        });
+    }
+}
+
+impl SearchResultEntry {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // SearchResultEntry ::= [APPLICATION 4] SEQUENCE {
+        //      objectName      LDAPDN,
+        //      attributes      PartialAttributeList }
+        //
+        // PartialAttributeList ::= SEQUENCE OF
+        //                      partialAttribute PartialAttribute
+        let dn = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let attributes = r.sequence(Tag::SEQUENCE, |r| read_attributes(r, src, false))?;
+        Ok(Self { dn, attributes })
+    }
+
+    /// Writes the contents of the entry's SEQUENCE.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(Tag::OCTET_STRING, self.dn.as_bytes());
+        w.sequence(Tag::SEQUENCE, |w| write_attributes(w, &self.attributes));
+    }
+
+    /// Reads a whole `SearchResultEntry`, `[APPLICATION 4]` tag included
+    /// (the value of a pre-read or post-read response control).
+    pub(crate) fn decode_tagged(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        r.sequence(SEARCH_RESULT_ENTRY, |r| Self::decode(r, src))
+    }
+
+    /// Writes a whole `SearchResultEntry`, `[APPLICATION 4]` tag included.
+    pub(crate) fn encode_tagged(&self, w: &mut Writer<'_>) {
+        w.sequence(SEARCH_RESULT_ENTRY, |w| self.encode(w));
+    }
+}
+
+impl Attribute {
+    /// A `(name, values)` pair, copying the values.
+    pub fn new<V: AsRef<[u8]>>(name: &str, values: impl IntoIterator<Item = V>) -> Self {
+        Self {
+            name: ByteString::from(name),
+            values: values
+                .into_iter()
+                .map(|v| Bytes::copy_from_slice(v.as_ref()))
+                .collect(),
+        }
+    }
+
+    /// Reads an `Attribute` or `PartialAttribute`; with `need_values`, an
+    /// empty set of values is an error (`vals (SIZE(1..MAX))`).
+    fn decode(r: &mut Reader<'_>, src: Src<'_>, need_values: bool) -> Result<Self, DecodeError> {
+        // PartialAttribute ::= SEQUENCE {
+        //      type       AttributeDescription,
+        //      vals       SET OF value AttributeValue }
+        //
+        // Attribute ::= PartialAttribute(WITH COMPONENTS {
+        //      ...,
+        //      vals (SIZE(1..MAX))})
+        r.sequence(Tag::SEQUENCE, |r| {
+            let name = read_string(r, src, Tag::OCTET_STRING, ATTRIBUTE_DESCRIPTION)?;
+            let values = r.sequence(Tag::SET, |r| {
+                if need_values && r.is_empty() {
+                    return Err(r.error(DecodeErrorKind::InvalidValue(
+                        "an Attribute must have at least one value",
+                    )));
+                }
+                let mut values = Vec::new();
+                while !r.is_empty() {
+                    values.push(read_bytes(r, src, Tag::OCTET_STRING)?);
+                }
+                Ok(values)
+            })?;
+            Ok(Self { name, values })
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.sequence(Tag::SEQUENCE, |w| {
+            w.octet_string(Tag::OCTET_STRING, self.name.as_bytes());
+            w.sequence(Tag::SET, |w| {
+                for v in &self.values {
+                    w.octet_string(Tag::OCTET_STRING, v);
+                }
+            });
+        });
+    }
+}
+
+/// Reads the contents of a `PartialAttributeList` or `AttributeList`.
+fn read_attributes(
+    r: &mut Reader<'_>,
+    src: Src<'_>,
+    need_values: bool,
+) -> Result<Vec<Attribute>, DecodeError> {
+    let mut out = Vec::with_capacity(count(r));
+    while !r.is_empty() {
+        out.push(Attribute::decode(r, src, need_values)?);
+    }
+    Ok(out)
+}
+
+fn write_attributes(w: &mut Writer<'_>, attributes: &[Attribute]) {
+    for a in attributes {
+        a.encode(w);
+    }
+}
+
+impl ModifyRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // ModifyRequest ::= [APPLICATION 6] SEQUENCE {
+        //      object          LDAPDN,
+        //      changes         SEQUENCE OF change SEQUENCE {
+        //           operation       ENUMERATED {
+        //                add     (0),
+        //                delete  (1),
+        //                replace (2),
+        //                ...  },
+        //           modification    PartialAttribute } }
+        let object = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let changes = r.sequence(Tag::SEQUENCE, |r| {
+            let mut changes = Vec::with_capacity(count(r));
+            while !r.is_empty() {
+                changes.push(r.sequence(Tag::SEQUENCE, |r| {
+                    let op = read_enum(r, "operation", |n| match n {
+                        0 => Some(ModifyOp::Add),
+                        1 => Some(ModifyOp::Delete),
+                        2 => Some(ModifyOp::Replace),
+                        // RFC 4525
+                        3 => Some(ModifyOp::Increment),
+                        _ => None,
+                    })?;
+                    let attribute = Attribute::decode(r, src, false)?;
+                    Ok(Modification { op, attribute })
+                })?);
+            }
+            Ok(changes)
+        })?;
+        Ok(Self { object, changes })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(Tag::OCTET_STRING, self.object.as_bytes());
+        w.sequence(Tag::SEQUENCE, |w| {
+            for change in &self.changes {
+                w.sequence(Tag::SEQUENCE, |w| {
+                    let op = match change.op {
+                        ModifyOp::Add => 0,
+                        ModifyOp::Delete => 1,
+                        ModifyOp::Replace => 2,
+                        ModifyOp::Increment => 3,
+                    };
+                    w.integer(Tag::ENUMERATED, op);
+                    change.attribute.encode(w);
+                });
+            }
+        });
+    }
+}
+
+impl AddRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // AddRequest ::= [APPLICATION 8] SEQUENCE {
+        //      entry           LDAPDN,
+        //      attributes      AttributeList }
+        //
+        // AttributeList ::= SEQUENCE OF attribute Attribute
+        let entry = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let attributes = r.sequence(Tag::SEQUENCE, |r| read_attributes(r, src, true))?;
+        Ok(Self { entry, attributes })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(Tag::OCTET_STRING, self.entry.as_bytes());
+        w.sequence(Tag::SEQUENCE, |w| write_attributes(w, &self.attributes));
+    }
+}
+
+/// `newSuperior [0] LDAPDN` in `ModifyDNRequest`.
+const NEW_SUPERIOR: Tag = Tag::context(0x00);
+
+impl ModifyDnRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // ModifyDNRequest ::= [APPLICATION 12] SEQUENCE {
+        //      entry           LDAPDN,
+        //      newrdn          RelativeLDAPDN,
+        //      deleteoldrdn    BOOLEAN,
+        //      newSuperior     [0] LDAPDN OPTIONAL }
+        let entry = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let new_rdn = read_string(r, src, Tag::OCTET_STRING, "RelativeLDAPDN is not UTF-8")?;
+        let delete_old_rdn = r.boolean(Tag::BOOLEAN)?;
+        let new_superior = read_opt_string(r, src, NEW_SUPERIOR, LDAP_DN)?;
+        Ok(Self {
+            entry,
+            new_rdn,
+            delete_old_rdn,
+            new_superior,
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(Tag::OCTET_STRING, self.entry.as_bytes());
+        w.octet_string(Tag::OCTET_STRING, self.new_rdn.as_bytes());
+        w.boolean(Tag::BOOLEAN, self.delete_old_rdn);
+        if let Some(s) = &self.new_superior {
+            w.octet_string(NEW_SUPERIOR, s.as_bytes());
+        }
+    }
+}
+
+impl CompareRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // CompareRequest ::= [APPLICATION 14] SEQUENCE {
+        //      entry           LDAPDN,
+        //      ava             AttributeValueAssertion }
+        //
+        // AttributeValueAssertion ::= SEQUENCE {
+        //      attributeDesc   AttributeDescription,
+        //      assertionValue  AssertionValue }
+        let entry = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let (attribute, value) = r.sequence(Tag::SEQUENCE, |r| {
+            let a = read_string(r, src, Tag::OCTET_STRING, ATTRIBUTE_DESCRIPTION)?;
+            Ok((a, read_bytes(r, src, Tag::OCTET_STRING)?))
+        })?;
+        Ok(Self {
+            entry,
+            attribute,
+            value,
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(Tag::OCTET_STRING, self.entry.as_bytes());
+        w.sequence(Tag::SEQUENCE, |w| {
+            w.octet_string(Tag::OCTET_STRING, self.attribute.as_bytes());
+            w.octet_string(Tag::OCTET_STRING, &self.value);
+        });
+    }
+}
+
+/// `requestName [0] LDAPOID` in `ExtendedRequest`.
+const REQUEST_NAME: Tag = Tag::context(0x00);
+/// `requestValue [1] OCTET STRING` in `ExtendedRequest`.
+const REQUEST_VALUE: Tag = Tag::context(0x01);
+
+impl ExtendedRequest {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // ExtendedRequest ::= [APPLICATION 23] SEQUENCE {
+        //      requestName      [0] LDAPOID,
+        //      requestValue     [1] OCTET STRING OPTIONAL }
+        let tlv = r.expect(REQUEST_NAME)?;
+        let name = tlv_string(src, &tlv, LDAP_OID)?;
+        let value = read_opt_bytes(r, src, REQUEST_VALUE)?;
+        Ok(Self { name, value })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.octet_string(REQUEST_NAME, self.name.as_bytes());
+        if let Some(v) = &self.value {
+            w.octet_string(REQUEST_VALUE, v);
+        }
+    }
+}
+
+/// `responseName [10] LDAPOID` in `ExtendedResponse`.
+const RESPONSE_NAME: Tag = Tag::context(0x0a);
+/// `responseValue [11] OCTET STRING` in `ExtendedResponse`.
+const RESPONSE_VALUE: Tag = Tag::context(0x0b);
+
+impl ExtendedResponse {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // ExtendedResponse ::= [APPLICATION 24] SEQUENCE {
+        //      COMPONENTS OF LDAPResult,
+        //      responseName     [10] LDAPOID OPTIONAL,
+        //      responseValue    [11] OCTET STRING OPTIONAL }
+        let result = LdapResult::decode_components(r, src)?;
+        let name = read_opt_string(r, src, RESPONSE_NAME, LDAP_OID)?;
+        let value = read_opt_bytes(r, src, RESPONSE_VALUE)?;
+        Ok(Self {
+            result,
+            name,
+            value,
+        })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        self.result.encode_components(w);
+        if let Some(n) = &self.name {
+            w.octet_string(RESPONSE_NAME, n.as_bytes());
+        }
+        if let Some(v) = &self.value {
+            w.octet_string(RESPONSE_VALUE, v);
+        }
+    }
+}
+
+/// `responseName [0] LDAPOID` in `IntermediateResponse`.
+const INTERMEDIATE_NAME: Tag = Tag::context(0x00);
+/// `responseValue [1] OCTET STRING` in `IntermediateResponse`.
+const INTERMEDIATE_VALUE: Tag = Tag::context(0x01);
+
+impl IntermediateResponse {
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // IntermediateResponse ::= [APPLICATION 25] SEQUENCE {
+        //      responseName     [0] LDAPOID OPTIONAL,
+        //      responseValue    [1] OCTET STRING OPTIONAL }
+        let name = read_opt_string(r, src, INTERMEDIATE_NAME, LDAP_OID)?;
+        let value = read_opt_bytes(r, src, INTERMEDIATE_VALUE)?;
+        Ok(Self { name, value })
+    }
+
+    fn encode(&self, w: &mut Writer<'_>) {
+        if let Some(n) = &self.name {
+            w.octet_string(INTERMEDIATE_NAME, n.as_bytes());
+        }
+        if let Some(v) = &self.value {
+            w.octet_string(INTERMEDIATE_VALUE, v);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::proto::message::tests::{decode_err, golden};
+    use crate::proto::{LdapMessage, ResultCode};
+
+    fn msg(id: i32, op: ProtocolOp) -> LdapMessage {
+        LdapMessage::new(MessageId(id), op)
+    }
+
+    fn s(v: &'static str) -> ByteString {
+        ByteString::from_static(v)
+    }
+
+    fn b(v: &'static [u8]) -> Bytes {
+        Bytes::from_static(v)
+    }
+
+    fn success() -> LdapResult {
+        LdapResult::new(ResultCode::SUCCESS)
+    }
+
+    #[test]
+    fn bind_request_simple() {
+        // BindRequest { version 3, name "cn=a", simple "pw" }
+        let bytes = [
+            0x30, 0x12, 0x02, 0x01, 0x01, 0x60, 0x0d, 0x02, 0x01, 0x03, 0x04, 0x04, 0x63, 0x6e,
+            0x3d, 0x61, 0x80, 0x02, 0x70, 0x77,
+        ];
+        let op = ProtocolOp::BindRequest(BindRequest {
+            version: 3,
+            name: s("cn=a"),
+            auth: BindAuth::Simple(Password::new("pw")),
+        });
+        golden(&bytes, &msg(1, op));
+    }
+
+    #[test]
+    fn bind_request_sasl() {
+        // BindRequest { version 3, name "", sasl { "EXTERNAL" } }
+        let bytes = [
+            0x30, 0x16, 0x02, 0x01, 0x02, 0x60, 0x11, 0x02, 0x01, 0x03, 0x04, 0x00, 0xa3, 0x0a,
+            0x04, 0x08, 0x45, 0x58, 0x54, 0x45, 0x52, 0x4e, 0x41, 0x4c,
+        ];
+        let op = |credentials| {
+            ProtocolOp::BindRequest(BindRequest {
+                version: 3,
+                name: ByteString::new(),
+                auth: BindAuth::Sasl {
+                    mechanism: s("EXTERNAL"),
+                    credentials,
+                },
+            })
+        };
+        golden(&bytes, &msg(2, op(None)));
+        // Empty credentials are present, and differ from absent ones.
+        let bytes = [
+            0x30, 0x18, 0x02, 0x01, 0x02, 0x60, 0x13, 0x02, 0x01, 0x03, 0x04, 0x00, 0xa3, 0x0c,
+            0x04, 0x08, 0x45, 0x58, 0x54, 0x45, 0x52, 0x4e, 0x41, 0x4c, 0x04, 0x00,
+        ];
+        golden(&bytes, &msg(2, op(Some(Bytes::new()))));
+    }
+
+    #[test]
+    fn bind_request_errors() {
+        let err = decode_err(&[
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x00, 0x04, 0x00, 0x80, 0x00,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "version",
+                value: 0
+            }
+        );
+        assert_eq!(err.to_string(), "version 0 is out of range at byte 7");
+        let err = decode_err(&[
+            0x30, 0x0d, 0x02, 0x01, 0x01, 0x60, 0x08, 0x02, 0x02, 0x00, 0x80, 0x04, 0x00, 0x80,
+            0x00,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "version",
+                value: 128
+            }
+        );
+        // [1], reserved (krbv42LDAP).
+        let err = decode_err(&[
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x81, 0x00,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnknownChoice {
+                field: "AuthenticationChoice",
+                found: Tag::context(1)
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown AuthenticationChoice choice 0x81 ([1]) at byte 12"
+        );
+        // simple [0] in constructed form.
+        let err = decode_err(&[
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0xa0, 0x00,
+        ]);
+        assert_eq!(err.kind, DecodeErrorKind::BadConstruction);
+        assert_eq!(
+            err.to_string(),
+            "wrong primitive/constructed form at byte 12"
+        );
+        // No authentication at all.
+        let err = decode_err(&[
+            0x30, 0x0a, 0x02, 0x01, 0x01, 0x60, 0x05, 0x02, 0x01, 0x03, 0x04, 0x00,
+        ]);
+        assert_eq!(err.kind, DecodeErrorKind::Truncated { needed: 1 });
+        assert_eq!(err.offset, 12);
+    }
+
+    #[test]
+    fn bind_response() {
+        // BindResponse { success, "", "", serverSaslCreds [7] "ok" }
+        let bytes = [
+            0x30, 0x10, 0x02, 0x01, 0x01, 0x61, 0x0b, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+            0x87, 0x02, 0x6f, 0x6b,
+        ];
+        let op = ProtocolOp::BindResponse(BindResponse {
+            result: success(),
+            server_sasl_creds: Some(b(b"ok")),
+        });
+        golden(&bytes, &msg(1, op));
+        // invalidCredentials (49), no credentials.
+        let bytes = [
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x31, 0x04, 0x00, 0x04, 0x00,
+        ];
+        let op = ProtocolOp::BindResponse(BindResponse {
+            result: LdapResult::new(ResultCode::INVALID_CREDENTIALS),
+            server_sasl_creds: None,
+        });
+        golden(&bytes, &msg(1, op));
+    }
+
+    #[test]
+    fn unbind_request() {
+        golden(
+            &[0x30, 0x05, 0x02, 0x01, 0x03, 0x42, 0x00],
+            &msg(3, ProtocolOp::UnbindRequest),
+        );
+        let err = decode_err(&[0x30, 0x06, 0x02, 0x01, 0x03, 0x42, 0x01, 0x00]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("UnbindRequest is a NULL, with no content")
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid value: UnbindRequest is a NULL, with no content at byte 5"
+        );
+        // In constructed form.
+        let err = decode_err(&[0x30, 0x05, 0x02, 0x01, 0x03, 0x62, 0x00]);
+        assert_eq!(err.kind, DecodeErrorKind::BadConstruction);
+    }
+
+    fn search(scope: Scope, deref: DerefAliases) -> SearchRequest {
+        SearchRequest {
+            base: s("dc=x"),
+            scope,
+            deref,
+            size_limit: 10,
+            time_limit: 0,
+            types_only: false,
+            filter: Filter::Present(s("objectClass")),
+            attributes: vec![s("cn")],
+        }
+    }
+
+    /// The SearchRequest of `search(Subtree, Always)`, with `scope` and
+    /// `deref` octets to patch.
+    const SEARCH: [u8; 47] = [
+        0x30, 0x2d, 0x02, 0x01, 0x02, 0x63, 0x28, 0x04, 0x04, 0x64, 0x63, 0x3d, 0x78, 0x0a, 0x01,
+        0x02, 0x0a, 0x01, 0x03, 0x02, 0x01, 0x0a, 0x02, 0x01, 0x00, 0x01, 0x01, 0x00, 0x87, 0x0b,
+        0x6f, 0x62, 0x6a, 0x65, 0x63, 0x74, 0x43, 0x6c, 0x61, 0x73, 0x73, 0x30, 0x04, 0x04, 0x02,
+        0x63, 0x6e,
+    ];
+    const SCOPE_AT: usize = 15;
+    const DEREF_AT: usize = 18;
+
+    #[test]
+    fn search_request() {
+        golden(
+            &SEARCH,
+            &msg(
+                2,
+                ProtocolOp::SearchRequest(search(Scope::Subtree, DerefAliases::Always)),
+            ),
+        );
+        let scopes = [
+            Scope::Base,
+            Scope::OneLevel,
+            Scope::Subtree,
+            Scope::Subordinate,
+        ];
+        let derefs = [
+            DerefAliases::Never,
+            DerefAliases::InSearching,
+            DerefAliases::FindingBase,
+            DerefAliases::Always,
+        ];
+        for (i, scope) in scopes.into_iter().enumerate() {
+            for (j, deref) in derefs.into_iter().enumerate() {
+                let mut bytes = SEARCH;
+                bytes[SCOPE_AT] = i as u8;
+                bytes[DEREF_AT] = j as u8;
+                golden(
+                    &bytes,
+                    &msg(2, ProtocolOp::SearchRequest(search(scope, deref))),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn search_request_errors() {
+        let mut bytes = SEARCH;
+        bytes[SCOPE_AT] = 0x04;
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnknownEnumerated {
+                field: "scope",
+                value: 4
+            }
+        );
+        assert_eq!(err.to_string(), "unknown scope value 4 at byte 13");
+        let mut bytes = SEARCH;
+        bytes[DEREF_AT] = 0xff;
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnknownEnumerated {
+                field: "derefAliases",
+                value: -1
+            }
+        );
+        let mut bytes = SEARCH;
+        bytes[21] = 0x80;
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "sizeLimit",
+                value: -128
+            }
+        );
+        assert_eq!(err.to_string(), "sizeLimit -128 is out of range at byte 19");
+        let mut bytes = SEARCH;
+        bytes[24] = 0xff;
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "timeLimit",
+                value: -1
+            }
+        );
+        // An attribute selector that is not UTF-8.
+        let mut bytes = SEARCH;
+        bytes[46] = 0xff;
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("LDAPString is not UTF-8")
+        );
+        assert_eq!(err.offset, 43);
+        // A filter tag that is no filter.
+        let mut bytes = SEARCH;
+        bytes[28] = 0x8a;
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnknownChoice {
+                field: "Filter",
+                found: Tag::context(10)
+            }
+        );
+    }
+
+    #[test]
+    fn search_result_entry() {
+        // SearchResultEntry { "cn=a", { cn: {a, b}, sn: {} } }
+        let bytes = [
+            0x30, 0x23, 0x02, 0x01, 0x02, 0x64, 0x1e, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30,
+            0x16, 0x30, 0x0c, 0x04, 0x02, 0x63, 0x6e, 0x31, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01,
+            0x62, 0x30, 0x06, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x00,
+        ];
+        let entry = SearchResultEntry {
+            dn: s("cn=a"),
+            attributes: vec![
+                Attribute::new("cn", ["a", "b"]),
+                Attribute::new::<&[u8]>("sn", []),
+            ],
+        };
+        golden(
+            &bytes,
+            &msg(2, ProtocolOp::SearchResultEntry(entry.clone())),
+        );
+        // The same with Active Directory's four-octet lengths everywhere.
+        let ad = [
+            0x30, 0x84, 0, 0, 0, 0x3b, 0x02, 0x01, 0x02, 0x64, 0x84, 0, 0, 0, 0x32, 0x04, 0x04,
+            0x63, 0x6e, 0x3d, 0x61, 0x30, 0x84, 0, 0, 0, 0x26, 0x30, 0x84, 0, 0, 0, 0x10, 0x04,
+            0x02, 0x63, 0x6e, 0x31, 0x84, 0, 0, 0, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01, 0x62, 0x30,
+            0x84, 0, 0, 0, 0x0a, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x84, 0, 0, 0, 0x00,
+        ];
+        let got = LdapMessage::decode(Bytes::copy_from_slice(&ad)).unwrap();
+        assert_eq!(got, msg(2, ProtocolOp::SearchResultEntry(entry)));
+        // A DN that is not UTF-8.
+        let mut bad = bytes;
+        bad[12] = 0xc0;
+        let err = decode_err(&bad);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("LDAPDN is not UTF-8")
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid value: LDAPDN is not UTF-8 at byte 7"
+        );
+        // An attribute description that is not UTF-8; values may be anything.
+        let mut bad = bytes;
+        bad[19] = 0xff;
+        let err = decode_err(&bad);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("AttributeDescription is not UTF-8")
+        );
+        let mut binary = bytes;
+        binary[25] = 0xff;
+        assert!(LdapMessage::decode(Bytes::copy_from_slice(&binary)).is_ok());
+        // vals is a SET, not a SEQUENCE.
+        let mut bad = bytes;
+        bad[21] = 0x30;
+        let err = decode_err(&bad);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnexpectedTag {
+                expected: Tag::SET,
+                found: Tag::SEQUENCE
+            }
+        );
+    }
+
+    #[test]
+    fn search_result_reference() {
+        let bytes = [
+            0x30, 0x1b, 0x02, 0x01, 0x02, 0x73, 0x16, 0x04, 0x09, 0x6c, 0x64, 0x61, 0x70, 0x3a,
+            0x2f, 0x2f, 0x61, 0x2f, 0x04, 0x09, 0x6c, 0x64, 0x61, 0x70, 0x3a, 0x2f, 0x2f, 0x62,
+            0x2f,
+        ];
+        let op = ProtocolOp::SearchResultReference(vec![s("ldap://a/"), s("ldap://b/")]);
+        golden(&bytes, &msg(2, op));
+        let err = decode_err(&[0x30, 0x05, 0x02, 0x01, 0x02, 0x73, 0x00]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("SearchResultReference must hold at least one URI")
+        );
+        assert_eq!(err.offset, 7);
+    }
+
+    #[test]
+    fn modify_request() {
+        // ModifyRequest { "cn=a", { replace mail {m}, delete sn {}, increment n {1} } }
+        let bytes = [
+            0x30, 0x3b, 0x02, 0x01, 0x03, 0x66, 0x36, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30,
+            0x2e, 0x30, 0x10, 0x0a, 0x01, 0x02, 0x30, 0x0b, 0x04, 0x04, 0x6d, 0x61, 0x69, 0x6c,
+            0x31, 0x03, 0x04, 0x01, 0x6d, 0x30, 0x0b, 0x0a, 0x01, 0x01, 0x30, 0x06, 0x04, 0x02,
+            0x73, 0x6e, 0x31, 0x00, 0x30, 0x0d, 0x0a, 0x01, 0x03, 0x30, 0x08, 0x04, 0x01, 0x6e,
+            0x31, 0x03, 0x04, 0x01, 0x31,
+        ];
+        let op = ProtocolOp::ModifyRequest(ModifyRequest {
+            object: s("cn=a"),
+            changes: vec![
+                Modification {
+                    op: ModifyOp::Replace,
+                    attribute: Attribute::new("mail", ["m"]),
+                },
+                Modification {
+                    op: ModifyOp::Delete,
+                    attribute: Attribute::new::<&[u8]>("sn", []),
+                },
+                Modification {
+                    op: ModifyOp::Increment,
+                    attribute: Attribute::new("n", ["1"]),
+                },
+            ],
+        });
+        golden(&bytes, &msg(3, op));
+        let mut bad = bytes;
+        bad[19] = 0x04;
+        let err = decode_err(&bad);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnknownEnumerated {
+                field: "operation",
+                value: 4
+            }
+        );
+        assert_eq!(err.to_string(), "unknown operation value 4 at byte 17");
+    }
+
+    #[test]
+    fn add_request() {
+        // AddRequest { "cn=a", { objectClass: {top}, cn: {a} } }
+        let bytes = [
+            0x30, 0x2e, 0x02, 0x01, 0x04, 0x68, 0x29, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30,
+            0x21, 0x30, 0x14, 0x04, 0x0b, 0x6f, 0x62, 0x6a, 0x65, 0x63, 0x74, 0x43, 0x6c, 0x61,
+            0x73, 0x73, 0x31, 0x05, 0x04, 0x03, 0x74, 0x6f, 0x70, 0x30, 0x09, 0x04, 0x02, 0x63,
+            0x6e, 0x31, 0x03, 0x04, 0x01, 0x61,
+        ];
+        let op = ProtocolOp::AddRequest(AddRequest {
+            entry: s("cn=a"),
+            attributes: vec![
+                Attribute::new("objectClass", ["top"]),
+                Attribute::new("cn", ["a"]),
+            ],
+        });
+        golden(&bytes, &msg(4, op));
+        // An attribute without values: `vals (SIZE(1..MAX))`.
+        let bytes = [
+            0x30, 0x15, 0x02, 0x01, 0x04, 0x68, 0x10, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30,
+            0x08, 0x30, 0x06, 0x04, 0x02, 0x63, 0x6e, 0x31, 0x00,
+        ];
+        let err = decode_err(&bytes);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("an Attribute must have at least one value")
+        );
+        assert_eq!(err.offset, 23);
+    }
+
+    #[test]
+    fn del_request() {
+        let bytes = [
+            0x30, 0x09, 0x02, 0x01, 0x05, 0x4a, 0x04, 0x63, 0x6e, 0x3d, 0x61,
+        ];
+        golden(&bytes, &msg(5, ProtocolOp::DelRequest(s("cn=a"))));
+        let err = decode_err(&[0x30, 0x05, 0x02, 0x01, 0x05, 0x6a, 0x00]);
+        assert_eq!(err.kind, DecodeErrorKind::BadConstruction);
+        assert_eq!(err.offset, 5);
+    }
+
+    #[test]
+    fn modify_dn_request() {
+        // ModifyDNRequest { "cn=a,o=x", "cn=b", TRUE, newSuperior "o=y" }
+        let bytes = [
+            0x30, 0x1d, 0x02, 0x01, 0x06, 0x6c, 0x18, 0x04, 0x08, 0x63, 0x6e, 0x3d, 0x61, 0x2c,
+            0x6f, 0x3d, 0x78, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x62, 0x01, 0x01, 0xff, 0x80, 0x03,
+            0x6f, 0x3d, 0x79,
+        ];
+        let op = |delete_old_rdn, new_superior| {
+            ProtocolOp::ModifyDnRequest(ModifyDnRequest {
+                entry: s("cn=a,o=x"),
+                new_rdn: s("cn=b"),
+                delete_old_rdn,
+                new_superior,
+            })
+        };
+        golden(&bytes, &msg(6, op(true, Some(s("o=y")))));
+        let bytes = [
+            0x30, 0x18, 0x02, 0x01, 0x06, 0x6c, 0x13, 0x04, 0x08, 0x63, 0x6e, 0x3d, 0x61, 0x2c,
+            0x6f, 0x3d, 0x78, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x62, 0x01, 0x01, 0x00,
+        ];
+        golden(&bytes, &msg(6, op(false, None)));
+    }
+
+    #[test]
+    fn compare_request() {
+        // CompareRequest { "cn=a", { sn, "x" } }
+        let bytes = [
+            0x30, 0x14, 0x02, 0x01, 0x07, 0x6e, 0x0f, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30,
+            0x07, 0x04, 0x02, 0x73, 0x6e, 0x04, 0x01, 0x78,
+        ];
+        let op = ProtocolOp::CompareRequest(CompareRequest {
+            entry: s("cn=a"),
+            attribute: s("sn"),
+            value: b(b"x"),
+        });
+        golden(&bytes, &msg(7, op));
+    }
+
+    #[test]
+    fn abandon_request() {
+        golden(
+            &[0x30, 0x06, 0x02, 0x01, 0x08, 0x50, 0x01, 0x05],
+            &msg(8, ProtocolOp::AbandonRequest(MessageId(5))),
+        );
+        golden(
+            &[0x30, 0x07, 0x02, 0x01, 0x08, 0x50, 0x02, 0x01, 0x2c],
+            &msg(8, ProtocolOp::AbandonRequest(MessageId(300))),
+        );
+        let err = decode_err(&[0x30, 0x06, 0x02, 0x01, 0x08, 0x50, 0x01, 0xfb]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "messageID",
+                value: -5
+            }
+        );
+        assert_eq!(err.offset, 5);
+        let err = decode_err(&[0x30, 0x05, 0x02, 0x01, 0x08, 0x50, 0x00]);
+        assert_eq!(err.kind, DecodeErrorKind::BadInteger);
+        assert_eq!(
+            err.to_string(),
+            "malformed or out-of-range INTEGER at byte 5"
+        );
+    }
+
+    #[test]
+    fn results_of_every_kind() {
+        // resultCode, "", "" under each LDAPResult-only response tag.
+        type Variant = fn(LdapResult) -> ProtocolOp;
+        let cases: [(u8, u8, Variant); 6] = [
+            (0x65, 0x00, ProtocolOp::SearchResultDone),
+            (0x67, 0x13, ProtocolOp::ModifyResponse),
+            (0x69, 0x44, ProtocolOp::AddResponse),
+            (0x6b, 0x42, ProtocolOp::DelResponse),
+            (0x6d, 0x35, ProtocolOp::ModifyDnResponse),
+            (0x6f, 0x06, ProtocolOp::CompareResponse),
+        ];
+        for (tag, code, op) in cases {
+            let bytes = [
+                0x30, 0x0c, 0x02, 0x01, 0x04, tag, 0x07, 0x0a, 0x01, code, 0x04, 0x00, 0x04, 0x00,
+            ];
+            let result = LdapResult::new(ResultCode(u32::from(code)));
+            golden(&bytes, &msg(4, op(result)));
+        }
+        // With a matched DN and a message.
+        let bytes = [
+            0x30, 0x12, 0x02, 0x01, 0x04, 0x6b, 0x0d, 0x0a, 0x01, 0x20, 0x04, 0x03, 0x6f, 0x3d,
+            0x78, 0x04, 0x03, 0x6e, 0x6f, 0x21,
+        ];
+        let result = LdapResult {
+            code: ResultCode::NO_SUCH_OBJECT,
+            matched_dn: s("o=x"),
+            message: s("no!"),
+            referrals: Vec::new(),
+        };
+        golden(&bytes, &msg(4, ProtocolOp::DelResponse(result)));
+    }
+
+    #[test]
+    fn extended_request() {
+        // ExtendedRequest { requestName "1.3.6.1.4.1.1466.20037" } (StartTLS)
+        let mut bytes = vec![0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16];
+        bytes.extend_from_slice(b"1.3.6.1.4.1.1466.20037");
+        let op = ProtocolOp::ExtendedRequest(ExtendedRequest {
+            name: s("1.3.6.1.4.1.1466.20037"),
+            value: None,
+        });
+        golden(&bytes, &msg(1, op));
+        // With a value.
+        let bytes = [
+            0x30, 0x0f, 0x02, 0x01, 0x01, 0x77, 0x0a, 0x80, 0x05, 0x31, 0x2e, 0x32, 0x2e, 0x33,
+            0x81, 0x01, 0x76,
+        ];
+        let op = ProtocolOp::ExtendedRequest(ExtendedRequest {
+            name: s("1.2.3"),
+            value: Some(b(b"v")),
+        });
+        golden(&bytes, &msg(1, op));
+        // requestName missing.
+        let err = decode_err(&[0x30, 0x08, 0x02, 0x01, 0x01, 0x77, 0x03, 0x81, 0x01, 0x76]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnexpectedTag {
+                expected: Tag::context(0),
+                found: Tag::context(1)
+            }
+        );
+    }
+
+    #[test]
+    fn extended_response() {
+        // ExtendedResponse { success, "", "", [10] "1.2.3", [11] de ad }
+        let bytes = [
+            0x30, 0x17, 0x02, 0x01, 0x01, 0x78, 0x12, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+            0x8a, 0x05, 0x31, 0x2e, 0x32, 0x2e, 0x33, 0x8b, 0x02, 0xde, 0xad,
+        ];
+        let op = ProtocolOp::ExtendedResponse(ExtendedResponse {
+            result: success(),
+            name: Some(s("1.2.3")),
+            value: Some(b(&[0xde, 0xad])),
+        });
+        golden(&bytes, &msg(1, op));
+        let bytes = [
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x02, 0x04, 0x00, 0x04, 0x00,
+        ];
+        let op = ProtocolOp::ExtendedResponse(ExtendedResponse {
+            result: LdapResult::new(ResultCode::PROTOCOL_ERROR),
+            name: None,
+            value: None,
+        });
+        golden(&bytes, &msg(1, op));
+        // responseValue before responseName.
+        let err = decode_err(&[
+            0x30, 0x13, 0x02, 0x01, 0x01, 0x78, 0x0e, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+            0x8b, 0x00, 0x8a, 0x03, 0x31, 0x2e, 0x32,
+        ]);
+        assert_eq!(err.kind, DecodeErrorKind::TrailingData { remaining: 5 });
+    }
+
+    #[test]
+    fn intermediate_response() {
+        let bytes = [
+            0x30, 0x0f, 0x02, 0x01, 0x09, 0x79, 0x0a, 0x80, 0x05, 0x31, 0x2e, 0x32, 0x2e, 0x33,
+            0x81, 0x01, 0x78,
+        ];
+        let op = ProtocolOp::IntermediateResponse(IntermediateResponse {
+            name: Some(s("1.2.3")),
+            value: Some(b(b"x")),
+        });
+        golden(&bytes, &msg(9, op));
+        let op = ProtocolOp::IntermediateResponse(IntermediateResponse {
+            name: None,
+            value: None,
+        });
+        golden(&[0x30, 0x05, 0x02, 0x01, 0x09, 0x79, 0x00], &msg(9, op));
+    }
+
+    #[test]
+    fn names_and_tags() {
+        assert_eq!(ProtocolOp::UnbindRequest.name(), "UnbindRequest");
+        assert_eq!(ProtocolOp::UnbindRequest.tag(), Tag::application(2));
+        assert_eq!(
+            ProtocolOp::name_of_tag(Tag::application(0x13).constructed()),
+            Some("SearchResultReference")
+        );
+        assert_eq!(ProtocolOp::name_of_tag(Tag::application(0x13)), None);
+        assert_eq!(
+            ProtocolOp::name_of_tag(Tag::context(0x13).constructed()),
+            None
+        );
+        let done = ProtocolOp::SearchResultDone(success());
+        assert!(done.is_response());
+        assert_eq!(done.result(), Some(&success()));
+        assert!(!ProtocolOp::DelRequest(s("x")).is_response());
+    }
 }

@@ -2,6 +2,12 @@ use core::fmt;
 
 use bytestring::ByteString;
 
+use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
+use crate::proto::message::{
+    read_int_in, read_string, read_strings, write_strings, LDAP_DN, LDAP_STRING,
+};
+use crate::proto::src::Src;
+
 /// An LDAP `resultCode` (RFC 4511 §4.1.9, Appendix A).
 ///
 /// An open newtype: every code of RFC 4511 has a named constant, and codes
@@ -81,7 +87,10 @@ impl ResultCode {
     /// Whether this code means the operation did what was asked
     /// (`success`, `compareFalse`, `compareTrue`).
     pub fn is_success(self) -> bool {
-        matches!(self, Self::SUCCESS | Self::COMPARE_FALSE | Self::COMPARE_TRUE)
+        matches!(
+            self,
+            Self::SUCCESS | Self::COMPARE_FALSE | Self::COMPARE_TRUE
+        )
     }
 }
 
@@ -116,6 +125,172 @@ pub struct LdapResult {
 impl LdapResult {
     /// A result with `code` and empty matched DN and message.
     pub fn new(code: ResultCode) -> Self {
-        Self { code, matched_dn: ByteString::new(), message: ByteString::new(), referrals: Vec::new() }
+        Self {
+            code,
+            matched_dn: ByteString::new(),
+            message: ByteString::new(),
+            referrals: Vec::new(),
+        }
+    }
+}
+
+impl LdapResult {
+    /// Reads the components of an `LDAPResult` from the contents of the
+    /// enclosing SEQUENCE (which the caller has entered: the result is
+    /// tagged `[APPLICATION n]` implicitly, or its components are part of a
+    /// larger response).
+    pub(crate) fn decode_components(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // LDAPResult ::= SEQUENCE {
+        //      resultCode         ENUMERATED { success (0), ... },
+        //      matchedDN          LDAPDN,
+        //      diagnosticMessage  LDAPString,
+        //      referral           [3] Referral OPTIONAL }
+        let code = read_int_in(r, Tag::ENUMERATED, "resultCode", 0, i64::from(u32::MAX))?;
+        let code = ResultCode(u32::try_from(code).unwrap_or_default());
+        let matched_dn = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+        let message = read_string(r, src, Tag::OCTET_STRING, LDAP_STRING)?;
+        let referrals = match r.peek_tag()? {
+            Some(REFERRAL) => r.sequence(REFERRAL, |r| read_uris(r, src, "Referral"))?,
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            code,
+            matched_dn,
+            message,
+            referrals,
+        })
+    }
+
+    /// Writes the components of this result (without an enclosing tag).
+    pub(crate) fn encode_components(&self, w: &mut Writer<'_>) {
+        w.integer(Tag::ENUMERATED, i64::from(self.code.0));
+        w.octet_string(Tag::OCTET_STRING, self.matched_dn.as_bytes());
+        w.octet_string(Tag::OCTET_STRING, self.message.as_bytes());
+        if !self.referrals.is_empty() {
+            w.sequence(REFERRAL, |w| {
+                write_strings(w, Tag::OCTET_STRING, &self.referrals)
+            });
+        }
+    }
+}
+
+/// `referral [3] Referral` in `LDAPResult`.
+const REFERRAL: Tag = Tag::context(3).constructed();
+
+/// Reads `SEQUENCE SIZE (1..MAX) OF uri URI` (a `Referral` or a
+/// `SearchResultReference`); `what` names it in the error for an empty one.
+pub(crate) fn read_uris(
+    r: &mut Reader<'_>,
+    src: Src<'_>,
+    what: &'static str,
+) -> Result<Vec<ByteString>, DecodeError> {
+    // URI ::= LDAPString     -- limited to characters permitted in URIs
+    if r.is_empty() {
+        let kind = match what {
+            "Referral" => "Referral must hold at least one URI",
+            _ => "SearchResultReference must hold at least one URI",
+        };
+        return Err(r.error(DecodeErrorKind::InvalidValue(kind)));
+    }
+    read_strings(r, src, Tag::OCTET_STRING, LDAP_STRING)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::proto::message::tests::{decode_err, golden};
+    use crate::proto::{LdapMessage, MessageId, ProtocolOp};
+
+    #[test]
+    fn result_with_referral() {
+        // SearchResultDone referral (10), matchedDN "o=x", message "see",
+        // referral [3] { "ldap://a/" }.
+        let bytes = [
+            0x30, 0x1f, 0x02, 0x01, 0x02, 0x65, 0x1a, 0x0a, 0x01, 0x0a, 0x04, 0x03, b'o', b'=',
+            b'x', 0x04, 0x03, b's', b'e', b'e', 0xa3, 0x0b, 0x04, 0x09, b'l', b'd', b'a', b'p',
+            b':', b'/', b'/', b'a', b'/',
+        ];
+        let msg = LdapMessage::new(
+            MessageId(2),
+            ProtocolOp::SearchResultDone(LdapResult {
+                code: ResultCode::REFERRAL,
+                matched_dn: "o=x".into(),
+                message: "see".into(),
+                referrals: vec!["ldap://a/".into()],
+            }),
+        );
+        golden(&bytes, &msg);
+    }
+
+    #[test]
+    fn unknown_result_codes_are_kept() {
+        // ModifyResponse with AD's vendor code 0x2000 (no name).
+        let bytes = [
+            0x30, 0x0d, 0x02, 0x01, 0x02, 0x67, 0x08, 0x0a, 0x02, 0x20, 0x00, 0x04, 0x00, 0x04,
+            0x00,
+        ];
+        let result = LdapResult::new(ResultCode(0x2000));
+        golden(
+            &bytes,
+            &LdapMessage::new(MessageId(2), ProtocolOp::ModifyResponse(result)),
+        );
+        assert_eq!(ResultCode(0x2000).to_string(), "resultCode 8192");
+        assert_eq!(ResultCode::BUSY.to_string(), "busy (51)");
+    }
+
+    #[test]
+    fn bad_result_code() {
+        let err = decode_err(&[
+            0x30, 0x0c, 0x02, 0x01, 0x02, 0x67, 0x07, 0x0a, 0x01, 0xff, 0x04, 0x00, 0x04, 0x00,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "resultCode",
+                value: -1
+            }
+        );
+        assert_eq!(err.to_string(), "resultCode -1 is out of range at byte 7");
+        // Encoded as INTEGER instead of ENUMERATED.
+        let err = decode_err(&[
+            0x30, 0x0c, 0x02, 0x01, 0x02, 0x67, 0x07, 0x02, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::UnexpectedTag {
+                expected: Tag::ENUMERATED,
+                found: Tag::INTEGER
+            }
+        );
+    }
+
+    #[test]
+    fn empty_referral_is_rejected() {
+        let err = decode_err(&[
+            0x30, 0x0e, 0x02, 0x01, 0x02, 0x67, 0x09, 0x0a, 0x01, 0x0a, 0x04, 0x00, 0x04, 0x00,
+            0xa3, 0x00,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("Referral must hold at least one URI")
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid value: Referral must hold at least one URI at byte 16"
+        );
+    }
+
+    #[test]
+    fn message_must_be_utf8() {
+        let err = decode_err(&[
+            0x30, 0x0d, 0x02, 0x01, 0x02, 0x67, 0x08, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x01,
+            0xff,
+        ]);
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::InvalidValue("LDAPString is not UTF-8")
+        );
+        assert_eq!(err.offset, 12);
     }
 }
