@@ -88,7 +88,7 @@ fn decode_string(value: &Any<'_>) -> Option<String> {
         // T.61 in theory; in practice senders put Latin-1 there.
         Tag::TeletexString => Some(data.iter().map(|&b| char::from(b)).collect()),
         Tag::BmpString => {
-            if data.len() % 2 != 0 {
+            if !data.len().is_multiple_of(2) {
                 return None;
             }
             let units = data
@@ -99,7 +99,7 @@ fn decode_string(value: &Any<'_>) -> Option<String> {
                 .ok()
         }
         Tag::UniversalString => {
-            if data.len() % 4 != 0 {
+            if !data.len().is_multiple_of(4) {
                 return None;
             }
             data.chunks_exact(4)
@@ -199,8 +199,11 @@ pub(crate) mod tests {
     pub(crate) const OID_OU: &[u8] = &[0x55, 0x04, 0x0b];
     pub(crate) const OID_DC: &[u8] = &[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19];
 
-    /// A `Name` from RDNs in DER order, each RDN a list of (OID, string tag, value).
-    pub(crate) fn name(rdns: &[&[(&[u8], u8, &[u8])]]) -> Vec<u8> {
+    /// One attribute: (OID, string tag, value).
+    pub(crate) type Atv<'a> = (&'a [u8], u8, &'a [u8]);
+
+    /// A `Name` from RDNs in DER order, each RDN a list of attributes.
+    pub(crate) fn name(rdns: &[&[Atv<'_>]]) -> Vec<u8> {
         let mut seq = Vec::new();
         for rdn in rdns {
             let mut set = Vec::new();

@@ -40,8 +40,8 @@ pub enum EmptyListPolicy {
 ///
 /// # fn main() -> Result<(), tokio_ldap::Error> {
 /// let store = CertStore::new()
-///     .add(ClientCert::from_pem_files("alice.crt", "alice.key")?)
-///     .add_named("bob (backup)", ClientCert::from_pem_files("bob.crt", "bob.key")?)
+///     .with(ClientCert::from_pem_files("alice.crt", "alice.key")?)
+///     .with_named("bob (backup)", ClientCert::from_pem_files("bob.crt", "bob.key")?)
 ///     .on_empty_list(EmptyListPolicy::Decline);
 /// # let _ = store;
 /// # Ok(())
@@ -62,13 +62,13 @@ impl CertStore {
 
     /// Adds an identity, named in messages by its subject's CN (or whole
     /// subject).
-    pub fn add(mut self, cert: ClientCert) -> Self {
+    pub fn with(mut self, cert: ClientCert) -> Self {
         self.push(cert);
         self
     }
 
     /// Adds an identity under a name of your choosing, used in messages.
-    pub fn add_named(mut self, name: impl Into<String>, cert: ClientCert) -> Self {
+    pub fn with_named(mut self, name: impl Into<String>, cert: ClientCert) -> Self {
         self.certs.push((name.into(), cert));
         self
     }

@@ -84,6 +84,9 @@ fn issued_by_looks_at_the_whole_chain() {
     let alice = pki.alice.client_cert();
     assert!(alice.issued_by(&a) && !alice.issued_by(&b));
     assert!(alice.supports(EC) && !alice.supports(RSA));
+    let evil = TrustedCa::from_der(pki.ca_evil.name.clone());
+    assert_eq!(evil.to_string(), "CN=Untrusted CA,O=Evil Test");
+    assert!(pki.mallory.client_cert().issued_by(&evil));
 }
 
 #[test]
@@ -92,12 +95,12 @@ fn cert_store_rules() {
     let a = TrustedCa::from_der(pki.ca_a.name.clone());
     let b = TrustedCa::from_der(pki.ca_b.name.clone());
     let store = CertStore::new()
-        .add(pki.mallory.client_cert())
-        .add_named("alice (laptop)", pki.alice.client_cert())
-        .add(pki.bob.client_cert());
+        .with(pki.mallory.client_cert())
+        .with_named("alice (laptop)", pki.alice.client_cert())
+        .with(pki.bob.client_cert());
     assert_eq!(store.len(), 3);
 
-    let cas = [b.clone(), a.clone()];
+    let cas = [b.clone(), a];
     let choice = store.choose(&CertRequest::new(&cas, EC));
     // First in insertion order among the matches, whatever the CA order.
     assert_eq!(choice.cert().unwrap().common_name(), Some("alice"));
@@ -106,7 +109,7 @@ fn cert_store_rules() {
         "chose alice (laptop): issued by CN=Test CA-A,O=Example Test,DC=example,DC=com, which the server trusts"
     );
 
-    let only_b = [b.clone()];
+    let only_b = [b];
     let choice = store.choose(&CertRequest::new(&only_b, EC));
     assert_eq!(choice.cert().unwrap().common_name(), Some("bob"));
 

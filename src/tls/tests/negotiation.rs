@@ -32,8 +32,8 @@ async fn hints_are_the_servers_subjects_in_order() {
             let (addr, server) = serve_one(server_config(&auth, &[v]), After::Greet).await;
             let expected = order.iter().map(|ca| ca.name.clone()).collect::<Vec<_>>();
             let store = CertStore::new()
-                .add(pki.alice.client_cert())
-                .add(pki.bob.client_cert());
+                .with(pki.alice.client_cert())
+                .with(pki.bob.client_cert());
             let checking = Checking::once(expected.clone(), store);
             let seen = checking.seen();
             let mut settings = trusting_ca_a();
@@ -122,8 +122,8 @@ async fn empty_hint_list_still_calls_the_callback() {
             }
             let (addr, server) = serve_one(server_config(&auth, &[v]), After::Greet).await;
             let store = CertStore::new()
-                .add(pki.bob.client_cert())
-                .add(pki.alice.client_cert())
+                .with(pki.bob.client_cert())
+                .with(pki.alice.client_cert())
                 .on_empty_list(policy);
             let mut settings = trusting_ca_a();
             settings.set_client_cert_query(Checking::once(Vec::new(), store));
@@ -177,8 +177,8 @@ async fn cert_store_picks_by_issuer_including_intermediates() {
         let mut settings = trusting_ca_a();
         settings.set_client_cert_query(
             CertStore::new()
-                .add(pki.alice.client_cert())
-                .add(pki.bob.client_cert()),
+                .with(pki.alice.client_cert())
+                .with(pki.bob.client_cert()),
         );
         let client = connect(&settings.prepare().unwrap(), addr, "localhost").await;
         assert!(
@@ -198,8 +198,8 @@ async fn cert_store_picks_by_issuer_including_intermediates() {
         let mut settings = trusting_ca_a();
         settings.set_client_cert_query(
             CertStore::new()
-                .add(pki.mallory.client_cert())
-                .add(pki.carol.client_cert()),
+                .with(pki.mallory.client_cert())
+                .with(pki.carol.client_cert()),
         );
         let client = connect(&settings.prepare().unwrap(), addr, "localhost").await;
         assert!(
@@ -320,9 +320,10 @@ async fn server_closing_after_the_handshake_is_a_rejection() {
         }
         server.await.unwrap().unwrap();
 
-        // No certificate configured at all.
+        // No certificate configured (any more).
         let (addr, _server) = serve_one(server_config(&auth, &[v]), After::Drop).await;
-        let client = connect(&trusting_ca_a().prepare().unwrap(), addr, "localhost").await;
+        settings.clear_client_cert();
+        let client = connect(&settings.prepare().unwrap(), addr, "localhost").await;
         match client.read {
             Some(Err(Some(Error::ClientCertRejected(m)))) => assert!(
                 m.ends_with(&format!(
@@ -455,6 +456,12 @@ async fn ca_file_problems_name_the_file() {
     );
 
     assert!(TlsSettings::new().prepare().is_err(), "no roots at all");
+    // The system store: whatever this machine has, it loads or says why not.
+    let mut system = TlsSettings::new();
+    system.set_system_roots(true);
+    if let Err(e) = system.prepare() {
+        assert!(e.to_string().contains("system store"), "{e}");
+    }
 
     // A CA file that does not cover the server.
     let wrong = dir.path().join("ca-b.pem");

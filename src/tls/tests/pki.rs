@@ -16,7 +16,7 @@ use rcgen::{
 use rustls::SignatureScheme;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::tls::name::tests::{name, tlv, OID_CN, OID_DC, OID_O, OID_OU};
+use crate::tls::name::tests::{name, tlv, Atv, OID_CN, OID_DC, OID_O, OID_OU};
 use crate::tls::ClientCert;
 
 /// A CA: its certificate, subject name (DER) and key.
@@ -70,7 +70,7 @@ pub(crate) fn pki() -> &'static Pki {
 
 /// `DC=com/DC=example/O=Example Test/CN=<cn>` (most significant first).
 pub(crate) fn example_name(ou: Option<&str>, o: Option<&str>, cn: &str) -> Vec<u8> {
-    let mut rdns: Vec<Vec<(&[u8], u8, &[u8])>> = vec![
+    let mut rdns: Vec<Vec<Atv<'_>>> = vec![
         vec![(OID_DC, 0x16, b"com")],
         vec![(OID_DC, 0x16, b"example")],
     ];
