@@ -30,7 +30,9 @@ use super::name::{hex_string, rfc4514_from_der};
 ///   nothing, and records why; [`ClientCert::supports`] lets a chooser check
 ///   first and pick another.
 /// - If the callback panics, the panic is caught, nothing is sent, and
-///   connecting fails with [`Error::CallbackPanicked`](crate::Error::CallbackPanicked).
+///   connecting fails with [`Error::CallbackPanicked`](crate::Error::CallbackPanicked)
+///   (unless the program is built with `panic = "abort"`, which nothing can
+///   catch).
 /// - Sending a certificate only proves the client holds its key; to be
 ///   authenticated as its subject, do a SASL EXTERNAL bind afterwards.
 ///
