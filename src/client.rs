@@ -23,7 +23,10 @@ use crate::proto::{
     LdapResult, ModifyDnRequest, ModifyRequest, Modification, Password, ProtocolOp, ResultCode,
     Scope, SearchRequest, SearchResultEntry,
 };
-use crate::tls::{ClientCert, QueryClientCert, TlsInfo, TlsMode, TlsSettings};
+use crate::tls::{
+    ClientCert, QueryClientCert, TlsInfo, TlsMode, TlsSettings, TlsVersion, VerifyServerCert,
+};
+use rustls::pki_types::CertificateDer;
 use crate::transport::{self, Transport};
 use crate::{Error, LdapError};
 
@@ -81,7 +84,7 @@ impl ConnConfig {
     /// no StartTLS, a 30-second connect timeout, no operation timeout.
     pub fn new() -> Self {
         Self {
-            tls: TlsSettings::default(),
+            tls: TlsSettings::new(),
             starttls: false,
             connect_timeout: Some(Duration::from_secs(30)),
             op_timeout: None,
@@ -107,14 +110,14 @@ impl ConnConfig {
     /// callback, which sees the CAs the server trusts (see
     /// [`QueryClientCert`]).
     pub fn client_cert_query(mut self, q: impl QueryClientCert + 'static) -> Self {
-        self.tls.set_client_cert_query(Arc::new(q));
+        self.tls.set_client_cert_query(q);
         self
     }
 
     /// Answers the server's request for a client certificate with this one
     /// certificate.
     pub fn client_cert(mut self, cert: ClientCert) -> Self {
-        self.tls.set_client_cert_query(Arc::new(cert));
+        self.tls.set_client_cert(cert);
         self
     }
 
@@ -153,10 +156,33 @@ impl ConnConfig {
         self
     }
 
-    /// Gives TLS settings direct access (for the TLS options defined in
-    /// [`crate::tls`]).
-    pub fn tls_versions(mut self, tls12: bool, tls13: bool) -> Self {
-        self.tls.set_versions(tls12, tls13);
+    /// The TLS versions to offer (default: TLS 1.2 and TLS 1.3).
+    pub fn tls_versions(mut self, versions: &[TlsVersion]) -> Self {
+        self.tls.set_versions(versions);
+        self
+    }
+
+    /// Also trusts this CA certificate (DER).
+    pub fn root_certificate(mut self, cert: CertificateDer<'static>) -> Self {
+        self.tls.add_root_certificate(cert);
+        self
+    }
+
+    /// Runs `hook` on the server's certificate after the standard
+    /// verification succeeded (chain to a trusted root, validity, host
+    /// name): the counterpart of Windows LDAP's `VERIFYSERVERCERT`, for
+    /// pinning or extra policy. Its `Err` text becomes the connect error.
+    pub fn server_cert_hook(mut self, hook: impl VerifyServerCert + 'static) -> Self {
+        self.tls.set_server_cert_hook(hook);
+        self
+    }
+
+    /// **Dangerous**: accepts any server certificate for any host name,
+    /// so anybody on the path can impersonate the server and read
+    /// everything, credentials included. For tests against throwaway
+    /// servers only. Handshake signatures are still checked.
+    pub fn dangerous_disable_server_verification(mut self) -> Self {
+        self.tls.set_dangerous_disable_server_verification(true);
         self
     }
 }

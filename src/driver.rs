@@ -485,8 +485,12 @@ impl Driver {
     fn diagnose_close(&self, io: Option<std::io::Error>) -> Error {
         if !self.received_any {
             if let Some(rec) = &self.record {
-                let rec = rec.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(err) = tls::closed_after_handshake(&rec) {
+                let rec = tls::lock(rec);
+                let explained = match &io {
+                    Some(e) => tls::read_error_after_handshake(e, &rec),
+                    None => tls::closed_after_handshake(&rec),
+                };
+                if let Some(err) = explained {
                     return err;
                 }
             }

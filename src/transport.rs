@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 #[cfg(unix)]
@@ -91,20 +90,16 @@ pub(crate) async fn secure(
     host: &str,
     mode: TlsMode,
 ) -> Result<Secured, Error> {
-    let name = ServerName::try_from(host.to_owned())
-        .map_err(|e| Error::InvalidInput(format!("{host:?} is not a valid TLS server name: {e}")))?;
+    let name = tls::server_name(host)?;
     let (config, record) = tls.client_config(url, host, mode)?;
     let stream = match TlsConnector::from(config).connect(name, tcp).await {
         Ok(s) => s,
-        Err(e) => {
-            let rec = record.lock().unwrap_or_else(|p| p.into_inner());
-            return Err(tls::handshake_error(e, &rec));
-        }
+        Err(e) => return Err(tls::handshake_error(e, &tls::lock(&record))),
     };
     let info = {
-        let rec = record.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(msg) = &rec.callback_panic {
-            return Err(Error::CallbackPanicked(msg.clone()));
+        let rec = tls::lock(&record);
+        if let Some(err) = tls::callback_panicked(&rec) {
+            return Err(err);
         }
         TlsInfo::from_handshake(stream.get_ref().1, &rec)
     };

@@ -1,21 +1,63 @@
-//! Temporary stand-in for the TLS layer.
-#![allow(missing_docs, dead_code, unreachable_pub, clippy::all)]
-use std::sync::{Arc, Mutex};
-use crate::Error;
+//! TLS: rustls client configuration and client-certificate negotiation.
+//!
+//! When the server asks for a client certificate, its CertificateRequest
+//! names the CAs it trusts. The application answers through
+//! [`QueryClientCert`] (the counterpart of Windows LDAP's `QUERYCLIENTCERT`
+//! callback): it is given a [`CertRequest`] with those [`TrustedCa`]s and
+//! returns a [`ClientCert`] or declines. [`ClientCert`] itself (one static
+//! certificate) and [`CertStore`] (several, chosen by issuer) are
+//! ready-made answers.
+//!
+//! ```text
+//! server: CertificateRequest(CA names, signature schemes)
+//!            |
+//!            v
+//! rustls ResolvesClientCert (private adapter; records what happened)
+//!            |
+//!            v
+//! QueryClientCert::choose_client_cert(&CertRequest) -> Choice
+//!            |
+//!            v
+//! Certificate + CertificateVerify, or an empty Certificate
+//! ```
+//!
+//! After the handshake [`TlsInfo`] says what the server asked for and what
+//! was sent. When the server rejects the connection for want of an
+//! acceptable certificate (OpenLDAP closes it without an alert), the error
+//! says the same.
+//!
+//! The server's certificate is verified with webpki against the configured
+//! roots, including the host name; a [`VerifyServerCert`] hook can add
+//! checks such as pinning.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TlsMode { Ldaps, StartTls }
-#[derive(Clone, Default)]
-pub(crate) struct TlsSettings;
-impl TlsSettings { pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> { Ok(PreparedTls) } }
-pub(crate) struct PreparedTls;
-#[derive(Default, Debug)]
-pub(crate) struct HandshakeRecord { pub(crate) callback_panic: Option<String> }
-impl PreparedTls {
-    pub(crate) fn client_config(&self, _url: &str, _server_name: &str, _mode: TlsMode) -> Result<(Arc<rustls::ClientConfig>, Arc<Mutex<HandshakeRecord>>), Error> { Err(Error::Config("stub".into())) }
-}
-#[derive(Clone, Debug)]
-pub struct TlsInfo;
-impl TlsInfo { pub(crate) fn from_handshake(_c: &rustls::ClientConnection, _r: &HandshakeRecord) -> Self { TlsInfo } }
-pub(crate) fn handshake_error(e: std::io::Error, _r: &HandshakeRecord) -> Error { e.into() }
-pub(crate) fn closed_after_handshake(_r: &HandshakeRecord) -> Option<Error> { None }
+// The crate-internal API below is called by the connection driver, which is
+// written separately; until it is merged only the tests use it.
+#![cfg_attr(not(test), allow(dead_code))]
+
+mod cert;
+mod config;
+mod info;
+mod name;
+mod pem;
+mod query;
+mod resolver;
+mod store;
+mod verify;
+
+pub use cert::ClientCert;
+pub use config::TlsVersion;
+pub use info::{SentCert, TlsInfo};
+pub use query::{CertRequest, Choice, QueryClientCert, TlsMode, TrustedCa};
+pub use store::{CertStore, EmptyListPolicy};
+pub use verify::{ServerCertInfo, VerifyServerCert};
+
+#[allow(unused_imports)] // used by the connection driver
+pub(crate) use config::{server_name, PreparedTls, TlsSettings};
+#[allow(unused_imports)] // used by the connection driver
+pub(crate) use info::{
+    callback_panicked, closed_after_handshake, handshake_error, read_error_after_handshake,
+    HandshakeRecord,
+};
+
+#[cfg(test)]
+mod tests;

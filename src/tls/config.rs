@@ -1,0 +1,330 @@
+//! TLS settings and the per-connection rustls `ClientConfig`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
+use rustls_pki_types::{CertificateDer, ServerName};
+
+use super::cert::ClientCert;
+use super::info::HandshakeRecord;
+use super::pem;
+use super::query::{QueryClientCert, TlsMode};
+use super::resolver::ClientCertResolver;
+use super::verify::{BaseVerifier, ServerVerifier, VerifyServerCert};
+use crate::error::Error;
+
+/// A TLS protocol version the client may use.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+/// The ring crypto provider, made once. Configs always name it explicitly,
+/// so a second provider enabled elsewhere in the program cannot make rustls
+/// panic.
+pub(crate) fn ring_provider() -> Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    Arc::clone(PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())))
+}
+
+/// Every TLS option of a connection config. `ConnConfig` forwards its
+/// setters here.
+#[derive(Clone)]
+pub(crate) struct TlsSettings {
+    ca_files: Vec<PathBuf>,
+    roots: Vec<CertificateDer<'static>>,
+    system_roots: bool,
+    client_cert: Option<Arc<dyn QueryClientCert>>,
+    server_hook: Option<Arc<dyn VerifyServerCert>>,
+    dangerous_no_verification: bool,
+    tls12: bool,
+    tls13: bool,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TlsSettings {
+    /// Verification on, no roots yet, system roots off, no client
+    /// certificate, TLS 1.2 and 1.3.
+    pub(crate) fn new() -> Self {
+        Self {
+            ca_files: Vec::new(),
+            roots: Vec::new(),
+            system_roots: false,
+            client_cert: None,
+            server_hook: None,
+            dangerous_no_verification: false,
+            tls12: true,
+            tls13: true,
+        }
+    }
+
+    /// Trust the CA certificates in this PEM file (read by `prepare`).
+    pub(crate) fn add_ca_file(&mut self, path: impl Into<PathBuf>) {
+        self.ca_files.push(path.into());
+    }
+
+    /// Trust this CA certificate.
+    pub(crate) fn add_root_certificate(&mut self, cert: CertificateDer<'static>) {
+        self.roots.push(cert);
+    }
+
+    /// Also trust the operating system's CA store.
+    pub(crate) fn set_system_roots(&mut self, on: bool) {
+        self.system_roots = on;
+    }
+
+    /// Always offer this certificate when the server asks.
+    pub(crate) fn set_client_cert(&mut self, cert: ClientCert) {
+        self.client_cert = Some(Arc::new(cert));
+    }
+
+    /// Ask this chooser when the server asks for a certificate.
+    pub(crate) fn set_client_cert_query(&mut self, query: impl QueryClientCert + 'static) {
+        self.client_cert = Some(Arc::new(query));
+    }
+
+    /// Send no client certificate.
+    pub(crate) fn clear_client_cert(&mut self) {
+        self.client_cert = None;
+    }
+
+    /// Run this hook after the server's certificate verified.
+    pub(crate) fn set_server_cert_hook(&mut self, hook: impl VerifyServerCert + 'static) {
+        self.server_hook = Some(Arc::new(hook));
+    }
+
+    /// Accept any server certificate (signatures are still checked).
+    pub(crate) fn set_dangerous_disable_server_verification(&mut self, on: bool) {
+        self.dangerous_no_verification = on;
+    }
+
+    /// The protocol versions to offer; an empty list is rejected by
+    /// `prepare`.
+    pub(crate) fn set_versions(&mut self, versions: &[TlsVersion]) {
+        self.tls12 = versions.contains(&TlsVersion::Tls12);
+        self.tls13 = versions.contains(&TlsVersion::Tls13);
+    }
+
+    /// Loads the roots and builds the verifier, once per connect (not per
+    /// handshake). Errors name the CA file at fault.
+    pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> {
+        let provider = ring_provider();
+        let mut versions: Vec<&'static SupportedProtocolVersion> = Vec::new();
+        if self.tls13 {
+            versions.push(&rustls::version::TLS13);
+        }
+        if self.tls12 {
+            versions.push(&rustls::version::TLS12);
+        }
+        if versions.is_empty() {
+            return Err(Error::Config("no TLS version enabled".to_owned()));
+        }
+
+        let (base, roots_desc) = if self.dangerous_no_verification {
+            (
+                BaseVerifier::Dangerous,
+                "none (verification disabled)".to_owned(),
+            )
+        } else {
+            let (store, desc) = self.load_roots()?;
+            let webpki =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(&provider))
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot verify servers: {e}")))?;
+            (BaseVerifier::WebPki(webpki), desc)
+        };
+        Ok(PreparedTls {
+            verifier: Arc::new(ServerVerifier {
+                base,
+                hook: self.server_hook.clone(),
+                algorithms: provider.signature_verification_algorithms,
+            }),
+            provider,
+            versions,
+            client_cert: self.client_cert.clone(),
+            roots_desc,
+        })
+    }
+
+    fn load_roots(&self) -> Result<(RootCertStore, String), Error> {
+        let mut store = RootCertStore::empty();
+        let mut sources = Vec::new();
+        for path in &self.ca_files {
+            let name = path.display().to_string();
+            let certs = pem::certs_from_pem(&pem::read_file(path, "CA file")?, &name)?;
+            for (i, cert) in certs.into_iter().enumerate() {
+                store.add(cert).map_err(|e| {
+                    Error::Config(format!(
+                        "certificate {} in CA file {name} cannot be a trust anchor: {e}",
+                        i + 1
+                    ))
+                })?;
+            }
+            sources.push(name);
+        }
+        for (i, cert) in self.roots.iter().enumerate() {
+            store.add(cert.clone()).map_err(|e| {
+                Error::Config(format!(
+                    "root certificate {} cannot be a trust anchor: {e}",
+                    i + 1
+                ))
+            })?;
+        }
+        if !self.roots.is_empty() {
+            sources.push(format!(
+                "{} root certificate(s) given in memory",
+                self.roots.len()
+            ));
+        }
+        if self.system_roots {
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _ignored) = store.add_parsable_certificates(found.certs);
+            if added == 0 {
+                let why = found
+                    .errors
+                    .first()
+                    .map_or_else(|| "it is empty".to_owned(), ToString::to_string);
+                return Err(Error::Config(format!(
+                    "no CA certificate could be loaded from the system store: {why}"
+                )));
+            }
+            sources.push(format!("the system store ({added} CAs)"));
+        }
+        if store.is_empty() {
+            return Err(Error::Config(
+                "no trusted CA certificates: give a CA file, enable the system store, or (dangerously) disable server verification".to_owned(),
+            ));
+        }
+        Ok((store, sources.join(", ")))
+    }
+}
+
+impl fmt::Debug for TlsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsSettings")
+            .field("ca_files", &self.ca_files)
+            .field("roots", &self.roots.len())
+            .field("system_roots", &self.system_roots)
+            .field("client_cert", &self.client_cert.is_some())
+            .field("server_hook", &self.server_hook.is_some())
+            .field("dangerous_no_verification", &self.dangerous_no_verification)
+            .field("tls12", &self.tls12)
+            .field("tls13", &self.tls13)
+            .finish()
+    }
+}
+
+/// [`TlsSettings`] with roots loaded, ready to make per-connection configs.
+#[derive(Clone)]
+pub(crate) struct PreparedTls {
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<ServerVerifier>,
+    versions: Vec<&'static SupportedProtocolVersion>,
+    client_cert: Option<Arc<dyn QueryClientCert>>,
+    roots_desc: String,
+}
+
+impl PreparedTls {
+    /// The rustls config for one connection (TLS from the start for
+    /// `ldaps://`, or after StartTLS) and the record its handshake fills in.
+    /// Read the record after the handshake: `TlsInfo::from_handshake`,
+    /// `handshake_error`, `closed_after_handshake`, `callback_panicked`.
+    pub(crate) fn client_config(
+        &self,
+        url: &str,
+        server_name: &str,
+        mode: TlsMode,
+    ) -> Result<(Arc<ClientConfig>, Arc<Mutex<HandshakeRecord>>), Error> {
+        let record = Arc::new(Mutex::new(HandshakeRecord::new(
+            server_name,
+            mode,
+            &self.roots_desc,
+        )));
+        let resolver = ClientCertResolver {
+            query: self.client_cert.clone(),
+            url: url.to_owned(),
+            server_name: server_name.to_owned(),
+            mode,
+            record: Arc::clone(&record),
+        };
+        let config = ClientConfig::builder_with_provider(Arc::clone(&self.provider))
+            .with_protocol_versions(&self.versions)
+            .map_err(|e| Error::Tls {
+                message: format!("cannot configure TLS: {e}"),
+                source: Some(e),
+            })?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::clone(&self.verifier) as _)
+            .with_client_cert_resolver(Arc::new(resolver));
+        Ok((Arc::new(config), record))
+    }
+}
+
+impl fmt::Debug for PreparedTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedTls")
+            .field("verifier", &self.verifier)
+            .field("versions", &self.versions)
+            .field("client_cert", &self.client_cert.is_some())
+            .field("roots", &self.roots_desc)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The TLS server name for a URL's host: a DNS name or an IP address (an
+/// IPv6 address may come in brackets).
+pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    ServerName::try_from(bare.to_owned())
+        .map_err(|_| Error::Config(format!("{host:?} is not a valid TLS server name")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_names() {
+        assert!(matches!(
+            server_name("localhost"),
+            Ok(ServerName::DnsName(_))
+        ));
+        assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
+        assert!(matches!(
+            server_name("127.0.0.1"),
+            Ok(ServerName::IpAddress(_))
+        ));
+        let e = server_name("bad name").unwrap_err().to_string();
+        assert!(
+            e.contains("\"bad name\" is not a valid TLS server name"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn settings_debug_shows_no_secrets() {
+        let mut settings = TlsSettings::default();
+        settings.add_ca_file("/etc/ca.pem");
+        let text = format!("{settings:?}");
+        assert!(
+            text.contains("/etc/ca.pem") && text.contains("client_cert: false"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! The private adapter between rustls 0.23's `ResolvesClientCert` and the
+//! application's [`QueryClientCert`].
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::ResolvesClientCert;
+use rustls::sign::CertifiedKey;
+use rustls::SignatureScheme;
+
+use super::info::{lock, CertOutcome, HandshakeRecord};
+use super::query::{CertRequest, QueryClientCert, TlsMode, TrustedCa};
+
+/// Forwards the server's CertificateRequest to the application and records
+/// what happened in the connection's [`HandshakeRecord`].
+///
+/// With no [`QueryClientCert`] it declines, which is what
+/// `with_no_client_auth()` would do, but still records the request so that a
+/// rejection can be explained.
+pub(crate) struct ClientCertResolver {
+    pub(crate) query: Option<Arc<dyn QueryClientCert>>,
+    pub(crate) url: String,
+    pub(crate) server_name: String,
+    pub(crate) mode: TlsMode,
+    pub(crate) record: Arc<Mutex<HandshakeRecord>>,
+}
+
+impl ClientCertResolver {
+    /// Asks the application, catching a panic. The record's lock is not held
+    /// here: user code never runs under it.
+    fn ask(&self, cas: &[TrustedCa], schemes: &[SignatureScheme]) -> (CertOutcome, Option<String>) {
+        let Some(query) = &self.query else {
+            return (
+                CertOutcome::NotSent {
+                    reason: "no client certificate configured".to_owned(),
+                },
+                None,
+            );
+        };
+        let request = CertRequest::new(cas, schemes)
+            .with_server_name(&self.server_name)
+            .with_url(&self.url)
+            .with_mode(self.mode);
+        let choice = match catch_unwind(AssertUnwindSafe(|| query.choose_client_cert(&request))) {
+            Ok(choice) => choice,
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                let reason = format!("the callback panicked: {message}");
+                return (CertOutcome::NotSent { reason }, Some(message));
+            }
+        };
+        let reason = choice.reason().to_owned();
+        let outcome = match choice.into_cert() {
+            // rustls sends an empty Certificate message when the key has no
+            // scheme in common with the server; say so instead of sending it.
+            Some(cert) if !cert.supports(schemes) => CertOutcome::NotSent {
+                reason: format!(
+                    "skipped {}: {}",
+                    cert.subject(),
+                    cert.unsupported_reason(schemes)
+                ),
+            },
+            Some(cert) => CertOutcome::Sent { cert, reason },
+            None => CertOutcome::NotSent { reason },
+        };
+        (outcome, None)
+    }
+}
+
+impl ResolvesClientCert for ClientCertResolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        let cas = root_hint_subjects
+            .iter()
+            .map(|der| TrustedCa::from_der(*der))
+            .collect::<Vec<_>>();
+        {
+            let mut record = lock(&self.record);
+            record.cert_requested = true;
+            record.trusted_cas = cas.clone();
+            record.signature_schemes = sigschemes.to_vec();
+        }
+        let (outcome, panic) = self.ask(&cas, sigschemes);
+        let key = match &outcome {
+            CertOutcome::Sent { cert, .. } => Some(cert.certified_key()),
+            _ => None,
+        };
+        match &outcome {
+            CertOutcome::Sent { cert, .. } => {
+                tracing::debug!(subject = cert.subject(), "sending client certificate")
+            }
+            CertOutcome::NotSent { reason } => {
+                tracing::debug!(reason = reason.as_str(), "sending no client certificate")
+            }
+            CertOutcome::NotRequested => {}
+        }
+        let mut record = lock(&self.record);
+        record.outcome = outcome;
+        record.callback_panic = panic;
+        key
+    }
+
+    /// Must be true: rustls checks it once, before it knows whether the
+    /// server will ask, and the application decides only then.
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ClientCertResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertResolver")
+            .field("configured", &self.query.is_some())
+            .field("server_name", &self.server_name)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic payload that is not a string)".to_owned()
+    }
+}
