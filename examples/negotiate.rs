@@ -85,8 +85,7 @@ async fn negotiate(url: &str, ca: Option<&Path>, certs: &Path, starttls: bool) -
     for (name, cert) in &ids {
         println!("  {name:<8} {}", cert.subject());
     }
-    let store = ids.iter().fold(CertStore::new(), |s, (_, c)| s.with(c.clone()));
-    let names: Vec<(String, String)> = ids.iter().map(|(n, c)| (c.subject(), n.clone())).collect();
+    let store = ids.iter().fold(CertStore::new(), |s, (n, c)| s.with_named(n.clone(), c.clone()));
     let chooser = move |req: &CertRequest<'_>| {
         println!("\nThe server asked for a client certificate ({}, {:?}). It trusts:", req.server_name(), req.mode());
         if req.trusted_cas().is_empty() {
@@ -96,15 +95,8 @@ async fn negotiate(url: &str, ca: Option<&Path>, certs: &Path, starttls: bool) -
             println!("  - {ca}");
         }
         let choice = store.choose(req);
-        match &choice.cert {
-            Some(c) => {
-                let subject = c.subject();
-                let file = names.iter().find(|(s, _)| *s == subject).map(|(_, n)| n.as_str()).unwrap_or("?");
-                println!("Chose {file}: {}", choice.reason);
-            }
-            None => println!("Declined: {}", choice.reason),
-        }
-        choice.cert
+        println!("Decision: {}", choice.reason());
+        choice.into_cert()
     };
     let mut config = ConnConfig::new().client_cert_query(chooser).starttls(starttls);
     if let Some(ca) = ca {

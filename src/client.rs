@@ -925,9 +925,9 @@ impl SearchStream {
             Poll::Ready(ev) => ev,
         };
         let item = match ev {
-            Some(SearchEvent::Entry(e, _)) => Ok(SearchItem::Entry(e)),
-            Some(SearchEvent::Reference(r, _)) => Ok(SearchItem::Reference(r)),
-            Some(SearchEvent::Intermediate(i, _)) => Ok(SearchItem::Intermediate(i)),
+            Some(SearchEvent::Entry(e)) => Ok(SearchItem::Entry(e)),
+            Some(SearchEvent::Reference(r)) => Ok(SearchItem::Reference(r)),
+            Some(SearchEvent::Intermediate(i)) => Ok(SearchItem::Intermediate(i)),
             Some(SearchEvent::Done(res)) => {
                 self.finished = true;
                 return Poll::Ready(self.finish(res).err().map(Err));

@@ -53,9 +53,9 @@ pub(crate) enum Sink {
 /// What a search stream receives.
 #[derive(Debug)]
 pub(crate) enum SearchEvent {
-    Entry(SearchResultEntry, Vec<Control>),
-    Reference(Vec<ByteString>, Vec<Control>),
-    Intermediate(IntermediateResponse, Vec<Control>),
+    Entry(SearchResultEntry),
+    Reference(Vec<ByteString>),
+    Intermediate(IntermediateResponse),
     Done(Result<LdapMessage, Error>),
 }
 
@@ -280,9 +280,9 @@ impl Driver {
 
     fn dispatch(&mut self, ev: Event) {
         match ev {
-            Event::Entry(id, e, c) => self.to_search(id, SearchEvent::Entry(e, c)),
-            Event::Reference(id, r, c) => self.to_search(id, SearchEvent::Reference(r, c)),
-            Event::Intermediate(id, ir, c) => self.to_search(id, SearchEvent::Intermediate(ir, c)),
+            Event::Entry(id, e) => self.to_search(id, SearchEvent::Entry(e)),
+            Event::Reference(id, r) => self.to_search(id, SearchEvent::Reference(r)),
+            Event::Intermediate(id, ir) => self.to_search(id, SearchEvent::Intermediate(ir)),
             Event::Done(id, res) => {
                 self.tokens.retain(|_, v| *v != id);
                 match self.sinks.remove(&id) {
@@ -315,7 +315,7 @@ impl Driver {
                     "ignoring an unsolicited notification"
                 );
             }
-            Event::StartTlsReady(_) => self.begin_upgrade(),
+            Event::StartTlsReady => self.begin_upgrade(),
         }
     }
 

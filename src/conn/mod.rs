@@ -68,21 +68,6 @@ impl OpKind {
         })
     }
 
-    /// The name of the operation, for messages.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Bind => "bind",
-            Self::Search => "search",
-            Self::Modify => "modify",
-            Self::Add => "add",
-            Self::Delete => "delete",
-            Self::ModifyDn => "modify DN",
-            Self::Compare => "compare",
-            Self::Extended => "extended operation",
-            Self::StartTls => "StartTLS",
-        }
-    }
-
     fn expected_response(self) -> &'static str {
         match self {
             Self::Bind => "BindResponse",
@@ -112,18 +97,18 @@ impl OpKind {
 #[derive(Debug)]
 pub(crate) enum Event {
     /// A search entry for operation `id`.
-    Entry(MessageId, SearchResultEntry, Vec<Control>),
+    Entry(MessageId, SearchResultEntry),
     /// A search continuation reference for operation `id`.
-    Reference(MessageId, Vec<crate::proto::ByteString>, Vec<Control>),
+    Reference(MessageId, Vec<crate::proto::ByteString>),
     /// An intermediate response for operation `id`.
-    Intermediate(MessageId, IntermediateResponse, Vec<Control>),
+    Intermediate(MessageId, IntermediateResponse),
     /// Operation `id` is over: its final response, or why it failed.
     Done(MessageId, Result<LdapMessage, Error>),
     /// An unsolicited notification other than a Notice of Disconnection.
     Unsolicited(ExtendedResponse),
     /// StartTLS succeeded: the driver must now run the TLS handshake and
     /// call [`Connection::tls_established`]; nothing is sent meanwhile.
-    StartTlsReady(MessageId),
+    StartTlsReady,
 }
 
 /// Limits and settings of a [`Connection`].
@@ -504,13 +489,13 @@ impl Connection {
         }
         match op {
             ProtocolOp::SearchResultEntry(entry) => {
-                self.events.push_back(Event::Entry(id, entry, controls));
+                self.events.push_back(Event::Entry(id, entry));
             }
             ProtocolOp::SearchResultReference(refs) => {
-                self.events.push_back(Event::Reference(id, refs, controls));
+                self.events.push_back(Event::Reference(id, refs));
             }
             ProtocolOp::IntermediateResponse(ir) => {
-                self.events.push_back(Event::Intermediate(id, ir, controls));
+                self.events.push_back(Event::Intermediate(id, ir));
             }
             op => {
                 self.pending.remove(&id);
@@ -521,7 +506,7 @@ impl Connection {
                 }
                 if starttls_ok {
                     self.state = State::TlsUpgrade;
-                    self.events.push_back(Event::StartTlsReady(id));
+                    self.events.push_back(Event::StartTlsReady);
                 }
                 self.drain_queue();
             }

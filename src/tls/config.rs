@@ -96,7 +96,9 @@ impl TlsSettings {
         self.client_cert = Some(Arc::new(query));
     }
 
+
     /// Send no client certificate.
+    #[cfg(test)]
     pub(crate) fn clear_client_cert(&mut self) {
         self.client_cert = None;
     }

@@ -30,9 +30,6 @@
 //! roots, including the host name; a [`VerifyServerCert`] hook can add
 //! checks such as pinning.
 
-// The crate-internal API below is called by the connection driver, which is
-// written separately; until it is merged only the tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 mod cert;
 mod config;
@@ -51,11 +48,9 @@ pub use query::{CertRequest, Choice, QueryClientCert, TlsMode, TrustedCa};
 pub use store::{CertStore, EmptyListPolicy};
 pub use verify::{ServerCertInfo, VerifyServerCert};
 
-#[allow(unused_imports)] // used by the connection driver
 pub(crate) use config::{server_name, PreparedTls, TlsSettings};
-#[allow(unused_imports)] // used by the connection driver
 pub(crate) use info::{
-    callback_panicked, closed_after_handshake, handshake_error, read_error_after_handshake,
+    callback_panicked, closed_after_handshake, handshake_error, lock, read_error_after_handshake,
     HandshakeRecord,
 };
 

@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio_ldap::tls::TlsVersion;
 use tokio_ldap::{CertRequest, ClientCert, ConnConfig, Error, LdapConn};
 
 use crate::support::slapd::{Slapd, SlapdOptions, VerifyClient};
@@ -44,14 +45,14 @@ async fn attempt(slapd: &Slapd, mode: Mode, version: Version, who: Option<&str>)
         r.1 += 1;
         cert.clone()
     };
-    let (tls12, tls13) = match version {
-        Version::Tls12 => (true, false),
-        Version::Tls13 => (false, true),
+    let versions = match version {
+        Version::Tls12 => [TlsVersion::Tls12],
+        Version::Tls13 => [TlsVersion::Tls13],
     };
     let config = ConnConfig::new()
         .ca_file(&slapd.files().ca_a)
         .client_cert_query(query)
-        .tls_versions(tls12, tls13)
+        .tls_versions(&versions)
         .starttls(mode == Mode::StartTls)
         .connect_timeout(Some(Duration::from_secs(10)));
     let url = match mode {
@@ -97,7 +98,7 @@ async fn client_certificate_matrix_under_demand() {
                         }
                     }
                     _ => {
-                        let err = out.result.expect_err(&case);
+                        let err = out.result.as_ref().expect_err(&case);
                         let msg = err.to_string();
                         assert!(
                             matches!(err, Error::ClientCertRejected(_) | Error::Tls { .. }),
