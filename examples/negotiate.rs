@@ -40,7 +40,13 @@ fn usage() -> ExitCode {
 }
 
 fn parse_args() -> Option<Args> {
-    let mut a = Args { url: None, ca: None, certs: None, starttls: false, demo: false };
+    let mut a = Args {
+        url: None,
+        ca: None,
+        certs: None,
+        starttls: false,
+        demo: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -69,8 +75,11 @@ fn load_identities(dir: &Path) -> Result<Vec<(String, ClientCert)>, String> {
     names.sort();
     let mut out = Vec::new();
     for name in names {
-        let cert = ClientCert::from_pem_files(dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")))
-            .map_err(|e| format!("{name}: {e}"))?;
+        let cert = ClientCert::from_pem_files(
+            dir.join(format!("{name}.crt")),
+            dir.join(format!("{name}.key")),
+        )
+        .map_err(|e| format!("{name}: {e}"))?;
         out.push((name, cert));
     }
     if out.is_empty() {
@@ -79,15 +88,26 @@ fn load_identities(dir: &Path) -> Result<Vec<(String, ClientCert)>, String> {
     Ok(out)
 }
 
-async fn negotiate(url: &str, ca: Option<&Path>, certs: &Path, starttls: bool) -> Result<(), String> {
+async fn negotiate(
+    url: &str,
+    ca: Option<&Path>,
+    certs: &Path,
+    starttls: bool,
+) -> Result<(), String> {
     let ids = load_identities(certs)?;
     println!("Identities to choose from:");
     for (name, cert) in &ids {
         println!("  {name:<8} {}", cert.subject());
     }
-    let store = ids.iter().fold(CertStore::new(), |s, (n, c)| s.with_named(n.clone(), c.clone()));
+    let store = ids.iter().fold(CertStore::new(), |s, (n, c)| {
+        s.with_named(n.clone(), c.clone())
+    });
     let chooser = move |req: &CertRequest<'_>| {
-        println!("\nThe server asked for a client certificate ({}, {:?}). It trusts:", req.server_name(), req.mode());
+        println!(
+            "\nThe server asked for a client certificate ({}, {:?}). It trusts:",
+            req.server_name(),
+            req.mode()
+        );
         if req.trusted_cas().is_empty() {
             println!("  (no CA names: any certificate)");
         }
@@ -98,13 +118,17 @@ async fn negotiate(url: &str, ca: Option<&Path>, certs: &Path, starttls: bool) -
         println!("Decision: {}", choice.reason());
         choice.into_cert()
     };
-    let mut config = ConnConfig::new().client_cert_query(chooser).starttls(starttls);
+    let mut config = ConnConfig::new()
+        .client_cert_query(chooser)
+        .starttls(starttls);
     if let Some(ca) = ca {
         config = config.ca_file(ca);
     } else {
         config = config.system_roots(true);
     }
-    let conn = LdapConn::connect(url, config).await.map_err(|e| format!("connect to {url}: {e}"))?;
+    let conn = LdapConn::connect(url, config)
+        .await
+        .map_err(|e| format!("connect to {url}: {e}"))?;
     if let Some(info) = conn.tls_info() {
         println!("\nTLS: {:?}, {:?}", info.version(), info.cipher_suite());
         match info.client_cert_sent() {
@@ -112,9 +136,14 @@ async fn negotiate(url: &str, ca: Option<&Path>, certs: &Path, starttls: bool) -
             None => println!("Sent: no client certificate"),
         }
     }
-    conn.bind_external(None).await.map_err(|e| format!("EXTERNAL bind: {e}"))?;
+    conn.bind_external(None)
+        .await
+        .map_err(|e| format!("EXTERNAL bind: {e}"))?;
     let who = conn.whoami().await.map_err(|e| format!("WhoAmI: {e}"))?;
-    println!("EXTERNAL bind: ok; the server maps us to {}", who.as_deref().unwrap_or("(anonymous)"));
+    println!(
+        "EXTERNAL bind: ok; the server maps us to {}",
+        who.as_deref().unwrap_or("(anonymous)")
+    );
     conn.unbind().await.map_err(|e| e.to_string())
 }
 
@@ -122,8 +151,13 @@ async fn demo() -> Result<(), String> {
     use support::slapd::{Slapd, SlapdOptions, VerifyClient};
 
     println!("Starting a throwaway OpenLDAP slapd on 127.0.0.1 (TLSVerifyClient demand,");
-    println!("trusting Test CA-A and Test CA-B; EXTERNAL maps cn=NAME,ou=people,... to uid=NAME)...");
-    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Demand, ..Default::default() });
+    println!(
+        "trusting Test CA-A and Test CA-B; EXTERNAL maps cn=NAME,ou=people,... to uid=NAME)..."
+    );
+    let slapd = Slapd::start(SlapdOptions {
+        verify_client: VerifyClient::Demand,
+        ..Default::default()
+    });
     // The identities: mallory (untrusted CA), carol (via an intermediate
     // of CA-A, chain included), bob (CA-B). The store tries them in name
     // order and takes the first one a CA the server named has issued.
@@ -147,11 +181,15 @@ async fn demo() -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Some(args) = parse_args() else { return usage() };
+    let Some(args) = parse_args() else {
+        return usage();
+    };
     let res = if args.demo {
         demo().await
     } else {
-        let (Some(url), Some(certs)) = (args.url.as_deref(), args.certs.as_deref()) else { return usage() };
+        let (Some(url), Some(certs)) = (args.url.as_deref(), args.certs.as_deref()) else {
+            return usage();
+        };
         negotiate(url, args.ca.as_deref(), certs, args.starttls).await
     };
     match res {

@@ -20,15 +20,15 @@ use crate::proto::url::{LdapUrl, Scheme};
 use crate::proto::{
     AddRequest, Attribute, BindAuth, BindRequest, ByteString, CompareRequest, Control,
     DerefAliases, ExtendedRequest, ExtendedResponse, Filter, IntermediateResponse, LdapMessage,
-    LdapResult, ModifyDnRequest, ModifyRequest, Modification, Password, ProtocolOp, ResultCode,
+    LdapResult, Modification, ModifyDnRequest, ModifyRequest, Password, ProtocolOp, ResultCode,
     Scope, SearchRequest, SearchResultEntry,
 };
 use crate::tls::{
     ClientCert, QueryClientCert, TlsInfo, TlsMode, TlsSettings, TlsVersion, VerifyServerCert,
 };
-use rustls::pki_types::CertificateDer;
 use crate::transport::{self, Transport};
 use crate::{Error, LdapError};
+use rustls::pki_types::CertificateDer;
 
 /// Capacity of each search's entry channel: how far the driver may run
 /// ahead of a consumer before it stops reading the socket.
@@ -258,7 +258,9 @@ pub struct LdapConn {
 
 impl fmt::Debug for LdapConn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LdapConn").field("url", &self.inner.url).finish_non_exhaustive()
+        f.debug_struct("LdapConn")
+            .field("url", &self.inner.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -276,7 +278,11 @@ impl LdapConn {
             return Err(Error::InvalidInput("no LDAP URL given".into()));
         }
         let needs_tls = config.starttls || urls.iter().any(|u| u.scheme == Scheme::Ldaps);
-        let tls = if needs_tls { Some(Arc::new(config.tls.prepare()?)) } else { None };
+        let tls = if needs_tls {
+            Some(Arc::new(config.tls.prepare()?))
+        } else {
+            None
+        };
         let mut last = None;
         for u in &urls {
             let attempt = Self::connect_one(u, &config, tls.clone());
@@ -302,7 +308,8 @@ impl LdapConn {
         let mut record = None;
         let stream = match (url.scheme, raw, tls.as_ref()) {
             (Scheme::Ldaps, Transport::Tcp(tcp), Some(tls)) => {
-                let s = transport::secure(tcp, tls, &url_text, url.connect_host(), TlsMode::Ldaps).await?;
+                let s = transport::secure(tcp, tls, &url_text, url.connect_host(), TlsMode::Ldaps)
+                    .await?;
                 *shared.tls_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.info);
                 record = Some(s.record);
                 Transport::Tls(s.stream)
@@ -311,15 +318,25 @@ impl LdapConn {
         };
         shared.secure.store(stream.is_secure(), Ordering::Release);
         let starttls_ctx = match (url.scheme, tls) {
-            (Scheme::Ldap, Some(tls)) => {
-                Some(StartTlsContext { tls, url: url_text.clone(), host: url.connect_host().to_owned() })
-            }
+            (Scheme::Ldap, Some(tls)) => Some(StartTlsContext {
+                tls,
+                url: url_text.clone(),
+                host: url.connect_host().to_owned(),
+            }),
             _ => None,
         };
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_CHANNEL);
         let (cancel_tx, cancel_rx) = mpsc::unbounded_channel();
         let machine = Connection::new(config.settings);
-        let driver = Driver::new(machine, stream, record, starttls_ctx, cmd_rx, cancel_rx, shared.clone());
+        let driver = Driver::new(
+            machine,
+            stream,
+            record,
+            starttls_ctx,
+            cmd_rx,
+            cancel_rx,
+            shared.clone(),
+        );
         let span = tracing::debug_span!("ldap_conn", url = %url_text);
         tokio::spawn(driver.run().instrument(span));
         let conn = Self {
@@ -344,12 +361,23 @@ impl LdapConn {
     /// asks for a client certificate, the configured [`QueryClientCert`] is
     /// called during the handshake.
     pub async fn start_tls(&self) -> Result<(), Error> {
-        if self.inner.shared.tls_info.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
-            return Err(Error::InvalidInput("TLS is already active on this connection".into()));
+        if self
+            .inner
+            .shared
+            .tls_info
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+        {
+            return Err(Error::InvalidInput(
+                "TLS is already active on this connection".into(),
+            ));
         }
         let (tx, rx) = oneshot::channel();
         let op = ProtocolOp::ExtendedRequest(extended::start_tls());
-        let token = self.send(op, OpOptions::default(), Sink::StartTls(tx)).await?;
+        let token = self
+            .send(op, OpOptions::default(), Sink::StartTls(tx))
+            .await?;
         let guard = CancelGuard::new(&self.inner, token);
         let res = rx.await.map_err(|_| self.closed_error());
         guard.disarm();
@@ -360,7 +388,9 @@ impl LdapConn {
     /// [`Error::InsecurePassword`] over an unencrypted connection unless
     /// [`ConnConfig::allow_insecure_password`] is set.
     pub async fn bind_simple(&self, dn: &str, password: &str) -> Result<(), Error> {
-        self.with(OpOptions::default()).bind_simple(dn, password).await
+        self.with(OpOptions::default())
+            .bind_simple(dn, password)
+            .await
     }
 
     /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
@@ -395,7 +425,9 @@ impl LdapConn {
         mechanism: &str,
         credentials: Option<&[u8]>,
     ) -> Result<(ResultCode, Option<Bytes>), Error> {
-        self.with(OpOptions::default()).bind_sasl(mechanism, credentials).await
+        self.with(OpOptions::default())
+            .bind_sasl(mechanism, credentials)
+            .await
     }
 
     /// The identity the server associates with this connection (RFC
@@ -409,12 +441,20 @@ impl LdapConn {
     /// ([`TlsInfo::trusted_cas`]), and which certificate was sent. `None`
     /// without TLS.
     pub fn tls_info(&self) -> Option<TlsInfo> {
-        self.inner.shared.tls_info.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inner
+            .shared
+            .tls_info
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Runs operations with controls and a timeout (see [`OpOptions`]).
     pub fn with(&self, options: OpOptions) -> Ops<'_> {
-        Ops { conn: self, options }
+        Ops {
+            conn: self,
+            options,
+        }
     }
 
     /// Starts a search; entries stream in as the server sends them.
@@ -429,8 +469,14 @@ impl LdapConn {
 
     /// Runs a search page by page with the paged-results control (RFC
     /// 2696), `page_size` entries at a time, and collects everything.
-    pub async fn search_paged(&self, request: Search, page_size: u32) -> Result<SearchResults, Error> {
-        self.with(OpOptions::default()).search_paged(request, page_size).await
+    pub async fn search_paged(
+        &self,
+        request: Search,
+        page_size: u32,
+    ) -> Result<SearchResults, Error> {
+        self.with(OpOptions::default())
+            .search_paged(request, page_size)
+            .await
     }
 
     /// Adds an entry.
@@ -456,13 +502,22 @@ impl LdapConn {
         delete_old_rdn: bool,
         new_superior: Option<&str>,
     ) -> Result<(), Error> {
-        self.with(OpOptions::default()).modify_dn(dn, new_rdn, delete_old_rdn, new_superior).await
+        self.with(OpOptions::default())
+            .modify_dn(dn, new_rdn, delete_old_rdn, new_superior)
+            .await
     }
 
     /// Compares an attribute value: `Ok(true)` for compareTrue, `Ok(false)`
     /// for compareFalse.
-    pub async fn compare(&self, dn: &str, attribute: &str, value: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.with(OpOptions::default()).compare(dn, attribute, value).await
+    pub async fn compare(
+        &self,
+        dn: &str,
+        attribute: &str,
+        value: impl AsRef<[u8]>,
+    ) -> Result<bool, Error> {
+        self.with(OpOptions::default())
+            .compare(dn, attribute, value)
+            .await
     }
 
     /// Any extended operation; a non-success result is an error.
@@ -472,8 +527,13 @@ impl LdapConn {
 
     /// Password Modify (RFC 3062). Returns the generated password when the
     /// server made one.
-    pub async fn password_modify(&self, request: PasswordModify) -> Result<Option<Password>, Error> {
-        self.with(OpOptions::default()).password_modify(request).await
+    pub async fn password_modify(
+        &self,
+        request: PasswordModify,
+    ) -> Result<Option<Password>, Error> {
+        self.with(OpOptions::default())
+            .password_modify(request)
+            .await
     }
 
     /// Sends an UnbindRequest and closes the connection. Operations still
@@ -490,8 +550,18 @@ impl LdapConn {
     async fn send(&self, op: ProtocolOp, opts: OpOptions, sink: Sink) -> Result<u64, Error> {
         let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
         let timeout = opts.timeout.or(self.inner.op_timeout);
-        let cmd = Command::Op { op, controls: opts.controls, timeout, token, sink };
-        self.inner.cmd.send(cmd).await.map_err(|_| self.closed_error())?;
+        let cmd = Command::Op {
+            op,
+            controls: opts.controls,
+            timeout,
+            token,
+            sink,
+        };
+        self.inner
+            .cmd
+            .send(cmd)
+            .await
+            .map_err(|_| self.closed_error())?;
         Ok(token)
     }
 
@@ -529,7 +599,11 @@ struct CancelGuard<'a> {
 
 impl<'a> CancelGuard<'a> {
     fn new(inner: &'a Inner, token: u64) -> Self {
-        Self { inner, token, armed: true }
+        Self {
+            inner,
+            token,
+            armed: true,
+        }
     }
 
     fn disarm(mut self) {
@@ -555,11 +629,18 @@ pub struct Ops<'a> {
 impl Ops<'_> {
     /// [`LdapConn::bind_simple`] with options.
     pub async fn bind_simple(self, dn: &str, password: &str) -> Result<(), Error> {
-        if !password.is_empty() && !self.conn.is_secure() && !self.conn.inner.allow_insecure_password {
+        if !password.is_empty()
+            && !self.conn.is_secure()
+            && !self.conn.inner.allow_insecure_password
+        {
             return Err(Error::InsecurePassword);
         }
         let auth = BindAuth::Simple(Password::new(password.as_bytes()));
-        let op = ProtocolOp::BindRequest(BindRequest { version: 3, name: dn.into(), auth });
+        let op = ProtocolOp::BindRequest(BindRequest {
+            version: 3,
+            name: dn.into(),
+            auth,
+        });
         let resp = self.conn.request(op, self.options).await?;
         bind_result(resp).map(drop)
     }
@@ -568,12 +649,16 @@ impl Ops<'_> {
     pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
         let creds = Bytes::copy_from_slice(authzid.unwrap_or("").as_bytes());
         let conn = self.conn;
-        let (code, _) = self.bind_sasl_raw("EXTERNAL", Some(creds)).await.map_err(|e| {
-            explain_external_failure(conn, e)
-        })?;
+        let (code, _) = self
+            .bind_sasl_raw("EXTERNAL", Some(creds))
+            .await
+            .map_err(|e| explain_external_failure(conn, e))?;
         if code != ResultCode::SUCCESS {
             let result = LdapResult::new(code);
-            return Err(Error::Ldap(Box::new(LdapError { operation: "bind", result })));
+            return Err(Error::Ldap(Box::new(LdapError {
+                operation: "bind",
+                result,
+            })));
         }
         Ok(())
     }
@@ -584,7 +669,8 @@ impl Ops<'_> {
         mechanism: &str,
         credentials: Option<&[u8]>,
     ) -> Result<(ResultCode, Option<Bytes>), Error> {
-        self.bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice)).await
+        self.bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
+            .await
     }
 
     async fn bind_sasl_raw(
@@ -592,11 +678,22 @@ impl Ops<'_> {
         mechanism: &str,
         credentials: Option<Bytes>,
     ) -> Result<(ResultCode, Option<Bytes>), Error> {
-        let auth = BindAuth::Sasl { mechanism: mechanism.into(), credentials };
-        let op = ProtocolOp::BindRequest(BindRequest { version: 3, name: ByteString::new(), auth });
+        let auth = BindAuth::Sasl {
+            mechanism: mechanism.into(),
+            credentials,
+        };
+        let op = ProtocolOp::BindRequest(BindRequest {
+            version: 3,
+            name: ByteString::new(),
+            auth,
+        });
         let resp = self.conn.request(op, self.options).await?;
-        let ProtocolOp::BindResponse(r) = resp.op else { return Err(unexpected("bind")) };
-        if r.result.code == ResultCode::SUCCESS || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS {
+        let ProtocolOp::BindResponse(r) = resp.op else {
+            return Err(unexpected("bind"));
+        };
+        if r.result.code == ResultCode::SUCCESS
+            || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS
+        {
             return Ok((r.result.code, r.server_sasl_creds));
         }
         Err(ldap_error("bind", r.result))
@@ -613,8 +710,13 @@ impl Ops<'_> {
 
     /// [`LdapConn::extended`] with options.
     pub async fn extended(self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
-        let resp = self.conn.request(ProtocolOp::ExtendedRequest(request), self.options).await?;
-        let ProtocolOp::ExtendedResponse(r) = resp.op else { return Err(unexpected("extended")) };
+        let resp = self
+            .conn
+            .request(ProtocolOp::ExtendedRequest(request), self.options)
+            .await?;
+        let ProtocolOp::ExtendedResponse(r) = resp.op else {
+            return Err(unexpected("extended"));
+        };
         if !r.result.code.is_success() {
             return Err(ldap_error("extended operation", r.result));
         }
@@ -629,20 +731,33 @@ impl Ops<'_> {
 
     /// [`LdapConn::add`] with options.
     pub async fn add(self, dn: &str, attributes: Vec<Attribute>) -> Result<(), Error> {
-        let op = ProtocolOp::AddRequest(AddRequest { entry: dn.into(), attributes });
+        let op = ProtocolOp::AddRequest(AddRequest {
+            entry: dn.into(),
+            attributes,
+        });
         self.simple("add", op).await
     }
 
     /// [`LdapConn::modify`] with options.
     pub async fn modify(self, dn: &str, changes: Vec<Modification>) -> Result<(), Error> {
-        let op = ProtocolOp::ModifyRequest(ModifyRequest { object: dn.into(), changes });
+        let op = ProtocolOp::ModifyRequest(ModifyRequest {
+            object: dn.into(),
+            changes,
+        });
         self.simple("modify", op).await
     }
 
     /// [`LdapConn::modify`] with options, returning the response controls
     /// (e.g. the entry of a post-read control, RFC 4527).
-    pub async fn modify_with_response(self, dn: &str, changes: Vec<Modification>) -> Result<Vec<Control>, Error> {
-        let op = ProtocolOp::ModifyRequest(ModifyRequest { object: dn.into(), changes });
+    pub async fn modify_with_response(
+        self,
+        dn: &str,
+        changes: Vec<Modification>,
+    ) -> Result<Vec<Control>, Error> {
+        let op = ProtocolOp::ModifyRequest(ModifyRequest {
+            object: dn.into(),
+            changes,
+        });
         let resp = self.conn.request(op, self.options).await?;
         let r = final_result(resp.op).ok_or_else(|| unexpected("modify"))?;
         if r.code != ResultCode::SUCCESS {
@@ -653,7 +768,8 @@ impl Ops<'_> {
 
     /// [`LdapConn::delete`] with options.
     pub async fn delete(self, dn: &str) -> Result<(), Error> {
-        self.simple("delete", ProtocolOp::DelRequest(dn.into())).await
+        self.simple("delete", ProtocolOp::DelRequest(dn.into()))
+            .await
     }
 
     /// [`LdapConn::modify_dn`] with options.
@@ -674,7 +790,12 @@ impl Ops<'_> {
     }
 
     /// [`LdapConn::compare`] with options.
-    pub async fn compare(self, dn: &str, attribute: &str, value: impl AsRef<[u8]>) -> Result<bool, Error> {
+    pub async fn compare(
+        self,
+        dn: &str,
+        attribute: &str,
+        value: impl AsRef<[u8]>,
+    ) -> Result<bool, Error> {
         let op = ProtocolOp::CompareRequest(CompareRequest {
             entry: dn.into(),
             attribute: attribute.into(),
@@ -703,7 +824,13 @@ impl Ops<'_> {
         let op = ProtocolOp::SearchRequest(request.into_request()?);
         let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
         let token = self.conn.send(op, self.options, Sink::Search(tx)).await?;
-        Ok(SearchStream { conn: self.conn.clone(), rx, token, done: None, finished: false })
+        Ok(SearchStream {
+            conn: self.conn.clone(),
+            rx,
+            token,
+            done: None,
+            finished: false,
+        })
     }
 
     /// [`LdapConn::search_all`] with options.
@@ -713,7 +840,9 @@ impl Ops<'_> {
         while let Some(item) = stream.next_item().await? {
             match item {
                 SearchItem::Entry(e) => out.entries.push(e),
-                SearchItem::Reference(r) => out.references.extend(r.into_iter().map(|s| s.to_string())),
+                SearchItem::Reference(r) => {
+                    out.references.extend(r.into_iter().map(|s| s.to_string()))
+                }
                 SearchItem::Intermediate(_) => {}
             }
         }
@@ -725,16 +854,31 @@ impl Ops<'_> {
     }
 
     /// [`LdapConn::search_paged`] with options.
-    pub async fn search_paged(self, request: Search, page_size: u32) -> Result<SearchResults, Error> {
+    pub async fn search_paged(
+        self,
+        request: Search,
+        page_size: u32,
+    ) -> Result<SearchResults, Error> {
         let mut cookie = Bytes::new();
         let mut all = SearchResults::default();
         loop {
-            let paged = PagedResults { size: page_size as i32, cookie: cookie.clone() };
+            let paged = PagedResults {
+                size: page_size as i32,
+                cookie: cookie.clone(),
+            };
             let opts = self.options.clone().control(paged);
-            let page = Ops { conn: self.conn, options: opts }.search_all(request.clone()).await?;
+            let page = Ops {
+                conn: self.conn,
+                options: opts,
+            }
+            .search_all(request.clone())
+            .await?;
             all.entries.extend(page.entries);
             all.references.extend(page.references);
-            let next = page.controls.iter().find_map(|c| PagedResults::from_control(c).ok());
+            let next = page
+                .controls
+                .iter()
+                .find_map(|c| PagedResults::from_control(c).ok());
             all.result = page.result;
             all.controls = page.controls;
             match next {
@@ -901,14 +1045,18 @@ pub struct SearchStream {
 
 impl fmt::Debug for SearchStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SearchStream").field("finished", &self.finished).finish_non_exhaustive()
+        f.debug_struct("SearchStream")
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
     }
 }
 
 impl SearchStream {
     /// The next item, `Ok(None)` at the end.
     pub async fn next_item(&mut self) -> Result<Option<SearchItem>, Error> {
-        std::future::poll_fn(|cx| self.poll_item(cx)).await.transpose()
+        std::future::poll_fn(|cx| self.poll_item(cx))
+            .await
+            .transpose()
     }
 
     /// The final result, once the stream has ended.
@@ -942,9 +1090,14 @@ impl SearchStream {
 
     fn finish(&mut self, res: Result<LdapMessage, Error>) -> Result<(), Error> {
         let msg = res?;
-        let ProtocolOp::SearchResultDone(result) = msg.op else { return Err(unexpected("search")) };
+        let ProtocolOp::SearchResultDone(result) = msg.op else {
+            return Err(unexpected("search"));
+        };
         let code = result.code;
-        self.done = Some(SearchDone { result: result.clone(), controls: msg.controls });
+        self.done = Some(SearchDone {
+            result: result.clone(),
+            controls: msg.controls,
+        });
         let partial_ok = matches!(
             code,
             ResultCode::SUCCESS | ResultCode::SIZE_LIMIT_EXCEEDED | ResultCode::TIME_LIMIT_EXCEEDED
@@ -985,7 +1138,9 @@ fn final_result(op: ProtocolOp) -> Option<LdapResult> {
 }
 
 fn bind_result(msg: LdapMessage) -> Result<Option<Bytes>, Error> {
-    let ProtocolOp::BindResponse(r) = msg.op else { return Err(unexpected("bind")) };
+    let ProtocolOp::BindResponse(r) = msg.op else {
+        return Err(unexpected("bind"));
+    };
     if r.result.code != ResultCode::SUCCESS {
         return Err(ldap_error("bind", r.result));
     }
@@ -997,7 +1152,9 @@ fn ldap_error(operation: &'static str, result: LdapResult) -> Error {
 }
 
 fn unexpected(operation: &'static str) -> Error {
-    Error::Protocol(crate::ProtocolError::Other(format!("unexpected response to {operation}")))
+    Error::Protocol(crate::ProtocolError::Other(format!(
+        "unexpected response to {operation}"
+    )))
 }
 
 /// Adds what TLS knows to a failed EXTERNAL bind: no certificate was

@@ -23,7 +23,10 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use crate::conn::{Connection, Event};
-use crate::proto::{ByteString, Control, IntermediateResponse, LdapMessage, MessageId, ProtocolOp, SearchResultEntry};
+use crate::proto::{
+    ByteString, Control, IntermediateResponse, LdapMessage, MessageId, ProtocolOp,
+    SearchResultEntry,
+};
 use crate::tls::{self, HandshakeRecord, PreparedTls, TlsInfo, TlsMode};
 use crate::transport::{self, Secured, Transport};
 use crate::Error;
@@ -74,7 +77,8 @@ pub(crate) struct StartTlsContext {
     pub(crate) host: String,
 }
 
-type ReserveFut = Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchEvent>, SendError<()>>> + Send>>;
+type ReserveFut =
+    Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchEvent>, SendError<()>>> + Send>>;
 type UpgradeFut = Pin<Box<dyn Future<Output = Result<Secured, Error>> + Send>>;
 
 pub(crate) struct Driver {
@@ -196,7 +200,11 @@ impl Driver {
             .closed_with()
             .cloned()
             .unwrap_or_else(|| Error::Closed("the connection was unbound".into()));
-        *self.shared.closed_with.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        *self
+            .shared
+            .closed_with
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(reason);
         for r in self.unbind_replies.drain(..) {
             let _ = r.send(());
         }
@@ -223,10 +231,19 @@ impl Driver {
 
     fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::Op { op, controls, timeout, token, sink } => {
+            Command::Op {
+                op,
+                controls,
+                timeout,
+                token,
+                sink,
+            } => {
                 let span = tracing::debug_span!("ldap_op", op = crate::conn::op_name(&op));
                 let _e = span.enter();
-                match self.machine.submit(op, controls, std::time::Instant::now(), timeout) {
+                match self
+                    .machine
+                    .submit(op, controls, std::time::Instant::now(), timeout)
+                {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
                         self.tokens.insert(token, id);
@@ -271,7 +288,9 @@ impl Driver {
             progress = true;
         }
         while self.blocked.is_none() {
-            let Some(ev) = self.machine.poll_event() else { break };
+            let Some(ev) = self.machine.poll_event() else {
+                break;
+            };
             progress = true;
             self.dispatch(ev);
         }
@@ -320,7 +339,9 @@ impl Driver {
     }
 
     fn to_search(&mut self, id: MessageId, ev: SearchEvent) {
-        let Some(Sink::Search(tx)) = self.sinks.get(&id) else { return };
+        let Some(Sink::Search(tx)) = self.sinks.get(&id) else {
+            return;
+        };
         match tx.try_send(ev) {
             Ok(()) => {}
             Err(TrySendError::Full(ev)) => {
@@ -340,20 +361,29 @@ impl Driver {
 
     fn begin_upgrade(&mut self) {
         let reply = self.starttls_reply.take();
-        let fail = |this: &mut Self, e: Error, reply: Option<oneshot::Sender<Result<TlsInfo, Error>>>| {
-            if let Some(r) = reply {
-                let _ = r.send(Err(e.clone()));
-            }
-            this.machine.handle_close(e);
-        };
+        let fail =
+            |this: &mut Self, e: Error, reply: Option<oneshot::Sender<Result<TlsInfo, Error>>>| {
+                if let Some(r) = reply {
+                    let _ = r.send(Err(e.clone()));
+                }
+                this.machine.handle_close(e);
+            };
         let Some(ctx) = self.starttls.as_ref() else {
-            return fail(self, Error::Config("StartTLS is not configured".into()), reply);
+            return fail(
+                self,
+                Error::Config("StartTLS is not configured".into()),
+                reply,
+            );
         };
         let tcp = match self.transport.take() {
             Some(Transport::Tcp(tcp)) => tcp,
             other => {
                 self.transport = other;
-                return fail(self, Error::InvalidInput("TLS is already active".into()), reply);
+                return fail(
+                    self,
+                    Error::InvalidInput("TLS is already active".into()),
+                    reply,
+                );
             }
         };
         let (tls, url, host) = (ctx.tls.clone(), ctx.url.clone(), ctx.host.clone());
@@ -364,8 +394,12 @@ impl Driver {
     }
 
     fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(fut) = self.upgrade.as_mut() else { return false };
-        let Poll::Ready(res) = fut.as_mut().poll(cx) else { return false };
+        let Some(fut) = self.upgrade.as_mut() else {
+            return false;
+        };
+        let Poll::Ready(res) = fut.as_mut().poll(cx) else {
+            return false;
+        };
         self.upgrade = None;
         let reply = self.starttls_reply.take();
         match res {
@@ -373,8 +407,14 @@ impl Driver {
                 self.transport = Some(Transport::Tls(secured.stream));
                 self.record = Some(secured.record);
                 self.received_any = false;
-                *self.shared.tls_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(secured.info.clone());
-                self.shared.secure.store(true, std::sync::atomic::Ordering::Release);
+                *self
+                    .shared
+                    .tls_info
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(secured.info.clone());
+                self.shared
+                    .secure
+                    .store(true, std::sync::atomic::Ordering::Release);
                 self.machine.tls_established();
                 if let Some(r) = reply {
                     let _ = r.send(Ok(secured.info));
@@ -391,7 +431,9 @@ impl Driver {
     }
 
     fn poll_deadline(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(deadline) = self.machine.poll_timeout() else { return false };
+        let Some(deadline) = self.machine.poll_timeout() else {
+            return false;
+        };
         let deadline = Instant::from_std(deadline);
         if self.sleep.deadline() != deadline {
             self.sleep.as_mut().reset(deadline);
@@ -408,7 +450,9 @@ impl Driver {
         if self.upgrade.is_some() {
             return (false, false);
         }
-        let Some(t) = self.transport.as_mut() else { return (false, false) };
+        let Some(t) = self.transport.as_mut() else {
+            return (false, false);
+        };
         if self.wpos >= self.wbuf.len() {
             self.wbuf.clear();
             self.wpos = 0;
@@ -422,7 +466,10 @@ impl Driver {
             let chunk = self.wbuf.get(self.wpos..).unwrap_or_default();
             match Pin::new(&mut *t).poll_write(cx, chunk) {
                 Poll::Ready(Ok(0)) => {
-                    let err = std::io::Error::new(std::io::ErrorKind::WriteZero, "socket closed while writing");
+                    let err = std::io::Error::new(
+                        std::io::ErrorKind::WriteZero,
+                        "socket closed while writing",
+                    );
                     self.transport_failed(err.into());
                     return (true, true);
                 }
@@ -447,10 +494,16 @@ impl Driver {
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.blocked.is_some() || self.upgrade.is_some() || self.read_closed || self.machine.is_closed() {
+        if self.blocked.is_some()
+            || self.upgrade.is_some()
+            || self.read_closed
+            || self.machine.is_closed()
+        {
             return false;
         }
-        let Some(t) = self.transport.as_mut() else { return false };
+        let Some(t) = self.transport.as_mut() else {
+            return false;
+        };
         let len = self.rbuf.len();
         self.rbuf.resize(len + READ_CHUNK, 0);
         let mut rb = ReadBuf::new(self.rbuf.get_mut(len..).unwrap_or_default());
@@ -497,7 +550,9 @@ impl Driver {
         }
         match io {
             Some(e) => Error::Io(Arc::new(e)),
-            None if self.rbuf.is_empty() => Error::Closed("the server closed the connection".into()),
+            None if self.rbuf.is_empty() => {
+                Error::Closed("the server closed the connection".into())
+            }
             None => Error::Protocol(crate::ProtocolError::Truncated(self.rbuf.len())),
         }
     }
@@ -515,10 +570,13 @@ impl Driver {
 fn starttls_result(msg: LdapMessage) -> Result<(), Error> {
     match msg.op {
         ProtocolOp::ExtendedResponse(r) if r.result.code.is_success() => Ok(()),
-        ProtocolOp::ExtendedResponse(r) => {
-            Err(Error::Ldap(Box::new(crate::LdapError { operation: "StartTLS", result: r.result })))
-        }
-        _ => Err(Error::Protocol(crate::ProtocolError::Other("unexpected StartTLS response".into()))),
+        ProtocolOp::ExtendedResponse(r) => Err(Error::Ldap(Box::new(crate::LdapError {
+            operation: "StartTLS",
+            result: r.result,
+        }))),
+        _ => Err(Error::Protocol(crate::ProtocolError::Other(
+            "unexpected StartTLS response".into(),
+        ))),
     }
 }
 

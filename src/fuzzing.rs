@@ -16,7 +16,10 @@ use crate::proto::{
 /// every operation ended exactly once.
 pub fn drive_connection(data: &[u8]) {
     let now = Instant::now();
-    let mut c = Connection::new(Settings { max_message_len: 64 * 1024, max_depth: 32 });
+    let mut c = Connection::new(Settings {
+        max_message_len: 64 * 1024,
+        max_depth: 32,
+    });
     let search = ProtocolOp::SearchRequest(SearchRequest {
         base: ByteString::from_static("dc=example,dc=com"),
         scope: Scope::Subtree,
@@ -39,7 +42,10 @@ pub fn drive_connection(data: &[u8]) {
         ProtocolOp::BindRequest(BindRequest {
             version: 3,
             name: ByteString::new(),
-            auth: BindAuth::Sasl { mechanism: ByteString::from_static("EXTERNAL"), credentials: Some(Bytes::new()) },
+            auth: BindAuth::Sasl {
+                mechanism: ByteString::from_static("EXTERNAL"),
+                credentials: Some(Bytes::new()),
+            },
         }),
     ] {
         if let Ok(id) = c.submit(op, Vec::new(), now, Some(Duration::from_secs(5))) {
@@ -75,6 +81,11 @@ pub fn drive_connection(data: &[u8]) {
     c.handle_close(crate::Error::Closed("end of fuzz input".into()));
     record(&mut c);
     for id in ids {
-        assert_eq!(ended.get(&id).copied().unwrap_or(0), 1, "operation {id} ended {:?} times", ended.get(&id));
+        assert_eq!(
+            ended.get(&id).copied().unwrap_or(0),
+            1,
+            "operation {id} ended {:?} times",
+            ended.get(&id)
+        );
     }
 }

@@ -52,12 +52,14 @@ pub(crate) async fn open(url: &LdapUrl) -> Result<Transport, Error> {
     match url.scheme {
         Scheme::Ldap | Scheme::Ldaps => {
             let host = url.connect_host();
-            let tcp = TcpStream::connect((host, url.port_or_default())).await.map_err(|e| {
-                Error::Io(Arc::new(io::Error::new(
-                    e.kind(),
-                    format!("cannot connect to {host}:{}: {e}", url.port_or_default()),
-                )))
-            })?;
+            let tcp = TcpStream::connect((host, url.port_or_default()))
+                .await
+                .map_err(|e| {
+                    Error::Io(Arc::new(io::Error::new(
+                        e.kind(),
+                        format!("cannot connect to {host}:{}: {e}", url.port_or_default()),
+                    )))
+                })?;
             // Without TCP_NODELAY, the first request after a TLS 1.3
             // handshake with a client certificate waits ~40 ms for a
             // delayed ACK (the client sent the last handshake flight).
@@ -77,7 +79,9 @@ pub(crate) async fn open(url: &LdapUrl) -> Result<Transport, Error> {
                 Ok(Transport::Unix(sock))
             }
             #[cfg(not(unix))]
-            Err(Error::InvalidInput("ldapi:// needs Unix domain sockets".into()))
+            Err(Error::InvalidInput(
+                "ldapi:// needs Unix domain sockets".into(),
+            ))
         }
     }
 }
@@ -103,7 +107,11 @@ pub(crate) async fn secure(
         }
         TlsInfo::from_handshake(stream.get_ref().1, &rec)
     };
-    Ok(Secured { stream: Box::new(stream), info, record })
+    Ok(Secured {
+        stream: Box::new(stream),
+        info,
+        record,
+    })
 }
 
 /// Applies `timeout` (if any) to `fut`.
@@ -112,7 +120,9 @@ pub(crate) async fn with_timeout<T>(
     fut: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     match timeout {
-        Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout(t))?,
+        Some(t) => tokio::time::timeout(t, fut)
+            .await
+            .map_err(|_| Error::Timeout(t))?,
         None => fut.await,
     }
 }
@@ -133,7 +143,11 @@ impl AsyncRead for Transport {
 }
 
 impl AsyncWrite for Transport {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Self::Tls(s) => Pin::new(s).poll_write(cx, buf),

@@ -12,7 +12,10 @@ pub struct Limits {
 
 impl Limits {
     /// 16 MiB per element and 64 levels of nesting.
-    pub const DEFAULT: Self = Self { max_len: 16 * 1024 * 1024, max_depth: 64 };
+    pub const DEFAULT: Self = Self {
+        max_len: 16 * 1024 * 1024,
+        max_depth: 64,
+    };
 }
 
 impl Default for Limits {
@@ -65,7 +68,13 @@ impl<'a> Reader<'a> {
 
     /// A reader over `buf` with the given limits.
     pub fn with_limits(buf: &'a [u8], limits: Limits) -> Self {
-        Self { buf, pos: 0, base: 0, depth: 0, limits }
+        Self {
+            buf,
+            pos: 0,
+            base: 0,
+            depth: 0,
+            limits,
+        }
     }
 
     /// The limits in force.
@@ -110,11 +119,19 @@ impl<'a> Reader<'a> {
         let depth = self.depth + 1;
         if depth > self.limits.max_depth {
             return Err(DecodeError::new(
-                DecodeErrorKind::DepthExceeded { max: self.limits.max_depth },
+                DecodeErrorKind::DepthExceeded {
+                    max: self.limits.max_depth,
+                },
                 offset,
             ));
         }
-        Ok(Self { buf: value, pos: 0, base, depth, limits: self.limits })
+        Ok(Self {
+            buf: value,
+            pos: 0,
+            base,
+            depth,
+            limits: self.limits,
+        })
     }
 
     /// The tag of the next element, without consuming it; `None` at the end.
@@ -137,13 +154,20 @@ impl<'a> Reader<'a> {
         let available = rest.len() - start;
         if len > available {
             return Err(DecodeError::new(
-                DecodeErrorKind::Truncated { needed: len - available },
+                DecodeErrorKind::Truncated {
+                    needed: len - available,
+                },
                 offset,
             ));
         }
         let value = rest.get(start..start + len).unwrap_or_default();
         self.pos += start + len;
-        Ok(Tlv { tag, value, offset, header_len: start })
+        Ok(Tlv {
+            tag,
+            value,
+            offset,
+            header_len: start,
+        })
     }
 
     /// Reads the next element and checks its tag.
@@ -151,7 +175,10 @@ impl<'a> Reader<'a> {
         let tlv = self.tlv()?;
         if tlv.tag != tag {
             return Err(DecodeError::new(
-                DecodeErrorKind::UnexpectedTag { expected: tag, found: tlv.tag },
+                DecodeErrorKind::UnexpectedTag {
+                    expected: tag,
+                    found: tlv.tag,
+                },
                 tlv.offset,
             ));
         }
@@ -189,7 +216,10 @@ impl<'a> Reader<'a> {
     pub fn utf8(&mut self, tag: Tag) -> Result<&'a str, DecodeError> {
         let tlv = self.expect(tag)?;
         core::str::from_utf8(tlv.value).map_err(|_| {
-            DecodeError::new(DecodeErrorKind::InvalidValue("string is not UTF-8"), tlv.offset)
+            DecodeError::new(
+                DecodeErrorKind::InvalidValue("string is not UTF-8"),
+                tlv.offset,
+            )
         })
     }
 
@@ -253,7 +283,14 @@ fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
     let constructed = first & 0x20 != 0;
     let low = first & 0x1f;
     if low != 0x1f {
-        return Ok((Tag { class, constructed, number: u32::from(low) }, 1));
+        return Ok((
+            Tag {
+                class,
+                constructed,
+                number: u32::from(low),
+            },
+            1,
+        ));
     }
     // High tag number form: base-128, most significant group first.
     let mut number: u32 = 0;
@@ -264,7 +301,14 @@ fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
         }
         number = (number << 7) | u32::from(b & 0x7f);
         if b & 0x80 == 0 {
-            return Ok((Tag { class, constructed, number }, i + 1));
+            return Ok((
+                Tag {
+                    class,
+                    constructed,
+                    number,
+                },
+                i + 1,
+            ));
         }
     }
     Err(truncated(1))
@@ -282,7 +326,10 @@ fn read_len(buf: &[u8], offset: usize, max: usize) -> Result<(usize, usize), Dec
         return Err(DecodeError::new(DecodeErrorKind::IndefiniteLength, offset));
     }
     if octets > 4 {
-        return Err(DecodeError::new(DecodeErrorKind::LengthTooLong { octets }, offset));
+        return Err(DecodeError::new(
+            DecodeErrorKind::LengthTooLong { octets },
+            offset,
+        ));
     }
     let n = usize::from(octets);
     let bytes = buf.get(1..=n).ok_or_else(|| truncated(n + 1 - buf.len()))?;
@@ -290,10 +337,18 @@ fn read_len(buf: &[u8], offset: usize, max: usize) -> Result<(usize, usize), Dec
     check_len(len, 1 + n, offset, max)
 }
 
-fn check_len(len: u64, used: usize, offset: usize, max: usize) -> Result<(usize, usize), DecodeError> {
+fn check_len(
+    len: u64,
+    used: usize,
+    offset: usize,
+    max: usize,
+) -> Result<(usize, usize), DecodeError> {
     match usize::try_from(len) {
         Ok(l) if l <= max => Ok((l, used)),
-        _ => Err(DecodeError::new(DecodeErrorKind::LengthOverLimit { len, max }, offset)),
+        _ => Err(DecodeError::new(
+            DecodeErrorKind::LengthOverLimit { len, max },
+            offset,
+        )),
     }
 }
 
@@ -307,13 +362,19 @@ fn check_len(len: u64, used: usize, offset: usize, max: usize) -> Result<(usize,
 pub fn frame_len(buf: &[u8], max_len: usize) -> Result<Option<usize>, DecodeError> {
     let (_, tag_len) = match read_tag(buf, 0) {
         Ok(t) => t,
-        Err(DecodeError { kind: DecodeErrorKind::Truncated { .. }, .. }) => return Ok(None),
+        Err(DecodeError {
+            kind: DecodeErrorKind::Truncated { .. },
+            ..
+        }) => return Ok(None),
         Err(e) => return Err(e),
     };
     let after = buf.get(tag_len..).unwrap_or_default();
     match read_len(after, 0, max_len) {
         Ok((len, len_len)) => Ok(Some(tag_len + len_len + len)),
-        Err(DecodeError { kind: DecodeErrorKind::Truncated { .. }, .. }) => Ok(None),
+        Err(DecodeError {
+            kind: DecodeErrorKind::Truncated { .. },
+            ..
+        }) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -334,9 +395,14 @@ mod tests {
 
     #[test]
     fn indefinite_length_is_rejected() {
-        let err = Reader::new(&[0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00]).tlv().unwrap_err();
+        let err = Reader::new(&[0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00])
+            .tlv()
+            .unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::IndefiniteLength);
-        assert_eq!(err.to_string(), "indefinite length is not allowed in LDAP at byte 0");
+        assert_eq!(
+            err.to_string(),
+            "indefinite length is not allowed in LDAP at byte 0"
+        );
     }
 
     #[test]
@@ -348,12 +414,24 @@ mod tests {
 
     #[test]
     fn length_over_limit_before_buffering() {
-        let limits = Limits { max_len: 1000, max_depth: 8 };
+        let limits = Limits {
+            max_len: 1000,
+            max_depth: 8,
+        };
         let input = [0x30, 0x84, 0x7f, 0xff, 0xff, 0xff];
         let err = Reader::with_limits(&input, limits).tlv().unwrap_err();
-        assert_eq!(err.kind, DecodeErrorKind::LengthOverLimit { len: 0x7fff_ffff, max: 1000 });
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::LengthOverLimit {
+                len: 0x7fff_ffff,
+                max: 1000
+            }
+        );
         assert!(frame_len(&input, 1000).is_err());
-        assert_eq!(frame_len(&input, usize::MAX).unwrap(), Some(6 + 0x7fff_ffff));
+        assert_eq!(
+            frame_len(&input, usize::MAX).unwrap(),
+            Some(6 + 0x7fff_ffff)
+        );
         assert_eq!(frame_len(&input[..3], 1000).unwrap(), None);
     }
 
@@ -361,7 +439,10 @@ mod tests {
     fn truncated_value() {
         let err = Reader::new(&[0x04, 0x05, b'a']).tlv().unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::Truncated { needed: 4 });
-        assert_eq!(err.to_string(), "input truncated (4 more bytes needed) at byte 0");
+        assert_eq!(
+            err.to_string(),
+            "input truncated (4 more bytes needed) at byte 0"
+        );
     }
 
     #[test]
@@ -371,7 +452,9 @@ mod tests {
         let tlv = r.tlv().unwrap();
         assert_eq!(tlv.tag, Tag::application(200));
         assert_eq!(tlv.value, &[7]);
-        let err = Reader::new(&[0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]).tlv().unwrap_err();
+        let err = Reader::new(&[0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00])
+            .tlv()
+            .unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::TagTooLarge);
     }
 
@@ -393,7 +476,10 @@ mod tests {
             }
             Ok(())
         }
-        let limits = Limits { max_len: 1 << 20, max_depth: 8 };
+        let limits = Limits {
+            max_len: 1 << 20,
+            max_depth: 8,
+        };
         let err = walk(&mut Reader::with_limits(&input, limits)).unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::DepthExceeded { max: 8 });
         assert_eq!(err.offset, 8 * 3);
@@ -416,7 +502,10 @@ mod tests {
         assert_eq!(decode_integer(&[]), None);
         assert_eq!(decode_integer(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), None);
         let mut r = Reader::new(&[0x02, 0x00]);
-        assert_eq!(r.integer(Tag::INTEGER).unwrap_err().kind, DecodeErrorKind::BadInteger);
+        assert_eq!(
+            r.integer(Tag::INTEGER).unwrap_err().kind,
+            DecodeErrorKind::BadInteger
+        );
     }
 
     #[test]
@@ -425,11 +514,19 @@ mod tests {
         let err = r.clone().integer(Tag::INTEGER).unwrap_err();
         assert_eq!(
             err.kind,
-            DecodeErrorKind::UnexpectedTag { expected: Tag::INTEGER, found: Tag::BOOLEAN }
+            DecodeErrorKind::UnexpectedTag {
+                expected: Tag::INTEGER,
+                found: Tag::BOOLEAN
+            }
         );
         assert!(r.boolean(Tag::BOOLEAN).unwrap());
-        assert_eq!(r.finish().unwrap_err().kind, DecodeErrorKind::TrailingData { remaining: 1 });
-        let err = Reader::new(&[0x01, 0x02, 0, 0]).boolean(Tag::BOOLEAN).unwrap_err();
+        assert_eq!(
+            r.finish().unwrap_err().kind,
+            DecodeErrorKind::TrailingData { remaining: 1 }
+        );
+        let err = Reader::new(&[0x01, 0x02, 0, 0])
+            .boolean(Tag::BOOLEAN)
+            .unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::BadBoolean);
     }
 }

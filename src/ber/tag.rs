@@ -44,22 +44,37 @@ impl Tag {
     pub const SET: Self = Self::universal(0x11, true);
 
     const fn universal(number: u32, constructed: bool) -> Self {
-        Self { class: Class::Universal, constructed, number }
+        Self {
+            class: Class::Universal,
+            constructed,
+            number,
+        }
     }
 
     /// A primitive APPLICATION tag.
     pub const fn application(number: u32) -> Self {
-        Self { class: Class::Application, constructed: false, number }
+        Self {
+            class: Class::Application,
+            constructed: false,
+            number,
+        }
     }
 
     /// A primitive context-specific tag, `[number]`.
     pub const fn context(number: u32) -> Self {
-        Self { class: Class::Context, constructed: false, number }
+        Self {
+            class: Class::Context,
+            constructed: false,
+            number,
+        }
     }
 
     /// The same tag with the constructed bit set.
     pub const fn constructed(self) -> Self {
-        Self { constructed: true, ..self }
+        Self {
+            constructed: true,
+            ..self
+        }
     }
 
     /// The first identifier octet (for tags below 31 this is the whole
@@ -72,7 +87,11 @@ impl Tag {
             Class::Private => 0xc0,
         };
         let pc = if self.constructed { 0x20 } else { 0 };
-        let num = if self.number < 31 { self.number as u8 } else { 0x1f };
+        let num = if self.number < 31 {
+            self.number as u8
+        } else {
+            0x1f
+        };
         class | pc | num
     }
 }
@@ -87,7 +106,12 @@ impl fmt::Display for Tag {
         };
         let pc = if self.constructed { " constructed" } else { "" };
         if self.number < 31 {
-            write!(f, "0x{:02x} ([{class}{}]{pc})", self.first_octet(), self.number)
+            write!(
+                f,
+                "0x{:02x} ([{class}{}]{pc})",
+                self.first_octet(),
+                self.number
+            )
         } else {
             write!(f, "[{class}{}]{pc}", self.number)
         }

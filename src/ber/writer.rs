@@ -64,7 +64,10 @@ impl<'a> Writer<'a> {
         self.buf.copy_within(start..start + len, start + octets);
         let be = len.to_be_bytes();
         let digits = be.get(be.len() - octets..).unwrap_or_default();
-        let field = self.buf.get_mut(len_at..=len_at + octets).unwrap_or_default();
+        let field = self
+            .buf
+            .get_mut(len_at..=len_at + octets)
+            .unwrap_or_default();
         if let Some((first, rest)) = field.split_first_mut() {
             *first = 0x80 | octets as u8;
             rest.copy_from_slice(digits);
@@ -128,7 +131,10 @@ mod tests {
             (-1, &[0x02, 0x01, 0xff]),
             (-128, &[0x02, 0x01, 0x80]),
             (-129, &[0x02, 0x02, 0xff, 0x7f]),
-            (i64::MAX, &[0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            (
+                i64::MAX,
+                &[0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            ),
         ];
         for (n, want) in cases {
             assert_eq!(enc(|w| w.integer(Tag::INTEGER, *n)), *want, "{n}");
@@ -164,7 +170,10 @@ mod tests {
             let tlv = Reader::new(&bytes).tlv().unwrap();
             assert_eq!(tlv.tag, tag);
         }
-        assert_eq!(enc(|w| w.octet_string(Tag::application(200), &[])), [0x5f, 0x81, 0x48, 0x00]);
+        assert_eq!(
+            enc(|w| w.octet_string(Tag::application(200), &[])),
+            [0x5f, 0x81, 0x48, 0x00]
+        );
     }
 
     #[test]

@@ -122,7 +122,10 @@ pub(crate) struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { max_message_len: 16 * 1024 * 1024, max_depth: 64 }
+        Self {
+            max_message_len: 16 * 1024 * 1024,
+            max_depth: 64,
+        }
     }
 }
 
@@ -233,7 +236,13 @@ impl Connection {
         let msg = LdapMessage { id, op, controls };
         let deadline = timeout.map(|t| now + t);
         if self.must_queue(kind) {
-            self.queue.push_back(Queued { id, kind, msg, deadline, timeout });
+            self.queue.push_back(Queued {
+                id,
+                kind,
+                msg,
+                deadline,
+                timeout,
+            });
         } else {
             self.send(id, kind, &msg, deadline, timeout);
         }
@@ -249,7 +258,9 @@ impl Connection {
             self.drain_queue();
             return;
         }
-        let Some(pending) = self.pending.get_mut(&id) else { return };
+        let Some(pending) = self.pending.get_mut(&id) else {
+            return;
+        };
         if !pending.kind.can_abandon() {
             pending.orphaned = true;
             return;
@@ -266,8 +277,12 @@ impl Connection {
             return;
         }
         let id = self.allocate_id();
-        LdapMessage { id, op: ProtocolOp::UnbindRequest, controls: Vec::new() }
-            .encode(&mut self.out);
+        LdapMessage {
+            id,
+            op: ProtocolOp::UnbindRequest,
+            controls: Vec::new(),
+        }
+        .encode(&mut self.out);
         self.fail_all(&Error::Closed("unbind was requested".into()));
         self.state = State::Unbound;
     }
@@ -302,8 +317,10 @@ impl Connection {
                 }
             };
             let frame = buf.split_to(len).freeze();
-            let limits =
-                Limits { max_len: self.settings.max_message_len, max_depth: self.settings.max_depth };
+            let limits = Limits {
+                max_len: self.settings.max_message_len,
+                max_depth: self.settings.max_depth,
+            };
             match LdapMessage::decode_with_limits(frame, limits) {
                 Ok(msg) => self.route(msg),
                 Err(e) => self.fail(Error::Protocol(ProtocolError::Decode(e))),
@@ -329,14 +346,18 @@ impl Connection {
                 // connection in an unknown state.
                 self.abandoned.insert(id);
             }
-            self.events.push_back(Event::Done(id, Err(Error::Timeout(timeout.unwrap_or_default()))));
+            self.events.push_back(Event::Done(
+                id,
+                Err(Error::Timeout(timeout.unwrap_or_default())),
+            ));
         }
         let mut i = 0;
         while let Some(q) = self.queue.get(i) {
             if q.deadline.is_some_and(|d| d <= now) {
                 if let Some(q) = self.queue.remove(i) {
                     let t = q.timeout.unwrap_or_default();
-                    self.events.push_back(Event::Done(q.id, Err(Error::Timeout(t))));
+                    self.events
+                        .push_back(Event::Done(q.id, Err(Error::Timeout(t))));
                 }
             } else {
                 i += 1;
@@ -385,7 +406,9 @@ impl Connection {
     fn unusable(&self) -> Option<Error> {
         match self.state {
             State::Closed => Some(
-                self.closed_with.clone().unwrap_or_else(|| Error::Closed("connection closed".into())),
+                self.closed_with
+                    .clone()
+                    .unwrap_or_else(|| Error::Closed("connection closed".into())),
             ),
             State::Unbound => Some(Error::Closed("the connection was unbound".into())),
             State::Open | State::TlsUpgrade => None,
@@ -397,7 +420,11 @@ impl Connection {
     fn allocate_id(&mut self) -> MessageId {
         loop {
             let id = MessageId(self.next_id);
-            self.next_id = if self.next_id == i32::MAX { 1 } else { self.next_id + 1 };
+            self.next_id = if self.next_id == i32::MAX {
+                1
+            } else {
+                self.next_id + 1
+            };
             let in_use = self.pending.contains_key(&id)
                 || self.abandoned.contains(&id)
                 || self.queue.iter().any(|q| q.id == id);
@@ -423,25 +450,41 @@ impl Connection {
         timeout: Option<Duration>,
     ) {
         msg.encode(&mut self.out);
-        self.pending.insert(id, Pending { kind, deadline, timeout, orphaned: false });
+        self.pending.insert(
+            id,
+            Pending {
+                kind,
+                deadline,
+                timeout,
+                orphaned: false,
+            },
+        );
     }
 
     fn send_abandon(&mut self, target: MessageId) {
         self.abandoned.insert(target);
         let id = self.allocate_id();
-        LdapMessage { id, op: ProtocolOp::AbandonRequest(target), controls: Vec::new() }
-            .encode(&mut self.out);
+        LdapMessage {
+            id,
+            op: ProtocolOp::AbandonRequest(target),
+            controls: Vec::new(),
+        }
+        .encode(&mut self.out);
     }
 
     fn drain_queue(&mut self) {
         while self.state == State::Open {
-            let Some(front) = self.queue.front() else { return };
+            let Some(front) = self.queue.front() else {
+                return;
+            };
             let blocked = self.pending.values().any(|p| p.kind.is_exclusive())
                 || (front.kind.is_exclusive() && !self.pending.is_empty());
             if blocked {
                 return;
             }
-            let Some(q) = self.queue.pop_front() else { return };
+            let Some(q) = self.queue.pop_front() else {
+                return;
+            };
             self.send(q.id, q.kind, &q.msg, q.deadline, q.timeout);
         }
     }
@@ -476,7 +519,10 @@ impl Connection {
                 | (OpKind::Delete, ProtocolOp::DelResponse(_))
                 | (OpKind::ModifyDn, ProtocolOp::ModifyDnResponse(_))
                 | (OpKind::Compare, ProtocolOp::CompareResponse(_))
-                | (OpKind::Extended | OpKind::StartTls, ProtocolOp::ExtendedResponse(_))
+                | (
+                    OpKind::Extended | OpKind::StartTls,
+                    ProtocolOp::ExtendedResponse(_)
+                )
                 | (_, ProtocolOp::IntermediateResponse(_))
         );
         if !fits {
@@ -502,7 +548,8 @@ impl Connection {
                 let starttls_ok = matches!(&op, ProtocolOp::ExtendedResponse(r) if r.result.code.is_success())
                     && kind == OpKind::StartTls;
                 if !orphaned {
-                    self.events.push_back(Event::Done(id, Ok(LdapMessage { id, op, controls })));
+                    self.events
+                        .push_back(Event::Done(id, Ok(LdapMessage { id, op, controls })));
                 }
                 if starttls_ok {
                     self.state = State::TlsUpgrade;
@@ -530,7 +577,10 @@ impl Connection {
             } else {
                 resp.result.message.to_string()
             };
-            return self.fail(Error::Disconnected { code: resp.result.code, message });
+            return self.fail(Error::Disconnected {
+                code: resp.result.code,
+                message,
+            });
         }
         self.events.push_back(Event::Unsolicited(resp));
     }
@@ -546,8 +596,11 @@ impl Connection {
     }
 
     fn fail_all(&mut self, err: &Error) {
-        let mut ids: Vec<(MessageId, bool)> =
-            self.pending.drain().map(|(id, p)| (id, p.orphaned)).collect();
+        let mut ids: Vec<(MessageId, bool)> = self
+            .pending
+            .drain()
+            .map(|(id, p)| (id, p.orphaned))
+            .collect();
         ids.sort_unstable_by_key(|(id, _)| *id);
         for (id, orphaned) in ids {
             if !orphaned {
@@ -595,7 +648,6 @@ pub(crate) fn op_name(op: &ProtocolOp) -> &'static str {
         ProtocolOp::IntermediateResponse(_) => "IntermediateResponse",
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,10 @@
 //! Deterministic tests of the state machine: no runtime, no socket.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::{Duration, Instant};
 
@@ -28,12 +33,18 @@ fn bind() -> ProtocolOp {
     ProtocolOp::BindRequest(BindRequest {
         version: 3,
         name: ByteString::new(),
-        auth: BindAuth::Sasl { mechanism: "EXTERNAL".into(), credentials: Some(Bytes::new()) },
+        auth: BindAuth::Sasl {
+            mechanism: "EXTERNAL".into(),
+            credentials: Some(Bytes::new()),
+        },
     })
 }
 
 fn starttls() -> ProtocolOp {
-    ProtocolOp::ExtendedRequest(ExtendedRequest { name: START_TLS.into(), value: None })
+    ProtocolOp::ExtendedRequest(ExtendedRequest {
+        name: START_TLS.into(),
+        value: None,
+    })
 }
 
 fn ok() -> LdapResult {
@@ -41,12 +52,20 @@ fn ok() -> LdapResult {
 }
 
 fn entry(dn: &str) -> ProtocolOp {
-    ProtocolOp::SearchResultEntry(SearchResultEntry { dn: dn.into(), attributes: vec![] })
+    ProtocolOp::SearchResultEntry(SearchResultEntry {
+        dn: dn.into(),
+        attributes: vec![],
+    })
 }
 
 fn wire(id: i32, op: ProtocolOp) -> BytesMut {
     let mut out = Vec::new();
-    LdapMessage { id: MessageId(id), op, controls: vec![] }.encode(&mut out);
+    LdapMessage {
+        id: MessageId(id),
+        op,
+        controls: vec![],
+    }
+    .encode(&mut out);
     BytesMut::from(&out[..])
 }
 
@@ -95,26 +114,40 @@ fn done_err(ev: &Event) -> (MessageId, &Error) {
 fn interleaved_responses_are_routed_by_id() {
     let (mut c, now) = new();
     let s = c.submit(search(), vec![], now, None).unwrap();
-    let d = c.submit(ProtocolOp::DelRequest("cn=x".into()), vec![], now, None).unwrap();
+    let d = c
+        .submit(ProtocolOp::DelRequest("cn=x".into()), vec![], now, None)
+        .unwrap();
     assert_eq!((s, d), (MessageId(1), MessageId(2)));
     assert_eq!(sent(&mut c).len(), 2);
     feed(&mut c, 2, ProtocolOp::DelResponse(ok()));
     feed(&mut c, 1, entry("cn=a"));
-    feed(&mut c, 1, ProtocolOp::SearchResultReference(vec!["ldap://other/".into()]));
+    feed(
+        &mut c,
+        1,
+        ProtocolOp::SearchResultReference(vec!["ldap://other/".into()]),
+    );
     feed(&mut c, 1, ProtocolOp::SearchResultDone(ok()));
     let ev = events(&mut c);
     assert_eq!(ev.len(), 4);
-    assert!(matches!(done_ok(&ev[0]), (MessageId(2), ProtocolOp::DelResponse(_))));
+    assert!(matches!(
+        done_ok(&ev[0]),
+        (MessageId(2), ProtocolOp::DelResponse(_))
+    ));
     assert!(matches!(&ev[1], Event::Entry(MessageId(1), e) if e.dn == "cn=a"));
     assert!(matches!(&ev[2], Event::Reference(MessageId(1), r) if r[0] == "ldap://other/"));
-    assert!(matches!(done_ok(&ev[3]), (MessageId(1), ProtocolOp::SearchResultDone(_))));
+    assert!(matches!(
+        done_ok(&ev[3]),
+        (MessageId(1), ProtocolOp::SearchResultDone(_))
+    ));
     assert_eq!(c.pending_len(), 0);
 }
 
 #[test]
 fn many_concurrent_searches() {
     let (mut c, now) = new();
-    let ids: Vec<_> = (0..200).map(|_| c.submit(search(), vec![], now, None).unwrap()).collect();
+    let ids: Vec<_> = (0..200)
+        .map(|_| c.submit(search(), vec![], now, None).unwrap())
+        .collect();
     assert_eq!(sent(&mut c).len(), 200);
     // All the entries, interleaved, then all the dones in reverse order.
     let mut input = BytesMut::new();
@@ -172,7 +205,10 @@ fn unknown_message_id_fails_everything() {
     assert_eq!(ev.len(), 2);
     for e in &ev {
         let (_, err) = done_err(e);
-        assert!(matches!(err, Error::Protocol(ProtocolError::UnknownMessageId(MessageId(99)))));
+        assert!(matches!(
+            err,
+            Error::Protocol(ProtocolError::UnknownMessageId(MessageId(99)))
+        ));
         assert_eq!(
             err.to_string(),
             "protocol error: response for message ID 99, which has no operation pending"
@@ -180,13 +216,17 @@ fn unknown_message_id_fails_everything() {
     }
     assert!(c.is_closed());
     let again = c.submit(search(), vec![], now, None).unwrap_err();
-    assert!(matches!(again, Error::Protocol(ProtocolError::UnknownMessageId(_))));
+    assert!(matches!(
+        again,
+        Error::Protocol(ProtocolError::UnknownMessageId(_))
+    ));
 }
 
 #[test]
 fn wrong_response_kind_is_a_protocol_error() {
     let (mut c, now) = new();
-    c.submit(ProtocolOp::DelRequest("cn=x".into()), vec![], now, None).unwrap();
+    c.submit(ProtocolOp::DelRequest("cn=x".into()), vec![], now, None)
+        .unwrap();
     feed(&mut c, 1, ProtocolOp::AddResponse(ok()));
     let ev = events(&mut c);
     let (id, err) = done_err(&ev[0]);
@@ -208,7 +248,9 @@ fn entry_after_done_is_unknown_id() {
     assert!(c.is_closed());
     assert!(matches!(
         c.closed_with(),
-        Some(Error::Protocol(ProtocolError::UnknownMessageId(MessageId(1))))
+        Some(Error::Protocol(ProtocolError::UnknownMessageId(MessageId(
+            1
+        ))))
     ));
 }
 
@@ -231,7 +273,10 @@ fn notice_of_disconnection_fails_all_pending_with_server_text() {
     for e in &ev {
         let (_, err) = done_err(e);
         assert_eq!(err.result_code(), Some(ResultCode::UNAVAILABLE));
-        assert_eq!(err.to_string(), "server disconnected: unavailable (52): server shutting down");
+        assert_eq!(
+            err.to_string(),
+            "server disconnected: unavailable (52): server shutting down"
+        );
     }
     assert!(c.is_closed());
 }
@@ -239,9 +284,15 @@ fn notice_of_disconnection_fails_all_pending_with_server_text() {
 #[test]
 fn other_unsolicited_notifications_are_events() {
     let (mut c, _) = new();
-    let resp = ExtendedResponse { result: ok(), name: Some("1.2.3.4".into()), value: None };
+    let resp = ExtendedResponse {
+        result: ok(),
+        name: Some("1.2.3.4".into()),
+        value: None,
+    };
     feed(&mut c, 0, ProtocolOp::ExtendedResponse(resp));
-    assert!(matches!(&events(&mut c)[..], [Event::Unsolicited(r)] if r.name.as_deref() == Some("1.2.3.4")));
+    assert!(
+        matches!(&events(&mut c)[..], [Event::Unsolicited(r)] if r.name.as_deref() == Some("1.2.3.4"))
+    );
     assert!(!c.is_closed());
 }
 
@@ -265,8 +316,12 @@ fn abandon_sends_abandon_request_and_drops_late_responses() {
 #[test]
 fn deadline_expiry_times_out_and_abandons() {
     let (mut c, now) = new();
-    let id = c.submit(search(), vec![], now, Some(Duration::from_secs(2))).unwrap();
-    let other = c.submit(search(), vec![], now, Some(Duration::from_secs(10))).unwrap();
+    let id = c
+        .submit(search(), vec![], now, Some(Duration::from_secs(2)))
+        .unwrap();
+    let other = c
+        .submit(search(), vec![], now, Some(Duration::from_secs(10)))
+        .unwrap();
     sent(&mut c);
     assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(2)));
     c.handle_timeout(now + Duration::from_secs(1));
@@ -290,7 +345,10 @@ fn nothing_else_is_sent_while_a_bind_is_in_progress() {
     let out = sent(&mut c);
     assert_eq!(out.len(), 1, "only the bind goes out");
     assert_eq!(out[0].id, b);
-    let resp = BindResponse { result: ok(), server_sasl_creds: None };
+    let resp = BindResponse {
+        result: ok(),
+        server_sasl_creds: None,
+    };
     feed(&mut c, b.0, ProtocolOp::BindResponse(resp));
     let out = sent(&mut c);
     assert_eq!(out.len(), 1);
@@ -303,11 +361,27 @@ fn a_bind_waits_for_outstanding_operations() {
     let s = c.submit(search(), vec![], now, None).unwrap();
     let b = c.submit(bind(), vec![], now, None).unwrap();
     let s2 = c.submit(search(), vec![], now, None).unwrap();
-    assert_eq!(sent(&mut c).iter().map(|m| m.id).collect::<Vec<_>>(), vec![s]);
+    assert_eq!(
+        sent(&mut c).iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![s]
+    );
     feed(&mut c, s.0, ProtocolOp::SearchResultDone(ok()));
-    assert_eq!(sent(&mut c).iter().map(|m| m.id).collect::<Vec<_>>(), vec![b]);
-    feed(&mut c, b.0, ProtocolOp::BindResponse(BindResponse { result: ok(), server_sasl_creds: None }));
-    assert_eq!(sent(&mut c).iter().map(|m| m.id).collect::<Vec<_>>(), vec![s2]);
+    assert_eq!(
+        sent(&mut c).iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![b]
+    );
+    feed(
+        &mut c,
+        b.0,
+        ProtocolOp::BindResponse(BindResponse {
+            result: ok(),
+            server_sasl_creds: None,
+        }),
+    );
+    assert_eq!(
+        sent(&mut c).iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![s2]
+    );
 }
 
 #[test]
@@ -317,7 +391,14 @@ fn a_dropped_bind_cannot_be_abandoned_but_its_result_is_discarded() {
     sent(&mut c);
     c.abandon(b);
     assert!(sent(&mut c).is_empty(), "no AbandonRequest for a bind");
-    feed(&mut c, b.0, ProtocolOp::BindResponse(BindResponse { result: ok(), server_sasl_creds: None }));
+    feed(
+        &mut c,
+        b.0,
+        ProtocolOp::BindResponse(BindResponse {
+            result: ok(),
+            server_sasl_creds: None,
+        }),
+    );
     assert!(events(&mut c).is_empty());
     assert_eq!(c.pending_len(), 0);
 }
@@ -338,10 +419,17 @@ fn starttls_success_holds_requests_until_tls_is_up() {
     let (mut c, now) = new();
     let t = c.submit(starttls(), vec![], now, None).unwrap();
     sent(&mut c);
-    let ext = ExtendedResponse { result: ok(), name: None, value: None };
+    let ext = ExtendedResponse {
+        result: ok(),
+        name: None,
+        value: None,
+    };
     feed(&mut c, t.0, ProtocolOp::ExtendedResponse(ext));
     let s = c.submit(search(), vec![], now, None).unwrap();
-    assert!(sent(&mut c).is_empty(), "nothing goes out in clear text after StartTLS");
+    assert!(
+        sent(&mut c).is_empty(),
+        "nothing goes out in clear text after StartTLS"
+    );
     let ev = events(&mut c);
     assert!(matches!(done_ok(&ev[0]), (id, ProtocolOp::ExtendedResponse(_)) if id == t));
     assert!(matches!(ev[1], Event::StartTlsReady));
@@ -355,14 +443,20 @@ fn message_ids_skip_ids_in_use_after_wrap_around() {
     let first = c.submit(search(), vec![], now, None).unwrap();
     assert_eq!(first, MessageId(1));
     c.next_id = i32::MAX;
-    assert_eq!(c.submit(search(), vec![], now, None).unwrap(), MessageId(i32::MAX));
+    assert_eq!(
+        c.submit(search(), vec![], now, None).unwrap(),
+        MessageId(i32::MAX)
+    );
     // 1 is still pending, so the next ID after the wrap is 2.
     assert_eq!(c.submit(search(), vec![], now, None).unwrap(), MessageId(2));
 }
 
 #[test]
 fn oversized_message_fails_before_buffering() {
-    let mut c = Connection::new(Settings { max_message_len: 1024, max_depth: 64 });
+    let mut c = Connection::new(Settings {
+        max_message_len: 1024,
+        max_depth: 64,
+    });
     c.submit(search(), vec![], Instant::now(), None).unwrap();
     // A header announcing 4 GiB - 1.
     let mut buf = BytesMut::from(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff][..]);
@@ -378,7 +472,10 @@ fn oversized_message_fails_before_buffering() {
 #[test]
 fn garbage_and_indefinite_lengths_are_decode_errors() {
     for (input, want) in [
-        (&[0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00][..], "indefinite length is not allowed in LDAP at byte 0"),
+        (
+            &[0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00][..],
+            "indefinite length is not allowed in LDAP at byte 0",
+        ),
         (&[0x30, 0x03, 0x04, 0x01, 0x41][..], "expected tag"),
     ] {
         let (mut c, now) = new();
@@ -387,7 +484,10 @@ fn garbage_and_indefinite_lengths_are_decode_errors() {
         c.handle_input(&mut buf);
         let ev = events(&mut c);
         let (_, err) = done_err(&ev[0]);
-        assert!(matches!(err, Error::Protocol(ProtocolError::Decode(_))), "{err}");
+        assert!(
+            matches!(err, Error::Protocol(ProtocolError::Decode(_))),
+            "{err}"
+        );
         assert!(err.to_string().contains(want), "{err}");
     }
 }
@@ -401,7 +501,10 @@ fn close_fails_pending_and_queued() {
     let ev = events(&mut c);
     assert_eq!(ev.len(), 2);
     for e in &ev {
-        assert_eq!(done_err(e).1.to_string(), "connection closed: the server closed the connection");
+        assert_eq!(
+            done_err(e).1.to_string(),
+            "connection closed: the server closed the connection"
+        );
     }
 }
 
@@ -412,7 +515,13 @@ fn unbind_fails_outstanding_and_refuses_new_requests() {
     sent(&mut c);
     c.unbind();
     assert_eq!(sent(&mut c)[0].op, ProtocolOp::UnbindRequest);
-    assert_eq!(done_err(&events(&mut c)[0]).1.to_string(), "connection closed: unbind was requested");
+    assert_eq!(
+        done_err(&events(&mut c)[0]).1.to_string(),
+        "connection closed: unbind was requested"
+    );
     let err = c.submit(search(), vec![], now, None).unwrap_err();
-    assert_eq!(err.to_string(), "connection closed: the connection was unbound");
+    assert_eq!(
+        err.to_string(),
+        "connection closed: the connection was unbound"
+    );
 }

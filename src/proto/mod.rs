@@ -26,15 +26,14 @@ pub mod filter;
 pub mod url;
 
 pub use bytestring::ByteString;
-pub use message::{LdapMessage, MessageId};
-pub use op::{
-    Attribute, BindAuth, BindRequest, BindResponse, CompareRequest, DerefAliases,
-    ExtendedRequest, ExtendedResponse, IntermediateResponse, ModifyDnRequest, ModifyOp,
-    ModifyRequest, Modification, AddRequest, Password, ProtocolOp, Scope, SearchRequest,
-    SearchResultEntry,
-};
 pub use control::Control;
 pub use dn::Dn;
 pub use filter::Filter;
+pub use message::{LdapMessage, MessageId};
+pub use op::{
+    AddRequest, Attribute, BindAuth, BindRequest, BindResponse, CompareRequest, DerefAliases,
+    ExtendedRequest, ExtendedResponse, IntermediateResponse, Modification, ModifyDnRequest,
+    ModifyOp, ModifyRequest, Password, ProtocolOp, Scope, SearchRequest, SearchResultEntry,
+};
 pub use result::{LdapResult, ResultCode};
 pub use url::LdapUrl;

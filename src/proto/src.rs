@@ -26,7 +26,10 @@ impl Src<'_> {
     /// `part` as a zero-copy UTF-8 string; `offset` locates errors.
     pub(crate) fn string(self, part: &[u8], offset: usize) -> Result<ByteString, DecodeError> {
         ByteString::try_from(self.bytes(part)).map_err(|_| {
-            DecodeError::new(DecodeErrorKind::InvalidValue("LDAPString is not UTF-8"), offset)
+            DecodeError::new(
+                DecodeErrorKind::InvalidValue("LDAPString is not UTF-8"),
+                offset,
+            )
         })
     }
 }

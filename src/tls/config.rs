@@ -96,7 +96,6 @@ impl TlsSettings {
         self.client_cert = Some(Arc::new(query));
     }
 
-
     /// Send no client certificate.
     #[cfg(test)]
     pub(crate) fn clear_client_cert(&mut self) {

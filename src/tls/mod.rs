@@ -30,7 +30,6 @@
 //! roots, including the host name; a [`VerifyServerCert`] hook can add
 //! checks such as pinning.
 
-
 mod cert;
 mod config;
 mod info;

@@ -28,7 +28,9 @@ async fn echo(mut p: Peer) {
         match m.op {
             ProtocolOp::ExtendedRequest(_) => {
                 let v = format!("dn:cn={}", m.id);
-                let _ = p.extended_response(m.id, ResultCode::SUCCESS, Some(v.as_bytes())).await;
+                let _ = p
+                    .extended_response(m.id, ResultCode::SUCCESS, Some(v.as_bytes()))
+                    .await;
             }
             ProtocolOp::UnbindRequest => return,
             _ => return,
@@ -41,9 +43,14 @@ async fn whoami_and_plaintext_password_refusal() {
     let srv = server::start(echo).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_eq!(conn.whoami().await.unwrap(), Some("dn:cn=1".to_owned()));
-    let err = conn.bind_simple("cn=admin,dc=example,dc=com", "secret").await.unwrap_err();
+    let err = conn
+        .bind_simple("cn=admin,dc=example,dc=com", "secret")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::InsecurePassword));
-    assert!(err.to_string().starts_with("refusing to send a password over an unencrypted connection"));
+    assert!(err
+        .to_string()
+        .starts_with("refusing to send a password over an unencrypted connection"));
     assert!(conn.tls_info().is_none());
 }
 
@@ -88,8 +95,14 @@ fn big_entry(i: usize) -> ProtocolOp {
     ProtocolOp::SearchResultEntry(SearchResultEntry {
         dn: format!("uid=user{i},ou=people,dc=example,dc=com").into(),
         attributes: vec![
-            Attribute { name: "cn".into(), values: vec![Bytes::from(format!("User {i}"))] },
-            Attribute { name: "description".into(), values: vec![Bytes::from(vec![b'x'; 900])] },
+            Attribute {
+                name: "cn".into(),
+                values: vec![Bytes::from(format!("User {i}"))],
+            },
+            Attribute {
+                name: "description".into(),
+                values: vec![Bytes::from(vec![b'x'; 900])],
+            },
         ],
     })
 }
@@ -125,7 +138,9 @@ async fn slow_consumer_of_a_large_search_keeps_memory_bounded() {
     let mut got = 0usize;
     let mut max_lead = 0usize;
     while let Some(item) = stream.next_item().await.unwrap() {
-        let SearchItem::Entry(e) = item else { panic!("expected an entry") };
+        let SearchItem::Entry(e) = item else {
+            panic!("expected an entry")
+        };
         assert_eq!(e.dn, format!("uid=user{got},ou=people,dc=example,dc=com"));
         got += 1;
         if got % 2_000 == 0 {
@@ -139,7 +154,10 @@ async fn slow_consumer_of_a_large_search_keeps_memory_bounded() {
     // ~1 KB entries: 100 MB in all. The server can only run ahead by what
     // the socket buffers, the driver's read buffer and the 64-entry channel
     // hold (a few MB), never by the whole result.
-    assert!(max_lead < 20_000, "server ran {max_lead} entries ahead of the consumer");
+    assert!(
+        max_lead < 20_000,
+        "server ran {max_lead} entries ahead of the consumer"
+    );
 }
 
 #[tokio::test]
@@ -164,11 +182,20 @@ async fn dropping_a_search_stream_sends_abandon() {
     .await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
-    assert!(matches!(stream.next_item().await.unwrap(), Some(SearchItem::Entry(_))));
+    assert!(matches!(
+        stream.next_item().await.unwrap(),
+        Some(SearchItem::Entry(_))
+    ));
     let search_id = rx.recv().await.unwrap();
     drop(stream);
-    let _abandon_id = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
-    let target = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
+    let _abandon_id = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let target = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(target, search_id);
     // The connection still works.
     drop(conn);
@@ -194,12 +221,21 @@ async fn timeout_fires_and_abandons_on_the_server() {
         .await
         .unwrap_err();
     let took = start.elapsed();
-    assert!(matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)), "{err}");
+    assert!(
+        matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)),
+        "{err}"
+    );
     assert_eq!(err.to_string(), "timed out after 200ms");
-    assert!(took >= Duration::from_millis(200) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
     let first = rx.recv().await.unwrap();
     assert!(matches!(first, ProtocolOp::ExtendedRequest(_)));
-    let second = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second, ProtocolOp::AbandonRequest(MessageId(1)));
 }
 
@@ -217,9 +253,17 @@ async fn dropping_an_operation_future_sends_abandon() {
     .await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     let fut = conn.delete("cn=x,dc=example,dc=com");
-    assert!(tokio::time::timeout(Duration::from_millis(100), fut).await.is_err());
-    assert!(matches!(rx.recv().await.unwrap(), ProtocolOp::DelRequest(_)));
-    let next = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(100), fut)
+        .await
+        .is_err());
+    assert!(matches!(
+        rx.recv().await.unwrap(),
+        ProtocolOp::DelRequest(_)
+    ));
+    let next = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(next, ProtocolOp::AbandonRequest(MessageId(1)));
 }
 
@@ -240,11 +284,20 @@ async fn last_handle_dropped_sends_unbind_and_closes() {
     let other = conn.clone();
     drop(conn);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(rx.try_recv().is_err(), "nothing happens while a clone lives");
+    assert!(
+        rx.try_recv().is_err(),
+        "nothing happens while a clone lives"
+    );
     drop(other);
-    let unbind = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    let unbind = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(unbind, Some(ProtocolOp::UnbindRequest));
-    let eof = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    let eof = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(eof, None);
 }
 
@@ -263,7 +316,9 @@ async fn notice_of_disconnection_fails_every_pending_operation() {
             name: Some("1.3.6.1.4.1.1466.20036".into()),
             value: None,
         };
-        let _ = p.send(MessageId(0), ProtocolOp::ExtendedResponse(notice)).await;
+        let _ = p
+            .send(MessageId(0), ProtocolOp::ExtendedResponse(notice))
+            .await;
         p.close().await;
     })
     .await;
@@ -275,23 +330,38 @@ async fn notice_of_disconnection_fails_every_pending_operation() {
     );
     for err in [a.unwrap_err(), b.unwrap_err(), c.unwrap_err()] {
         assert_eq!(err.result_code(), Some(ResultCode::UNAVAILABLE));
-        assert_eq!(err.to_string(), "server disconnected: unavailable (52): going down for maintenance");
+        assert_eq!(
+            err.to_string(),
+            "server disconnected: unavailable (52): going down for maintenance"
+        );
     }
     let after = conn.whoami().await.unwrap_err();
-    assert_eq!(after.to_string(), "server disconnected: unavailable (52): going down for maintenance");
+    assert_eq!(
+        after.to_string(),
+        "server disconnected: unavailable (52): going down for maintenance"
+    );
 }
 
 #[tokio::test]
 async fn failover_tries_urls_in_order() {
     // A port with nothing listening: bind, take the port, close.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let srv = server::start(echo).await;
     let urls = format!("ldap://{dead} {}", srv.url());
     let conn = LdapConn::connect(&urls, plain()).await.unwrap();
     assert_eq!(conn.whoami().await.unwrap(), Some("dn:cn=1".to_owned()));
-    let err = LdapConn::connect(&format!("ldap://{dead}"), plain()).await.unwrap_err();
+    let err = LdapConn::connect(&format!("ldap://{dead}"), plain())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Io(_)), "{err}");
-    assert!(err.to_string().contains(&format!("cannot connect to 127.0.0.1:{}", dead.port())), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("cannot connect to 127.0.0.1:{}", dead.port())),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -306,7 +376,10 @@ async fn ldap_result_errors_carry_code_and_message() {
     })
     .await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
-    let err = conn.delete("cn=missing,dc=example,dc=com").await.unwrap_err();
+    let err = conn
+        .delete("cn=missing,dc=example,dc=com")
+        .await
+        .unwrap_err();
     assert_eq!(err.result_code(), Some(ResultCode::NO_SUCH_OBJECT));
     assert_eq!(
         err.to_string(),

@@ -2,8 +2,8 @@
 //! OpenLDAP slapd instances; see `support/slapd.rs` and
 //! `scripts/install-test-deps`).
 
-mod slapd_harness;
-mod support;
 mod driver;
 mod slapd_certs;
+mod slapd_harness;
 mod slapd_ops;
+mod support;

@@ -41,7 +41,11 @@ async fn attempt(slapd: &Slapd, mode: Mode, version: Version, who: Option<&str>)
     let record = seen.clone();
     let query = move |req: &CertRequest<'_>| {
         let mut r = record.lock().unwrap();
-        r.0 = req.trusted_cas().iter().map(|ca| ca.der().to_vec()).collect();
+        r.0 = req
+            .trusted_cas()
+            .iter()
+            .map(|ca| ca.der().to_vec())
+            .collect();
         r.1 += 1;
         cert.clone()
     };
@@ -72,29 +76,52 @@ async fn attempt(slapd: &Slapd, mode: Mode, version: Version, who: Option<&str>)
     }
     .await;
     let (hints, calls) = seen.lock().unwrap().clone();
-    Outcome { result, hints, calls }
+    Outcome {
+        result,
+        hints,
+        calls,
+    }
 }
 
-const CA_NAMES: &str = "CN=Test CA-A,O=Example Test,DC=example,DC=com; CN=Test CA-B,O=Example Test,DC=example,DC=com";
+const CA_NAMES: &str =
+    "CN=Test CA-A,O=Example Test,DC=example,DC=com; CN=Test CA-B,O=Example Test,DC=example,DC=com";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificate_matrix_under_demand() {
-    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Demand, ..Default::default() });
-    let want_hints = vec![slapd.pki().ca_a_subject_der().to_vec(), slapd.pki().ca_b_subject_der().to_vec()];
+    let slapd = Slapd::start(SlapdOptions {
+        verify_client: VerifyClient::Demand,
+        ..Default::default()
+    });
+    let want_hints = vec![
+        slapd.pki().ca_a_subject_der().to_vec(),
+        slapd.pki().ca_b_subject_der().to_vec(),
+    ];
     let mut rows = Vec::new();
     for mode in [Mode::Ldaps, Mode::StartTls] {
         for version in [Version::Tls12, Version::Tls13] {
-            for who in [Some("alice"), Some("bob"), Some("carol"), Some("mallory"), None] {
+            for who in [
+                Some("alice"),
+                Some("bob"),
+                Some("carol"),
+                Some("mallory"),
+                None,
+            ] {
                 let out = attempt(&slapd, mode, version, who).await;
                 let case = format!("{mode:?} {version:?} {}", who.unwrap_or("declined"));
                 assert_eq!(out.calls, 1, "{case}: callback called once");
-                assert_eq!(out.hints, want_hints, "{case}: hints are slapd's CA file, in order, DER-identical");
+                assert_eq!(
+                    out.hints, want_hints,
+                    "{case}: hints are slapd's CA file, in order, DER-identical"
+                );
                 match who {
                     Some(name @ ("alice" | "bob" | "carol")) => {
                         let want = format!("dn:uid={name},ou=people,dc=example,dc=com");
                         match &out.result {
                             Ok(Some(dn)) => assert_eq!(dn, &want, "{case}"),
-                            other => panic!("{case}: expected {want}, got {other:?}\nslapd log:\n{}", slapd.log()),
+                            other => panic!(
+                                "{case}: expected {want}, got {other:?}\nslapd log:\n{}",
+                                slapd.log()
+                            ),
                         }
                     }
                     _ => {
@@ -104,7 +131,10 @@ async fn client_certificate_matrix_under_demand() {
                             matches!(err, Error::ClientCertRejected(_) | Error::Tls { .. }),
                             "{case}: {err:?}"
                         );
-                        assert!(msg.contains(CA_NAMES), "{case}: the error names the CAs: {msg}");
+                        assert!(
+                            msg.contains(CA_NAMES),
+                            "{case}: the error names the CAs: {msg}"
+                        );
                         match who {
                             Some(_) => assert!(
                                 msg.contains("CN=mallory,OU=people,DC=example,DC=com"),
@@ -114,10 +144,13 @@ async fn client_certificate_matrix_under_demand() {
                         }
                     }
                 }
-                rows.push(format!("{case}: {}", match &out.result {
-                    Ok(w) => format!("ok {w:?}"),
-                    Err(e) => format!("error: {e}"),
-                }));
+                rows.push(format!(
+                    "{case}: {}",
+                    match &out.result {
+                        Ok(w) => format!("ok {w:?}"),
+                        Err(e) => format!("error: {e}"),
+                    }
+                ));
             }
         }
     }
@@ -126,7 +159,10 @@ async fn client_certificate_matrix_under_demand() {
 
 #[tokio::test]
 async fn declining_under_try_stays_anonymous() {
-    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Try, ..Default::default() });
+    let slapd = Slapd::start(SlapdOptions {
+        verify_client: VerifyClient::Try,
+        ..Default::default()
+    });
     let config = ConnConfig::new()
         .ca_file(&slapd.files().ca_a)
         .client_cert_query(|_: &CertRequest<'_>| None);
@@ -136,24 +172,44 @@ async fn declining_under_try_stays_anonymous() {
     assert!(info.client_cert_sent().is_none());
     assert_eq!(conn.whoami().await.unwrap(), None);
     let err = conn.bind_external(None).await.unwrap_err();
-    assert_eq!(err.result_code(), Some(tokio_ldap::ResultCode::AUTH_METHOD_NOT_SUPPORTED));
-    assert!(err.to_string().contains("no client certificate was sent during the TLS handshake"), "{err}");
+    assert_eq!(
+        err.result_code(),
+        Some(tokio_ldap::ResultCode::AUTH_METHOD_NOT_SUPPORTED)
+    );
+    assert!(
+        err.to_string()
+            .contains("no client certificate was sent during the TLS handshake"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn no_certificate_request_under_never() {
-    let slapd = Slapd::start(SlapdOptions { verify_client: VerifyClient::Never, ..Default::default() });
+    let slapd = Slapd::start(SlapdOptions {
+        verify_client: VerifyClient::Never,
+        ..Default::default()
+    });
     let calls = Arc::new(Mutex::new(0));
     let c = calls.clone();
-    let config = ConnConfig::new().ca_file(&slapd.files().ca_a).client_cert_query(move |_: &CertRequest<'_>| {
-        *c.lock().unwrap() += 1;
-        None
-    });
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .client_cert_query(move |_: &CertRequest<'_>| {
+            *c.lock().unwrap() += 1;
+            None
+        });
     let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
-    assert_eq!(*calls.lock().unwrap(), 0, "no CertificateRequest, no callback");
+    assert_eq!(
+        *calls.lock().unwrap(),
+        0,
+        "no CertificateRequest, no callback"
+    );
     assert!(conn.tls_info().unwrap().trusted_cas().is_none());
     let err = conn.bind_external(None).await.unwrap_err();
-    assert!(err.to_string().contains("the server did not ask for a client certificate"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the server did not ask for a client certificate"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -161,31 +217,68 @@ async fn bind_external_with_authzid_and_over_ldapi() {
     let slapd = Slapd::start_default();
     // EXTERNAL over ldapi: peer credentials, mapped to the admin by the
     // harness's authz-regexp.
-    let conn = LdapConn::connect(&slapd.ldapi_url(), ConnConfig::new()).await.unwrap();
+    let conn = LdapConn::connect(&slapd.ldapi_url(), ConnConfig::new())
+        .await
+        .unwrap();
     conn.bind_external(None).await.unwrap();
-    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:cn=admin,dc=example,dc=com"));
+    assert_eq!(
+        conn.whoami().await.unwrap().as_deref(),
+        Some("dn:cn=admin,dc=example,dc=com")
+    );
 
-    // An authzid equal to our own identity is accepted; another one is
-    // refused without an authz policy.
-    let (cert, key) = slapd.files().client("alice");
-    let config = ConnConfig::new()
-        .ca_file(&slapd.files().ca_a)
-        .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
-    let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
-    let err = conn.bind_external(Some("dn:uid=bob,ou=people,dc=example,dc=com")).await.unwrap_err();
-    assert_eq!(err.result_code(), Some(tokio_ldap::ResultCode::INSUFFICIENT_ACCESS_RIGHTS));
-    conn.bind_external(Some("dn:uid=alice,ou=people,dc=example,dc=com")).await.unwrap();
-    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:uid=alice,ou=people,dc=example,dc=com"));
+    // An authzid asks to act as another identity: refused without a
+    // policy allowing it, accepted with `authz-policy to` and an authzTo
+    // on the authenticated identity's entry.
+    let slapd = Slapd::start(SlapdOptions {
+        extra_global_config: "authz-policy to\n".into(),
+        ..Default::default()
+    });
+    slapd.modify_ldif(
+        "dn: uid=alice,ou=people,dc=example,dc=com\nchangetype: modify\nadd: authzTo\nauthzTo: dn:uid=bob,ou=people,dc=example,dc=com\n",
+    );
+    let url = slapd.ldaps_url();
+    let connect = |who: &str| {
+        let (cert, key) = slapd.files().client(who);
+        let config = ConnConfig::new()
+            .ca_file(&slapd.files().ca_a)
+            .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
+        LdapConn::connect(&url, config)
+    };
+    let carol = connect("carol").await.unwrap();
+    let err = carol
+        .bind_external(Some("dn:uid=bob,ou=people,dc=example,dc=com"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.result_code(),
+        Some(tokio_ldap::ResultCode::INSUFFICIENT_ACCESS_RIGHTS)
+    );
+    assert_eq!(err.to_string(), "bind failed: insufficientAccessRights (50): SASL(-14): authorization failure: not authorized");
+    let alice = connect("alice").await.unwrap();
+    alice
+        .bind_external(Some("dn:uid=bob,ou=people,dc=example,dc=com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        alice.whoami().await.unwrap().as_deref(),
+        Some("dn:uid=bob,ou=people,dc=example,dc=com")
+    );
 }
 
 #[tokio::test]
 async fn rsa_pki_works_too() {
-    let slapd = Slapd::start(SlapdOptions { key: crate::support::pki::KeyType::Rsa, ..Default::default() });
+    let slapd = Slapd::start(SlapdOptions {
+        key: crate::support::pki::KeyType::Rsa,
+        ..Default::default()
+    });
     let (cert, key) = slapd.files().client("bob");
     let config = ConnConfig::new()
         .ca_file(&slapd.files().ca_a)
         .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
     let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
     conn.bind_external(None).await.unwrap();
-    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:uid=bob,ou=people,dc=example,dc=com"));
+    assert_eq!(
+        conn.whoami().await.unwrap().as_deref(),
+        Some("dn:uid=bob,ou=people,dc=example,dc=com")
+    );
 }

@@ -88,12 +88,16 @@ where
     F: Fn(Peer) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     let script: Script = Arc::new(move |p| Box::pin(script(p)));
     let task = tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             let _ = tcp.set_nodelay(true);
             let script = script.clone();
             let tls = tls.clone();
@@ -108,7 +112,12 @@ where
                         Err(_) => return,
                     },
                 };
-                script(Peer { io, buf: BytesMut::new(), tcp: Some(keep) }).await;
+                script(Peer {
+                    io,
+                    buf: BytesMut::new(),
+                    tcp: Some(keep),
+                })
+                .await;
             });
         }
     });
@@ -164,7 +173,12 @@ impl Peer {
     /// Queues a message without flushing (for bulk sends); call
     /// [`Peer::flush`] after.
     pub fn encode_into(out: &mut Vec<u8>, id: MessageId, op: ProtocolOp) {
-        LdapMessage { id, op, controls: Vec::new() }.encode(out);
+        LdapMessage {
+            id,
+            op,
+            controls: Vec::new(),
+        }
+        .encode(out);
     }
 
     /// Sends arbitrary bytes.
@@ -220,4 +234,3 @@ impl Peer {
         self.send(id, op).await
     }
 }
-
