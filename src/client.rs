@@ -46,7 +46,7 @@ const COMMAND_CHANNEL: usize = 256;
 /// let config = ConnConfig::new()
 ///     .ca_file("/etc/ssl/certs/my-ca.pem")
 ///     .starttls(true)
-///     .connect_timeout(Duration::from_secs(5));
+///     .connect_timeout(Some(Duration::from_secs(5)));
 /// # let _ = config;
 /// ```
 #[derive(Clone)]

@@ -35,6 +35,7 @@ use crate::Error;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// A request from a handle to the driver.
+#[allow(clippy::large_enum_variant)] // moved once, through a bounded channel
 pub(crate) enum Command {
     Op {
         op: ProtocolOp,
@@ -299,9 +300,9 @@ impl Driver {
 
     fn dispatch(&mut self, ev: Event) {
         match ev {
-            Event::Entry(id, e) => self.to_search(id, SearchEvent::Entry(e)),
-            Event::Reference(id, r) => self.to_search(id, SearchEvent::Reference(r)),
-            Event::Intermediate(id, ir) => self.to_search(id, SearchEvent::Intermediate(ir)),
+            Event::Entry(id, e) => self.forward(id, SearchEvent::Entry(e)),
+            Event::Reference(id, r) => self.forward(id, SearchEvent::Reference(r)),
+            Event::Intermediate(id, ir) => self.forward(id, SearchEvent::Intermediate(ir)),
             Event::Done(id, res) => {
                 self.tokens.retain(|_, v| *v != id);
                 match self.sinks.remove(&id) {
@@ -310,7 +311,7 @@ impl Driver {
                     }
                     Some(Sink::Search(tx)) => {
                         self.sinks.insert(id, Sink::Search(tx));
-                        self.to_search(id, SearchEvent::Done(res));
+                        self.forward(id, SearchEvent::Done(res));
                         self.sinks.remove(&id);
                     }
                     Some(Sink::StartTls(tx)) => match res {
@@ -338,7 +339,7 @@ impl Driver {
         }
     }
 
-    fn to_search(&mut self, id: MessageId, ev: SearchEvent) {
+    fn forward(&mut self, id: MessageId, ev: SearchEvent) {
         let Some(Sink::Search(tx)) = self.sinks.get(&id) else {
             return;
         };

@@ -111,6 +111,7 @@ fn len_octets(len: usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::ber::Reader;

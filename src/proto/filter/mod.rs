@@ -7,11 +7,11 @@ use bytestring::ByteString;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
     /// `and [0] SET OF Filter`; `(&)` is the absolute true filter (RFC 4526).
-    And(Vec<Filter>),
+    And(Vec<Self>),
     /// `or [1] SET OF Filter`; `(|)` is the absolute false filter.
-    Or(Vec<Filter>),
+    Or(Vec<Self>),
     /// `not [2] Filter`.
-    Not(Box<Filter>),
+    Not(Box<Self>),
     /// `equalityMatch [3]`: `(attr=value)`.
     Equality(Ava),
     /// `substrings [4]`: `(attr=ini*any*fin)`.
