@@ -97,11 +97,16 @@ async fn negotiate(
     let ids = load_identities(certs)?;
     println!("Identities to choose from:");
     for (name, cert) in &ids {
-        println!("  {name:<8} {}", cert.subject());
+        println!(
+            "  {name:<10} {}  (issuer {})",
+            cert.subject(),
+            cert.issuer()
+        );
     }
     let store = ids.iter().fold(CertStore::new(), |s, (n, c)| {
         s.with_named(n.clone(), c.clone())
     });
+    let candidates = ids.clone();
     let chooser = move |req: &CertRequest<'_>| {
         println!(
             "\nThe server asked for a client certificate ({}, {:?}). It trusts:",
@@ -113,6 +118,15 @@ async fn negotiate(
         }
         for ca in req.trusted_cas() {
             println!("  - {ca}");
+        }
+        println!("Candidates:");
+        for (name, cert) in &candidates {
+            match req.trusted_cas().iter().find(|ca| cert.issued_by(ca)) {
+                Some(ca) => println!("  {name:<10} chain issued by {ca}: acceptable"),
+                None => println!(
+                    "  {name:<10} no certificate of its chain was issued by a CA the server named"
+                ),
+            }
         }
         let choice = store.choose(req);
         println!("Decision: {}", choice.reason());
