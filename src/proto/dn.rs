@@ -202,16 +202,17 @@ impl Dn {
     /// The values of a multi-valued RDN keep their DER (`SET`) order.
     /// Attribute types `CN`, `L`, `ST`, `O`, `OU`, `C`, `STREET`, `DC` and
     /// `UID` (RFC 4514 §3) are given by name, all others as dotted OIDs.
-    /// Values of the string types (UTF8String, PrintableString, IA5String,
-    /// NumericString, VisibleString, TeletexString taken as Latin-1,
-    /// BMPString, UniversalString) become [`DnValue::String`], even under a
-    /// dotted-OID type where RFC 4514 §2.4 would print `#hex`, because that
-    /// is what people can read; any other value (or a string value that does
-    /// not decode) becomes [`DnValue::Ber`] with its full DER encoding.
+    /// Under a named type, values of the string types (UTF8String,
+    /// PrintableString, IA5String, NumericString, VisibleString,
+    /// TeletexString taken as Latin-1, BMPString, UniversalString) become
+    /// [`DnValue::String`]; under a dotted-OID type (RFC 4514 §2.4), and for
+    /// any value that is not a decodable string, the value becomes
+    /// [`DnValue::Ber`] with its full DER encoding, printed `#hex`.
     ///
     /// The input must be exactly one well-formed DER `Name`, with nothing
     /// after it, or the contents of one (the RDNs without the outer
-    /// `SEQUENCE`, as webpki's `TrustAnchor::subject` holds them); otherwise the result is [`DnError::InvalidDer`] (a caller
+    /// `SEQUENCE`, as webpki's `TrustAnchor::subject` holds them); otherwise the result is
+    /// [`DnError::InvalidDer`] (a caller
     /// that only wants to show the name can fall back to printing the hex).
     ///
     /// ```
@@ -272,14 +273,13 @@ impl Dn {
             for atv in rdn.iter() {
                 let oid = oid_to_string(atv.attr_type().as_bytes())
                     .ok_or_else(|| invalid("malformed attribute type OID".into()))?;
-                let attr_type = match SHORT_NAMES.iter().find(|(_, o)| *o == oid) {
-                    Some((short, _)) => (*short).to_owned(),
-                    None => oid,
+                // RFC 4514 §2.4: a type printed in dotted-decimal form gets
+                // the `#hex` form of its value.
+                let (attr_type, value) = match SHORT_NAMES.iter().find(|(_, o)| *o == oid) {
+                    Some((short, _)) => ((*short).to_owned(), der_value(atv.attr_value())),
+                    None => (oid, ber_value(atv.attr_value())),
                 };
-                avas.push(AttributeTypeAndValue {
-                    attr_type,
-                    value: der_value(atv.attr_value()),
-                });
+                avas.push(AttributeTypeAndValue { attr_type, value });
             }
             rdns.push(Rdn { avas });
         }
@@ -644,12 +644,15 @@ fn der_value(any: &Any<'_>) -> DnValue {
     };
     match string {
         Some(s) => DnValue::String(s),
-        None => {
-            let mut der = Vec::with_capacity(data.len() + 6);
-            write_any(&mut Writer::new(&mut der), any);
-            DnValue::Ber(der)
-        }
+        None => ber_value(any),
     }
+}
+
+/// The value as `#hex` of its whole BER encoding.
+fn ber_value(any: &Any<'_>) -> DnValue {
+    let mut der = Vec::with_capacity(any.data.len() + 6);
+    write_any(&mut Writer::new(&mut der), any);
+    DnValue::Ber(der)
 }
 
 fn latin1(data: &[u8]) -> String {
@@ -1177,7 +1180,7 @@ mod tests {
         // emailAddress=a@b.c,serialNumber=#03020042
         assert_eq!(
             der(OPENSSL_OTHER),
-            "UID=u1,2.5.4.12=Dr,ST=State,L=Town,STREET=Main St,1.2.840.113549.1.9.1=a@b.c,2.5.4.5=#03020042"
+            "UID=u1,2.5.4.12=#0C024472,ST=State,L=Town,STREET=Main St,1.2.840.113549.1.9.1=#16056140622E63,2.5.4.5=#03020042"
         );
     }
 
@@ -1235,7 +1238,7 @@ mod tests {
         let dn = Dn::from_der_name(&der).unwrap();
         assert_eq!(
             dn.to_string(),
-            r#"CN=\#1 \"CA\" \+ more\ ,1.2.840.113549.1.9.1=ca@example.com,OU=日本\, \<unit\>,O=Zoë Corp,C=US"#
+            r#"CN=\#1 \"CA\" \+ more\ ,1.2.840.113549.1.9.1=#160E6361406578616D706C652E636F6D,OU=日本\, \<unit\>,O=Zoë Corp,C=US"#
         );
     }
 
@@ -1266,7 +1269,7 @@ mod tests {
         // NumericString, VisibleString, and Latin-1 in a PrintableString.
         assert_eq!(
             name("3029 310b 3009 0603550405 1202 3132 310b 3009 0603550403 1a02 2023 310d 300b 0603550407 1304 4dfc6c6c"),
-            r"L=Müll,CN=\ #,2.5.4.5=12"
+            r"L=Müll,CN=\ #,2.5.4.5=#12023132"
         );
         // The empty Name is the root DN.
         assert_eq!(Dn::from_der_name(&[0x30, 0x00]).unwrap(), Dn::root());

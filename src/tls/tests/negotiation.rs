@@ -99,7 +99,7 @@ async fn custom_hints_pass_through_byte_for_byte() {
             [
                 CA_B,
                 "#ff0001",
-                "CN=#0c02fffe",
+                "CN=#0C02FFFE",
                 "CN=Somebody Else,O=Other,DC=example,DC=com"
             ]
         );
