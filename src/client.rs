@@ -419,7 +419,9 @@ impl LdapConn {
 
     /// A SASL bind step with any mechanism; returns the server's
     /// credentials. A `saslBindInProgress` result is returned as `Ok` with
-    /// its code so multi-step mechanisms can continue.
+    /// its code so multi-step mechanisms can continue. `PLAIN`, which
+    /// carries the password, is refused over an unencrypted connection like
+    /// [`bind_simple`](Self::bind_simple).
     pub async fn bind_sasl(
         &self,
         mechanism: &str,
@@ -669,6 +671,11 @@ impl Ops<'_> {
         mechanism: &str,
         credentials: Option<&[u8]>,
     ) -> Result<(ResultCode, Option<Bytes>), Error> {
+        // PLAIN carries the password itself.
+        let plain = mechanism.eq_ignore_ascii_case("PLAIN");
+        if plain && !self.conn.is_secure() && !self.conn.inner.allow_insecure_password {
+            return Err(Error::InsecurePassword);
+        }
         self.bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
             .await
     }

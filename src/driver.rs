@@ -21,6 +21,7 @@ use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::{self, OwnedPermit};
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
+use zeroize::Zeroize;
 
 use crate::conn::{Connection, Event};
 use crate::proto::{
@@ -304,6 +305,15 @@ impl Driver {
             Event::Reference(id, r) => self.forward(id, SearchEvent::Reference(r)),
             Event::Intermediate(id, ir) => self.forward(id, SearchEvent::Intermediate(ir)),
             Event::Done(id, res) => {
+                match &res {
+                    Ok(msg) => tracing::debug!(
+                        message_id = id.0,
+                        op = crate::conn::op_name(&msg.op),
+                        code = %result_code(&msg.op),
+                        "operation done"
+                    ),
+                    Err(e) => tracing::debug!(message_id = id.0, error = %e, "operation failed"),
+                }
                 self.tokens.retain(|_, v| *v != id);
                 match self.sinks.remove(&id) {
                     Some(Sink::Single(tx)) => {
@@ -455,7 +465,9 @@ impl Driver {
             return (false, false);
         };
         if self.wpos >= self.wbuf.len() {
-            self.wbuf.clear();
+            // What was sent may have held a password: wipe it, not just
+            // forget it.
+            self.wbuf.zeroize();
             self.wpos = 0;
             self.machine.poll_transmit(&mut self.wbuf);
             if self.wbuf.is_empty() {
@@ -578,6 +590,21 @@ fn starttls_result(msg: LdapMessage) -> Result<(), Error> {
         _ => Err(Error::Protocol(crate::ProtocolError::Other(
             "unexpected StartTLS response".into(),
         ))),
+    }
+}
+
+/// The result code of a final response, for tracing.
+fn result_code(op: &ProtocolOp) -> crate::proto::ResultCode {
+    match op {
+        ProtocolOp::BindResponse(r) => r.result.code,
+        ProtocolOp::ExtendedResponse(r) => r.result.code,
+        ProtocolOp::SearchResultDone(r)
+        | ProtocolOp::ModifyResponse(r)
+        | ProtocolOp::AddResponse(r)
+        | ProtocolOp::DelResponse(r)
+        | ProtocolOp::ModifyDnResponse(r)
+        | ProtocolOp::CompareResponse(r) => r.code,
+        _ => crate::proto::ResultCode::OTHER,
     }
 }
 
