@@ -122,8 +122,8 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, LdapConn, OpOptions, Ops, Search, SearchDone, SearchItem, SearchResults,
-    SearchStream,
+    ConnConfig, LdapConn, OpOptions, Ops, PagedSearch, Search, SearchDone, SearchItem,
+    SearchResults, SearchStream,
 };
 pub use error::{Error, LdapError, ProtocolError};
 pub use proto::controls;

@@ -179,6 +179,16 @@ async fn paged_search_over_many_entries_and_abandon() {
     uids.dedup();
     assert_eq!(uids.len(), BULK);
 
+    // The same, one item at a time, one page in flight at a time.
+    let mut pages = conn.search_pages(s.clone(), 1_000);
+    let mut n = 0;
+    while let Some(item) = pages.next_item().await.unwrap() {
+        assert!(matches!(item, SearchItem::Entry(_)));
+        n += 1;
+    }
+    assert_eq!(n, BULK);
+    assert_eq!(pages.done().unwrap().result.code, ResultCode::SUCCESS);
+
     // Abandon a running search by dropping its stream; the connection
     // keeps working.
     let mut stream = conn.search(s).await.unwrap();
