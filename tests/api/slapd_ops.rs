@@ -551,3 +551,74 @@ async fn search_results_equal_ldapsearch_output() {
         assert_eq!(got, want, "{base} {filter}");
     }
 }
+
+#[tokio::test]
+async fn pre_read_and_proxied_authorization() {
+    let slapd = Slapd::start(SlapdOptions {
+        extra_global_config: "authz-policy to\n".into(),
+        ..Default::default()
+    });
+    slapd.modify_ldif(
+        "dn: uid=alice,ou=people,dc=example,dc=com\nchangetype: modify\nadd: authzTo\nauthzTo: dn:uid=bob,ou=people,dc=example,dc=com\n",
+    );
+    // Pre-read (RFC 4527): the entry as it was before the change.
+    let admin = admin(&slapd).await;
+    let bob = "uid=bob,ou=people,dc=example,dc=com";
+    let change = vec![Modification {
+        op: ModifyOp::Replace,
+        attribute: attr("sn", &["Bobson"]),
+    }];
+    let resp = admin
+        .with(OpOptions::new().control(controls::PreRead::new(["sn"])))
+        .modify_with_response(bob, change)
+        .await
+        .unwrap();
+    let read = resp
+        .iter()
+        .find_map(|c: &Control| controls::ReadEntry::from_control(c).ok())
+        .expect("a pre-read response control");
+    assert_eq!(read.entry.dn, bob);
+    assert_ne!(values(&read.entry, "sn"), ["Bobson"]);
+
+    // Proxied authorization (RFC 4370): alice may act as bob, carol may not.
+    let connect = |who: &'static str| {
+        let (cert, key) = slapd.files().client(who);
+        let config = ConnConfig::new()
+            .ca_file(&slapd.files().ca_a)
+            .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
+        let url = slapd.ldaps_url();
+        async move {
+            let conn = LdapConn::connect(&url, config).await.unwrap();
+            conn.bind_external(None).await.unwrap();
+            conn
+        }
+    };
+    let as_bob = || {
+        OpOptions::new().control(controls::ProxiedAuthz::new(
+            "dn:uid=bob,ou=people,dc=example,dc=com",
+        ))
+    };
+    let alice = connect("alice").await;
+    let found = alice
+        .with(as_bob())
+        .search_all(Search::new(bob).scope(Scope::Base))
+        .await
+        .unwrap();
+    assert_eq!(found.entries.len(), 1);
+    let carol = connect("carol").await;
+    let err = carol
+        .with(as_bob())
+        .search_all(Search::new(bob).scope(Scope::Base))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.result_code(),
+        Some(ResultCode::AUTHORIZATION_DENIED),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("search failed: authorizationDenied (123)"),
+        "{err}"
+    );
+}
