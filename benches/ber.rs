@@ -10,6 +10,9 @@
 //!
 //! Run: `cargo bench --bench ber -- --warm-up-time 1 --measurement-time 3`
 
+// `criterion_group!` generates a public function without documentation.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
