@@ -1,1 +1,229 @@
-fn main() {}
+//! BER codec benchmarks, each against its peer in the same run:
+//!
+//! * decode of a ~500-byte SearchResultEntry with 10 attributes: into
+//!   tokio-ldap's model (`LdapMessage::decode`), into lber's tree
+//!   (`lber::parse::parse_tag`, what ldap3 does), and a bare TLV walk with
+//!   tokio-ldap's `Reader` (no allocation: the floor for any decoder);
+//! * encode of that entry and of a simple BindRequest: tokio-ldap's
+//!   `LdapMessage::encode` against lber's `encode_into` of the equivalent
+//!   tree.
+//!
+//! Run: `cargo bench --bench ber -- --warm-up-time 1 --measurement-time 3`
+
+// `criterion_group!` generates a public function without documentation.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use lber::common::TagClass;
+use lber::structures::{ASNTag, Integer, OctetString, Sequence, Set, Tag as LTag};
+use tokio_ldap::ber::{DecodeError, Reader};
+use tokio_ldap::proto::{
+    Attribute, BindAuth, BindRequest, ByteString, LdapMessage, MessageId, Password, ProtocolOp,
+    SearchResultEntry,
+};
+
+/// A typical inetOrgPerson entry: 10 attributes, about 500 bytes encoded.
+fn entry() -> LdapMessage {
+    let attrs: [(&str, &[&str]); 10] = [
+        ("objectClass", &["top", "person", "organizationalPerson", "inetOrgPerson"]),
+        ("uid", &["jdoe"]),
+        ("cn", &["John Doe", "Johnny Doe"]),
+        ("sn", &["Doe"]),
+        ("givenName", &["John"]),
+        ("mail", &["john.doe@example.com", "jdoe@mail.example.com"]),
+        ("telephoneNumber", &["+1 555 0100", "+1 555 0199"]),
+        ("title", &["Senior Directory Services Engineer"]),
+        ("l", &["Springfield"]),
+        (
+            "description",
+            &["Maintains the directory, the certificate authority and the single sign-on service for the Springfield office."],
+        ),
+    ];
+    let entry = SearchResultEntry {
+        dn: ByteString::from_static("uid=jdoe,ou=people,dc=example,dc=com"),
+        attributes: attrs
+            .iter()
+            .map(|(name, values)| Attribute::new(name, values.iter()))
+            .collect(),
+    };
+    LdapMessage::new(MessageId(42), ProtocolOp::SearchResultEntry(entry))
+}
+
+fn bind() -> LdapMessage {
+    LdapMessage::new(
+        MessageId(1),
+        ProtocolOp::BindRequest(BindRequest {
+            version: 3,
+            name: ByteString::from_static("cn=admin,dc=example,dc=com"),
+            auth: BindAuth::Simple(Password::new("secret")),
+        }),
+    )
+}
+
+fn octets(class: TagClass, id: u64, v: &[u8]) -> LTag {
+    LTag::OctetString(OctetString {
+        class,
+        id,
+        inner: v.to_vec(),
+    })
+}
+
+fn universal_string(v: &[u8]) -> LTag {
+    octets(TagClass::Universal, 4, v)
+}
+
+/// lber's tree for the same SearchResultEntry.
+fn lber_entry(msg: &LdapMessage) -> LTag {
+    let ProtocolOp::SearchResultEntry(e) = &msg.op else {
+        unreachable!()
+    };
+    let attributes = e
+        .attributes
+        .iter()
+        .map(|a| {
+            LTag::Sequence(Sequence {
+                inner: vec![
+                    universal_string(a.name.as_bytes()),
+                    LTag::Set(Set {
+                        inner: a.values.iter().map(|v| universal_string(v)).collect(),
+                        ..Default::default()
+                    }),
+                ],
+                ..Default::default()
+            })
+        })
+        .collect();
+    let op = LTag::Sequence(Sequence {
+        class: TagClass::Application,
+        id: 4,
+        inner: vec![
+            universal_string(e.dn.as_bytes()),
+            LTag::Sequence(Sequence {
+                inner: attributes,
+                ..Default::default()
+            }),
+        ],
+    });
+    LTag::Sequence(Sequence {
+        inner: vec![
+            LTag::Integer(Integer {
+                inner: i64::from(msg.id.0),
+                ..Default::default()
+            }),
+            op,
+        ],
+        ..Default::default()
+    })
+}
+
+/// lber's tree for the BindRequest.
+fn lber_bind() -> LTag {
+    let op = LTag::Sequence(Sequence {
+        class: TagClass::Application,
+        id: 0,
+        inner: vec![
+            LTag::Integer(Integer {
+                inner: 3,
+                ..Default::default()
+            }),
+            universal_string(b"cn=admin,dc=example,dc=com"),
+            octets(TagClass::Context, 0, b"secret"),
+        ],
+    });
+    LTag::Sequence(Sequence {
+        inner: vec![
+            LTag::Integer(Integer {
+                inner: 1,
+                ..Default::default()
+            }),
+            op,
+        ],
+        ..Default::default()
+    })
+}
+
+/// Visits every TLV with `Reader`, allocating nothing; returns the number
+/// of primitive content bytes seen.
+fn walk(r: &mut Reader<'_>) -> Result<usize, DecodeError> {
+    let mut n = 0;
+    while !r.is_empty() {
+        let tlv = r.tlv()?;
+        if tlv.tag.constructed {
+            n += walk(&mut tlv.reader(r)?)?;
+        } else {
+            n += tlv.value.len();
+        }
+    }
+    Ok(n)
+}
+
+fn lber_encode(tag: LTag) -> BytesMut {
+    let mut out = BytesMut::new();
+    lber::write::encode_into(&mut out, tag.into_structure()).unwrap_or_default();
+    out
+}
+
+fn decode(c: &mut Criterion) {
+    let msg = entry();
+    let bytes = Bytes::from(msg.to_vec());
+    assert_eq!(LdapMessage::decode(bytes.clone()).ok().as_ref(), Some(&msg));
+    assert_eq!(
+        lber_encode(lber_entry(&msg)),
+        bytes,
+        "lber's tree encodes to the same bytes"
+    );
+
+    let mut g = c.benchmark_group(format!("decode SearchResultEntry ({} bytes)", bytes.len()));
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("tokio-ldap LdapMessage::decode", |b| {
+        b.iter(|| LdapMessage::decode(black_box(bytes.clone())))
+    });
+    g.bench_function("lber parse_tag", |b| {
+        b.iter(|| lber::parse::parse_tag(black_box(&bytes)))
+    });
+    g.bench_function("tokio-ldap Reader walk (no allocation)", |b| {
+        b.iter(|| walk(&mut Reader::new(black_box(&bytes))))
+    });
+    g.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    for (name, msg, tree) in [
+        ("SearchResultEntry", entry(), lber_entry(&entry())),
+        ("BindRequest", bind(), lber_bind()),
+    ] {
+        let bytes = msg.to_vec();
+        assert_eq!(
+            lber_encode(tree.clone()),
+            bytes[..],
+            "lber's tree encodes to the same bytes"
+        );
+        let mut g = c.benchmark_group(format!("encode {name} ({} bytes)", bytes.len()));
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function("tokio-ldap LdapMessage::encode", |b| {
+            b.iter(|| {
+                let mut out = Vec::new();
+                black_box(&msg).encode(&mut out);
+                out
+            })
+        });
+        g.bench_function("lber encode_into", |b| {
+            b.iter_batched(
+                || tree.clone().into_structure(),
+                |t| {
+                    let mut out = BytesMut::new();
+                    lber::write::encode_into(&mut out, black_box(t)).unwrap_or_default();
+                    out
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, decode, encode);
+criterion_main!(benches);

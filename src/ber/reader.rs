@@ -40,6 +40,7 @@ pub struct Tlv<'a> {
 impl<'a> Tlv<'a> {
     /// A reader over this element's contents, one level deeper than
     /// `parent`, with the same limits.
+    #[inline]
     pub fn reader(&self, parent: &Reader<'a>) -> Result<Reader<'a>, DecodeError> {
         parent.child(self.value, self.offset, self.offset + self.header_len)
     }
@@ -62,11 +63,13 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `buf` with [`Limits::DEFAULT`].
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         Self::with_limits(buf, Limits::DEFAULT)
     }
 
     /// A reader over `buf` with the given limits.
+    #[inline]
     pub fn with_limits(buf: &'a [u8], limits: Limits) -> Self {
         Self {
             buf,
@@ -88,26 +91,31 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether all input has been consumed.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
 
     /// The unread input.
+    #[inline]
     pub fn rest(&self) -> &'a [u8] {
         self.buf.get(self.pos..).unwrap_or_default()
     }
 
     /// The absolute offset of the cursor in the outermost input.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.base + self.pos
     }
 
     /// An error of `kind` located at the cursor.
+    #[inline]
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
         DecodeError::new(kind, self.offset())
     }
 
     /// Fails unless all input has been consumed.
+    #[inline]
     pub fn finish(&self) -> Result<(), DecodeError> {
         match self.buf.len().saturating_sub(self.pos) {
             0 => Ok(()),
@@ -115,6 +123,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn child(&self, value: &'a [u8], offset: usize, base: usize) -> Result<Self, DecodeError> {
         let depth = self.depth + 1;
         if depth > self.limits.max_depth {
@@ -135,6 +144,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The tag of the next element, without consuming it; `None` at the end.
+    #[inline]
     pub fn peek_tag(&self) -> Result<Option<Tag>, DecodeError> {
         if self.is_empty() {
             return Ok(None);
@@ -144,9 +154,26 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next element, whatever its tag.
+    #[inline]
     pub fn tlv(&mut self) -> Result<Tlv<'a>, DecodeError> {
         let offset = self.offset();
         let rest = self.rest();
+        // Fast path for what nearly every LDAP element is: a tag number
+        // below 31 and a short-form length, with the value all there.
+        if let [first, len, body @ ..] = rest {
+            let len = usize::from(*len);
+            if first & 0x1f != 0x1f && len < 0x80 && len <= self.limits.max_len {
+                if let Some(value) = body.get(..len) {
+                    self.pos += 2 + len;
+                    return Ok(Tlv {
+                        tag: low_tag(*first),
+                        value,
+                        offset,
+                        header_len: 2,
+                    });
+                }
+            }
+        }
         let (tag, tag_len) = read_tag(rest, offset)?;
         let after_tag = rest.get(tag_len..).unwrap_or_default();
         let (len, len_len) = read_len(after_tag, offset, self.limits.max_len)?;
@@ -171,6 +198,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next element and checks its tag.
+    #[inline]
     pub fn expect(&mut self, tag: Tag) -> Result<Tlv<'a>, DecodeError> {
         let tlv = self.tlv()?;
         if tlv.tag != tag {
@@ -186,6 +214,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next element only if it has `tag`.
+    #[inline]
     pub fn optional(&mut self, tag: Tag) -> Result<Option<Tlv<'a>>, DecodeError> {
         if self.peek_tag()? == Some(tag) {
             return self.tlv().map(Some);
@@ -208,6 +237,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a primitive element with `tag` and returns its content.
+    #[inline]
     pub fn octet_string(&mut self, tag: Tag) -> Result<&'a [u8], DecodeError> {
         Ok(self.expect(tag)?.value)
     }
@@ -224,6 +254,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an INTEGER (or ENUMERATED, given its tag) into an `i64`.
+    #[inline]
     pub fn integer(&mut self, tag: Tag) -> Result<i64, DecodeError> {
         let tlv = self.expect(tag)?;
         decode_integer(tlv.value)
@@ -241,6 +272,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a BOOLEAN (any non-zero octet is TRUE, as BER allows).
+    #[inline]
     pub fn boolean(&mut self, tag: Tag) -> Result<bool, DecodeError> {
         let tlv = self.expect(tag)?;
         match tlv.value {
@@ -252,6 +284,7 @@ impl<'a> Reader<'a> {
 
 /// Decodes a two's complement big-endian integer of 1 to 8 octets.
 /// Non-minimal encodings are accepted (some servers send them).
+#[inline]
 fn decode_integer(bytes: &[u8]) -> Option<i64> {
     // Strip redundant sign octets so that a non-minimal encoding of a small
     // number still fits.
@@ -270,28 +303,34 @@ fn decode_integer(bytes: &[u8]) -> Option<i64> {
     Some(v)
 }
 
-/// Reads an identifier: returns the tag and the number of octets used.
-fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
-    let truncated = |needed| DecodeError::new(DecodeErrorKind::Truncated { needed }, offset);
-    let first = *buf.first().ok_or_else(|| truncated(1))?;
+/// The tag of a one-octet identifier (tag number below 31); for the
+/// high-tag-number form, the number is 31 and is read by [`read_tag`].
+#[inline]
+fn low_tag(first: u8) -> Tag {
     let class = match first >> 6 {
         0 => Class::Universal,
         1 => Class::Application,
         2 => Class::Context,
         _ => Class::Private,
     };
-    let constructed = first & 0x20 != 0;
-    let low = first & 0x1f;
-    if low != 0x1f {
-        return Ok((
-            Tag {
-                class,
-                constructed,
-                number: u32::from(low),
-            },
-            1,
-        ));
+    Tag {
+        class,
+        constructed: first & 0x20 != 0,
+        number: u32::from(first & 0x1f),
     }
+}
+
+/// Reads an identifier: returns the tag and the number of octets used.
+#[inline]
+fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
+    let truncated = |needed| DecodeError::new(DecodeErrorKind::Truncated { needed }, offset);
+    let first = *buf.first().ok_or_else(|| truncated(1))?;
+    if first & 0x1f != 0x1f {
+        return Ok((low_tag(first), 1));
+    }
+    let Tag {
+        class, constructed, ..
+    } = low_tag(first);
     // High tag number form: base-128, most significant group first.
     let mut number: u32 = 0;
     for i in 1.. {
@@ -315,6 +354,7 @@ fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
 }
 
 /// Reads a definite length: returns it and the number of octets used.
+#[inline]
 fn read_len(buf: &[u8], offset: usize, max: usize) -> Result<(usize, usize), DecodeError> {
     let truncated = |needed| DecodeError::new(DecodeErrorKind::Truncated { needed }, offset);
     let first = *buf.first().ok_or_else(|| truncated(1))?;
@@ -337,6 +377,7 @@ fn read_len(buf: &[u8], offset: usize, max: usize) -> Result<(usize, usize), Dec
     check_len(len, 1 + n, offset, max)
 }
 
+#[inline]
 fn check_len(
     len: u64,
     used: usize,
@@ -392,6 +433,36 @@ mod tests {
         // Non-minimal four-octet length, as Active Directory sends.
         let mut r = Reader::new(&[0x04, 0x84, 0, 0, 0, 0x02, b'h', b'i']);
         assert_eq!(r.octet_string(Tag::OCTET_STRING).unwrap(), b"hi");
+    }
+
+    #[test]
+    fn short_form_fast_path_keeps_the_checks() {
+        // A short length over a (tiny) limit.
+        let limits = Limits {
+            max_len: 1,
+            max_depth: 8,
+        };
+        let err = Reader::with_limits(&[0x04, 0x02, b'h', b'i'], limits)
+            .tlv()
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::LengthOverLimit { len: 2, max: 1 }
+        );
+        // A short length past the end of the input.
+        let err = Reader::new(&[0x30, 0x03, 0x02, 0x01]).tlv().unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::Truncated { needed: 1 });
+        // Offsets and header lengths, fast and slow path alike.
+        let mut r = Reader::new(&[0x04, 0x01, b'a', 0x04, 0x81, 0x01, b'b', 0x7f, 0x1f, 0x00]);
+        let a = r.tlv().unwrap();
+        let b = r.tlv().unwrap();
+        let c = r.tlv().unwrap();
+        assert_eq!((a.offset, a.header_len, a.value), (0, 2, &b"a"[..]));
+        assert_eq!((b.offset, b.header_len, b.value), (3, 3, &b"b"[..]));
+        assert_eq!(
+            (c.offset, c.header_len, c.tag),
+            (7, 3, Tag::application(31).constructed())
+        );
     }
 
     #[test]

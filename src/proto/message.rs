@@ -275,14 +275,28 @@ pub(crate) fn read_strings(
     Ok(out)
 }
 
-/// How many elements are left in `r`, to size a `Vec` before decoding
-/// them: a walk over the headers only. Stops at the first malformed
-/// element (the decoder that follows reports it), so the count is never
-/// more than half the remaining bytes.
+/// About how many elements are left in `r`, to size a `Vec` before
+/// decoding them: a skim over the headers that validates nothing (the
+/// decoder that follows does) and gives up at anything unusual. Never more
+/// than half the remaining bytes.
 pub(crate) fn count(r: &Reader<'_>) -> usize {
-    let mut r = r.clone();
+    let rest = r.rest();
     let mut n = 0;
-    while !r.is_empty() && r.tlv().is_ok() {
+    let mut at = 0usize;
+    while let Some(&[first, len]) = rest
+        .get(at..at.saturating_add(2))
+        .and_then(|h| h.first_chunk())
+    {
+        if first & 0x1f == 0x1f || len >= 0x80 {
+            // A high tag number or a long length: count the rest one by one.
+            let mut r = r.clone();
+            let mut n = 0;
+            while !r.is_empty() && r.tlv().is_ok() {
+                n += 1;
+            }
+            return n;
+        }
+        at = at.saturating_add(2 + usize::from(len));
         n += 1;
     }
     n
@@ -497,6 +511,22 @@ pub(crate) mod tests {
         assert_eq!(dn, "cn=x,o=");
         let dn_bytes = dn.as_bytes();
         assert_eq!(dn_bytes.as_ptr(), frame[7..].as_ptr());
+    }
+
+    #[test]
+    fn counting_elements() {
+        let count_of = |bytes: &[u8]| count(&Reader::new(bytes));
+        assert_eq!(count_of(&[]), 0);
+        assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x01, 0x61, 0x30, 0x00]), 3);
+        // Long lengths and high tags are counted the slow way.
+        assert_eq!(
+            count_of(&[0x04, 0x00, 0x04, 0x81, 0x01, 0x61, 0x5f, 0x81, 0x48, 0x00]),
+            3
+        );
+        // It is a hint: a truncated last element may count, a bad one
+        // stops the count.
+        assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x05, 0x61]), 2);
+        assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x80, 0x04, 0x00]), 1);
     }
 
     mod properties {

@@ -759,7 +759,7 @@ impl Attribute {
                         "an Attribute must have at least one value",
                     )));
                 }
-                let mut values = Vec::new();
+                let mut values = Vec::with_capacity(count(r));
                 while !r.is_empty() {
                     values.push(read_bytes(r, src, Tag::OCTET_STRING)?);
                 }
