@@ -18,10 +18,10 @@ use crate::proto::controls::PagedResults;
 use crate::proto::extended::{self, PasswordModify};
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::proto::{
-    AddRequest, Attribute, BindAuth, BindRequest, ByteString, CompareRequest, Control,
-    DerefAliases, ExtendedRequest, ExtendedResponse, Filter, IntermediateResponse, LdapMessage,
-    LdapResult, Modification, ModifyDnRequest, ModifyRequest, Password, ProtocolOp, ResultCode,
-    Scope, SearchRequest, SearchResultEntry,
+    AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
+    Control, DerefAliases, ExtendedRequest, ExtendedResponse, Filter, IntermediateResponse,
+    LdapMessage, LdapResult, Modification, ModifyDnRequest, ModifyRequest, Password, ProtocolOp,
+    ResultCode, Scope, SearchRequest, SearchResultEntry,
 };
 use crate::tls::{
     ClientCert, QueryClientCert, TlsInfo, TlsMode, TlsSettings, TlsVersion, VerifyServerCert,
@@ -649,16 +649,17 @@ impl Ops<'_> {
     pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
         let creds = Bytes::copy_from_slice(authzid.unwrap_or("").as_bytes());
         let conn = self.conn;
-        let (code, _) = self
+        let resp = self
             .bind_sasl_raw("EXTERNAL", Some(creds))
             .await
             .map_err(|e| explain_external_failure(conn, e))?;
-        if code != ResultCode::SUCCESS {
-            let result = LdapResult::new(code);
-            return Err(Error::Ldap(Box::new(LdapError {
-                operation: "bind",
-                result,
-            })));
+        // EXTERNAL takes one round trip: a server that asks for more
+        // (saslBindInProgress) gets no second step.
+        if resp.result.code != ResultCode::SUCCESS {
+            return Err(explain_external_failure(
+                conn,
+                ldap_error("bind", resp.result),
+            ));
         }
         Ok(())
     }
@@ -669,15 +670,19 @@ impl Ops<'_> {
         mechanism: &str,
         credentials: Option<&[u8]>,
     ) -> Result<(ResultCode, Option<Bytes>), Error> {
-        self.bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
-            .await
+        let resp = self
+            .bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
+            .await?;
+        Ok((resp.result.code, resp.server_sasl_creds))
     }
 
+    /// A SASL bind step: the response when it is `success` or
+    /// `saslBindInProgress`, an error otherwise.
     async fn bind_sasl_raw(
         self,
         mechanism: &str,
         credentials: Option<Bytes>,
-    ) -> Result<(ResultCode, Option<Bytes>), Error> {
+    ) -> Result<BindResponse, Error> {
         let auth = BindAuth::Sasl {
             mechanism: mechanism.into(),
             credentials,
@@ -694,7 +699,7 @@ impl Ops<'_> {
         if r.result.code == ResultCode::SUCCESS
             || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS
         {
-            return Ok((r.result.code, r.server_sasl_creds));
+            return Ok(r);
         }
         Err(ldap_error("bind", r.result))
     }
@@ -875,10 +880,15 @@ impl Ops<'_> {
             .await?;
             all.entries.extend(page.entries);
             all.references.extend(page.references);
+            // No control: the server does not page, and sent everything.
+            // A control that does not parse is an error, not the end.
             let next = page
                 .controls
                 .iter()
-                .find_map(|c| PagedResults::from_control(c).ok());
+                .find(|c| c.oid == PagedResults::OID)
+                .map(PagedResults::from_control)
+                .transpose()
+                .map_err(|e| Error::Protocol(e.into()))?;
             all.result = page.result;
             all.controls = page.controls;
             match next {
