@@ -291,7 +291,7 @@ fn every_kind() -> Vec<LdapMessage> {
             filter,
             attributes: vec![s("cn"), s("*")],
         }),
-        ProtocolOp::SearchResultEntry(entry.clone()),
+        ProtocolOp::SearchResultEntry(entry),
         ProtocolOp::SearchResultDone(result()),
         ProtocolOp::SearchResultReference(vec![s("ldap://a/"), s("ldap://b/")]),
         ProtocolOp::ModifyRequest(ModifyRequest {

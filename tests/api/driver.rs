@@ -143,7 +143,7 @@ async fn slow_consumer_of_a_large_search_keeps_memory_bounded() {
         };
         assert_eq!(e.dn, format!("uid=user{got},ou=people,dc=example,dc=com"));
         got += 1;
-        if got % 2_000 == 0 {
+        if got.is_multiple_of(2_000) {
             // A slow consumer.
             tokio::time::sleep(Duration::from_millis(5)).await;
             max_lead = max_lead.max(written.load(Ordering::Relaxed) - got);

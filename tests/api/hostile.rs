@@ -879,25 +879,32 @@ async fn tls_close_notify_in_the_middle_of_an_operation() {
 async fn close_right_after_the_handshake_when_a_certificate_was_requested() {
     // Like slapd with TLSVerifyClient demand under TLS 1.3: the handshake
     // completes on the client's side, then the server hangs up without a
-    // word (no alert, no close_notify).
+    // word (no alert, no close_notify). Once with no certificate to send,
+    // once with alice's.
     let cfg = server::tls_config(&ClientAuth::optional(), &[&TLS13]);
     let srv = server::start_tls(cfg, |p: Peer| async move { drop(p) }).await;
-    let conn = LdapConn::connect(&srv.ldaps_url(), tls_client())
-        .await
-        .unwrap();
-    let info = conn.tls_info().unwrap();
-    let cas: Vec<String> = info
-        .trusted_cas()
-        .unwrap()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert_eq!(cas, [CA_A, CA_B]);
-    assert!(info.client_cert_sent().is_none());
-    let text = format!(
-        "the server closed the connection after asking for a client certificate: it trusts: {CA_A}; {CA_B}; none was sent (no client certificate configured)"
-    );
-    assert_all_fail(&conn, |e| matches!(e, Error::ClientCertRejected(_)), &text).await;
+    let cases = [
+        (tls_client(), "none was sent (no client certificate configured)".to_owned()),
+        (
+            tls_client().client_cert(cert("alice")),
+            format!("sent: CN=alice,OU=people,DC=example,DC=com (issued by {CA_A}, which the server named)"),
+        ),
+    ];
+    for (config, sent) in cases {
+        let conn = LdapConn::connect(&srv.ldaps_url(), config).await.unwrap();
+        let info = conn.tls_info().unwrap();
+        let cas: Vec<String> = info
+            .trusted_cas()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(cas, [CA_A, CA_B]);
+        let text = format!(
+            "the server closed the connection after asking for a client certificate: it trusts: {CA_A}; {CA_B}; {sent}"
+        );
+        assert_all_fail(&conn, |e| matches!(e, Error::ClientCertRejected(_)), &text).await;
+    }
 }
 
 #[tokio::test]
@@ -1253,6 +1260,51 @@ async fn referral_is_returned_as_data() {
 // ---- flow control ----
 
 #[tokio::test]
+async fn largest_accepted_message_arriving_in_1kb_pieces() {
+    const LIMIT_LEN: usize = 4 << 20;
+    let _heavy = HEAVY.lock().await;
+    // A search entry of exactly the configured maximum (its content
+    // length, as the limit is checked against the announced length).
+    let probe = encode(
+        1,
+        entry("cn=big,dc=example,dc=com", &vec![b'x'; LIMIT_LEN - 100]),
+    );
+    let content = Reader::new(&probe).tlv().unwrap().value.len();
+    let value = vec![b'x'; LIMIT_LEN - 100 + (LIMIT_LEN - content)];
+    let pdu = encode(1, entry("cn=big,dc=example,dc=com", &value));
+    assert_eq!(Reader::new(&pdu).tlv().unwrap().value.len(), LIMIT_LEN);
+    let pdu = Arc::new(pdu);
+    let srv = server::start(move |mut p: Peer| {
+        let pdu = pdu.clone();
+        async move {
+            let Some(m) = p.recv_op().await else { return };
+            for piece in pdu.chunks(1024) {
+                if p.send_raw(piece).await.is_err() {
+                    return;
+                }
+            }
+            let _ = p.send(m.id, ProtocolOp::SearchResultDone(ok())).await;
+            until_closed(p).await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain().max_message_len(LIMIT_LEN))
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let found = within("search", conn.search_all(Search::new("dc=example,dc=com")))
+        .await
+        .unwrap();
+    assert_eq!(found.entries.len(), 1);
+    assert_eq!(found.entries[0].attributes[0].values[0].len(), value.len());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn stalled_search_consumer_does_not_stop_other_timeouts() {
     let srv = server::start(|mut p: Peer| async move {
         let Some(search) = p.recv_op().await else {
@@ -1384,8 +1436,11 @@ async fn slow_consumer_of_a_million_small_entries_keeps_memory_bounded() {
             for i in 0..ENTRIES {
                 let start = out.len();
                 out.extend_from_slice(&template);
-                let digits = format!("{i:07}");
-                out[start + at..start + at + 7].copy_from_slice(digits.as_bytes());
+                let mut n = i;
+                for d in out[start + at..start + at + 7].iter_mut().rev() {
+                    *d = b'0' + (n % 10) as u8;
+                    n /= 10;
+                }
                 if out.len() >= 32 * 1024 {
                     if p.send_raw(&out).await.is_err() {
                         return;
@@ -1416,9 +1471,9 @@ async fn slow_consumer_of_a_million_small_entries_keeps_memory_bounded() {
             assert_eq!(e.dn, format!("uid=u{got:07},dc=example,dc=com"));
         }
         got += 1;
-        if got % 1_000 == 0 {
+        if got % 10_000 == 0 {
             // A slow consumer.
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
             max_lead = max_lead.max(written.load(Ordering::Relaxed).saturating_sub(got));
         }
         if got % 20_000 == 0 {
