@@ -184,11 +184,11 @@ impl Driver {
         }
     }
 
-    /// Whether the driver has nothing left to do but close the socket.
+    /// Whether the driver has nothing left to do but close the socket (and
+    /// hand the searches that fell behind what they have not taken yet).
     fn finished(&self) -> bool {
         let done = self.machine.is_closed() || (!self.cmds_open && self.machine.pending_len() == 0);
-        done && self.backlog.is_empty()
-            && !self.machine.wants_write()
+        done && !self.machine.wants_write()
             && self.wpos >= self.wbuf.len()
             && self.upgrade.is_none()
     }
@@ -222,7 +222,16 @@ impl Driver {
         for r in self.unbind_replies.drain(..) {
             let _ = r.send(());
         }
-        Poll::Ready(())
+        // The socket is closed and unbind has returned; a search consumer
+        // that fell behind still gets the entries decoded for it, then the
+        // reason the connection ended. (`deliver` until it stalls, so that
+        // every reservation it made is registered for a wake-up.)
+        while self.deliver(cx) {}
+        if self.backlog.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {

@@ -1354,6 +1354,64 @@ async fn stalled_search_consumer_does_not_stop_other_timeouts() {
 }
 
 #[tokio::test]
+async fn unbind_while_a_search_consumer_is_stalled() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let srv = server::start(move |mut p: Peer| {
+        let tx = tx.clone();
+        async move {
+            let Some(search) = p.recv_op().await else {
+                return;
+            };
+            let mut out = Vec::new();
+            for i in 0..500 {
+                out.extend(encode(
+                    search.id.0,
+                    entry(&format!("cn={i},dc=example,dc=com"), &[b'v'; 100]),
+                ));
+            }
+            let _ = p.send_raw(&out).await;
+            while let Some(m) = p.recv().await {
+                let _ = tx.send(Some(m.op));
+            }
+            let _ = tx.send(None);
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
+    assert!(matches!(
+        within("first entry", stream.next_item()).await.unwrap(),
+        Some(SearchItem::Entry(_))
+    ));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The consumer holds its stream without reading: unbind still returns
+    // and the socket is closed.
+    within("unbind", conn.clone().unbind()).await.unwrap();
+    assert_eq!(
+        within("server", rx.recv()).await,
+        Some(Some(ProtocolOp::UnbindRequest))
+    );
+    assert_eq!(within("server", rx.recv()).await, Some(None));
+    // What was decoded is still delivered, then the reason.
+    let mut n = 1;
+    let err = loop {
+        match within("entry", stream.next_item()).await {
+            Ok(Some(SearchItem::Entry(_))) => n += 1,
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => break e,
+        }
+    };
+    assert!(n > 64, "only {n} entries");
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(err.to_string(), "connection closed: unbind was requested");
+    let later = within("later", conn.whoami()).await.unwrap_err();
+    assert_eq!(
+        later.to_string(),
+        "connection closed: the connection was unbound"
+    );
+}
+
+#[tokio::test]
 async fn server_floods_while_the_client_writes_a_4mb_request() {
     const ENTRIES: usize = 10_000;
     const VALUE: usize = 4 << 20;
