@@ -23,6 +23,7 @@ use tokio_ldap::proto::{
     ProtocolOp, SearchResultEntry,
 };
 use tokio_ldap::rustls::pki_types::CertificateDer;
+use tokio_ldap::rustls::version::{TLS12, TLS13};
 use tokio_ldap::{
     Attribute, CertRequest, ClientCert, ConnConfig, Error, LdapConn, OpOptions, ProtocolError,
     ResultCode, Search, SearchItem, SearchResults, TrustedCa,
@@ -833,8 +834,6 @@ async fn tcp_reset_in_the_middle_of_a_search() {
 
 // ---- TLS ----
 
-use tokio_ldap::rustls::version::{TLS12, TLS13};
-
 #[tokio::test]
 async fn tls_close_notify_in_the_middle_of_an_operation() {
     let cfg = server::tls_config(&ClientAuth::Off, &[]);
@@ -856,23 +855,12 @@ async fn tls_close_notify_in_the_middle_of_an_operation() {
         within("whoami", conn.whoami()).await.unwrap().as_deref(),
         Some("dn:cn=tls")
     );
-    let tls_ids = tokio::join!(
-        within("whoami", conn.whoami()),
-        within("delete", conn.delete("cn=x,dc=example,dc=com")),
-        within("search", conn.search_all(Search::new("dc=example,dc=com"))),
-    );
-    let errors = [
-        tls_ids.0.map(drop).unwrap_err(),
-        tls_ids.1.unwrap_err(),
-        tls_ids.2.map(drop).unwrap_err(),
-    ];
-    for err in errors {
-        assert!(matches!(err, Error::Closed(_)), "{err:?}");
-        assert_eq!(
-            err.to_string(),
-            "connection closed: the server closed the connection"
-        );
-    }
+    assert_all_fail(
+        &conn,
+        |e| matches!(e, Error::Closed(_)),
+        "connection closed: the server closed the connection",
+    )
+    .await;
 }
 
 #[tokio::test]
