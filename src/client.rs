@@ -18,10 +18,10 @@ use crate::proto::controls::PagedResults;
 use crate::proto::extended::{self, PasswordModify};
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::proto::{
-    AddRequest, Attribute, BindAuth, BindRequest, ByteString, CompareRequest, Control,
-    DerefAliases, ExtendedRequest, ExtendedResponse, Filter, IntermediateResponse, LdapMessage,
-    LdapResult, Modification, ModifyDnRequest, ModifyRequest, Password, ProtocolOp, ResultCode,
-    Scope, SearchRequest, SearchResultEntry,
+    AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
+    Control, DerefAliases, ExtendedRequest, ExtendedResponse, Filter, IntermediateResponse,
+    LdapMessage, LdapResult, Modification, ModifyDnRequest, ModifyRequest, Password, ProtocolOp,
+    ResultCode, Scope, SearchRequest, SearchResultEntry,
 };
 use crate::tls::{
     ClientCert, QueryClientCert, TlsInfo, TlsMode, TlsSettings, TlsVersion, VerifyServerCert,
@@ -658,16 +658,17 @@ impl Ops<'_> {
     pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
         let creds = Bytes::copy_from_slice(authzid.unwrap_or("").as_bytes());
         let conn = self.conn;
-        let (code, _) = self
+        let resp = self
             .bind_sasl_raw("EXTERNAL", Some(creds))
             .await
             .map_err(|e| explain_external_failure(conn, e))?;
-        if code != ResultCode::SUCCESS {
-            let result = LdapResult::new(code);
-            return Err(Error::Ldap(Box::new(LdapError {
-                operation: "bind",
-                result,
-            })));
+        // EXTERNAL takes one round trip: a server that asks for more
+        // (saslBindInProgress) gets no second step.
+        if resp.result.code != ResultCode::SUCCESS {
+            return Err(explain_external_failure(
+                conn,
+                ldap_error("bind", resp.result),
+            ));
         }
         Ok(())
     }
@@ -683,15 +684,19 @@ impl Ops<'_> {
         if plain && !self.conn.is_secure() && !self.conn.inner.allow_insecure_password {
             return Err(Error::InsecurePassword);
         }
-        self.bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
-            .await
+        let resp = self
+            .bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
+            .await?;
+        Ok((resp.result.code, resp.server_sasl_creds))
     }
 
+    /// A SASL bind step: the response when it is `success` or
+    /// `saslBindInProgress`, an error otherwise.
     async fn bind_sasl_raw(
         self,
         mechanism: &str,
         credentials: Option<Bytes>,
-    ) -> Result<(ResultCode, Option<Bytes>), Error> {
+    ) -> Result<BindResponse, Error> {
         let auth = BindAuth::Sasl {
             mechanism: mechanism.into(),
             credentials,
@@ -708,7 +713,7 @@ impl Ops<'_> {
         if r.result.code == ResultCode::SUCCESS
             || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS
         {
-            return Ok((r.result.code, r.server_sasl_creds));
+            return Ok(r);
         }
         Err(ldap_error("bind", r.result))
     }
@@ -965,11 +970,7 @@ fn paged_cookie(controls: &[Control]) -> Result<Option<Bytes>, Error> {
     let Some(c) = controls.iter().find(|c| c.oid == PagedResults::OID) else {
         return Ok(None);
     };
-    let p = PagedResults::from_control(c).map_err(|e| {
-        Error::Protocol(crate::ProtocolError::Other(format!(
-            "malformed paged-results response control: {e}"
-        )))
-    })?;
+    let p = PagedResults::from_control(c).map_err(|e| Error::Protocol(e.into()))?;
     Ok(Some(p.cookie))
 }
 

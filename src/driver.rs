@@ -7,8 +7,10 @@
 //! reading. When a search consumer falls behind, its bounded channel fills
 //! up, and the driver stops reading the socket until the consumer catches
 //! up: memory stays bounded and TCP flow control slows the server down.
+//! Meanwhile the other operations still get what is already decoded, and
+//! their deadlines still fire.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -81,6 +83,12 @@ pub(crate) struct StartTlsContext {
 
 type ReserveFut =
     Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchEvent>, SendError<()>>> + Send>>;
+
+/// Events for a search whose channel is full, waiting for room.
+struct Backlog {
+    events: VecDeque<SearchEvent>,
+    reserve: ReserveFut,
+}
 type UpgradeFut = Pin<Box<dyn Future<Output = Result<Secured, Error>> + Send>>;
 
 pub(crate) struct Driver {
@@ -94,10 +102,14 @@ pub(crate) struct Driver {
     cancel_rx: mpsc::UnboundedReceiver<u64>,
     sinks: HashMap<MessageId, Sink>,
     tokens: HashMap<u64, MessageId>,
+    /// The reverse of `tokens`.
+    token_of: HashMap<MessageId, u64>,
     rbuf: BytesMut,
     wbuf: Vec<u8>,
     wpos: usize,
-    blocked: Option<(MessageId, SearchEvent, ReserveFut)>,
+    /// Searches whose consumer fell behind. While there are any, the
+    /// socket is not read.
+    backlog: HashMap<MessageId, Backlog>,
     sleep: Pin<Box<Sleep>>,
     record: Option<Arc<Mutex<HandshakeRecord>>>,
     received_any: bool,
@@ -128,10 +140,11 @@ impl Driver {
             cancel_rx,
             sinks: HashMap::new(),
             tokens: HashMap::new(),
+            token_of: HashMap::new(),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             wbuf: Vec::new(),
             wpos: 0,
-            blocked: None,
+            backlog: HashMap::new(),
             sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
             record,
             received_any: false,
@@ -172,11 +185,11 @@ impl Driver {
         }
     }
 
-    /// Whether the driver has nothing left to do but close the socket.
+    /// Whether the driver has nothing left to do but close the socket (and
+    /// hand the searches that fell behind what they have not taken yet).
     fn finished(&self) -> bool {
         let done = self.machine.is_closed() || (!self.cmds_open && self.machine.pending_len() == 0);
-        done && self.blocked.is_none()
-            && !self.machine.wants_write()
+        done && !self.machine.wants_write()
             && self.wpos >= self.wbuf.len()
             && self.upgrade.is_none()
     }
@@ -210,7 +223,16 @@ impl Driver {
         for r in self.unbind_replies.drain(..) {
             let _ = r.send(());
         }
-        Poll::Ready(())
+        // The socket is closed and unbind has returned; a search consumer
+        // that fell behind still gets the entries decoded for it, then the
+        // reason the connection ended. (`deliver` until it stalls, so that
+        // every reservation it made is registered for a wake-up.)
+        while self.deliver(cx) {}
+        if self.backlog.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
@@ -249,6 +271,7 @@ impl Driver {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
                         self.tokens.insert(token, id);
+                        self.token_of.insert(id, token);
                         self.sinks.insert(id, sink);
                     }
                     Err(e) => fail_sink(sink, e),
@@ -266,6 +289,7 @@ impl Driver {
         while let Poll::Ready(Some(token)) = self.cancel_rx.poll_recv(cx) {
             progress = true;
             if let Some(id) = self.tokens.remove(&token) {
+                self.token_of.remove(&id);
                 self.sinks.remove(&id);
                 self.machine.abandon(id);
             }
@@ -273,30 +297,57 @@ impl Driver {
         progress
     }
 
-    /// Hands events to the operations; stops at a full search channel.
+    /// Hands events to the operations. Events for a search whose channel
+    /// is full wait in its backlog; the others go out at once.
     fn deliver(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
-        if let Some((id, ev, mut fut)) = self.blocked.take() {
-            match fut.as_mut().poll(cx) {
-                Poll::Pending => {
-                    self.blocked = Some((id, ev, fut));
-                    return false;
-                }
-                Poll::Ready(Ok(permit)) => {
-                    permit.send(ev);
-                }
-                Poll::Ready(Err(_)) => self.stream_gone(id),
-            }
-            progress = true;
+        let waiting: Vec<MessageId> = self.backlog.keys().copied().collect();
+        for id in waiting {
+            progress |= self.poll_backlog(id, cx);
         }
-        while self.blocked.is_none() {
-            let Some(ev) = self.machine.poll_event() else {
-                break;
-            };
+        while let Some(ev) = self.machine.poll_event() {
             progress = true;
             self.dispatch(ev);
         }
         progress
+    }
+
+    /// Moves a search's backlog into its channel as room appears.
+    fn poll_backlog(&mut self, id: MessageId, cx: &mut Context<'_>) -> bool {
+        let Some(mut backlog) = self.backlog.remove(&id) else {
+            return false;
+        };
+        let permit = match backlog.reserve.as_mut().poll(cx) {
+            Poll::Pending => {
+                self.backlog.insert(id, backlog);
+                return false;
+            }
+            Poll::Ready(Ok(permit)) => permit,
+            Poll::Ready(Err(_)) => {
+                self.stream_gone(id);
+                return true;
+            }
+        };
+        let Some(first) = backlog.events.pop_front() else {
+            return true;
+        };
+        let tx = permit.send(first);
+        while let Some(ev) = backlog.events.pop_front() {
+            match tx.try_send(ev) {
+                Ok(()) => {}
+                Err(TrySendError::Full(ev)) => {
+                    backlog.events.push_front(ev);
+                    backlog.reserve = Box::pin(tx.reserve_owned());
+                    self.backlog.insert(id, backlog);
+                    return true;
+                }
+                Err(TrySendError::Closed(_)) => {
+                    self.stream_gone(id);
+                    return true;
+                }
+            }
+        }
+        true
     }
 
     fn dispatch(&mut self, ev: Event) {
@@ -314,7 +365,9 @@ impl Driver {
                     ),
                     Err(e) => tracing::debug!(message_id = id.0, error = %e, "operation failed"),
                 }
-                self.tokens.retain(|_, v| *v != id);
+                if let Some(token) = self.token_of.remove(&id) {
+                    self.tokens.remove(&token);
+                }
                 match self.sinks.remove(&id) {
                     Some(Sink::Single(tx)) => {
                         let _ = tx.send(res);
@@ -350,14 +403,21 @@ impl Driver {
     }
 
     fn forward(&mut self, id: MessageId, ev: SearchEvent) {
+        if let Some(backlog) = self.backlog.get_mut(&id) {
+            backlog.events.push_back(ev);
+            return;
+        }
         let Some(Sink::Search(tx)) = self.sinks.get(&id) else {
             return;
         };
         match tx.try_send(ev) {
             Ok(()) => {}
             Err(TrySendError::Full(ev)) => {
-                let fut: ReserveFut = Box::pin(tx.clone().reserve_owned());
-                self.blocked = Some((id, ev, fut));
+                let backlog = Backlog {
+                    events: VecDeque::from([ev]),
+                    reserve: Box::pin(tx.clone().reserve_owned()),
+                };
+                self.backlog.insert(id, backlog);
             }
             Err(TrySendError::Closed(_)) => self.stream_gone(id),
         }
@@ -366,7 +426,9 @@ impl Driver {
     /// The consumer of a search dropped its stream: abandon the search.
     fn stream_gone(&mut self, id: MessageId) {
         self.sinks.remove(&id);
-        self.tokens.retain(|_, v| *v != id);
+        if let Some(token) = self.token_of.remove(&id) {
+            self.tokens.remove(&token);
+        }
         self.machine.abandon(id);
     }
 
@@ -379,6 +441,17 @@ impl Driver {
                 }
                 this.machine.handle_close(e);
             };
+        if !self.rbuf.is_empty() {
+            // RFC 4511 §4.14.2: the TLS handshake begins right after the
+            // StartTLS response. Bytes in between came in clear text, from
+            // the server or from someone on the path, and must not be
+            // mistaken for part of the protected stream.
+            let err = crate::ProtocolError::Other(format!(
+                "the server sent {} bytes after its StartTLS response, before the TLS handshake",
+                self.rbuf.len()
+            ));
+            return fail(self, Error::Protocol(err), reply);
+        }
         let Some(ctx) = self.starttls.as_ref() else {
             return fail(
                 self,
@@ -507,8 +580,9 @@ impl Driver {
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.blocked.is_some()
+        if !self.backlog.is_empty()
             || self.upgrade.is_some()
+            || self.machine.is_upgrading()
             || self.read_closed
             || self.machine.is_closed()
         {

@@ -25,7 +25,7 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -163,7 +163,16 @@ enum State {
 pub(crate) struct Connection {
     settings: Settings,
     next_id: i32,
+    /// Whether message IDs have wrapped around: until they do, a new ID
+    /// cannot be in use, so allocating one needs no lookup.
+    wrapped: bool,
     pending: HashMap<MessageId, Pending>,
+    /// The Bind or StartTLS in flight, if any. While one is, it is the only
+    /// pending operation (everything else waits in `queue`).
+    exclusive: Option<MessageId>,
+    /// The deadlines of the pending and queued operations that have one,
+    /// so that the earliest is found without scanning every operation.
+    deadlines: BTreeSet<(Instant, MessageId)>,
     /// Requests waiting for an exclusive operation to finish, in order.
     queue: VecDeque<Queued>,
     /// IDs abandoned by us whose late responses are dropped silently.
@@ -179,7 +188,10 @@ impl Connection {
         Self {
             settings,
             next_id: 1,
+            wrapped: false,
             pending: HashMap::new(),
+            exclusive: None,
+            deadlines: BTreeSet::new(),
             queue: VecDeque::new(),
             abandoned: HashSet::new(),
             out: Vec::new(),
@@ -235,6 +247,9 @@ impl Connection {
         let id = self.allocate_id();
         let msg = LdapMessage { id, op, controls };
         let deadline = timeout.map(|t| now + t);
+        if let Some(d) = deadline {
+            self.deadlines.insert((d, id));
+        }
         if self.must_queue(kind) {
             self.queue.push_back(Queued {
                 id,
@@ -254,7 +269,9 @@ impl Connection {
     /// request is simply forgotten; a Bind or StartTLS keeps running.
     pub(crate) fn abandon(&mut self, id: MessageId) {
         if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
-            self.queue.remove(pos);
+            if let Some(q) = self.queue.remove(pos) {
+                self.forget_deadline(q.id, q.deadline);
+            }
             self.drain_queue();
             return;
         }
@@ -265,7 +282,9 @@ impl Connection {
             pending.orphaned = true;
             return;
         }
-        self.pending.remove(&id);
+        if let Some(p) = self.pending.remove(&id) {
+            self.forget_deadline(id, p.deadline);
+        }
         self.send_abandon(id);
         self.drain_queue();
     }
@@ -300,8 +319,12 @@ impl Connection {
 
     /// Consumes every complete PDU at the front of `buf`, leaving a partial
     /// one in place. A malformed PDU fails the connection.
+    ///
+    /// Stops after a successful StartTLS response: whatever follows it in
+    /// `buf` came in clear text before the TLS handshake, and must not be
+    /// taken as a response (see [`Connection::is_upgrading`]).
     pub(crate) fn handle_input(&mut self, buf: &mut BytesMut) {
-        while self.state != State::Closed {
+        while matches!(self.state, State::Open | State::Unbound) {
             let len = match frame_len(buf, self.settings.max_message_len) {
                 Ok(Some(len)) if len <= buf.len() => len,
                 Ok(_) => return,
@@ -331,37 +354,29 @@ impl Connection {
     /// Expires operations whose deadline is at or before `now`: each ends
     /// with [`Error::Timeout`] and is abandoned on the server.
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<(MessageId, Option<Duration>, bool)> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.deadline.is_some_and(|d| d <= now))
-            .map(|(id, p)| (*id, p.timeout, p.kind.can_abandon()))
-            .collect();
-        for (id, timeout, can_abandon) in expired {
-            self.pending.remove(&id);
-            if can_abandon {
-                self.send_abandon(id);
-            } else {
-                // A bind or StartTLS that does not answer leaves the
-                // connection in an unknown state.
-                self.abandoned.insert(id);
+        while let Some(&(deadline, id)) = self.deadlines.first() {
+            if deadline > now {
+                break;
             }
+            self.deadlines.pop_first();
+            let timeout = if let Some(p) = self.pending.remove(&id) {
+                if p.kind.can_abandon() {
+                    self.send_abandon(id);
+                } else {
+                    // A bind or StartTLS that does not answer leaves the
+                    // connection in an unknown state.
+                    self.abandoned.insert(id);
+                }
+                p.timeout
+            } else if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
+                self.queue.remove(pos).and_then(|q| q.timeout)
+            } else {
+                continue;
+            };
             self.events.push_back(Event::Done(
                 id,
                 Err(Error::Timeout(timeout.unwrap_or_default())),
             ));
-        }
-        let mut i = 0;
-        while let Some(q) = self.queue.get(i) {
-            if q.deadline.is_some_and(|d| d <= now) {
-                if let Some(q) = self.queue.remove(i) {
-                    let t = q.timeout.unwrap_or_default();
-                    self.events
-                        .push_back(Event::Done(q.id, Err(Error::Timeout(t))));
-                }
-            } else {
-                i += 1;
-            }
         }
         self.drain_queue();
     }
@@ -396,9 +411,14 @@ impl Connection {
     /// The earliest deadline of any operation.
     #[must_use]
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        let sent = self.pending.values().filter_map(|p| p.deadline);
-        let queued = self.queue.iter().filter_map(|q| q.deadline);
-        sent.chain(queued).min()
+        self.deadlines.first().map(|(d, _)| *d)
+    }
+
+    /// Whether a StartTLS succeeded and the TLS handshake has not completed
+    /// yet: nothing may be read from the socket meanwhile, except by the
+    /// handshake.
+    pub(crate) fn is_upgrading(&self) -> bool {
+        self.state == State::TlsUpgrade
     }
 
     // ---- internals ----
@@ -421,10 +441,15 @@ impl Connection {
         loop {
             let id = MessageId(self.next_id);
             self.next_id = if self.next_id == i32::MAX {
+                self.wrapped = true;
                 1
             } else {
                 self.next_id + 1
             };
+            if !self.wrapped {
+                // Every ID in use was allocated before this one.
+                return id;
+            }
             let in_use = self.pending.contains_key(&id)
                 || self.abandoned.contains(&id)
                 || self.queue.iter().any(|q| q.id == id);
@@ -437,8 +462,22 @@ impl Connection {
     fn must_queue(&self, kind: OpKind) -> bool {
         self.state == State::TlsUpgrade
             || !self.queue.is_empty()
-            || self.pending.values().any(|p| p.kind.is_exclusive())
+            || self.exclusive_in_flight()
             || (kind.is_exclusive() && !self.pending.is_empty())
+    }
+
+    /// Whether a Bind or StartTLS is pending (in O(1): the check runs for
+    /// every request).
+    fn exclusive_in_flight(&self) -> bool {
+        self.exclusive
+            .and_then(|id| self.pending.get(&id))
+            .is_some_and(|p| p.kind.is_exclusive())
+    }
+
+    fn forget_deadline(&mut self, id: MessageId, deadline: Option<Instant>) {
+        if let Some(d) = deadline {
+            self.deadlines.remove(&(d, id));
+        }
     }
 
     fn send(
@@ -450,6 +489,9 @@ impl Connection {
         timeout: Option<Duration>,
     ) {
         msg.encode(&mut self.out);
+        if kind.is_exclusive() {
+            self.exclusive = Some(id);
+        }
         self.pending.insert(
             id,
             Pending {
@@ -477,7 +519,7 @@ impl Connection {
             let Some(front) = self.queue.front() else {
                 return;
             };
-            let blocked = self.pending.values().any(|p| p.kind.is_exclusive())
+            let blocked = self.exclusive_in_flight()
                 || (front.kind.is_exclusive() && !self.pending.is_empty());
             if blocked {
                 return;
@@ -544,7 +586,9 @@ impl Connection {
                 self.events.push_back(Event::Intermediate(id, ir));
             }
             op => {
-                self.pending.remove(&id);
+                if let Some(p) = self.pending.remove(&id) {
+                    self.forget_deadline(id, p.deadline);
+                }
                 let starttls_ok = matches!(&op, ProtocolOp::ExtendedResponse(r) if r.result.code.is_success())
                     && kind == OpKind::StartTls;
                 if !orphaned {
@@ -596,6 +640,7 @@ impl Connection {
     }
 
     fn fail_all(&mut self, err: &Error) {
+        self.deadlines.clear();
         let mut ids: Vec<(MessageId, bool)> = self
             .pending
             .drain()

@@ -438,6 +438,65 @@ fn starttls_success_holds_requests_until_tls_is_up() {
 }
 
 #[test]
+fn input_after_a_starttls_response_is_left_unread() {
+    let (mut c, now) = new();
+    let t = c.submit(starttls(), vec![], now, None).unwrap();
+    sent(&mut c);
+    let ext = ExtendedResponse {
+        result: ok(),
+        name: None,
+        value: None,
+    };
+    // The response and, in the same segment, a forged notice that must
+    // not be routed before the TLS handshake.
+    let mut buf = wire(t.0, ProtocolOp::ExtendedResponse(ext));
+    let forged = wire(
+        0,
+        ProtocolOp::ExtendedResponse(ExtendedResponse {
+            result: LdapResult::new(ResultCode::UNAVAILABLE),
+            name: Some(NOTICE_OF_DISCONNECTION.into()),
+            value: None,
+        }),
+    );
+    buf.extend_from_slice(&forged);
+    c.handle_input(&mut buf);
+    assert_eq!(buf.len(), forged.len());
+    assert!(c.is_upgrading());
+    assert!(!c.is_closed());
+    let ev = events(&mut c);
+    assert_eq!(ev.len(), 2);
+    assert!(matches!(ev[1], Event::StartTlsReady));
+}
+
+#[test]
+fn queued_and_sent_operations_expire_in_deadline_order() {
+    let (mut c, now) = new();
+    let b = c
+        .submit(bind(), vec![], now, Some(Duration::from_secs(5)))
+        .unwrap();
+    let q1 = c
+        .submit(search(), vec![], now, Some(Duration::from_secs(1)))
+        .unwrap();
+    let q2 = c
+        .submit(search(), vec![], now, Some(Duration::from_secs(3)))
+        .unwrap();
+    assert_eq!(sent(&mut c).len(), 1, "the searches wait for the bind");
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(1)));
+    c.handle_timeout(now + Duration::from_secs(3));
+    let ids: Vec<MessageId> = events(&mut c).iter().map(|e| done_err(e).0).collect();
+    assert_eq!(ids, [q1, q2]);
+    assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(5)));
+    // A completed operation's deadline is forgotten.
+    let resp = BindResponse {
+        result: ok(),
+        server_sasl_creds: None,
+    };
+    feed(&mut c, b.0, ProtocolOp::BindResponse(resp));
+    assert_eq!(c.poll_timeout(), None);
+    assert_eq!(c.pending_len(), 0);
+}
+
+#[test]
 fn message_ids_skip_ids_in_use_after_wrap_around() {
     let (mut c, now) = new();
     let first = c.submit(search(), vec![], now, None).unwrap();

@@ -3,6 +3,8 @@
 //! `scripts/install-test-deps`).
 
 mod driver;
+mod hostile;
+mod load;
 mod slapd_certs;
 mod slapd_harness;
 mod slapd_ops;
