@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use tokio_ldap::proto::LdapMessage;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(msg) = LdapMessage::decode(Bytes::copy_from_slice(data)) else { return };
+    let Ok(msg) = LdapMessage::decode(Bytes::copy_from_slice(data)) else {
+        return;
+    };
     let mut out = Vec::new();
     msg.encode(&mut out);
     let again = LdapMessage::decode(Bytes::from(out)).expect("re-encoded message decodes");
