@@ -292,12 +292,12 @@ fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
             1,
         ));
     }
-    // High tag number form: base-128, most significant group first, with
-    // no leading zero group and only for numbers that need it (X.690
-    // §8.1.2.2, §8.1.2.4.2).
+    // High tag number form: base-128, most significant group first.
     let mut number: u32 = 0;
     for i in 1.. {
         let b = *buf.get(i).ok_or_else(|| truncated(1))?;
+        // Only for numbers that need it, with no leading zero group (X.690
+        // §8.1.2.2, §8.1.2.4.2): one tag, one encoding.
         if i == 1 && b == 0x80 {
             return Err(DecodeError::new(DecodeErrorKind::NonMinimalTag, offset));
         }
