@@ -20,7 +20,10 @@ fn walk(r: &mut Reader<'_>) -> usize {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_len: 1 << 20, max_depth: 32 };
+    let limits = Limits {
+        max_len: 1 << 20,
+        max_depth: 32,
+    };
     let mut r = Reader::with_limits(data, limits);
     let n = walk(&mut r);
     assert!(n <= data.len());

@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(dn) = Dn::from_der_name(data) {
         let _ = dn.to_string();
     }
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(dn) = s.parse::<Dn>() else { return };
     let printed = dn.to_string();
     let again: Dn = printed.parse().expect("printed DN parses");

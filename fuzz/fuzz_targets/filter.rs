@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use tokio_ldap::proto::Filter;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(f) = s.parse::<Filter>() else { return };
     let printed = f.to_string();
     let again: Filter = printed.parse().expect("printed filter parses");

@@ -31,7 +31,11 @@ fn ours(r: &mut Reader<'_>) -> Option<Vec<Node>> {
         } else {
             Err(tlv.value.to_vec())
         };
-        out.push(Node { class, number: u64::from(tlv.tag.number), value });
+        out.push(Node {
+            class,
+            number: u64::from(tlv.tag.number),
+            value,
+        });
     }
     Some(out)
 }
@@ -48,7 +52,11 @@ fn theirs(t: &lber::structure::StructureTag) -> Node {
         PL::C(children) => Ok(children.iter().map(theirs).collect()),
         PL::P(bytes) => Err(bytes.clone()),
     };
-    Node { class, number: t.id, value }
+    Node {
+        class,
+        number: t.id,
+        value,
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -57,11 +65,16 @@ fuzz_target!(|data: &[u8]| {
     if data.len() > 4096 {
         return;
     }
-    let limits = Limits { max_len: 1 << 20, max_depth: 64 };
+    let limits = Limits {
+        max_len: 1 << 20,
+        max_depth: 64,
+    };
     let mut r = Reader::with_limits(data, limits);
     let Some(mine) = ours(&mut r) else { return };
     let [mine] = &mine[..] else { return };
-    let Ok((rest, tag)) = lber::parse::parse_tag(data) else { return };
+    let Ok((rest, tag)) = lber::parse::parse_tag(data) else {
+        return;
+    };
     if !rest.is_empty() {
         return;
     }

@@ -1,15 +1,71 @@
 //! `LdapMessage::decode` on arbitrary bytes: no panic; and whatever
-//! decodes re-encodes to bytes that decode to the same value.
+//! decodes re-encodes to bytes that decode to the same value. The same for
+//! the typed controls and extended operations found in a decoded message.
 #![no_main]
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use tokio_ldap::proto::LdapMessage;
+use tokio_ldap::proto::controls::{
+    Assertion, ManageDsaIt, PagedResults, PostRead, PreRead, ProxiedAuthz, ReadEntry, SortRequest,
+    SortResponse,
+};
+use tokio_ldap::proto::extended::{NoticeOfDisconnection, PasswordModify, StartTls, WhoAmI};
+use tokio_ldap::proto::{LdapMessage, ProtocolOp};
+
+/// Every typed control that parses from `$c` prints back to a control that
+/// parses to the same value.
+macro_rules! typed_controls {
+    ($c:expr, $($t:ty),*) => {$(
+        if let Ok(v) = <$t>::from_control($c) {
+            let again = <$t>::from_control(&v.to_control())
+                .unwrap_or_else(|e| panic!("printed {} does not parse: {e}", stringify!($t)));
+            assert_eq!(v, again);
+        }
+    )*};
+}
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(msg) = LdapMessage::decode(Bytes::copy_from_slice(data)) else { return };
+    let Ok(msg) = LdapMessage::decode(Bytes::copy_from_slice(data)) else {
+        return;
+    };
     let mut out = Vec::new();
     msg.encode(&mut out);
     let again = LdapMessage::decode(Bytes::from(out)).expect("re-encoded message decodes");
     assert_eq!(msg, again);
+
+    for c in &msg.controls {
+        typed_controls!(
+            c,
+            PagedResults,
+            SortRequest,
+            SortResponse,
+            ProxiedAuthz,
+            ManageDsaIt,
+            Assertion,
+            PreRead,
+            PostRead,
+            ReadEntry
+        );
+    }
+    match &msg.op {
+        ProtocolOp::ExtendedRequest(req) => {
+            if let Ok(p) = PasswordModify::from_request(req) {
+                let again = PasswordModify::from_request(&p.to_request())
+                    .expect("printed PasswordModify parses");
+                assert_eq!(p, again);
+            }
+        }
+        ProtocolOp::ExtendedResponse(resp) => {
+            let _ = StartTls::parse_response(resp);
+            let _ = WhoAmI::parse_response(resp);
+            let _ = PasswordModify::parse_response(resp);
+            if let Some(notice) = NoticeOfDisconnection::from_message(&msg) {
+                assert_eq!(
+                    NoticeOfDisconnection::from_message(&notice.to_message()),
+                    Some(notice)
+                );
+            }
+        }
+        _ => {}
+    }
 });

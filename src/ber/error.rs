@@ -51,6 +51,10 @@ pub enum DecodeErrorKind {
     },
     /// A tag number that does not fit in 32 bits.
     TagTooLarge,
+    /// A tag number in the multi-octet form that has a shorter encoding
+    /// (below 31, or with a leading `0x80` octet), which X.690 §8.1.2
+    /// forbids.
+    NonMinimalTag,
     /// An element had another tag than the one required here.
     UnexpectedTag {
         /// The tag this position requires.
@@ -112,6 +116,7 @@ impl fmt::Display for DecodeErrorKind {
             }
             Self::DepthExceeded { max } => write!(f, "nesting deeper than {max} levels"),
             Self::TagTooLarge => f.write_str("tag number does not fit in 32 bits"),
+            Self::NonMinimalTag => f.write_str("tag number not in its shortest form"),
             Self::UnexpectedTag { expected, found } => {
                 write!(f, "expected tag {expected}, found {found}")
             }

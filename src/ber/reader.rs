@@ -335,11 +335,19 @@ fn read_tag(buf: &[u8], offset: usize) -> Result<(Tag, usize), DecodeError> {
     let mut number: u32 = 0;
     for i in 1.. {
         let b = *buf.get(i).ok_or_else(|| truncated(1))?;
+        // Only for numbers that need it, with no leading zero group (X.690
+        // §8.1.2.2, §8.1.2.4.2): one tag, one encoding.
+        if i == 1 && b == 0x80 {
+            return Err(DecodeError::new(DecodeErrorKind::NonMinimalTag, offset));
+        }
         if number > (u32::MAX >> 7) {
             return Err(DecodeError::new(DecodeErrorKind::TagTooLarge, offset));
         }
         number = (number << 7) | u32::from(b & 0x7f);
         if b & 0x80 == 0 {
+            if number < 0x1f {
+                return Err(DecodeError::new(DecodeErrorKind::NonMinimalTag, offset));
+            }
             return Ok((
                 Tag {
                     class,
@@ -528,6 +536,22 @@ mod tests {
             .tlv()
             .unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::TagTooLarge);
+    }
+
+    #[test]
+    fn non_minimal_high_tag_numbers() {
+        // Found by fuzz/lber_diff: universal 2 (INTEGER) in the multi-octet
+        // form, which lber reads as tag 31; it must not pass for INTEGER 23.
+        let err = Reader::new(&[0x1f, 0x02, 0x01, 0x17]).tlv().unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::NonMinimalTag);
+        // [APPLICATION 200] with a leading zero group.
+        let err = Reader::new(&[0x5f, 0x80, 0x81, 0x48, 0x01, 0x07])
+            .tlv()
+            .unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::NonMinimalTag);
+        // 31 is the smallest number the multi-octet form may carry.
+        let tlv = Reader::new(&[0x9f, 0x1f, 0x00]).tlv().unwrap();
+        assert_eq!(tlv.tag, Tag::context(31));
     }
 
     #[test]
