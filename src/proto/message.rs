@@ -628,7 +628,7 @@ pub(crate) mod tests {
 
         fn entry() -> impl Strategy<Value = SearchResultEntry> {
             (string(), vec(attribute(0), 0..4))
-                .prop_map(|(dn, attributes)| SearchResultEntry { dn, attributes })
+                .prop_map(|(dn, attributes)| SearchResultEntry::new(dn, attributes))
         }
 
         /// Any protocol operation the decoder accepts.

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 use zeroize::Zeroizing;
 
-use crate::ber::{Class, DecodeError, DecodeErrorKind, Reader, Tag, Writer};
+use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::message::{
     choice_error, count, next_tag, read_bytes, read_enum, read_int_in, read_max_int,
     read_message_id, read_opt_bytes, read_opt_string, read_string, read_strings, tlv_string,
@@ -419,7 +419,7 @@ pub struct SearchResultEntry {
     /// `objectName`.
     pub dn: ByteString,
     /// `attributes` (`PartialAttributeList`).
-    pub attributes: Vec<Attribute>,
+    pub attributes: AttributeList,
 }
 
 /// An attribute with its values (`Attribute` / `PartialAttribute`).
@@ -699,6 +699,26 @@ impl SearchRequest {
 }
 
 impl SearchResultEntry {
+    /// An entry named `dn` with `attributes` (encoded into an
+    /// [`AttributeList`]).
+    pub fn new(dn: impl Into<ByteString>, attributes: Vec<Attribute>) -> Self {
+        Self {
+            dn: dn.into(),
+            attributes: AttributeList::new(attributes),
+        }
+    }
+
+    /// The first attribute whose description is `name` (ASCII
+    /// case-insensitive), as [`AttributeList::get`].
+    pub fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
+        self.attributes.get(name)
+    }
+
+    /// The first value of attribute `name`, if there is one and it is UTF-8.
+    pub fn first_str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|a| a.first_str())
+    }
+
     fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
         // SearchResultEntry ::= [APPLICATION 4] SEQUENCE {
         //      objectName      LDAPDN,
@@ -707,14 +727,14 @@ impl SearchResultEntry {
         // PartialAttributeList ::= SEQUENCE OF
         //                      partialAttribute PartialAttribute
         let dn = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
-        let attributes = r.sequence(Tag::SEQUENCE, |r| read_attributes(r, src, false))?;
+        let attributes = AttributeList::decode(r, src)?;
         Ok(Self { dn, attributes })
     }
 
     /// Writes the contents of the entry's SEQUENCE.
     pub(crate) fn encode(&self, w: &mut Writer<'_>) {
         w.octet_string(Tag::OCTET_STRING, self.dn.as_bytes());
-        w.sequence(Tag::SEQUENCE, |w| write_attributes(w, &self.attributes));
+        self.attributes.encode(w);
     }
 
     /// Reads a whole `SearchResultEntry`, `[APPLICATION 4]` tag included
@@ -799,6 +819,311 @@ fn write_attributes(w: &mut Writer<'_>, attributes: &[Attribute]) {
         a.encode(w);
     }
 }
+
+/// The attributes of a [`SearchResultEntry`] (`PartialAttributeList`): a
+/// validated, read-only view of the encoded list.
+///
+/// Decoding checks the whole list once (every element is a
+/// `PartialAttribute` whose description is UTF-8 and whose values are
+/// OCTET STRINGs) and keeps its encoding as one [`Bytes`] slice of the
+/// received frame: no allocation, one reference count for the whole list.
+/// The attributes are read on demand with [`iter`](Self::iter) and
+/// [`get`](Self::get), or copied out as owned [`Attribute`]s with
+/// [`to_vec`](Self::to_vec) (whose values still share the frame).
+///
+/// Two lists are equal when their encodings are: the same attributes and
+/// values in the same order, encoded with the same lengths. A list decoded
+/// from a message with non-minimal lengths (as Active Directory sends)
+/// therefore differs from one built with [`new`](Self::new) from the same
+/// attributes; compare [`to_vec`](Self::to_vec) for that.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AttributeList {
+    /// The contents of the `SEQUENCE OF`: the encoded `PartialAttribute`s.
+    encoded: Bytes,
+    /// How many there are.
+    len: usize,
+}
+
+/// Limits for reading back a list that decoding has already checked: the
+/// lengths were bounded then, and the nesting here is two levels.
+const VALIDATED: Limits = Limits {
+    max_len: usize::MAX,
+    max_depth: u32::MAX,
+};
+
+impl AttributeList {
+    /// Encodes `attributes` into a list.
+    pub fn new(attributes: Vec<Attribute>) -> Self {
+        attributes.into_iter().collect()
+    }
+
+    /// The number of attributes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no attributes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The attributes, in the order the server sent them.
+    pub fn iter(&self) -> AttributeIter<'_> {
+        AttributeIter {
+            r: Reader::with_limits(&self.encoded, VALIDATED),
+            frame: &self.encoded,
+            remaining: self.len,
+        }
+    }
+
+    /// The first attribute whose description is `name`, compared ASCII
+    /// case-insensitively (`cn`, `CN`; options must match too:
+    /// `userCertificate;binary`).
+    pub fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
+        self.iter().find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The attributes as owned values; the names and values are slices of
+    /// the same buffer (no copies).
+    pub fn to_vec(&self) -> Vec<Attribute> {
+        let mut out = Vec::with_capacity(self.len);
+        out.extend(self.iter().map(|a| a.to_attribute()));
+        out
+    }
+
+    /// Reads a `PartialAttributeList` (tag included), checking every
+    /// attribute, and keeps its encoding.
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // PartialAttributeList ::= SEQUENCE OF
+        //                      partialAttribute PartialAttribute
+        let tlv = r.expect(Tag::SEQUENCE)?;
+        let mut list = tlv.reader(r)?;
+        let mut len = 0;
+        while !list.is_empty() {
+            check_partial_attribute(&mut list)?;
+            len += 1;
+        }
+        Ok(Self {
+            encoded: src.bytes(tlv.value),
+            len,
+        })
+    }
+
+    /// Writes the `PartialAttributeList` (tag included): the stored
+    /// encoding, verbatim.
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.sequence(Tag::SEQUENCE, |w| w.raw(&self.encoded));
+    }
+}
+
+/// Checks one `PartialAttribute` without keeping anything; the errors and
+/// their offsets are those of [`Attribute::decode`].
+#[inline]
+fn check_partial_attribute(r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    // PartialAttribute ::= SEQUENCE {
+    //      type       AttributeDescription,
+    //      vals       SET OF value AttributeValue }
+    r.sequence(Tag::SEQUENCE, |r| {
+        let name = r.expect(Tag::OCTET_STRING)?;
+        if core::str::from_utf8(name.value).is_err() {
+            return Err(DecodeError::new(
+                DecodeErrorKind::InvalidValue(ATTRIBUTE_DESCRIPTION),
+                name.offset,
+            ));
+        }
+        r.sequence(Tag::SET, |r| {
+            while !r.is_empty() {
+                r.octet_string(Tag::OCTET_STRING)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+impl From<Vec<Attribute>> for AttributeList {
+    fn from(attributes: Vec<Attribute>) -> Self {
+        Self::new(attributes)
+    }
+}
+
+impl FromIterator<Attribute> for AttributeList {
+    fn from_iter<I: IntoIterator<Item = Attribute>>(iter: I) -> Self {
+        let mut buf = Vec::new();
+        let mut len = 0;
+        let mut w = Writer::new(&mut buf);
+        for a in iter {
+            a.encode(&mut w);
+            len += 1;
+        }
+        Self {
+            encoded: Bytes::from(buf),
+            len,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a AttributeList {
+    type Item = AttributeRef<'a>;
+    type IntoIter = AttributeIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Prints like a list of [`Attribute`]s.
+impl fmt::Debug for AttributeList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The attributes of an [`AttributeList`], from [`AttributeList::iter`].
+#[derive(Clone, Debug)]
+pub struct AttributeIter<'a> {
+    r: Reader<'a>,
+    frame: &'a Bytes,
+    remaining: usize,
+}
+
+impl<'a> Iterator for AttributeIter<'a> {
+    type Item = AttributeRef<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.r.is_empty() {
+            return None;
+        }
+        let next = read_attribute_ref(&mut self.r, self.frame);
+        match next {
+            Some(_) => self.remaining = self.remaining.saturating_sub(1),
+            // Cannot happen for a decoded or built list; stop for good.
+            None => {
+                self.r = Reader::new(&[]);
+                self.remaining = 0;
+            }
+        }
+        next
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining))
+    }
+}
+
+impl core::iter::FusedIterator for AttributeIter<'_> {}
+
+fn read_attribute_ref<'a>(r: &mut Reader<'a>, frame: &'a Bytes) -> Option<AttributeRef<'a>> {
+    let tlv = r.expect(Tag::SEQUENCE).ok()?;
+    let mut inner = Reader::with_limits(tlv.value, VALIDATED);
+    let name = core::str::from_utf8(inner.octet_string(Tag::OCTET_STRING).ok()?).ok()?;
+    let values = inner.octet_string(Tag::SET).ok()?;
+    Some(AttributeRef {
+        name,
+        values,
+        frame,
+    })
+}
+
+/// One attribute of an [`AttributeList`]: its description and values,
+/// borrowed from the list.
+#[derive(Clone, Copy)]
+pub struct AttributeRef<'a> {
+    name: &'a str,
+    /// The contents of the `SET OF` values.
+    values: &'a [u8],
+    /// The list's encoding, which `values` lies in.
+    frame: &'a Bytes,
+}
+
+impl<'a> AttributeRef<'a> {
+    /// The attribute description, e.g. `cn` or `userCertificate;binary`.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The values, as sent.
+    pub fn values(&self) -> Values<'a> {
+        Values {
+            r: Reader::with_limits(self.values, VALIDATED),
+        }
+    }
+
+    /// The values as [`Bytes`] sharing the received frame (no copies).
+    pub fn value_bytes(&self) -> ValueBytes<'a> {
+        ValueBytes {
+            values: self.values(),
+            frame: self.frame,
+        }
+    }
+
+    /// The first value, if there is one and it is UTF-8.
+    pub fn first_str(&self) -> Option<&'a str> {
+        self.values()
+            .next()
+            .and_then(|v| core::str::from_utf8(v).ok())
+    }
+
+    /// This attribute as an owned [`Attribute`] sharing the received frame.
+    pub fn to_attribute(&self) -> Attribute {
+        let src = Src(self.frame);
+        let name = ByteString::try_from(src.bytes(self.name.as_bytes()))
+            .unwrap_or_else(|_| ByteString::from(self.name));
+        Attribute {
+            name,
+            values: self.value_bytes().collect(),
+        }
+    }
+}
+
+/// Prints like an [`Attribute`].
+impl fmt::Debug for AttributeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_attribute().fmt(f)
+    }
+}
+
+/// The values of an [`AttributeRef`], from [`AttributeRef::values`].
+#[derive(Clone, Debug)]
+pub struct Values<'a> {
+    r: Reader<'a>,
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.r.is_empty() {
+            return None;
+        }
+        let value = self.r.octet_string(Tag::OCTET_STRING).ok();
+        if value.is_none() {
+            // Cannot happen for a decoded or built list; stop for good.
+            self.r = Reader::new(&[]);
+        }
+        value
+    }
+}
+
+impl core::iter::FusedIterator for Values<'_> {}
+
+/// The values of an [`AttributeRef`] as [`Bytes`], from
+/// [`AttributeRef::value_bytes`].
+#[derive(Clone, Debug)]
+pub struct ValueBytes<'a> {
+    values: Values<'a>,
+    frame: &'a Bytes,
+}
+
+impl Iterator for ValueBytes<'_> {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let v = self.values.next()?;
+        Some(Src(self.frame).bytes(v))
+    }
+}
+
+impl core::iter::FusedIterator for ValueBytes<'_> {}
 
 impl ModifyRequest {
     fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
@@ -1308,13 +1633,13 @@ mod tests {
             0x16, 0x30, 0x0c, 0x04, 0x02, 0x63, 0x6e, 0x31, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01,
             0x62, 0x30, 0x06, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x00,
         ];
-        let entry = SearchResultEntry {
-            dn: s("cn=a"),
-            attributes: vec![
+        let entry = SearchResultEntry::new(
+            s("cn=a"),
+            vec![
                 Attribute::new("cn", ["a", "b"]),
                 Attribute::new::<&[u8]>("sn", []),
             ],
-        };
+        );
         golden(
             &bytes,
             &msg(2, ProtocolOp::SearchResultEntry(entry.clone())),
@@ -1326,8 +1651,15 @@ mod tests {
             0x02, 0x63, 0x6e, 0x31, 0x84, 0, 0, 0, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01, 0x62, 0x30,
             0x84, 0, 0, 0, 0x0a, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x84, 0, 0, 0, 0x00,
         ];
+        // The lists compare by encoding: the attributes are the same, the
+        // encodings are not.
         let got = LdapMessage::decode(Bytes::copy_from_slice(&ad)).unwrap();
-        assert_eq!(got, msg(2, ProtocolOp::SearchResultEntry(entry)));
+        let ProtocolOp::SearchResultEntry(got) = got.op else {
+            panic!("{got:?}")
+        };
+        assert_eq!(got.dn, entry.dn);
+        assert_eq!(got.attributes.to_vec(), entry.attributes.to_vec());
+        assert_ne!(got.attributes, entry.attributes);
         // A DN that is not UTF-8.
         let mut bad = bytes;
         bad[12] = 0xc0;
