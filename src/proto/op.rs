@@ -870,7 +870,7 @@ impl AttributeList {
     /// The attributes, in the order the server sent them.
     pub fn iter(&self) -> AttributeIter<'_> {
         AttributeIter {
-            r: Reader::with_limits(&self.encoded, VALIDATED),
+            rest: &self.encoded,
             frame: &self.encoded,
             remaining: self.len,
         }
@@ -898,11 +898,25 @@ impl AttributeList {
         //                      partialAttribute PartialAttribute
         let tlv = r.expect(Tag::SEQUENCE)?;
         let mut list = tlv.reader(r)?;
-        let mut len = 0;
-        while !list.is_empty() {
-            check_partial_attribute(&mut list)?;
-            len += 1;
-        }
+        // The common case in one pass over the octets; anything unusual
+        // (an error, a high tag number form) goes through the `Reader`,
+        // which has the last word and places the error.
+        let limits = list.limits();
+        let fast = match list.depth().checked_add(2) {
+            Some(depth) if depth <= limits.max_depth => count_attributes(tlv.value, limits.max_len),
+            _ => None,
+        };
+        let len = match fast {
+            Some(len) => len,
+            None => {
+                let mut len = 0;
+                while !list.is_empty() {
+                    check_partial_attribute(&mut list)?;
+                    len += 1;
+                }
+                len
+            }
+        };
         Ok(Self {
             encoded: src.bytes(tlv.value),
             len,
@@ -914,6 +928,73 @@ impl AttributeList {
     fn encode(&self, w: &mut Writer<'_>) {
         w.sequence(Tag::SEQUENCE, |w| w.raw(&self.encoded));
     }
+}
+
+/// The element at the start of `buf` if its identifier is the one octet
+/// `tag`, its length is definite in at most four octets and at most `max`,
+/// and its contents are all there: `(contents, rest)`. `None` for anything
+/// else, well-formed or not.
+#[inline(always)]
+fn simple_tlv(buf: &[u8], tag: u8, max: usize) -> Option<(&[u8], &[u8])> {
+    let [t, first, rest @ ..] = buf else {
+        return None;
+    };
+    if *t != tag {
+        return None;
+    }
+    let (len, rest) = if *first < 0x80 {
+        (usize::from(*first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (octets, rest) = rest.split_at_checked(n)?;
+        let len = octets.iter().try_fold(0usize, |acc, &b| {
+            acc.checked_mul(256)?.checked_add(usize::from(b))
+        })?;
+        (len, rest)
+    };
+    if len > max {
+        return None;
+    }
+    rest.split_at_checked(len)
+}
+
+/// The element at the start of `buf`, which must have `tag`, written
+/// `tag_octet` in the usual form: `(contents, rest)`, or `None` if it is
+/// malformed (which a list that decoding accepted never is).
+#[inline]
+fn read_tlv(buf: &[u8], tag: Tag, tag_octet: u8) -> Option<(&[u8], &[u8])> {
+    simple_tlv(buf, tag_octet, usize::MAX).or_else(|| {
+        let mut r = Reader::with_limits(buf, VALIDATED);
+        let value = r.octet_string(tag).ok()?;
+        Some((value, r.rest()))
+    })
+}
+
+/// Counts the attributes of a `PartialAttributeList`'s contents if they
+/// are valid and use only one-octet tags and lengths of at most four
+/// octets (at most `max`); `None` otherwise, valid or not.
+fn count_attributes(mut list: &[u8], max: usize) -> Option<usize> {
+    let mut n = 0;
+    while !list.is_empty() {
+        let (attribute, rest) = simple_tlv(list, 0x30, max)?;
+        let (name, attribute) = simple_tlv(attribute, 0x04, max)?;
+        if !name.is_ascii() && core::str::from_utf8(name).is_err() {
+            return None;
+        }
+        let (mut values, attribute) = simple_tlv(attribute, 0x31, max)?;
+        if !attribute.is_empty() {
+            return None;
+        }
+        while !values.is_empty() {
+            values = simple_tlv(values, 0x04, max)?.1;
+        }
+        n += 1;
+        list = rest;
+    }
+    Some(n)
 }
 
 /// Checks one `PartialAttribute` without keeping anything; the errors and
@@ -981,7 +1062,8 @@ impl fmt::Debug for AttributeList {
 /// The attributes of an [`AttributeList`], from [`AttributeList::iter`].
 #[derive(Clone, Debug)]
 pub struct AttributeIter<'a> {
-    r: Reader<'a>,
+    /// The attributes not read yet.
+    rest: &'a [u8],
     frame: &'a Bytes,
     remaining: usize,
 }
@@ -990,19 +1072,22 @@ impl<'a> Iterator for AttributeIter<'a> {
     type Item = AttributeRef<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.r.is_empty() {
+        if self.rest.is_empty() {
             return None;
         }
-        let next = read_attribute_ref(&mut self.r, self.frame);
-        match next {
-            Some(_) => self.remaining = self.remaining.saturating_sub(1),
+        match read_attribute_ref(self.rest, self.frame) {
+            Some((attribute, rest)) => {
+                self.rest = rest;
+                self.remaining = self.remaining.saturating_sub(1);
+                Some(attribute)
+            }
             // Cannot happen for a decoded or built list; stop for good.
             None => {
-                self.r = Reader::new(&[]);
+                self.rest = &[];
                 self.remaining = 0;
+                None
             }
         }
-        next
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -1012,16 +1097,21 @@ impl<'a> Iterator for AttributeIter<'a> {
 
 impl core::iter::FusedIterator for AttributeIter<'_> {}
 
-fn read_attribute_ref<'a>(r: &mut Reader<'a>, frame: &'a Bytes) -> Option<AttributeRef<'a>> {
-    let tlv = r.expect(Tag::SEQUENCE).ok()?;
-    let mut inner = Reader::with_limits(tlv.value, VALIDATED);
-    let name = core::str::from_utf8(inner.octet_string(Tag::OCTET_STRING).ok()?).ok()?;
-    let values = inner.octet_string(Tag::SET).ok()?;
-    Some(AttributeRef {
-        name,
-        values,
-        frame,
-    })
+/// The attribute at the start of `buf`, and what follows it.
+#[inline]
+fn read_attribute_ref<'a>(buf: &'a [u8], frame: &'a Bytes) -> Option<(AttributeRef<'a>, &'a [u8])> {
+    let (attribute, rest) = read_tlv(buf, Tag::SEQUENCE, 0x30)?;
+    let (name, attribute) = read_tlv(attribute, Tag::OCTET_STRING, 0x04)?;
+    let name = core::str::from_utf8(name).ok()?;
+    let (values, _) = read_tlv(attribute, Tag::SET, 0x31)?;
+    Some((
+        AttributeRef {
+            name,
+            values,
+            frame,
+        },
+        rest,
+    ))
 }
 
 /// One attribute of an [`AttributeList`]: its description and values,
@@ -1043,9 +1133,7 @@ impl<'a> AttributeRef<'a> {
 
     /// The values, as sent.
     pub fn values(&self) -> Values<'a> {
-        Values {
-            r: Reader::with_limits(self.values, VALIDATED),
-        }
+        Values { rest: self.values }
     }
 
     /// The values as [`Bytes`] sharing the received frame (no copies).
@@ -1085,22 +1173,28 @@ impl fmt::Debug for AttributeRef<'_> {
 /// The values of an [`AttributeRef`], from [`AttributeRef::values`].
 #[derive(Clone, Debug)]
 pub struct Values<'a> {
-    r: Reader<'a>,
+    /// The values not read yet.
+    rest: &'a [u8],
 }
 
 impl<'a> Iterator for Values<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.r.is_empty() {
+        if self.rest.is_empty() {
             return None;
         }
-        let value = self.r.octet_string(Tag::OCTET_STRING).ok();
-        if value.is_none() {
+        match read_tlv(self.rest, Tag::OCTET_STRING, 0x04) {
+            Some((value, rest)) => {
+                self.rest = rest;
+                Some(value)
+            }
             // Cannot happen for a decoded or built list; stop for good.
-            self.r = Reader::new(&[]);
+            None => {
+                self.rest = &[];
+                None
+            }
         }
-        value
     }
 }
 
@@ -2227,6 +2321,37 @@ mod tests {
                 }
             }
             assert!(checked > 100, "{checked}");
+        }
+
+        #[test]
+        fn unusual_forms_and_limits() {
+            // A SEQUENCE tag in the high-tag-number form and a long-form
+            // length: valid BER, read through the `Reader`.
+            let bytes = [
+                0x30, 0x14, 0x02, 0x01, 0x01, 0x64, 0x0f, 0x04, 0x00, 0x30, 0x0b, 0x3f, 0x10, 0x08,
+                0x04, 0x01, 0x61, 0x31, 0x81, 0x02, 0x04, 0x00,
+            ];
+            let entry = decode_entry(&bytes);
+            assert_eq!(entry.attributes.len(), 1);
+            assert_eq!(
+                entry.attributes.to_vec(),
+                [Attribute::new("a", [b""])],
+                "{entry:?}"
+            );
+            assert_eq!(
+                decode_owned(&Bytes::copy_from_slice(&bytes)).unwrap(),
+                entry.attributes.to_vec()
+            );
+            // The SET of values is five levels down.
+            let limits = |max_depth| Limits {
+                max_depth,
+                ..Limits::DEFAULT
+            };
+            let frame = Bytes::copy_from_slice(&ENTRY);
+            let err = LdapMessage::decode_with_limits(frame.clone(), limits(4)).unwrap_err();
+            assert_eq!(err.kind, DecodeErrorKind::DepthExceeded { max: 4 });
+            assert_eq!(err.offset, 21);
+            assert!(LdapMessage::decode_with_limits(frame, limits(5)).is_ok());
         }
 
         #[test]
