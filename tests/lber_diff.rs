@@ -255,13 +255,13 @@ fn every_kind() -> Vec<LdapMessage> {
         Filter::Present(s("objectClass")),
         Filter::Not(Box::new(Filter::Or(Vec::new()))),
     ]);
-    let entry = SearchResultEntry {
-        dn: s("cn=a,o=x"),
-        attributes: vec![
+    let entry = SearchResultEntry::new(
+        s("cn=a,o=x"),
+        vec![
             Attribute::new("cn", ["a", "b"]),
             Attribute::new("jpegPhoto", [[0xffu8; 300]]),
         ],
-    };
+    );
     let ops = vec![
         ProtocolOp::BindRequest(BindRequest {
             version: 3,
@@ -627,7 +627,7 @@ fn message() -> impl Strategy<Value = LdapMessage> {
             values: values.into_iter().map(Bytes::from).collect(),
         });
     let entry = (string(), vec(attribute, 0..12)).prop_map(|(dn, attributes)| {
-        ProtocolOp::SearchResultEntry(SearchResultEntry { dn, attributes })
+        ProtocolOp::SearchResultEntry(SearchResultEntry::new(dn, attributes))
     });
     let search =
         (string(), filter(), vec(string(), 0..4)).prop_map(|(base, filter, attributes)| {

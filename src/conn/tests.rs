@@ -52,10 +52,7 @@ fn ok() -> LdapResult {
 }
 
 fn entry(dn: &str) -> ProtocolOp {
-    ProtocolOp::SearchResultEntry(SearchResultEntry {
-        dn: dn.into(),
-        attributes: vec![],
-    })
+    ProtocolOp::SearchResultEntry(SearchResultEntry::new(dn, vec![]))
 }
 
 fn wire(id: i32, op: ProtocolOp) -> BytesMut {

@@ -795,10 +795,7 @@ mod tests {
 
     #[test]
     fn read_entry_responses() {
-        let entry = SearchResultEntry {
-            dn: "cn=a".into(),
-            attributes: vec![Attribute::new("cn", ["a"])],
-        };
+        let entry = SearchResultEntry::new("cn=a", vec![Attribute::new("cn", ["a"])]);
         let value = [
             0x64, 0x13, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30, 0x0b, 0x30, 0x09, 0x04, 0x02,
             0x63, 0x6e, 0x31, 0x03, 0x04, 0x01, 0x61,

@@ -63,17 +63,20 @@ impl LdapMessage {
         //      messageID       MessageID,
         //      protocolOp      CHOICE { ... },
         //      controls       [0] Controls OPTIONAL }
-        let msg = r.sequence(Tag::SEQUENCE, |r| {
-            let id = read_message_id(r, Tag::INTEGER)?;
-            let op = ProtocolOp::decode(r, src)?;
-            let controls = match r.peek_tag()? {
-                Some(CONTROLS) => r.sequence(CONTROLS, |r| decode_controls(r, src))?,
-                _ => Vec::new(),
-            };
-            Ok(Self { id, op, controls })
-        })?;
+        //
+        // (Read without a closure, so that the operation, a large value, is
+        // not moved through one more `Result`.)
+        let tlv = r.expect(Tag::SEQUENCE)?;
+        let mut m = tlv.reader(&r)?;
+        let id = read_message_id(&mut m, Tag::INTEGER)?;
+        let op = ProtocolOp::decode(&mut m, src)?;
+        let controls = match m.peek_tag()? {
+            Some(CONTROLS) => m.sequence(CONTROLS, |r| decode_controls(r, src))?,
+            _ => Vec::new(),
+        };
+        m.finish()?;
         r.finish()?;
-        Ok(msg)
+        Ok(Self { id, op, controls })
     }
 
     /// Appends the encoding of this message to `out`: definite, minimal
@@ -628,7 +631,7 @@ pub(crate) mod tests {
 
         fn entry() -> impl Strategy<Value = SearchResultEntry> {
             (string(), vec(attribute(0), 0..4))
-                .prop_map(|(dn, attributes)| SearchResultEntry { dn, attributes })
+                .prop_map(|(dn, attributes)| SearchResultEntry::new(dn, attributes))
         }
 
         /// Any protocol operation the decoder accepts.

@@ -31,9 +31,10 @@ pub use dn::Dn;
 pub use filter::Filter;
 pub use message::{LdapMessage, MessageId};
 pub use op::{
-    AddRequest, Attribute, BindAuth, BindRequest, BindResponse, CompareRequest, DerefAliases,
-    ExtendedRequest, ExtendedResponse, IntermediateResponse, Modification, ModifyDnRequest,
-    ModifyOp, ModifyRequest, Password, ProtocolOp, Scope, SearchRequest, SearchResultEntry,
+    AddRequest, Attribute, AttributeIter, AttributeList, AttributeRef, BindAuth, BindRequest,
+    BindResponse, CompareRequest, DerefAliases, ExtendedRequest, ExtendedResponse,
+    IntermediateResponse, Modification, ModifyDnRequest, ModifyOp, ModifyRequest, Password,
+    ProtocolOp, Scope, SearchRequest, SearchResultEntry, ValueBytes, Values,
 };
 pub use result::{LdapResult, ResultCode};
 pub use url::LdapUrl;

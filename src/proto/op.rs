@@ -4,7 +4,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 use zeroize::Zeroizing;
 
-use crate::ber::{Class, DecodeError, DecodeErrorKind, Reader, Tag, Writer};
+use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::message::{
     choice_error, count, next_tag, read_bytes, read_enum, read_int_in, read_max_int,
     read_message_id, read_opt_bytes, read_opt_string, read_string, read_strings, tlv_string,
@@ -419,7 +419,7 @@ pub struct SearchResultEntry {
     /// `objectName`.
     pub dn: ByteString,
     /// `attributes` (`PartialAttributeList`).
-    pub attributes: Vec<Attribute>,
+    pub attributes: AttributeList,
 }
 
 /// An attribute with its values (`Attribute` / `PartialAttribute`).
@@ -699,6 +699,26 @@ impl SearchRequest {
 }
 
 impl SearchResultEntry {
+    /// An entry named `dn` with `attributes` (encoded into an
+    /// [`AttributeList`]).
+    pub fn new(dn: impl Into<ByteString>, attributes: Vec<Attribute>) -> Self {
+        Self {
+            dn: dn.into(),
+            attributes: AttributeList::new(attributes),
+        }
+    }
+
+    /// The first attribute whose description is `name` (ASCII
+    /// case-insensitive), as [`AttributeList::get`].
+    pub fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
+        self.attributes.get(name)
+    }
+
+    /// The first value of attribute `name`, if there is one and it is UTF-8.
+    pub fn first_str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|a| a.first_str())
+    }
+
     fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
         // SearchResultEntry ::= [APPLICATION 4] SEQUENCE {
         //      objectName      LDAPDN,
@@ -707,14 +727,14 @@ impl SearchResultEntry {
         // PartialAttributeList ::= SEQUENCE OF
         //                      partialAttribute PartialAttribute
         let dn = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
-        let attributes = r.sequence(Tag::SEQUENCE, |r| read_attributes(r, src, false))?;
+        let attributes = AttributeList::decode(r, src)?;
         Ok(Self { dn, attributes })
     }
 
     /// Writes the contents of the entry's SEQUENCE.
     pub(crate) fn encode(&self, w: &mut Writer<'_>) {
         w.octet_string(Tag::OCTET_STRING, self.dn.as_bytes());
-        w.sequence(Tag::SEQUENCE, |w| write_attributes(w, &self.attributes));
+        self.attributes.encode(w);
     }
 
     /// Reads a whole `SearchResultEntry`, `[APPLICATION 4]` tag included
@@ -799,6 +819,405 @@ fn write_attributes(w: &mut Writer<'_>, attributes: &[Attribute]) {
         a.encode(w);
     }
 }
+
+/// The attributes of a [`SearchResultEntry`] (`PartialAttributeList`): a
+/// validated, read-only view of the encoded list.
+///
+/// Decoding checks the whole list once (every element is a
+/// `PartialAttribute` whose description is UTF-8 and whose values are
+/// OCTET STRINGs) and keeps its encoding as one [`Bytes`] slice of the
+/// received frame: no allocation, one reference count for the whole list.
+/// The attributes are read on demand with [`iter`](Self::iter) and
+/// [`get`](Self::get), or copied out as owned [`Attribute`]s with
+/// [`to_vec`](Self::to_vec) (whose values still share the frame).
+///
+/// Two lists are equal when their encodings are: the same attributes and
+/// values in the same order, encoded with the same lengths. A list decoded
+/// from a message with non-minimal lengths (as Active Directory sends)
+/// therefore differs from one built with [`new`](Self::new) from the same
+/// attributes; compare [`to_vec`](Self::to_vec) for that.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AttributeList {
+    /// The contents of the `SEQUENCE OF`: the encoded `PartialAttribute`s.
+    encoded: Bytes,
+    /// How many there are.
+    len: usize,
+}
+
+/// Limits for reading back a list that decoding has already checked: the
+/// lengths were bounded then, and the nesting here is two levels.
+const VALIDATED: Limits = Limits {
+    max_len: usize::MAX,
+    max_depth: u32::MAX,
+};
+
+impl AttributeList {
+    /// Encodes `attributes` into a list.
+    pub fn new(attributes: Vec<Attribute>) -> Self {
+        attributes.into_iter().collect()
+    }
+
+    /// The number of attributes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no attributes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The attributes, in the order the server sent them.
+    pub fn iter(&self) -> AttributeIter<'_> {
+        AttributeIter {
+            rest: &self.encoded,
+            frame: &self.encoded,
+            remaining: self.len,
+        }
+    }
+
+    /// The first attribute whose description is `name`, compared ASCII
+    /// case-insensitively (`cn`, `CN`; options must match too:
+    /// `userCertificate;binary`).
+    pub fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
+        self.iter().find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The attributes as owned values; the names and values are slices of
+    /// the same buffer (no copies).
+    pub fn to_vec(&self) -> Vec<Attribute> {
+        let mut out = Vec::with_capacity(self.len);
+        out.extend(self.iter().map(|a| a.to_attribute()));
+        out
+    }
+
+    /// Reads a `PartialAttributeList` (tag included), checking every
+    /// attribute, and keeps its encoding.
+    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+        // PartialAttributeList ::= SEQUENCE OF
+        //                      partialAttribute PartialAttribute
+        let tlv = r.expect(Tag::SEQUENCE)?;
+        let mut list = tlv.reader(r)?;
+        // The common case in one pass over the octets; anything unusual
+        // (an error, a high tag number form) goes through the `Reader`,
+        // which has the last word and places the error.
+        let limits = list.limits();
+        let fast = match list.depth().checked_add(2) {
+            Some(depth) if depth <= limits.max_depth => count_attributes(tlv.value, limits.max_len),
+            _ => None,
+        };
+        let len = match fast {
+            Some(len) => len,
+            None => {
+                let mut len = 0;
+                while !list.is_empty() {
+                    check_partial_attribute(&mut list)?;
+                    len += 1;
+                }
+                len
+            }
+        };
+        Ok(Self {
+            encoded: src.bytes(tlv.value),
+            len,
+        })
+    }
+
+    /// Writes the `PartialAttributeList` (tag included): the stored
+    /// encoding, verbatim.
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.sequence(Tag::SEQUENCE, |w| w.raw(&self.encoded));
+    }
+}
+
+/// The element at the start of `buf` if its identifier is the one octet
+/// `tag`, its length is definite in at most four octets and at most `max`,
+/// and its contents are all there: `(contents, rest)`. `None` for anything
+/// else, well-formed or not.
+#[inline(always)]
+fn simple_tlv(buf: &[u8], tag: u8, max: usize) -> Option<(&[u8], &[u8])> {
+    let [t, first, rest @ ..] = buf else {
+        return None;
+    };
+    if *t != tag {
+        return None;
+    }
+    let (len, rest) = if *first < 0x80 {
+        (usize::from(*first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (octets, rest) = rest.split_at_checked(n)?;
+        let len = octets.iter().try_fold(0usize, |acc, &b| {
+            acc.checked_mul(256)?.checked_add(usize::from(b))
+        })?;
+        (len, rest)
+    };
+    if len > max {
+        return None;
+    }
+    rest.split_at_checked(len)
+}
+
+/// The element at the start of `buf`, which must have `tag`, written
+/// `tag_octet` in the usual form: `(contents, rest)`, or `None` if it is
+/// malformed (which a list that decoding accepted never is).
+#[inline]
+fn read_tlv(buf: &[u8], tag: Tag, tag_octet: u8) -> Option<(&[u8], &[u8])> {
+    simple_tlv(buf, tag_octet, usize::MAX).or_else(|| {
+        let mut r = Reader::with_limits(buf, VALIDATED);
+        let value = r.octet_string(tag).ok()?;
+        Some((value, r.rest()))
+    })
+}
+
+/// Counts the attributes of a `PartialAttributeList`'s contents if they
+/// are valid and use only one-octet tags and lengths of at most four
+/// octets (at most `max`); `None` otherwise, valid or not.
+fn count_attributes(mut list: &[u8], max: usize) -> Option<usize> {
+    let mut n = 0;
+    while !list.is_empty() {
+        let (attribute, rest) = simple_tlv(list, 0x30, max)?;
+        let (name, attribute) = simple_tlv(attribute, 0x04, max)?;
+        if !name.is_ascii() && core::str::from_utf8(name).is_err() {
+            return None;
+        }
+        let (mut values, attribute) = simple_tlv(attribute, 0x31, max)?;
+        if !attribute.is_empty() {
+            return None;
+        }
+        while !values.is_empty() {
+            values = simple_tlv(values, 0x04, max)?.1;
+        }
+        n += 1;
+        list = rest;
+    }
+    Some(n)
+}
+
+/// Checks one `PartialAttribute` without keeping anything; the errors and
+/// their offsets are those of [`Attribute::decode`].
+#[inline]
+fn check_partial_attribute(r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    // PartialAttribute ::= SEQUENCE {
+    //      type       AttributeDescription,
+    //      vals       SET OF value AttributeValue }
+    r.sequence(Tag::SEQUENCE, |r| {
+        let name = r.expect(Tag::OCTET_STRING)?;
+        if core::str::from_utf8(name.value).is_err() {
+            return Err(DecodeError::new(
+                DecodeErrorKind::InvalidValue(ATTRIBUTE_DESCRIPTION),
+                name.offset,
+            ));
+        }
+        r.sequence(Tag::SET, |r| {
+            while !r.is_empty() {
+                r.octet_string(Tag::OCTET_STRING)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+impl From<Vec<Attribute>> for AttributeList {
+    fn from(attributes: Vec<Attribute>) -> Self {
+        Self::new(attributes)
+    }
+}
+
+impl FromIterator<Attribute> for AttributeList {
+    fn from_iter<I: IntoIterator<Item = Attribute>>(iter: I) -> Self {
+        let mut buf = Vec::new();
+        let mut len = 0;
+        let mut w = Writer::new(&mut buf);
+        for a in iter {
+            a.encode(&mut w);
+            len += 1;
+        }
+        Self {
+            encoded: Bytes::from(buf),
+            len,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a AttributeList {
+    type Item = AttributeRef<'a>;
+    type IntoIter = AttributeIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Prints like a list of [`Attribute`]s.
+impl fmt::Debug for AttributeList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The attributes of an [`AttributeList`], from [`AttributeList::iter`].
+#[derive(Clone, Debug)]
+pub struct AttributeIter<'a> {
+    /// The attributes not read yet.
+    rest: &'a [u8],
+    frame: &'a Bytes,
+    remaining: usize,
+}
+
+impl<'a> Iterator for AttributeIter<'a> {
+    type Item = AttributeRef<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match read_attribute_ref(self.rest, self.frame) {
+            Some((attribute, rest)) => {
+                self.rest = rest;
+                self.remaining = self.remaining.saturating_sub(1);
+                Some(attribute)
+            }
+            // Cannot happen for a decoded or built list; stop for good.
+            None => {
+                self.rest = &[];
+                self.remaining = 0;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining))
+    }
+}
+
+impl core::iter::FusedIterator for AttributeIter<'_> {}
+
+/// The attribute at the start of `buf`, and what follows it.
+#[inline]
+fn read_attribute_ref<'a>(buf: &'a [u8], frame: &'a Bytes) -> Option<(AttributeRef<'a>, &'a [u8])> {
+    let (attribute, rest) = read_tlv(buf, Tag::SEQUENCE, 0x30)?;
+    let (name, attribute) = read_tlv(attribute, Tag::OCTET_STRING, 0x04)?;
+    let name = core::str::from_utf8(name).ok()?;
+    let (values, _) = read_tlv(attribute, Tag::SET, 0x31)?;
+    Some((
+        AttributeRef {
+            name,
+            values,
+            frame,
+        },
+        rest,
+    ))
+}
+
+/// One attribute of an [`AttributeList`]: its description and values,
+/// borrowed from the list.
+#[derive(Clone, Copy)]
+pub struct AttributeRef<'a> {
+    name: &'a str,
+    /// The contents of the `SET OF` values.
+    values: &'a [u8],
+    /// The list's encoding, which `values` lies in.
+    frame: &'a Bytes,
+}
+
+impl<'a> AttributeRef<'a> {
+    /// The attribute description, e.g. `cn` or `userCertificate;binary`.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The values, as sent.
+    pub fn values(&self) -> Values<'a> {
+        Values { rest: self.values }
+    }
+
+    /// The values as [`Bytes`] sharing the received frame (no copies).
+    pub fn value_bytes(&self) -> ValueBytes<'a> {
+        ValueBytes {
+            values: self.values(),
+            frame: self.frame,
+        }
+    }
+
+    /// The first value, if there is one and it is UTF-8.
+    pub fn first_str(&self) -> Option<&'a str> {
+        self.values()
+            .next()
+            .and_then(|v| core::str::from_utf8(v).ok())
+    }
+
+    /// This attribute as an owned [`Attribute`] sharing the received frame.
+    pub fn to_attribute(&self) -> Attribute {
+        let src = Src(self.frame);
+        let name = ByteString::try_from(src.bytes(self.name.as_bytes()))
+            .unwrap_or_else(|_| ByteString::from(self.name));
+        Attribute {
+            name,
+            values: self.value_bytes().collect(),
+        }
+    }
+}
+
+/// Prints like an [`Attribute`].
+impl fmt::Debug for AttributeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_attribute().fmt(f)
+    }
+}
+
+/// The values of an [`AttributeRef`], from [`AttributeRef::values`].
+#[derive(Clone, Debug)]
+pub struct Values<'a> {
+    /// The values not read yet.
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match read_tlv(self.rest, Tag::OCTET_STRING, 0x04) {
+            Some((value, rest)) => {
+                self.rest = rest;
+                Some(value)
+            }
+            // Cannot happen for a decoded or built list; stop for good.
+            None => {
+                self.rest = &[];
+                None
+            }
+        }
+    }
+}
+
+impl core::iter::FusedIterator for Values<'_> {}
+
+/// The values of an [`AttributeRef`] as [`Bytes`], from
+/// [`AttributeRef::value_bytes`].
+#[derive(Clone, Debug)]
+pub struct ValueBytes<'a> {
+    values: Values<'a>,
+    frame: &'a Bytes,
+}
+
+impl Iterator for ValueBytes<'_> {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let v = self.values.next()?;
+        Some(Src(self.frame).bytes(v))
+    }
+}
+
+impl core::iter::FusedIterator for ValueBytes<'_> {}
 
 impl ModifyRequest {
     fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
@@ -1014,7 +1433,7 @@ impl IntermediateResponse {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::proto::message::tests::{decode_err, golden};
@@ -1308,13 +1727,13 @@ mod tests {
             0x16, 0x30, 0x0c, 0x04, 0x02, 0x63, 0x6e, 0x31, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01,
             0x62, 0x30, 0x06, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x00,
         ];
-        let entry = SearchResultEntry {
-            dn: s("cn=a"),
-            attributes: vec![
+        let entry = SearchResultEntry::new(
+            s("cn=a"),
+            vec![
                 Attribute::new("cn", ["a", "b"]),
                 Attribute::new::<&[u8]>("sn", []),
             ],
-        };
+        );
         golden(
             &bytes,
             &msg(2, ProtocolOp::SearchResultEntry(entry.clone())),
@@ -1326,8 +1745,15 @@ mod tests {
             0x02, 0x63, 0x6e, 0x31, 0x84, 0, 0, 0, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01, 0x62, 0x30,
             0x84, 0, 0, 0, 0x0a, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x84, 0, 0, 0, 0x00,
         ];
+        // The lists compare by encoding: the attributes are the same, the
+        // encodings are not.
         let got = LdapMessage::decode(Bytes::copy_from_slice(&ad)).unwrap();
-        assert_eq!(got, msg(2, ProtocolOp::SearchResultEntry(entry)));
+        let ProtocolOp::SearchResultEntry(got) = got.op else {
+            panic!("{got:?}")
+        };
+        assert_eq!(got.dn, entry.dn);
+        assert_eq!(got.attributes.to_vec(), entry.attributes.to_vec());
+        assert_ne!(got.attributes, entry.attributes);
         // A DN that is not UTF-8.
         let mut bad = bytes;
         bad[12] = 0xc0;
@@ -1658,5 +2084,322 @@ mod tests {
         assert!(done.is_response());
         assert_eq!(done.result(), Some(&success()));
         assert!(!ProtocolOp::DelRequest(s("x")).is_response());
+    }
+
+    mod attribute_list {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// `cn: {a, b}`, `sn: {}` as an entry of message 2.
+        const ENTRY: [u8; 37] = [
+            0x30, 0x23, 0x02, 0x01, 0x02, 0x64, 0x1e, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61, 0x30,
+            0x16, 0x30, 0x0c, 0x04, 0x02, 0x63, 0x6e, 0x31, 0x06, 0x04, 0x01, 0x61, 0x04, 0x01,
+            0x62, 0x30, 0x06, 0x04, 0x02, 0x73, 0x6e, 0x31, 0x00,
+        ];
+
+        fn decode_entry(bytes: &[u8]) -> SearchResultEntry {
+            let got = LdapMessage::decode(Bytes::copy_from_slice(bytes)).unwrap();
+            match got.op {
+                ProtocolOp::SearchResultEntry(e) => e,
+                op => panic!("{op:?}"),
+            }
+        }
+
+        fn attrs() -> Vec<Attribute> {
+            vec![
+                Attribute::new("objectClass", ["top", "person"]),
+                Attribute::new("CN", ["Jane Doe"]),
+                Attribute::new("jpegPhoto", [[0xffu8; 300]]),
+                Attribute::new::<&[u8]>("memberOf", []),
+            ]
+        }
+
+        #[test]
+        fn round_trip() {
+            let list = AttributeList::new(attrs());
+            assert_eq!(list.len(), 4);
+            assert!(!list.is_empty());
+            assert_eq!(list, AttributeList::from(attrs()));
+            assert_eq!(list, attrs().into_iter().collect());
+            let entry = SearchResultEntry {
+                dn: s("cn=Jane Doe,o=x"),
+                attributes: list.clone(),
+            };
+            let bytes = msg(7, ProtocolOp::SearchResultEntry(entry.clone())).to_vec();
+            let got = decode_entry(&bytes);
+            assert_eq!(got, entry);
+            assert_eq!(got.attributes.to_vec(), attrs());
+            let names: Vec<&str> = got.attributes.iter().map(|a| a.name()).collect();
+            assert_eq!(names, ["objectClass", "CN", "jpegPhoto", "memberOf"]);
+            let classes: Vec<&[u8]> = got.attributes.iter().next().unwrap().values().collect();
+            assert_eq!(classes, [&b"top"[..], b"person"]);
+            // The encoding is that of the owned model.
+            let mut old = Vec::new();
+            write_attributes(&mut Writer::new(&mut old), &attrs());
+            assert_eq!(&list.encoded[..], &old[..]);
+            assert_eq!(
+                format!("{list:?}"),
+                format!("{:?}", attrs()),
+                "prints like a list of attributes"
+            );
+        }
+
+        #[test]
+        fn get_ignores_ascii_case() {
+            let entry = SearchResultEntry::new("cn=Jane Doe,o=x", attrs());
+            assert_eq!(entry.get("cn").unwrap().name(), "CN");
+            assert_eq!(entry.get("OBJECTCLASS").unwrap().name(), "objectClass");
+            assert_eq!(entry.first_str("Cn"), Some("Jane Doe"));
+            assert_eq!(entry.first_str("objectclass"), Some("top"));
+            // Not UTF-8, no values, absent.
+            assert_eq!(entry.first_str("jpegPhoto"), None);
+            assert_eq!(entry.first_str("memberOf"), None);
+            assert!(entry.get("memberOf").is_some());
+            assert!(entry.get("mail").is_none());
+            assert!(entry.get("c").is_none());
+        }
+
+        #[test]
+        fn to_vec_shares_the_frame() {
+            let frame = Bytes::copy_from_slice(&ENTRY);
+            let ProtocolOp::SearchResultEntry(entry) =
+                LdapMessage::decode(frame.clone()).unwrap().op
+            else {
+                panic!()
+            };
+            let inside = |b: &[u8]| {
+                let (start, end) = (
+                    frame.as_ptr() as usize,
+                    frame.as_ptr() as usize + frame.len(),
+                );
+                let p = b.as_ptr() as usize;
+                p >= start && p + b.len() <= end
+            };
+            assert!(inside(&entry.attributes.encoded));
+            let owned = entry.attributes.to_vec();
+            assert_eq!(
+                owned,
+                [
+                    Attribute::new("cn", ["a", "b"]),
+                    Attribute::new::<&[u8]>("sn", []),
+                ]
+            );
+            for a in &owned {
+                assert!(inside(a.name.as_bytes()));
+                assert!(a.values.iter().all(|v| inside(v)));
+            }
+            let cn = entry.get("cn").unwrap();
+            assert!(cn.value_bytes().all(|v| inside(&v)));
+            assert_eq!(cn.to_attribute(), owned[0]);
+        }
+
+        #[test]
+        fn types_only_and_empty() {
+            // typesOnly: every set of values is empty.
+            let types = AttributeList::new(vec![
+                Attribute::new::<&[u8]>("cn", []),
+                Attribute::new::<&[u8]>("sn", []),
+            ]);
+            let entry = SearchResultEntry {
+                dn: s("cn=a"),
+                attributes: types,
+            };
+            let bytes = msg(3, ProtocolOp::SearchResultEntry(entry.clone())).to_vec();
+            let got = decode_entry(&bytes);
+            assert_eq!(got, entry);
+            assert_eq!(got.attributes.len(), 2);
+            assert!(got.attributes.iter().all(|a| a.values().next().is_none()));
+            assert_eq!(got.get("SN").unwrap().value_bytes().count(), 0);
+            // No attributes at all.
+            let empty = AttributeList::default();
+            assert!(empty.is_empty());
+            assert_eq!(empty.iter().count(), 0);
+            assert_eq!(empty, AttributeList::new(Vec::new()));
+            assert_eq!(format!("{empty:?}"), "[]");
+            golden(
+                &[
+                    0x30, 0x0d, 0x02, 0x01, 0x02, 0x64, 0x08, 0x04, 0x04, 0x63, 0x6e, 0x3d, 0x61,
+                    0x30, 0x00,
+                ],
+                &msg(
+                    2,
+                    ProtocolOp::SearchResultEntry(SearchResultEntry::new(s("cn=a"), vec![])),
+                ),
+            );
+        }
+
+        #[test]
+        fn malformed_lists_are_rejected_at_decode() {
+            // An attribute that is an OCTET STRING, not a SEQUENCE.
+            let mut bad = ENTRY;
+            bad[15] = 0x04;
+            let err = decode_err(&bad);
+            assert_eq!(
+                err.kind,
+                DecodeErrorKind::UnexpectedTag {
+                    expected: Tag::SEQUENCE,
+                    found: Tag::OCTET_STRING
+                }
+            );
+            assert_eq!(err.offset, 15);
+            // A value that is an INTEGER.
+            let mut bad = ENTRY;
+            bad[26] = 0x02;
+            let err = decode_err(&bad);
+            assert_eq!(
+                err.kind,
+                DecodeErrorKind::UnexpectedTag {
+                    expected: Tag::OCTET_STRING,
+                    found: Tag::INTEGER
+                }
+            );
+            assert_eq!(err.offset, 26);
+            // A description that is not UTF-8, located at its element.
+            let mut bad = ENTRY;
+            bad[34] = 0xff;
+            let err = decode_err(&bad);
+            assert_eq!(
+                err.kind,
+                DecodeErrorKind::InvalidValue("AttributeDescription is not UTF-8")
+            );
+            assert_eq!(err.offset, 31);
+            // A third element in an attribute: trailing data.
+            let mut extra = ENTRY.to_vec();
+            extra.extend_from_slice(&[0x04, 0x00]);
+            for at in [1, 6, 14, 30] {
+                extra[at] += 2;
+            }
+            let err = decode_err(&extra);
+            assert_eq!(err.kind, DecodeErrorKind::TrailingData { remaining: 2 });
+            assert_eq!(err.offset, 37);
+            // A value that runs past its set.
+            let mut bad = ENTRY;
+            bad[27] = 0x02;
+            let err = decode_err(&bad);
+            assert!(
+                matches!(err.kind, DecodeErrorKind::Truncated { .. }),
+                "{err}"
+            );
+        }
+
+        /// The entry decoder before `AttributeList`: every attribute into
+        /// an owned `Attribute`.
+        fn decode_owned(frame: &Bytes) -> Result<Vec<Attribute>, DecodeError> {
+            let src = Src(frame);
+            let mut r = Reader::new(frame);
+            let out = r.sequence(Tag::SEQUENCE, |r| {
+                read_message_id(r, Tag::INTEGER)?;
+                r.sequence(SEARCH_RESULT_ENTRY, |r| {
+                    read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
+                    r.sequence(Tag::SEQUENCE, |r| read_attributes(r, src, false))
+                })
+            })?;
+            r.finish()?;
+            Ok(out)
+        }
+
+        #[test]
+        fn errors_are_those_of_the_owned_decoder() {
+            // Every single-octet change of the attribute list: the same
+            // verdict, the same error at the same offset, the same attributes.
+            let mut checked = 0;
+            for at in 13..ENTRY.len() {
+                for v in [
+                    0x00, 0x01, 0x02, 0x04, 0x05, 0x30, 0x31, 0x7f, 0x80, 0x84, 0xc0, 0xff,
+                ] {
+                    let mut bytes = ENTRY;
+                    bytes[at] = v;
+                    let frame = Bytes::copy_from_slice(&bytes);
+                    let new = LdapMessage::decode(frame.clone()).map(|m| match m.op {
+                        ProtocolOp::SearchResultEntry(e) => e.attributes.to_vec(),
+                        op => panic!("{op:?}"),
+                    });
+                    assert_eq!(new, decode_owned(&frame), "{bytes:02x?}");
+                    checked += usize::from(new.is_err());
+                }
+            }
+            assert!(checked > 100, "{checked}");
+        }
+
+        #[test]
+        fn unusual_forms_and_limits() {
+            // A SEQUENCE tag in the high-tag-number form and a long-form
+            // length: valid BER, read through the `Reader`.
+            let bytes = [
+                0x30, 0x14, 0x02, 0x01, 0x01, 0x64, 0x0f, 0x04, 0x00, 0x30, 0x0b, 0x3f, 0x10, 0x08,
+                0x04, 0x01, 0x61, 0x31, 0x81, 0x02, 0x04, 0x00,
+            ];
+            let entry = decode_entry(&bytes);
+            assert_eq!(entry.attributes.len(), 1);
+            assert_eq!(
+                entry.attributes.to_vec(),
+                [Attribute::new("a", [b""])],
+                "{entry:?}"
+            );
+            assert_eq!(
+                decode_owned(&Bytes::copy_from_slice(&bytes)).unwrap(),
+                entry.attributes.to_vec()
+            );
+            // The SET of values is five levels down.
+            let limits = |max_depth| Limits {
+                max_depth,
+                ..Limits::DEFAULT
+            };
+            let frame = Bytes::copy_from_slice(&ENTRY);
+            let err = LdapMessage::decode_with_limits(frame.clone(), limits(4)).unwrap_err();
+            assert_eq!(err.kind, DecodeErrorKind::DepthExceeded { max: 4 });
+            assert_eq!(err.offset, 21);
+            assert!(LdapMessage::decode_with_limits(frame, limits(5)).is_ok());
+        }
+
+        #[test]
+        fn a_broken_list_stops_iteration_without_panicking() {
+            for encoded in [
+                &[0x04, 0x00][..],
+                &[0x30, 0x05, 0x04, 0x01, 0x61, 0x31],
+                &[0x30, 0x04, 0x04, 0x01, 0xff, 0x31, 0x00],
+                &[0x30, 0x05, 0x04, 0x01, 0x61, 0x31, 0x03, 0x02, 0x01, 0x00],
+                &[0x30, 0x84],
+            ] {
+                let list = AttributeList {
+                    encoded: Bytes::copy_from_slice(encoded),
+                    len: 3,
+                };
+                let _ = format!("{list:?}");
+                let _ = list.to_vec();
+                assert!(list.get("a").is_none_or(|a| a.first_str().is_none()));
+                let mut it = list.iter();
+                while it.next().is_some() {}
+                assert!(it.next().is_none());
+            }
+        }
+
+        fn attribute() -> impl Strategy<Value = Attribute> {
+            (
+                "[a-zA-Z][a-zA-Z0-9;-]{0,12}",
+                vec(vec(any::<u8>(), 0..40), 0..5),
+            )
+                .prop_map(|(name, values)| Attribute {
+                    name: name.into(),
+                    values: values.into_iter().map(Bytes::from).collect(),
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn to_vec_returns_what_new_was_given(attrs in vec(attribute(), 0..8)) {
+                let list = AttributeList::new(attrs.clone());
+                prop_assert_eq!(list.len(), attrs.len());
+                prop_assert_eq!(&list.to_vec(), &attrs);
+                // And the same after a trip through the wire.
+                let entry = SearchResultEntry { dn: s("o=x"), attributes: list };
+                let bytes = msg(1, ProtocolOp::SearchResultEntry(entry.clone())).to_vec();
+                let got = decode_entry(&bytes);
+                prop_assert_eq!(&got, &entry);
+                prop_assert_eq!(got.attributes.to_vec(), attrs);
+            }
+        }
     }
 }

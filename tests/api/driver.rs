@@ -92,9 +92,9 @@ async fn many_operations_in_flight_answered_out_of_order() {
 }
 
 fn big_entry(i: usize) -> ProtocolOp {
-    ProtocolOp::SearchResultEntry(SearchResultEntry {
-        dn: format!("uid=user{i},ou=people,dc=example,dc=com").into(),
-        attributes: vec![
+    ProtocolOp::SearchResultEntry(SearchResultEntry::new(
+        format!("uid=user{i},ou=people,dc=example,dc=com"),
+        vec![
             Attribute {
                 name: "cn".into(),
                 values: vec![Bytes::from(format!("User {i}"))],
@@ -104,7 +104,7 @@ fn big_entry(i: usize) -> ProtocolOp {
                 values: vec![Bytes::from(vec![b'x'; 900])],
             },
         ],
-    })
+    ))
 }
 
 #[tokio::test]

@@ -93,13 +93,13 @@ fn whoami_response(authz: &str) -> ProtocolOp {
 }
 
 fn entry(dn: &str, value: &[u8]) -> ProtocolOp {
-    ProtocolOp::SearchResultEntry(SearchResultEntry {
-        dn: dn.into(),
-        attributes: vec![Attribute {
+    ProtocolOp::SearchResultEntry(SearchResultEntry::new(
+        dn,
+        vec![Attribute {
             name: "description".into(),
             values: vec![Bytes::copy_from_slice(value)],
         }],
-    })
+    ))
 }
 
 /// Reads `n` requests (AbandonRequests skipped); `None` if the client
@@ -1284,7 +1284,8 @@ async fn largest_accepted_message_arriving_in_1kb_pieces() {
         .await
         .unwrap();
     assert_eq!(found.entries.len(), 1);
-    assert_eq!(found.entries[0].attributes[0].values[0].len(), value.len());
+    let description = found.entries[0].get("description").unwrap();
+    assert_eq!(description.values().next().unwrap().len(), value.len());
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{:?}",

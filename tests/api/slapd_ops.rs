@@ -44,12 +44,8 @@ fn attr(name: &str, values: &[&str]) -> Attribute {
 fn values(e: &SearchResultEntry, name: &str) -> Vec<String> {
     e.attributes
         .iter()
-        .filter(|a| a.name.eq_ignore_ascii_case(name))
-        .flat_map(|a| {
-            a.values
-                .iter()
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-        })
+        .filter(|a| a.name().eq_ignore_ascii_case(name))
+        .flat_map(|a| a.values().map(|v| String::from_utf8_lossy(v).into_owned()))
         .collect()
 }
 
@@ -540,9 +536,9 @@ async fn search_results_equal_ldapsearch_output() {
         for e in &ours.entries {
             let mut m: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
             for a in &e.attributes {
-                m.entry(a.name.to_lowercase())
+                m.entry(a.name().to_lowercase())
                     .or_default()
-                    .extend(a.values.iter().map(|v| v.to_vec()));
+                    .extend(a.values().map(<[u8]>::to_vec));
             }
             got.insert(e.dn.to_string(), m);
         }
