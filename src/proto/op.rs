@@ -2325,12 +2325,19 @@ mod tests {
 
         #[test]
         fn unusual_forms_and_limits() {
-            // A SEQUENCE tag in the high-tag-number form and a long-form
-            // length: valid BER, read through the `Reader`.
+            // Long-form lengths where the short form would do: valid BER,
+            // read through the `Reader`.
             let bytes = [
-                0x30, 0x14, 0x02, 0x01, 0x01, 0x64, 0x0f, 0x04, 0x00, 0x30, 0x0b, 0x3f, 0x10, 0x08,
+                0x30, 0x14, 0x02, 0x01, 0x01, 0x64, 0x0f, 0x04, 0x00, 0x30, 0x0b, 0x30, 0x81, 0x08,
                 0x04, 0x01, 0x61, 0x31, 0x81, 0x02, 0x04, 0x00,
             ];
+            // The same SEQUENCE tag in the multi-octet form is not minimal
+            // (X.690 §8.1.2.2) and is refused, by both paths alike.
+            let mut high_tag = bytes;
+            high_tag[11..13].copy_from_slice(&[0x3f, 0x10]);
+            let err = LdapMessage::decode(Bytes::copy_from_slice(&high_tag)).unwrap_err();
+            assert_eq!(err.kind, DecodeErrorKind::NonMinimalTag);
+            assert_eq!(err.offset, 11);
             let entry = decode_entry(&bytes);
             assert_eq!(entry.attributes.len(), 1);
             assert_eq!(
