@@ -59,7 +59,11 @@
 //!     )
 //!     .await?;
 //! for entry in &people.entries {
-//!     println!("{}", entry.dn);
+//!     // Attributes are read in place from the received message.
+//!     println!("{}: {:?}", entry.dn, entry.first_str("mail"));
+//!     for attr in &entry.attributes {
+//!         println!("  {} has {} values", attr.name(), attr.values().count());
+//!     }
 //! }
 //! conn.unbind().await
 //! # }
