@@ -184,7 +184,10 @@ fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], tar
             Target::None,
         ),
     ];
-    let name = format!("handshake-{}", server.label.split(' ').next().unwrap_or("x"));
+    let name = format!(
+        "handshake-{}",
+        server.label.split(' ').next().unwrap_or("x")
+    );
     common::report(&name, server.label, &lines);
 }
 
@@ -204,10 +207,17 @@ fn main() {
         ldaps_addr: responder.ldaps,
     };
     let vs = variants(&local, &files, pki);
-    if !common::quick() {
+    let profiling = std::env::var_os("BENCH_PROFILE").is_some();
+    if profiling {
+        if std::env::var_os("BENCH_SLAPD").is_none() && common::profile(&rt, &vs) {
+            return;
+        }
+    } else if !common::quick() {
         criterion_pass(&mut c, &rt, "responder", &vs);
     }
-    ratio_pass(&rt, &local, &vs, false);
+    if !profiling {
+        ratio_pass(&rt, &local, &vs, false);
+    }
 
     // (b) slapd (TLSVerifyClient demand, trusting CA A and CA B)
     let slapd = common::try_slapd(SlapdOptions {
@@ -222,6 +232,10 @@ fn main() {
             ldaps_addr: slapd.ldaps_addr(),
         };
         let vs = variants(&server, slapd.files(), pki);
+        if profiling {
+            common::profile(&rt, &vs);
+            return;
+        }
         if !common::quick() {
             criterion_pass(&mut c, &rt, "slapd", &vs);
         }

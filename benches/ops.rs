@@ -82,7 +82,7 @@ fn variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
                         let c = conn.clone();
                         async move { c.whoami().await.expect("WhoAmI") }
                     })
-                    .buffer_unordered(IN_FLIGHT)
+                    .buffer_unordered(common::env_or("BENCH_IN_FLIGHT", IN_FLIGHT))
                     .for_each(|who| async move { assert!(who.is_some()) })
                     .await;
                 n
@@ -96,7 +96,7 @@ fn variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
                         let mut l = ldap.clone();
                         async move { common::ldap3_whoami(&mut l).await }
                     })
-                    .buffer_unordered(IN_FLIGHT)
+                    .buffer_unordered(common::env_or("BENCH_IN_FLIGHT", IN_FLIGHT))
                     .for_each(|who| async move { assert!(!who.is_empty()) })
                     .await;
                 n
@@ -112,6 +112,9 @@ fn main() {
         return;
     };
     let vs = variants(&rt, &slapd);
+    if common::profile(&rt, &vs) {
+        return;
+    }
     if !common::quick() {
         let mut g = c.benchmark_group("ops/whoami");
         g.sample_size(10)

@@ -73,7 +73,12 @@ fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
                 let mut entries = 0;
                 for _ in 0..n {
                     let mut stream = ldap
-                        .streaming_search(&base, ldap3::Scope::Subtree, "(objectClass=*)", vec!["*"])
+                        .streaming_search(
+                            &base,
+                            ldap3::Scope::Subtree,
+                            "(objectClass=*)",
+                            vec!["*"],
+                        )
                         .await
                         .expect("ldap3 search");
                     let mut values = 0usize;
@@ -86,7 +91,11 @@ fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
                             values += 1;
                         }
                     }
-                    stream.finish().await.success().expect("ldap3 search result");
+                    stream
+                        .finish()
+                        .await
+                        .success()
+                        .expect("ldap3 search result");
                     assert!(values > 0);
                 }
                 entries
@@ -112,7 +121,10 @@ fn main() {
     }) else {
         return;
     };
-    println!("slapd with 220,000 extra entries ready in {:?}", t0.elapsed());
+    println!(
+        "slapd with 220,000 extra entries ready in {:?}",
+        t0.elapsed()
+    );
 
     let rounds = common::env_or("BENCH_ROUNDS", 5);
     let mut lines = Vec::new();

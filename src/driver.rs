@@ -96,6 +96,12 @@ pub(crate) struct Driver {
     rbuf: BytesMut,
     wbuf: Vec<u8>,
     wpos: usize,
+    /// Bytes were handed to the transport since its last completed flush.
+    /// A TLS stream may accept a write into its buffer and return `Ready`
+    /// while the socket write itself is pending (a full socket buffer, or
+    /// tokio's cooperative budget running out): those records go out only
+    /// on a flush, which must be retried until it completes.
+    unflushed: bool,
     blocked: Option<(MessageId, SearchEvent, ReserveFut)>,
     sleep: Pin<Box<Sleep>>,
     record: Option<Arc<Mutex<HandshakeRecord>>>,
@@ -130,6 +136,7 @@ impl Driver {
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             wbuf: Vec::new(),
             wpos: 0,
+            unflushed: false,
             blocked: None,
             sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
             record,
@@ -458,7 +465,7 @@ impl Driver {
             self.wbuf.clear();
             self.wpos = 0;
             self.machine.poll_transmit(&mut self.wbuf);
-            if self.wbuf.is_empty() {
+            if self.wbuf.is_empty() && !self.unflushed {
                 return (false, false);
             }
         }
@@ -476,6 +483,7 @@ impl Driver {
                 }
                 Poll::Ready(Ok(n)) => {
                     self.wpos += n;
+                    self.unflushed = true;
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => {
@@ -486,10 +494,16 @@ impl Driver {
                 Poll::Pending => return (progress, false),
             }
         }
-        if let Poll::Ready(Err(e)) = Pin::new(&mut *t).poll_flush(cx) {
-            let err = self.diagnose_close(Some(e));
-            self.transport_failed(err);
-            return (true, true);
+        // Pending: the transport wakes us when it can go on, and the flush
+        // is retried on the next pass even if nothing new is queued.
+        match Pin::new(&mut *t).poll_flush(cx) {
+            Poll::Ready(Ok(())) => self.unflushed = false,
+            Poll::Ready(Err(e)) => {
+                let err = self.diagnose_close(Some(e));
+                self.transport_failed(err);
+                return (true, true);
+            }
+            Poll::Pending => {}
         }
         (progress, false)
     }
@@ -561,6 +575,7 @@ impl Driver {
     fn transport_failed(&mut self, err: Error) {
         self.wbuf.clear();
         self.wpos = 0;
+        self.unflushed = false;
         self.machine.handle_close(err);
         // Nothing more can be sent; drop what the machine still holds.
         let mut discard = Vec::new();

@@ -432,11 +432,36 @@ pub async fn ldap3_whoami(ldap: &mut ldap3::Ldap) -> String {
 /// Our client's config: trust `ca_file`, answer the certificate request
 /// with a [`tokio_ldap::CertStore`] holding alice (CA A) and bob (CA B).
 pub fn our_config(files: &crate::support::pki::PkiFiles) -> tokio_ldap::ConnConfig {
-    let alice = tokio_ldap::ClientCert::from_pem_files(&files.alice_crt, &files.alice_key)
-        .expect("alice");
+    let alice =
+        tokio_ldap::ClientCert::from_pem_files(&files.alice_crt, &files.alice_key).expect("alice");
     let bob = tokio_ldap::ClientCert::from_pem_files(&files.bob_crt, &files.bob_key).expect("bob");
     let store = tokio_ldap::CertStore::new().with(alice).with(bob);
     tokio_ldap::ConnConfig::new()
         .ca_file(&files.ca_a)
         .client_cert_query(store)
+}
+
+/// Profiling mode: with `BENCH_PROFILE=NAME` set, runs only the variant
+/// whose name contains NAME, for `BENCH_PROFILE_SECS` seconds (default
+/// 10), prints its rate and client CPU, and returns true (the caller then
+/// stops). Meant for `perf record -e cpu-clock -g` or valgrind.
+pub fn profile(rt: &Runtime, variants: &[Variant]) -> bool {
+    let Ok(want) = std::env::var("BENCH_PROFILE") else {
+        return false;
+    };
+    let Some(v) = variants.iter().find(|v| v.name.contains(want.as_str())) else {
+        eprintln!("BENCH_PROFILE={want}: no such variant here");
+        return false;
+    };
+    let secs: f64 = env_or("BENCH_PROFILE_SECS", 10.0);
+    let n = calibrate(rt, v, Duration::from_secs_f64(secs / 2.0), u64::MAX);
+    let m = v.measure(rt, n);
+    println!(
+        "profile {}: {} iterations, {:.1}/s, client CPU {:.2} us/iter",
+        v.name,
+        m.iters,
+        m.rate(),
+        m.cpu_us()
+    );
+    true
 }
