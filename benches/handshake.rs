@@ -12,6 +12,8 @@
 //! `cargo bench --bench handshake`; `BENCH_QUICK=1` skips criterion's own
 //! measurements and runs only the interleaved ratio pass;
 //! `BENCH_ROUNDS` (default 7) and `BENCH_ROUND_MS` (default 400) scale it.
+//! `BENCH_PROFILE=NAME` runs only the variant whose name contains NAME
+//! (against the responder, or slapd with `BENCH_SLAPD=1`), for profiling.
 
 #[path = "../tests/api/support/mod.rs"]
 mod support;
@@ -45,6 +47,7 @@ struct Server {
 fn variants(server: &Server, files: &PkiFiles, pki: &'static Pki) -> Vec<Variant> {
     let peer = common::peer_client_config(pki, &pki.alice);
     let ours = common::our_config(files);
+    let ours_no_ops = ours.clone();
     let addr = server.ldaps_addr;
     let ldaps = server.ldaps_url.clone();
     let ldap = server.ldap_url.clone();
@@ -69,6 +72,21 @@ fn variants(server: &Server, files: &PkiFiles, pki: &'static Pki) -> Vec<Variant
             }
         }));
     }
+    out.push(Variant::new("ours LDAPS connect+unbind", {
+        let (url, config) = (ldaps.clone(), ours_no_ops);
+        move |n| {
+            let (url, config) = (url.clone(), config.clone());
+            async move {
+                for _ in 0..n {
+                    let conn = LdapConn::connect(&url, config.clone())
+                        .await
+                        .expect("connect");
+                    conn.unbind().await.expect("unbind");
+                }
+                n
+            }
+        }
+    }));
     out
 }
 
@@ -133,6 +151,7 @@ fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], tar
     );
     let m = common::interleave(rt, vs, rounds, round, 5_000);
     let (bare, ours, starttls, shipped, nodelay) = (&m[0], &m[1], &m[2], &m[3], &m[4]);
+    let no_ops = &m[5];
     let t = |v| if targets { v } else { Target::None };
     let lines = [
         rate_ratio(
@@ -174,6 +193,18 @@ fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], tar
         cpu_ratio(
             "ldap3 +TCP_NODELAY / bare rustls handshake (client CPU)",
             nodelay,
+            bare,
+            Target::None,
+        ),
+        rate_ratio(
+            "ours LDAPS connect+unbind, no bind/WhoAmI / bare rustls handshake (rate)",
+            no_ops,
+            bare,
+            Target::None,
+        ),
+        cpu_ratio(
+            "ours LDAPS connect+unbind, no bind/WhoAmI / bare rustls handshake (client CPU)",
+            no_ops,
             bare,
             Target::None,
         ),

@@ -9,8 +9,10 @@
 //! (the usual way to read the attributes), for information.
 //!
 //! Peak RSS is measured by the `search_rss` example (see BENCHMARKS.md).
-//! `BENCH_QUICK=1` skips criterion's own measurements; `BENCH_ROUNDS`
-//! (default 5) sets the interleaved rounds.
+//! `BENCH_QUICK=1` skips criterion's own measurements (taken for the
+//! 20,000-entry subtree only); `BENCH_ROUNDS` (default 5; at most 3 for
+//! 200,000 entries) sets the interleaved rounds; `BENCH_PROFILE=NAME` runs
+//! only the matching variant, for profiling.
 
 #[path = "../tests/api/support/mod.rs"]
 mod support;
@@ -126,16 +128,25 @@ fn main() {
         t0.elapsed()
     );
 
-    let rounds = common::env_or("BENCH_ROUNDS", 5);
+    let rounds: usize = common::env_or("BENCH_ROUNDS", 5);
     let mut lines = Vec::new();
     for (ou, n) in SIZES {
         let vs = variants(&rt, &slapd, &container_dn(ou));
-        if !common::quick() {
+        if std::env::var_os("BENCH_PROFILE").is_some() {
+            if common::profile(&rt, &vs) && n > 50_000 {
+                return;
+            }
+            continue;
+        }
+        // Criterion's own samples for the small subtree only: a 200,000
+        // entry search takes seconds, and ten of them per client would add
+        // minutes for a number the interleaved pass already gives.
+        if !common::quick() && n < 50_000 {
             let mut g = c.benchmark_group(format!("search/{ou}"));
             g.sample_size(10)
                 .sampling_mode(SamplingMode::Flat)
                 .warm_up_time(Duration::from_secs(1))
-                .measurement_time(Duration::from_secs(if n > 50_000 { 8 } else { 3 }))
+                .measurement_time(Duration::from_secs(3))
                 .throughput(Throughput::Elements(n as u64 + 1));
             for v in &vs {
                 g.bench_function(&v.name, |b| b.iter_custom(|k| v.timed(&rt, k)));
@@ -145,6 +156,7 @@ fn main() {
         println!("\ninterleaved pass, {n} entries ({rounds} rounds):");
         // One whole search per round and variant for the large subtree.
         let round = Duration::from_millis(if n > 50_000 { 100 } else { 600 });
+        let rounds = if n > 50_000 { rounds.min(3) } else { rounds };
         let m = common::interleave(&rt, &vs, rounds, round, 1_000);
         lines.push(rate_ratio(
             &format!("{n} entries: ours / ldap3 ResultEntry (entries/s)"),
