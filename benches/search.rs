@@ -153,10 +153,10 @@ fn main() {
             }
             g.finish();
         }
+        let rounds = if n > 50_000 { rounds.min(3) } else { rounds };
         println!("\ninterleaved pass, {n} entries ({rounds} rounds):");
         // One whole search per round and variant for the large subtree.
         let round = Duration::from_millis(if n > 50_000 { 100 } else { 600 });
-        let rounds = if n > 50_000 { rounds.min(3) } else { rounds };
         let m = common::interleave(&rt, &vs, rounds, round, 1_000);
         lines.push(rate_ratio(
             &format!("{n} entries: ours / ldap3 ResultEntry (entries/s)"),
