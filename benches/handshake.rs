@@ -73,7 +73,7 @@ fn variants(server: &Server, files: &PkiFiles, pki: &'static Pki) -> Vec<Variant
         }));
     }
     out.push(Variant::new("ours LDAPS connect+unbind", {
-        let (url, config) = (ldaps.clone(), ours_no_ops);
+        let (url, config) = (ldaps, ours_no_ops);
         move |n| {
             let (url, config) = (url.clone(), config.clone());
             async move {

@@ -15,7 +15,6 @@
 //! ```
 
 #[path = "../tests/api/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -13,11 +13,11 @@
 //! The client also prints its own peak RSS (`VmHWM` of /proc/self/status).
 
 #[path = "../tests/api/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
+// Its items are `pub` for the benches, which include it as a submodule.
 #[path = "../benches/common/data.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 mod data;
 
 use std::path::Path;
