@@ -94,6 +94,11 @@ pub(crate) struct Driver {
     sinks: HashMap<MessageId, Sink>,
     tokens: HashMap<u64, MessageId>,
     rbuf: BytesMut,
+    /// Where the transport reads into, zeroed once: reading straight into
+    /// `rbuf` meant zeroing a fresh `READ_CHUNK` of it on every poll (also
+    /// the many that find nothing to read), which cost more than copying
+    /// the bytes actually read.
+    scratch: Box<[u8]>,
     wbuf: Vec<u8>,
     wpos: usize,
     /// Bytes were handed to the transport since its last completed flush.
@@ -134,6 +139,7 @@ impl Driver {
             sinks: HashMap::new(),
             tokens: HashMap::new(),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
+            scratch: vec![0; READ_CHUNK].into_boxed_slice(),
             wbuf: Vec::new(),
             wpos: 0,
             unflushed: false,
@@ -519,12 +525,12 @@ impl Driver {
         let Some(t) = self.transport.as_mut() else {
             return false;
         };
-        let len = self.rbuf.len();
-        self.rbuf.resize(len + READ_CHUNK, 0);
-        let mut rb = ReadBuf::new(self.rbuf.get_mut(len..).unwrap_or_default());
+        let mut rb = ReadBuf::new(&mut self.scratch);
         let res = Pin::new(t).poll_read(cx, &mut rb);
         let filled = rb.filled().len();
-        self.rbuf.truncate(len + filled);
+        if let Some(read) = self.scratch.get(..filled) {
+            self.rbuf.extend_from_slice(read);
+        }
         match res {
             Poll::Pending => false,
             Poll::Ready(Ok(())) if filled == 0 => {
