@@ -11,7 +11,8 @@
 //!
 //! `cargo bench --bench handshake`; `BENCH_QUICK=1` skips criterion's own
 //! measurements and runs only the interleaved ratio pass;
-//! `BENCH_ROUNDS` (default 7) and `BENCH_ROUND_MS` (default 400) scale it.
+//! `BENCH_ROUNDS` (default 25) and `BENCH_ROUND_MS` (default 100) scale it:
+//! short rounds, many of them, follow the load of other processes better.
 //! `BENCH_PROFILE=NAME` runs only the variant whose name contains NAME
 //! (against the responder, or slapd with `BENCH_SLAPD=1`), for profiling.
 
@@ -143,8 +144,8 @@ fn criterion_pass(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, 
 }
 
 fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], targets: bool) {
-    let rounds = common::env_or("BENCH_ROUNDS", 7);
-    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 400));
+    let rounds = common::env_or("BENCH_ROUNDS", 25);
+    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 100));
     println!(
         "\ninterleaved pass against {} ({rounds} rounds):",
         server.label

@@ -5,9 +5,11 @@
 //!
 //! The 20,000 operations per client and mode are spread over the
 //! interleaved rounds: each round runs every loop for about
-//! `BENCH_ROUND_MS` (default 500 ms, at most 20,000 operations), for
-//! `BENCH_ROUNDS` rounds (default 7). `BENCH_QUICK=1` skips criterion's
-//! own measurements.
+//! `BENCH_ROUND_MS` (default 80 ms: short rounds follow the load of other
+//! processes better), for `BENCH_ROUNDS` rounds (default 41), about 25,000
+//! operations per loop in all. `BENCH_QUICK=1` skips criterion's own
+//! measurements; `BENCH_PROFILE=NAME` runs only the matching loop;
+//! `BENCH_IN_FLIGHT` changes the 64.
 
 #[path = "../tests/api/support/mod.rs"]
 mod support;
@@ -127,8 +129,8 @@ fn main() {
         g.finish();
     }
 
-    let rounds = common::env_or("BENCH_ROUNDS", 7);
-    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 500));
+    let rounds = common::env_or("BENCH_ROUNDS", 41);
+    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 80));
     println!("\ninterleaved pass against slapd ({rounds} rounds):");
     let m = common::interleave(&rt, &vs, rounds, round, 20_000);
     let lines = [
