@@ -105,11 +105,22 @@ pub(crate) struct Driver {
     /// The reverse of `tokens`.
     token_of: HashMap<MessageId, u64>,
     rbuf: BytesMut,
+    /// Where the transport reads into, zeroed once: reading straight into
+    /// `rbuf` meant zeroing a fresh `READ_CHUNK` of it on every poll (also
+    /// the many that find nothing to read), which cost more than copying
+    /// the bytes actually read.
+    scratch: Box<[u8]>,
     wbuf: Vec<u8>,
     wpos: usize,
     /// Searches whose consumer fell behind. While there are any, the
     /// socket is not read.
     backlog: HashMap<MessageId, Backlog>,
+    /// Bytes were handed to the transport since its last completed flush.
+    /// A TLS stream may accept a write into its buffer and return `Ready`
+    /// while the socket write itself is pending (a full socket buffer, or
+    /// tokio's cooperative budget running out): those records go out only
+    /// on a flush, which must be retried until it completes.
+    unflushed: bool,
     sleep: Pin<Box<Sleep>>,
     record: Option<Arc<Mutex<HandshakeRecord>>>,
     received_any: bool,
@@ -142,9 +153,11 @@ impl Driver {
             tokens: HashMap::new(),
             token_of: HashMap::new(),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
+            scratch: vec![0; READ_CHUNK].into_boxed_slice(),
             wbuf: Vec::new(),
             wpos: 0,
             backlog: HashMap::new(),
+            unflushed: false,
             sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
             record,
             received_any: false,
@@ -543,7 +556,7 @@ impl Driver {
             self.wbuf.zeroize();
             self.wpos = 0;
             self.machine.poll_transmit(&mut self.wbuf);
-            if self.wbuf.is_empty() {
+            if self.wbuf.is_empty() && !self.unflushed {
                 return (false, false);
             }
         }
@@ -561,6 +574,7 @@ impl Driver {
                 }
                 Poll::Ready(Ok(n)) => {
                     self.wpos += n;
+                    self.unflushed = true;
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => {
@@ -571,10 +585,16 @@ impl Driver {
                 Poll::Pending => return (progress, false),
             }
         }
-        if let Poll::Ready(Err(e)) = Pin::new(&mut *t).poll_flush(cx) {
-            let err = self.diagnose_close(Some(e));
-            self.transport_failed(err);
-            return (true, true);
+        // Pending: the transport wakes us when it can go on, and the flush
+        // is retried on the next pass even if nothing new is queued.
+        match Pin::new(&mut *t).poll_flush(cx) {
+            Poll::Ready(Ok(())) => self.unflushed = false,
+            Poll::Ready(Err(e)) => {
+                let err = self.diagnose_close(Some(e));
+                self.transport_failed(err);
+                return (true, true);
+            }
+            Poll::Pending => {}
         }
         (progress, false)
     }
@@ -591,12 +611,12 @@ impl Driver {
         let Some(t) = self.transport.as_mut() else {
             return false;
         };
-        let len = self.rbuf.len();
-        self.rbuf.resize(len + READ_CHUNK, 0);
-        let mut rb = ReadBuf::new(self.rbuf.get_mut(len..).unwrap_or_default());
+        let mut rb = ReadBuf::new(&mut self.scratch);
         let res = Pin::new(t).poll_read(cx, &mut rb);
         let filled = rb.filled().len();
-        self.rbuf.truncate(len + filled);
+        if let Some(read) = self.scratch.get(..filled) {
+            self.rbuf.extend_from_slice(read);
+        }
         match res {
             Poll::Pending => false,
             Poll::Ready(Ok(())) if filled == 0 => {
@@ -647,6 +667,7 @@ impl Driver {
     fn transport_failed(&mut self, err: Error) {
         self.wbuf.clear();
         self.wpos = 0;
+        self.unflushed = false;
         self.machine.handle_close(err);
         // Nothing more can be sent; drop what the machine still holds.
         let mut discard = Vec::new();

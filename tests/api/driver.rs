@@ -386,3 +386,42 @@ async fn ldap_result_errors_carry_code_and_message() {
         "delete failed: noSuchObject (32): entry does not exist (matched DN: dc=example,dc=com)"
     );
 }
+
+/// Regression: over TLS, records that the TLS stream buffered while the
+/// socket write was pending (a full socket buffer, or tokio's cooperative
+/// budget running out after the driver took many commands in one pass) must
+/// still be flushed on a later pass. With 64 or more operations in flight
+/// from one task the connection used to stall forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_operations_in_flight_over_tls_all_reach_the_server() {
+    use futures_util::StreamExt;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    const N: usize = 2_000;
+    let pki = crate::support::pki::Pki::get(crate::support::pki::KeyType::Ec);
+    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes()).unwrap();
+    let server_config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![CertificateDer::from(pki.server.cert_der.clone())], key)
+    .unwrap();
+    let srv = server::start_tls(Arc::new(server_config), echo).await;
+    let config = plain().root_certificate(CertificateDer::from(pki.ca_a.cert_der.clone()));
+    let conn = LdapConn::connect(&srv.ldaps_url(), config).await.unwrap();
+    let answered = futures_util::stream::iter(0..N)
+        .map(|_| {
+            let c = conn.clone();
+            async move { c.whoami().await }
+        })
+        .buffer_unordered(256)
+        .filter(|r| std::future::ready(matches!(r, Ok(Some(_)))))
+        .count();
+    let answered = tokio::time::timeout(Duration::from_secs(30), answered)
+        .await
+        .expect("operations in flight over TLS stalled");
+    assert_eq!(answered, N);
+}

@@ -1,0 +1,277 @@
+//! The handshake loop: connect over LDAPS with a client certificate chosen
+//! by a `QueryClientCert` (a `CertStore` holding alice and bob),
+//! `bind_external(None)`, `whoami()`, `unbind()`; also over `ldap://` with
+//! StartTLS.
+//!
+//! Peers in the same run, against the same server: a bare tokio-rustls
+//! connect + full handshake with a client certificate + close (the floor),
+//! and the `ldap3` crate doing the same loop, as shipped and with
+//! TCP_NODELAY. Servers: (a) an in-process rustls responder, (b) a slapd
+//! started by the test harness.
+//!
+//! `cargo bench --bench handshake`; `BENCH_QUICK=1` skips criterion's own
+//! measurements and runs only the interleaved ratio pass;
+//! `BENCH_ROUNDS` (default 25) and `BENCH_ROUND_MS` (default 100) scale it:
+//! short rounds, many of them, follow the load of other processes better.
+//! `BENCH_PROFILE=NAME` runs only the variant whose name contains NAME
+//! (against the responder, or slapd with `BENCH_SLAPD=1`), for profiling.
+
+#[path = "../tests/api/support/mod.rs"]
+mod support;
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput};
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_ldap::{ConnConfig, LdapConn};
+use tokio_rustls::TlsConnector;
+
+use common::{cpu_ratio, rate_ratio, Target, Variant};
+use support::pki::{KeyType, Pki, PkiFiles};
+use support::slapd::{SlapdOptions, VerifyClient};
+
+/// One server to run the loops against.
+struct Server {
+    label: &'static str,
+    ldaps_url: String,
+    ldap_url: String,
+    ldaps_addr: SocketAddr,
+}
+
+fn variants(server: &Server, files: &PkiFiles, pki: &'static Pki) -> Vec<Variant> {
+    let peer = common::peer_client_config(pki, &pki.alice);
+    let ours = common::our_config(files);
+    let ours_no_ops = ours.clone();
+    let addr = server.ldaps_addr;
+    let ldaps = server.ldaps_url.clone();
+    let ldap = server.ldap_url.clone();
+    let mut out = vec![
+        bare_variant(addr, peer.clone()),
+        ours_variant("ours LDAPS", ldaps.clone(), ours.clone()),
+        ours_variant("ours StartTLS", ldap, ours.starttls(true)),
+    ];
+    for (name, nodelay) in [("ldap3 as shipped", false), ("ldap3 +TCP_NODELAY", true)] {
+        let (url, cfg) = (ldaps.clone(), peer.clone());
+        out.push(Variant::new(name, move |n| {
+            let (url, cfg) = (url.clone(), cfg.clone());
+            async move {
+                for _ in 0..n {
+                    let mut ldap = common::ldap3_connect(&url, addr, cfg.clone(), nodelay).await;
+                    common::ldap3_bind_external(&mut ldap).await;
+                    let who = common::ldap3_whoami(&mut ldap).await;
+                    assert!(!who.is_empty(), "ldap3: anonymous after EXTERNAL");
+                    ldap.unbind().await.expect("ldap3 unbind");
+                }
+                n
+            }
+        }));
+    }
+    out.push(Variant::new("ours LDAPS connect+unbind", {
+        let (url, config) = (ldaps, ours_no_ops);
+        move |n| {
+            let (url, config) = (url.clone(), config.clone());
+            async move {
+                for _ in 0..n {
+                    let conn = LdapConn::connect(&url, config.clone())
+                        .await
+                        .expect("connect");
+                    conn.unbind().await.expect("unbind");
+                }
+                n
+            }
+        }
+    }));
+    out
+}
+
+/// The floor: TCP connect (TCP_NODELAY), full TLS handshake sending
+/// alice's certificate, close_notify, close.
+fn bare_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
+    let name = ServerName::from(addr.ip());
+    Variant::new("bare rustls handshake", move |n| {
+        let connector = TlsConnector::from(config.clone());
+        let name = name.clone();
+        async move {
+            for _ in 0..n {
+                let tcp = TcpStream::connect(addr).await.expect("connect");
+                tcp.set_nodelay(true).expect("TCP_NODELAY");
+                let mut tls = connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .expect("handshake");
+                tls.shutdown().await.expect("close");
+            }
+            n
+        }
+    })
+}
+
+fn ours_variant(name: &str, url: String, config: ConnConfig) -> Variant {
+    Variant::new(name, move |n| {
+        let (url, config) = (url.clone(), config.clone());
+        async move {
+            for _ in 0..n {
+                let conn = LdapConn::connect(&url, config.clone())
+                    .await
+                    .expect("connect");
+                conn.bind_external(None).await.expect("EXTERNAL bind");
+                let who = conn.whoami().await.expect("WhoAmI");
+                assert!(who.is_some(), "anonymous after EXTERNAL");
+                conn.unbind().await.expect("unbind");
+            }
+            n
+        }
+    })
+}
+
+fn criterion_pass(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, vs: &[Variant]) {
+    let mut g = c.benchmark_group(format!("handshake/{label}"));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(1));
+    for v in vs {
+        g.bench_function(&v.name, |b| b.iter_custom(|n| v.timed(rt, n)));
+    }
+    g.finish();
+}
+
+fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], targets: bool) {
+    let rounds = common::env_or("BENCH_ROUNDS", 25);
+    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 100));
+    println!(
+        "\ninterleaved pass against {} ({rounds} rounds):",
+        server.label
+    );
+    let m = common::interleave(rt, vs, rounds, round, 5_000);
+    let (bare, ours, starttls, shipped, nodelay) = (&m[0], &m[1], &m[2], &m[3], &m[4]);
+    let no_ops = &m[5];
+    let t = |v| if targets { v } else { Target::None };
+    let lines = [
+        rate_ratio(
+            "ours LDAPS loop / bare rustls handshake (rate)",
+            ours,
+            bare,
+            t(Target::AtLeast(0.90)),
+        ),
+        cpu_ratio(
+            "ours LDAPS loop / bare rustls handshake (client CPU per iteration)",
+            ours,
+            bare,
+            t(Target::AtMost(1.15)),
+        ),
+        rate_ratio(
+            "ours StartTLS loop / bare rustls handshake (rate)",
+            starttls,
+            bare,
+            Target::None,
+        ),
+        cpu_ratio(
+            "ours StartTLS loop / bare rustls handshake (client CPU)",
+            starttls,
+            bare,
+            Target::None,
+        ),
+        rate_ratio(
+            "ldap3 as shipped / bare rustls handshake (rate)",
+            shipped,
+            bare,
+            Target::None,
+        ),
+        rate_ratio(
+            "ldap3 +TCP_NODELAY / bare rustls handshake (rate)",
+            nodelay,
+            bare,
+            Target::None,
+        ),
+        cpu_ratio(
+            "ldap3 +TCP_NODELAY / bare rustls handshake (client CPU)",
+            nodelay,
+            bare,
+            Target::None,
+        ),
+        rate_ratio(
+            "ours LDAPS connect+unbind, no bind/WhoAmI / bare rustls handshake (rate)",
+            no_ops,
+            bare,
+            Target::None,
+        ),
+        cpu_ratio(
+            "ours LDAPS connect+unbind, no bind/WhoAmI / bare rustls handshake (client CPU)",
+            no_ops,
+            bare,
+            Target::None,
+        ),
+        rate_ratio(
+            "ours LDAPS / ldap3 +TCP_NODELAY (rate)",
+            ours,
+            nodelay,
+            Target::None,
+        ),
+    ];
+    let name = format!(
+        "handshake-{}",
+        server.label.split(' ').next().unwrap_or("x")
+    );
+    common::report(&name, server.label, &lines);
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let rt = common::runtime();
+    let pki = Pki::get(KeyType::Ec);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = pki.write_to(dir.path());
+
+    // (a) the in-process responder
+    let responder = common::responder::start(pki);
+    let local = Server {
+        label: "in-process rustls responder",
+        ldaps_url: responder.ldaps_url(),
+        ldap_url: responder.ldap_url(),
+        ldaps_addr: responder.ldaps,
+    };
+    let vs = variants(&local, &files, pki);
+    let profiling = std::env::var_os("BENCH_PROFILE").is_some();
+    if profiling {
+        if std::env::var_os("BENCH_SLAPD").is_none() && common::profile(&rt, &vs) {
+            return;
+        }
+    } else if !common::quick() {
+        criterion_pass(&mut c, &rt, "responder", &vs);
+    }
+    if !profiling {
+        ratio_pass(&rt, &local, &vs, false);
+    }
+
+    // (b) slapd (TLSVerifyClient demand, trusting CA A and CA B)
+    let slapd = common::try_slapd(SlapdOptions {
+        verify_client: VerifyClient::Demand,
+        ..Default::default()
+    });
+    if let Some(slapd) = &slapd {
+        let server = Server {
+            label: "slapd",
+            ldaps_url: slapd.ldaps_url(),
+            ldap_url: slapd.ldap_url(),
+            ldaps_addr: slapd.ldaps_addr(),
+        };
+        let vs = variants(&server, slapd.files(), pki);
+        if profiling {
+            common::profile(&rt, &vs);
+            return;
+        }
+        if !common::quick() {
+            criterion_pass(&mut c, &rt, "slapd", &vs);
+        }
+        ratio_pass(&rt, &server, &vs, true);
+    }
+    c.final_summary();
+}

@@ -1,0 +1,164 @@
+//! Operations on one connection: WhoAmI against slapd, one at a time and
+//! 64 in flight, our client against `ldap3` (with TCP_NODELAY, see
+//! `common::ldap3_connect`), each on one LDAPS connection bound with SASL
+//! EXTERNAL.
+//!
+//! The 20,000 operations per client and mode are spread over the
+//! interleaved rounds: each round runs every loop for about
+//! `BENCH_ROUND_MS` (default 80 ms: short rounds follow the load of other
+//! processes better), for `BENCH_ROUNDS` rounds (default 41), about 25,000
+//! operations per loop in all. `BENCH_QUICK=1` skips criterion's own
+//! measurements; `BENCH_PROFILE=NAME` runs only the matching loop;
+//! `BENCH_IN_FLIGHT` changes the 64.
+
+#[path = "../tests/api/support/mod.rs"]
+mod support;
+
+mod common;
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput};
+use futures_util::StreamExt;
+use tokio::runtime::Runtime;
+use tokio_ldap::LdapConn;
+
+use common::{cpu_ratio, rate_ratio, Target, Variant};
+use support::slapd::{Slapd, SlapdOptions};
+
+/// Operations in flight in the concurrent mode.
+const IN_FLIGHT: usize = 64;
+
+fn ours_conn(rt: &Runtime, slapd: &Slapd) -> LdapConn {
+    rt.block_on(async {
+        let conn = LdapConn::connect(&slapd.ldaps_url(), common::our_config(slapd.files()))
+            .await
+            .expect("connect");
+        conn.bind_external(None).await.expect("EXTERNAL bind");
+        conn
+    })
+}
+
+fn ldap3_conn(rt: &Runtime, slapd: &Slapd) -> ldap3::Ldap {
+    let pki = slapd.pki();
+    let config = common::peer_client_config(pki, &pki.alice);
+    rt.block_on(async {
+        let mut ldap =
+            common::ldap3_connect(&slapd.ldaps_url(), slapd.ldaps_addr(), config, true).await;
+        common::ldap3_bind_external(&mut ldap).await;
+        ldap
+    })
+}
+
+fn variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
+    let ours = ours_conn(rt, slapd);
+    let theirs = ldap3_conn(rt, slapd);
+    let (o1, o2) = (ours.clone(), ours);
+    let (t1, t2) = (theirs.clone(), theirs);
+    vec![
+        Variant::new("ours sequential", move |n| {
+            let conn = o1.clone();
+            async move {
+                for _ in 0..n {
+                    let who = conn.whoami().await.expect("WhoAmI");
+                    assert!(who.is_some());
+                }
+                n
+            }
+        }),
+        Variant::new("ldap3 +TCP_NODELAY sequential", move |n| {
+            let mut ldap = t1.clone();
+            async move {
+                for _ in 0..n {
+                    let who = common::ldap3_whoami(&mut ldap).await;
+                    assert!(!who.is_empty());
+                }
+                n
+            }
+        }),
+        Variant::new("ours 64 in flight", move |n| {
+            let conn = o2.clone();
+            async move {
+                futures_util::stream::iter(0..n)
+                    .map(|_| {
+                        let c = conn.clone();
+                        async move { c.whoami().await.expect("WhoAmI") }
+                    })
+                    .buffer_unordered(common::env_or("BENCH_IN_FLIGHT", IN_FLIGHT))
+                    .for_each(|who| async move { assert!(who.is_some()) })
+                    .await;
+                n
+            }
+        }),
+        Variant::new("ldap3 +TCP_NODELAY 64 in flight", move |n| {
+            let ldap = t2.clone();
+            async move {
+                futures_util::stream::iter(0..n)
+                    .map(|_| {
+                        let mut l = ldap.clone();
+                        async move { common::ldap3_whoami(&mut l).await }
+                    })
+                    .buffer_unordered(common::env_or("BENCH_IN_FLIGHT", IN_FLIGHT))
+                    .for_each(|who| async move { assert!(!who.is_empty()) })
+                    .await;
+                n
+            }
+        }),
+    ]
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let rt = common::runtime();
+    let Some(slapd) = common::try_slapd(SlapdOptions::default()) else {
+        return;
+    };
+    let vs = variants(&rt, &slapd);
+    if common::profile(&rt, &vs) {
+        return;
+    }
+    if !common::quick() {
+        let mut g = c.benchmark_group("ops/whoami");
+        g.sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3))
+            .throughput(Throughput::Elements(1));
+        for v in &vs {
+            g.bench_function(&v.name, |b| b.iter_custom(|n| v.timed(&rt, n)));
+        }
+        g.finish();
+    }
+
+    let rounds = common::env_or("BENCH_ROUNDS", 41);
+    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 80));
+    println!("\ninterleaved pass against slapd ({rounds} rounds):");
+    let m = common::interleave(&rt, &vs, rounds, round, 20_000);
+    let lines = [
+        rate_ratio(
+            "sequential WhoAmI: ours / ldap3 +TCP_NODELAY (ops/s)",
+            &m[0],
+            &m[1],
+            Target::AtLeast(1.1),
+        ),
+        cpu_ratio(
+            "sequential WhoAmI: ours / ldap3 +TCP_NODELAY (client CPU per op)",
+            &m[0],
+            &m[1],
+            Target::None,
+        ),
+        rate_ratio(
+            "64 in flight: ours / ldap3 +TCP_NODELAY (ops/s)",
+            &m[2],
+            &m[3],
+            Target::AtLeast(1.0),
+        ),
+        cpu_ratio(
+            "64 in flight: ours / ldap3 +TCP_NODELAY (client CPU per op)",
+            &m[2],
+            &m[3],
+            Target::None,
+        ),
+    ];
+    common::report("ops", "WhoAmI on one LDAPS connection to slapd", &lines);
+    c.final_summary();
+}
