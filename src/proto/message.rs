@@ -326,14 +326,13 @@ pub(crate) mod tests {
     /// (see `tests/lber_diff.rs` and the module docs of `proto::op`).
     pub(crate) fn golden(bytes: &[u8], want: &LdapMessage) {
         if let Some(path) = std::env::var_os("TOKIO_LDAP_GOLDEN_DUMP") {
-            use std::io::Write as _;
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
                 .unwrap();
-            writeln!(f, "{hex}").unwrap();
+            std::io::Write::write_all(&mut f, format!("{hex}\n").as_bytes()).unwrap();
         }
         let got = LdapMessage::decode(Bytes::copy_from_slice(bytes))
             .unwrap_or_else(|e| panic!("{e} in {bytes:02x?}"));

@@ -18,8 +18,8 @@
 //! # Ok::<(), tokio_ldap::proto::url::UrlError>(())
 //! ```
 
+use core::net::Ipv6Addr;
 use std::fmt::{self, Write as _};
-use std::net::Ipv6Addr;
 use std::str::FromStr;
 
 use super::Scope;

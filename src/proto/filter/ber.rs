@@ -387,14 +387,13 @@ mod tests {
     /// to `path`, marked `F:` (a Filter, not an LDAPMessage).
     fn golden(bytes: &[u8], want: &Filter) {
         if let Some(path) = std::env::var_os("TOKIO_LDAP_GOLDEN_DUMP") {
-            use std::io::Write as _;
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
                 .unwrap();
-            writeln!(f, "F:{hex}").unwrap();
+            std::io::Write::write_all(&mut f, format!("F:{hex}\n").as_bytes()).unwrap();
         }
         assert_eq!(
             &Filter::from_ber(Bytes::copy_from_slice(bytes)).unwrap(),
