@@ -3,6 +3,7 @@
 //! ([`QueryClientCert`], [`Choice`]).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use rustls::SignatureScheme;
 
@@ -236,19 +237,37 @@ impl<'a> CertRequest<'a> {
 /// `Display` gives the RFC 4514 string, most specific part first, e.g.
 /// `CN=Test CA-A,O=Example Test,DC=example,DC=com`; a name that does not
 /// parse is displayed as `#` followed by the hex of its bytes.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct TrustedCa {
     der: Vec<u8>,
-    text: Option<String>,
+    /// The RFC 4514 form, rendered on first use: most handshakes only
+    /// compare DER bytes (`ClientCert::issued_by`), so the text is built
+    /// only for messages, logs and `Display`.
+    text: OnceLock<Option<String>>,
+}
+
+impl PartialEq for TrustedCa {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for TrustedCa {}
+
+impl std::hash::Hash for TrustedCa {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.der.hash(state);
+    }
 }
 
 impl TrustedCa {
     /// A CA name from its DER encoding (a `Name`, outer SEQUENCE included).
     /// Any bytes are accepted, as from the server.
     pub fn from_der(der: impl Into<Vec<u8>>) -> Self {
-        let der = der.into();
-        let text = rfc4514_from_der(&der);
-        Self { der, text }
+        Self {
+            der: der.into(),
+            text: OnceLock::new(),
+        }
     }
 
     /// The DER `Name` as sent, outer SEQUENCE included.
@@ -258,13 +277,15 @@ impl TrustedCa {
 
     /// The RFC 4514 string, or `None` if the bytes are not a DER `Name`.
     pub fn name(&self) -> Option<&str> {
-        self.text.as_deref()
+        self.text
+            .get_or_init(|| rfc4514_from_der(&self.der))
+            .as_deref()
     }
 }
 
 impl fmt::Display for TrustedCa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.text {
+        match self.name() {
             Some(text) => f.write_str(text),
             None => f.write_str(&hex_string(&self.der)),
         }
