@@ -199,7 +199,7 @@ impl<'a> Reader<'a> {
 
     /// Reads the next element and checks its tag.
     #[inline]
-    pub fn expect(&mut self, tag: Tag) -> Result<Tlv<'a>, DecodeError> {
+    pub fn element(&mut self, tag: Tag) -> Result<Tlv<'a>, DecodeError> {
         let tlv = self.tlv()?;
         if tlv.tag != tag {
             return Err(DecodeError::new(
@@ -229,7 +229,7 @@ impl<'a> Reader<'a> {
         tag: Tag,
         f: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
     ) -> Result<T, DecodeError> {
-        let tlv = self.expect(tag)?;
+        let tlv = self.element(tag)?;
         let mut inner = tlv.reader(self)?;
         let out = f(&mut inner)?;
         inner.finish()?;
@@ -239,12 +239,12 @@ impl<'a> Reader<'a> {
     /// Reads a primitive element with `tag` and returns its content.
     #[inline]
     pub fn octet_string(&mut self, tag: Tag) -> Result<&'a [u8], DecodeError> {
-        Ok(self.expect(tag)?.value)
+        Ok(self.element(tag)?.value)
     }
 
     /// Reads an OCTET STRING that must be UTF-8 (an `LDAPString`).
     pub fn utf8(&mut self, tag: Tag) -> Result<&'a str, DecodeError> {
-        let tlv = self.expect(tag)?;
+        let tlv = self.element(tag)?;
         core::str::from_utf8(tlv.value).map_err(|_| {
             DecodeError::new(
                 DecodeErrorKind::InvalidValue("string is not UTF-8"),
@@ -256,7 +256,7 @@ impl<'a> Reader<'a> {
     /// Reads an INTEGER (or ENUMERATED, given its tag) into an `i64`.
     #[inline]
     pub fn integer(&mut self, tag: Tag) -> Result<i64, DecodeError> {
-        let tlv = self.expect(tag)?;
+        let tlv = self.element(tag)?;
         decode_integer(tlv.value)
             .ok_or_else(|| DecodeError::new(DecodeErrorKind::BadInteger, tlv.offset))
     }
@@ -274,7 +274,7 @@ impl<'a> Reader<'a> {
     /// Reads a BOOLEAN (any non-zero octet is TRUE, as BER allows).
     #[inline]
     pub fn boolean(&mut self, tag: Tag) -> Result<bool, DecodeError> {
-        let tlv = self.expect(tag)?;
+        let tlv = self.element(tag)?;
         match tlv.value {
             [b] => Ok(*b != 0),
             _ => Err(DecodeError::new(DecodeErrorKind::BadBoolean, tlv.offset)),

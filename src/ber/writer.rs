@@ -159,7 +159,7 @@ mod tests {
             assert_eq!(&seq[1..1 + header.len()], &header[..], "{len}");
             assert_eq!(&seq[1 + header.len()..], &value[..]);
             let mut r = Reader::new(&seq);
-            assert_eq!(r.expect(Tag::SEQUENCE).unwrap().value, &value[..]);
+            assert_eq!(r.element(Tag::SEQUENCE).unwrap().value, &value[..]);
         }
     }
 

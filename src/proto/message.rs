@@ -66,7 +66,7 @@ impl LdapMessage {
         //
         // (Read without a closure, so that the operation, a large value, is
         // not moved through one more `Result`.)
-        let tlv = r.expect(Tag::SEQUENCE)?;
+        let tlv = r.element(Tag::SEQUENCE)?;
         let mut m = tlv.reader(&r)?;
         let id = read_message_id(&mut m, Tag::INTEGER)?;
         let op = ProtocolOp::decode(&mut m, src)?;
@@ -106,7 +106,7 @@ impl LdapMessage {
     /// [`ProtocolOp::name_of_tag`] names it.
     pub fn peek_id_and_tag(frame: &[u8]) -> Result<(MessageId, Tag), DecodeError> {
         let mut r = Reader::new(frame);
-        let body = r.expect(Tag::SEQUENCE)?;
+        let body = r.element(Tag::SEQUENCE)?;
         let mut r = body.reader(&r)?;
         let id = read_message_id(&mut r, Tag::INTEGER)?;
         let (tag, offset) = next_tag(&r)?;
@@ -221,7 +221,7 @@ pub(crate) fn read_string(
     tag: Tag,
     what: &'static str,
 ) -> Result<ByteString, DecodeError> {
-    let tlv = r.expect(tag)?;
+    let tlv = r.element(tag)?;
     tlv_string(src, &tlv, what)
 }
 

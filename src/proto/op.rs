@@ -203,7 +203,7 @@ impl ProtocolOp {
             BIND_RESPONSE => Self::BindResponse(r.sequence(tag, |r| BindResponse::decode(r, src))?),
             UNBIND_REQUEST => {
                 // UnbindRequest ::= [APPLICATION 2] NULL
-                if !r.expect(tag)?.value.is_empty() {
+                if !r.element(tag)?.value.is_empty() {
                     return Err(DecodeError::new(
                         DecodeErrorKind::InvalidValue("UnbindRequest is a NULL, with no content"),
                         offset,
@@ -896,7 +896,7 @@ impl AttributeList {
     fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
         // PartialAttributeList ::= SEQUENCE OF
         //                      partialAttribute PartialAttribute
-        let tlv = r.expect(Tag::SEQUENCE)?;
+        let tlv = r.element(Tag::SEQUENCE)?;
         let mut list = tlv.reader(r)?;
         // The common case in one pass over the octets; anything unusual
         // (an error, a high tag number form) goes through the `Reader`,
@@ -1005,7 +1005,7 @@ fn check_partial_attribute(r: &mut Reader<'_>) -> Result<(), DecodeError> {
     //      type       AttributeDescription,
     //      vals       SET OF value AttributeValue }
     r.sequence(Tag::SEQUENCE, |r| {
-        let name = r.expect(Tag::OCTET_STRING)?;
+        let name = r.element(Tag::OCTET_STRING)?;
         if core::str::from_utf8(name.value).is_err() {
             return Err(DecodeError::new(
                 DecodeErrorKind::InvalidValue(ATTRIBUTE_DESCRIPTION),
@@ -1361,7 +1361,7 @@ impl ExtendedRequest {
         // ExtendedRequest ::= [APPLICATION 23] SEQUENCE {
         //      requestName      [0] LDAPOID,
         //      requestValue     [1] OCTET STRING OPTIONAL }
-        let tlv = r.expect(REQUEST_NAME)?;
+        let tlv = r.element(REQUEST_NAME)?;
         let name = tlv_string(src, &tlv, LDAP_OID)?;
         let value = read_opt_bytes(r, src, REQUEST_VALUE)?;
         Ok(Self { name, value })

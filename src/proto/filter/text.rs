@@ -285,7 +285,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, b: u8, expected: &'static str) -> Result<(), FilterParseError> {
+    fn require(&mut self, b: u8, expected: &'static str) -> Result<(), FilterParseError> {
         if self.eat(b) {
             Ok(())
         } else {
@@ -307,7 +307,7 @@ impl Parser<'_> {
     /// `filter = LPAREN filtercomp RPAREN`
     fn filter(&mut self) -> Result<Filter, FilterParseError> {
         let start = self.pos;
-        self.expect(b'(', "'('")?;
+        self.require(b'(', "'('")?;
         if self.depth >= MAX_DEPTH {
             return Err(FilterParseError::TooDeep {
                 max: MAX_DEPTH,
@@ -317,7 +317,7 @@ impl Parser<'_> {
         self.depth += 1;
         let filter = self.filter_comp()?;
         self.depth -= 1;
-        self.expect(b')', "')'")?;
+        self.require(b')', "')'")?;
         Ok(filter)
     }
 
@@ -427,12 +427,12 @@ impl Parser<'_> {
     ) -> Result<Filter, FilterParseError> {
         let mut dn_attributes = false;
         let mut rule = None;
-        self.expect(b':', "':'")?;
+        self.require(b':', "':'")?;
         if !self.eat(b'=') {
             let token = self.oid()?;
             if token.eq_ignore_ascii_case("dn") {
                 dn_attributes = true;
-                self.expect(b':', "':' or ':='")?;
+                self.require(b':', "':' or ':='")?;
                 if !self.eat(b'=') {
                     rule = Some(self.oid()?);
                     self.expect_assign()?;
