@@ -117,6 +117,22 @@ async fn until_closed(mut p: Peer) {
     while p.recv().await.is_some() {}
 }
 
+/// A server that waits for the three requests of [`three_ops`], answers
+/// with `bytes`, and keeps the connection open until the client closes it.
+async fn replying(bytes: Vec<u8>) -> server::Server {
+    server::start(move |mut p: Peer| {
+        let bytes = bytes.clone();
+        async move {
+            if recv_n(&mut p, 3).await.is_none() {
+                return;
+            }
+            let _ = p.send_raw(&bytes).await;
+            until_closed(p).await;
+        }
+    })
+    .await
+}
+
 type ThreeResults = (
     Result<Option<String>, Error>,
     Result<(), Error>,
@@ -186,15 +202,8 @@ async fn garbage_bytes() {
     // 84, so the first 86 bytes make a frame that is not an LDAPMessage.
     const HTTP: &[u8] = b"HTTP/1.1 400 Bad Request\r\nServer: not-ldap\r\n\
         Content-Type: text/html\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        let _ = p.send_raw(HTTP).await;
-        // Keep the connection open: the client must give up by itself.
-        until_closed(p).await;
-    })
-    .await;
+    // Keep the connection open: the client must give up by itself.
+    let srv = replying(HTTP.to_vec()).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
@@ -206,18 +215,10 @@ async fn garbage_bytes() {
 
 #[tokio::test]
 async fn indefinite_length() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        // SEQUENCE, indefinite length, messageID 1, ..., end-of-contents.
-        let _ = p
-            .send_raw(&[
-                0x30, 0x80, 0x02, 0x01, 0x01, 0x6b, 0x80, 0x00, 0x00, 0x00, 0x00,
-            ])
-            .await;
-        until_closed(p).await;
-    })
+    // SEQUENCE, indefinite length, messageID 1, ..., end-of-contents.
+    let srv = replying(vec![
+        0x30, 0x80, 0x02, 0x01, 0x01, 0x6b, 0x80, 0x00, 0x00, 0x00, 0x00,
+    ])
     .await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
@@ -230,17 +231,8 @@ async fn indefinite_length() {
 
 #[tokio::test]
 async fn four_gib_length() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        // A SEQUENCE announcing 2^32 - 1 bytes, then a trickle of content.
-        let _ = p
-            .send_raw(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01])
-            .await;
-        until_closed(p).await;
-    })
-    .await;
+    // A SEQUENCE announcing 2^32 - 1 bytes, then a trickle of content.
+    let srv = replying(vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01]).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
@@ -260,16 +252,10 @@ async fn four_gib_length() {
 
 #[tokio::test]
 async fn length_of_five_octets() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        // 2^32 exactly needs five length octets.
-        let _ = p
-            .send_raw(&[0x30, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0x01])
-            .await;
-        until_closed(p).await;
-    })
+    // 2^32 exactly needs five length octets.
+    let srv = replying(vec![
+        0x30, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0x01,
+    ])
     .await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
@@ -430,14 +416,7 @@ async fn stream_until_error(conn: &LdapConn) -> (Vec<String>, Error) {
 
 #[tokio::test]
 async fn response_for_an_unknown_message_id() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        let _ = p.send(MessageId(99), ProtocolOp::DelResponse(ok())).await;
-        until_closed(p).await;
-    })
-    .await;
+    let srv = replying(encode(99, ProtocolOp::DelResponse(ok()))).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
@@ -454,15 +433,8 @@ async fn response_for_an_unknown_message_id() {
 
 #[tokio::test]
 async fn response_of_the_wrong_type_for_its_id() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        // ID 1 is the WhoAmI, an extended operation.
-        let _ = p.send(MessageId(1), ProtocolOp::DelResponse(ok())).await;
-        until_closed(p).await;
-    })
-    .await;
+    // ID 1 is the WhoAmI, an extended operation.
+    let srv = replying(encode(1, ProtocolOp::DelResponse(ok()))).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
@@ -483,16 +455,9 @@ async fn response_of_the_wrong_type_for_its_id() {
 
 #[tokio::test]
 async fn duplicate_response() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        let mut out = encode(2, ProtocolOp::DelResponse(ok()));
-        out.extend(encode(2, ProtocolOp::DelResponse(ok())));
-        let _ = p.send_raw(&out).await;
-        until_closed(p).await;
-    })
-    .await;
+    let mut out = encode(2, ProtocolOp::DelResponse(ok()));
+    out.extend(encode(2, ProtocolOp::DelResponse(ok())));
+    let srv = replying(out).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     let (who, del, search) = three_ops(&conn).await;
     // The first answer completes the delete; the second one is a protocol
@@ -513,17 +478,10 @@ async fn duplicate_response() {
 
 #[tokio::test]
 async fn search_entry_after_search_result_done() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        let mut out = encode(3, entry("cn=a,dc=example,dc=com", b"a"));
-        out.extend(encode(3, ProtocolOp::SearchResultDone(ok())));
-        out.extend(encode(3, entry("cn=late,dc=example,dc=com", b"late")));
-        let _ = p.send_raw(&out).await;
-        until_closed(p).await;
-    })
-    .await;
+    let mut out = encode(3, entry("cn=a,dc=example,dc=com", b"a"));
+    out.extend(encode(3, ProtocolOp::SearchResultDone(ok())));
+    out.extend(encode(3, entry("cn=late,dc=example,dc=com", b"late")));
+    let srv = replying(out).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     let (who, del, search) = three_ops(&conn).await;
     let search = search.unwrap();
@@ -544,17 +502,10 @@ async fn search_entry_after_search_result_done() {
 
 #[tokio::test]
 async fn negative_message_id() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        // A DelResponse with messageID -1.
-        let pdu = [
-            0x30, 0x0c, 0x02, 0x01, 0xff, 0x6b, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
-        ];
-        let _ = p.send_raw(&pdu).await;
-        until_closed(p).await;
-    })
+    // A DelResponse with messageID -1.
+    let srv = replying(vec![
+        0x30, 0x0c, 0x02, 0x01, 0xff, 0x6b, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+    ])
     .await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
@@ -567,16 +518,7 @@ async fn negative_message_id() {
 
 #[tokio::test]
 async fn unsolicited_message_that_is_not_an_extended_response() {
-    let srv = server::start(|mut p: Peer| async move {
-        if recv_n(&mut p, 3).await.is_none() {
-            return;
-        }
-        let _ = p
-            .send(MessageId(0), entry("cn=stray,dc=example,dc=com", b"x"))
-            .await;
-        until_closed(p).await;
-    })
-    .await;
+    let srv = replying(encode(0, entry("cn=stray,dc=example,dc=com", b"x"))).await;
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
