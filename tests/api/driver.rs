@@ -51,6 +51,12 @@ async fn whoami_and_plaintext_password_refusal() {
     assert!(err
         .to_string()
         .starts_with("refusing to send a password over an unencrypted connection"));
+    // SASL PLAIN carries the password too.
+    let err = conn
+        .bind_sasl("PLAIN", Some(b"\0alice\0alicepw"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InsecurePassword), "{err}");
     assert!(conn.tls_info().is_none());
 }
 
@@ -172,9 +178,16 @@ async fn dropping_a_search_stream_sends_abandon() {
                 let _ = p.send(m.id, big_entry(i)).await;
             }
             while let Some(m) = p.recv().await {
-                let _ = tx.send(m.id);
-                if let ProtocolOp::AbandonRequest(target) = m.op {
-                    let _ = tx.send(target);
+                match m.op {
+                    ProtocolOp::AbandonRequest(target) => {
+                        let _ = tx.send(m.id);
+                        let _ = tx.send(target);
+                    }
+                    ProtocolOp::ExtendedRequest(_) => {
+                        let v = Some(&b"dn:cn=after"[..]);
+                        let _ = p.extended_response(m.id, ResultCode::SUCCESS, v).await;
+                    }
+                    _ => {}
                 }
             }
         }
@@ -197,8 +210,9 @@ async fn dropping_a_search_stream_sends_abandon() {
         .unwrap()
         .unwrap();
     assert_eq!(target, search_id);
-    // The connection still works.
-    drop(conn);
+    // The entries already sent for the abandoned search are dropped, and
+    // the connection goes on working.
+    assert_eq!(conn.whoami().await.unwrap().as_deref(), Some("dn:cn=after"));
 }
 
 #[tokio::test]

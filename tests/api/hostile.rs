@@ -117,6 +117,21 @@ async fn until_closed(mut p: Peer) {
     while p.recv().await.is_some() {}
 }
 
+/// Each error is the protocol error for a response to message `id`, which
+/// has no operation pending.
+#[track_caller]
+fn assert_unknown_id<const N: usize>(errs: [Error; N], id: i32) {
+    let text =
+        format!("protocol error: response for message ID {id}, which has no operation pending");
+    for err in errs {
+        assert!(
+            matches!(err, Error::Protocol(ProtocolError::UnknownMessageId(MessageId(i))) if i == id),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), text);
+    }
+}
+
 /// A server that waits for the three requests of [`three_ops`], answers
 /// with `bytes`, and keeps the connection open until the client closes it.
 async fn replying(bytes: Vec<u8>) -> server::Server {
@@ -463,17 +478,7 @@ async fn duplicate_response() {
     // The first answer completes the delete; the second one is a protocol
     // violation that ends the connection and the operations still pending.
     del.unwrap();
-    let text = "protocol error: response for message ID 2, which has no operation pending";
-    for err in [who.unwrap_err(), search.unwrap_err()] {
-        assert!(
-            matches!(
-                err,
-                Error::Protocol(ProtocolError::UnknownMessageId(MessageId(2)))
-            ),
-            "{err:?}"
-        );
-        assert_eq!(err.to_string(), text);
-    }
+    assert_unknown_id([who.unwrap_err(), search.unwrap_err()], 2);
 }
 
 #[tokio::test]
@@ -487,17 +492,7 @@ async fn search_entry_after_search_result_done() {
     let search = search.unwrap();
     assert_eq!(search.entries.len(), 1);
     assert_eq!(search.entries[0].dn, "cn=a,dc=example,dc=com");
-    let text = "protocol error: response for message ID 3, which has no operation pending";
-    for err in [who.unwrap_err(), del.unwrap_err()] {
-        assert!(
-            matches!(
-                err,
-                Error::Protocol(ProtocolError::UnknownMessageId(MessageId(3)))
-            ),
-            "{err:?}"
-        );
-        assert_eq!(err.to_string(), text);
-    }
+    assert_unknown_id([who.unwrap_err(), del.unwrap_err()], 3);
 }
 
 #[tokio::test]
