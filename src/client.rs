@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::conn::{Connection, Settings};
-use crate::driver::{Command, Driver, SearchEvent, Shared, Sink, StartTlsContext};
+use crate::driver::{Command, Driver, SearchBatch, SearchEvent, Shared, Sink, StartTlsContext};
 use crate::proto::controls::PagedResults;
 use crate::proto::extended::{self, PasswordModify};
 use crate::proto::url::{LdapUrl, Scheme};
@@ -30,9 +30,10 @@ use crate::transport::{self, Transport};
 use crate::{Error, LdapError};
 use rustls::pki_types::CertificateDer;
 
-/// Capacity of each search's entry channel: how far the driver may run
-/// ahead of a consumer before it stops reading the socket.
-const SEARCH_CHANNEL: usize = 64;
+/// Capacity of each search's channel, in batches (the events decoded from
+/// one read of at most 16 KiB): how far the driver may run ahead of a
+/// consumer before it stops reading the socket.
+const SEARCH_CHANNEL: usize = 4;
 /// Capacity of the command channel shared by all handles.
 const COMMAND_CHANNEL: usize = 256;
 
@@ -846,6 +847,7 @@ impl Ops<'_> {
         Ok(SearchStream {
             conn: self.conn.clone(),
             rx,
+            batch: Vec::new().into_iter(),
             token,
             done: None,
             finished: false,
@@ -1122,7 +1124,9 @@ pub struct SearchResults {
 /// final `Err`. [`SearchStream::done`] has the result afterwards.
 pub struct SearchStream {
     conn: LdapConn,
-    rx: mpsc::Receiver<SearchEvent>,
+    rx: mpsc::Receiver<SearchBatch>,
+    /// What is left of the last batch received.
+    batch: std::vec::IntoIter<SearchEvent>,
     token: u64,
     done: Option<SearchDone>,
     finished: bool,
@@ -1153,9 +1157,15 @@ impl SearchStream {
         if self.finished {
             return Poll::Ready(None);
         }
-        let ev = match self.rx.poll_recv(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(ev) => ev,
+        let ev = loop {
+            if let Some(ev) = self.batch.next() {
+                break Some(ev);
+            }
+            match self.rx.poll_recv(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(batch)) => self.batch = batch.into_iter(),
+                Poll::Ready(None) => break None,
+            }
         };
         let item = match ev {
             Some(SearchEvent::Entry(e)) => Ok(SearchItem::Entry(e)),

@@ -10,7 +10,7 @@
 //! Meanwhile the other operations still get what is already decoded, and
 //! their deadlines still fire.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -53,7 +53,7 @@ pub(crate) enum Command {
 /// Where the responses of an operation go.
 pub(crate) enum Sink {
     Single(oneshot::Sender<Result<LdapMessage, Error>>),
-    Search(mpsc::Sender<SearchEvent>),
+    Search(mpsc::Sender<SearchBatch>),
     StartTls(oneshot::Sender<Result<TlsInfo, Error>>),
 }
 
@@ -65,6 +65,11 @@ pub(crate) enum SearchEvent {
     Intermediate(IntermediateResponse),
     Done(Result<LdapMessage, Error>),
 }
+
+/// The events of one search decoded from one read of the socket, handed
+/// over in one channel message: the consumer is woken once per read, not
+/// once per entry.
+pub(crate) type SearchBatch = Vec<SearchEvent>;
 
 /// State shared between the driver and the handles.
 #[derive(Debug, Default)]
@@ -82,12 +87,21 @@ pub(crate) struct StartTlsContext {
 }
 
 type ReserveFut =
-    Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchEvent>, SendError<()>>> + Send>>;
+    Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchBatch>, SendError<()>>> + Send>>;
 
-/// Events for a search whose channel is full, waiting for room.
+/// Events for a search whose channel is full, waiting for room. They go
+/// out as one batch when there is.
 struct Backlog {
-    events: VecDeque<SearchEvent>,
+    events: SearchBatch,
     reserve: ReserveFut,
+}
+
+/// Events for a search gathered during one pass, sent when the pass has
+/// handed out everything the machine decoded.
+struct Staged {
+    id: MessageId,
+    tx: mpsc::Sender<SearchBatch>,
+    events: SearchBatch,
 }
 type UpgradeFut = Pin<Box<dyn Future<Output = Result<Secured, Error>> + Send>>;
 
@@ -115,6 +129,8 @@ pub(crate) struct Driver {
     /// Searches whose consumer fell behind. While there are any, the
     /// socket is not read.
     backlog: HashMap<MessageId, Backlog>,
+    /// Search events of the current pass, one batch per search.
+    staged: Vec<Staged>,
     /// Bytes were handed to the transport since its last completed flush.
     /// A TLS stream may accept a write into its buffer and return `Ready`
     /// while the socket write itself is pending (a full socket buffer, or
@@ -157,6 +173,7 @@ impl Driver {
             wbuf: Vec::new(),
             wpos: 0,
             backlog: HashMap::new(),
+            staged: Vec::new(),
             unflushed: false,
             sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
             record,
@@ -217,6 +234,7 @@ impl Driver {
         while let Some(ev) = self.machine.poll_event() {
             self.dispatch(ev);
         }
+        self.send_staged();
         if let Some(t) = self.transport.as_mut() {
             if Pin::new(t).poll_shutdown(cx).is_pending() {
                 return Poll::Pending;
@@ -322,7 +340,27 @@ impl Driver {
             progress = true;
             self.dispatch(ev);
         }
+        self.send_staged();
         progress
+    }
+
+    /// Sends each search the batch gathered for it in this pass; a full
+    /// channel turns the batch into that search's backlog.
+    fn send_staged(&mut self) {
+        let staged = std::mem::take(&mut self.staged);
+        for Staged { id, tx, events } in staged {
+            match tx.try_send(events) {
+                Ok(()) => {}
+                Err(TrySendError::Full(events)) => {
+                    let backlog = Backlog {
+                        events,
+                        reserve: Box::pin(tx.reserve_owned()),
+                    };
+                    self.backlog.insert(id, backlog);
+                }
+                Err(TrySendError::Closed(_)) => self.stream_gone(id),
+            }
+        }
     }
 
     /// Moves a search's backlog into its channel as room appears.
@@ -341,24 +379,8 @@ impl Driver {
                 return true;
             }
         };
-        let Some(first) = backlog.events.pop_front() else {
-            return true;
-        };
-        let tx = permit.send(first);
-        while let Some(ev) = backlog.events.pop_front() {
-            match tx.try_send(ev) {
-                Ok(()) => {}
-                Err(TrySendError::Full(ev)) => {
-                    backlog.events.push_front(ev);
-                    backlog.reserve = Box::pin(tx.reserve_owned());
-                    self.backlog.insert(id, backlog);
-                    return true;
-                }
-                Err(TrySendError::Closed(_)) => {
-                    self.stream_gone(id);
-                    return true;
-                }
-            }
+        if !backlog.events.is_empty() {
+            permit.send(backlog.events);
         }
         true
     }
@@ -415,24 +437,19 @@ impl Driver {
         }
     }
 
+    /// Adds an event to the search's batch for this pass, or to its
+    /// backlog when it has fallen behind.
     fn forward(&mut self, id: MessageId, ev: SearchEvent) {
         if let Some(backlog) = self.backlog.get_mut(&id) {
-            backlog.events.push_back(ev);
-            return;
-        }
-        let Some(Sink::Search(tx)) = self.sinks.get(&id) else {
-            return;
-        };
-        match tx.try_send(ev) {
-            Ok(()) => {}
-            Err(TrySendError::Full(ev)) => {
-                let backlog = Backlog {
-                    events: VecDeque::from([ev]),
-                    reserve: Box::pin(tx.clone().reserve_owned()),
-                };
-                self.backlog.insert(id, backlog);
-            }
-            Err(TrySendError::Closed(_)) => self.stream_gone(id),
+            backlog.events.push(ev);
+        } else if let Some(s) = self.staged.iter_mut().find(|s| s.id == id) {
+            s.events.push(ev);
+        } else if let Some(Sink::Search(tx)) = self.sinks.get(&id) {
+            self.staged.push(Staged {
+                id,
+                tx: tx.clone(),
+                events: vec![ev],
+            });
         }
     }
 
@@ -709,7 +726,7 @@ fn fail_sink(sink: Sink, e: Error) {
             let _ = tx.send(Err(e));
         }
         Sink::Search(tx) => {
-            let _ = tx.try_send(SearchEvent::Done(Err(e)));
+            let _ = tx.try_send(vec![SearchEvent::Done(Err(e))]);
         }
         Sink::StartTls(tx) => {
             let _ = tx.send(Err(e));
