@@ -94,14 +94,20 @@ impl ConnConfig {
         }
     }
 
-    /// Trusts the CA certificates in this PEM file (read at connect; an
-    /// unreadable file makes `connect` fail, naming it). May be repeated.
+    /// Trusts the CA certificates in this PEM file. May be repeated.
+    ///
+    /// The file is read by the first [`LdapConn::connect`] that needs TLS
+    /// (an unreadable file makes it fail, naming the file); the roots are
+    /// then kept by this config and by its clones, so later connects do not
+    /// read it again. To pick up a replaced CA file, build a new
+    /// `ConnConfig`.
     pub fn ca_file(mut self, path: impl AsRef<Path>) -> Self {
         self.tls.add_ca_file(path.as_ref());
         self
     }
 
-    /// Also trusts the operating system's root store.
+    /// Also trusts the operating system's root store (loaded once, like
+    /// [`ca_file`](Self::ca_file)).
     pub fn system_roots(mut self, on: bool) -> Self {
         self.tls.set_system_roots(on);
         self
@@ -280,7 +286,7 @@ impl LdapConn {
         }
         let needs_tls = config.starttls || urls.iter().any(|u| u.scheme == Scheme::Ldaps);
         let tls = if needs_tls {
-            Some(Arc::new(config.tls.prepare()?))
+            Some(config.tls.prepared()?)
         } else {
             None
         };

@@ -47,6 +47,9 @@ pub(crate) struct TlsSettings {
     dangerous_no_verification: bool,
     tls12: bool,
     tls13: bool,
+    /// What `prepared` made, shared with the clones taken since; a setter
+    /// gives its settings a fresh, empty slot.
+    prepared: Arc<Mutex<Option<Arc<PreparedTls>>>>,
 }
 
 impl Default for TlsSettings {
@@ -68,59 +71,90 @@ impl TlsSettings {
             dangerous_no_verification: false,
             tls12: true,
             tls13: true,
+            prepared: Arc::default(),
         }
+    }
+
+    /// Forgets what was prepared: the settings changed. Clones taken
+    /// before keep theirs.
+    fn changed(&mut self) {
+        self.prepared = Arc::default();
     }
 
     /// Trust the CA certificates in this PEM file (read by `prepare`).
     pub(crate) fn add_ca_file(&mut self, path: impl Into<PathBuf>) {
+        self.changed();
         self.ca_files.push(path.into());
     }
 
     /// Trust this CA certificate.
     pub(crate) fn add_root_certificate(&mut self, cert: CertificateDer<'static>) {
+        self.changed();
         self.roots.push(cert);
     }
 
     /// Also trust the operating system's CA store.
     pub(crate) fn set_system_roots(&mut self, on: bool) {
+        self.changed();
         self.system_roots = on;
     }
 
     /// Always offer this certificate when the server asks.
     pub(crate) fn set_client_cert(&mut self, cert: ClientCert) {
+        self.changed();
         self.client_cert = Some(Arc::new(cert));
     }
 
     /// Ask this chooser when the server asks for a certificate.
     pub(crate) fn set_client_cert_query(&mut self, query: impl QueryClientCert + 'static) {
+        self.changed();
         self.client_cert = Some(Arc::new(query));
     }
 
     /// Send no client certificate.
     #[cfg(test)]
     pub(crate) fn clear_client_cert(&mut self) {
+        self.changed();
         self.client_cert = None;
     }
 
     /// Run this hook after the server's certificate verified.
     pub(crate) fn set_server_cert_hook(&mut self, hook: impl VerifyServerCert + 'static) {
+        self.changed();
         self.server_hook = Some(Arc::new(hook));
     }
 
     /// Accept any server certificate (signatures are still checked).
     pub(crate) fn set_dangerous_disable_server_verification(&mut self, on: bool) {
+        self.changed();
         self.dangerous_no_verification = on;
     }
 
     /// The protocol versions to offer; an empty list is rejected by
     /// `prepare`.
     pub(crate) fn set_versions(&mut self, versions: &[TlsVersion]) {
+        self.changed();
         self.tls12 = versions.contains(&TlsVersion::Tls12);
         self.tls13 = versions.contains(&TlsVersion::Tls13);
     }
 
-    /// Loads the roots and builds the verifier, once per connect (not per
-    /// handshake). Errors name the CA file at fault.
+    /// The roots loaded and the verifier built: made at the first connect
+    /// that needs TLS, then kept, by these settings and by the clones taken
+    /// from them, so that later connects neither read the CA files again
+    /// nor rebuild the verifier. A failure is not kept: the next connect
+    /// tries again.
+    pub(crate) fn prepared(&self) -> Result<Arc<PreparedTls>, Error> {
+        let mut slot = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(prepared) = slot.as_ref() {
+            return Ok(Arc::clone(prepared));
+        }
+        let prepared = Arc::new(self.prepare()?);
+        *slot = Some(Arc::clone(&prepared));
+        Ok(prepared)
+    }
+
+    /// Loads the roots and builds the verifier. Errors name the CA file at
+    /// fault.
     pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> {
         let provider = ring_provider();
         let mut versions: Vec<&'static SupportedProtocolVersion> = Vec::new();
@@ -224,7 +258,7 @@ impl fmt::Debug for TlsSettings {
             .field("dangerous_no_verification", &self.dangerous_no_verification)
             .field("tls12", &self.tls12)
             .field("tls13", &self.tls13)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -6,3 +6,4 @@ mod choosers;
 mod harness;
 mod negotiation;
 mod pki;
+mod prepared;

@@ -1,0 +1,46 @@
+//! Roots and verifier are prepared once per settings, shared by clones, and
+//! made again only after a change.
+
+use std::sync::Arc;
+
+use super::pki::{pem, pki};
+use crate::error::Error;
+use crate::tls::{TlsSettings, TlsVersion};
+
+#[test]
+fn a_ca_file_is_read_once_and_shared_by_clones() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("ca.pem");
+    let write_ca = || std::fs::write(&path, pem("CERTIFICATE", &pki().ca_a.cert)).expect("write");
+    write_ca();
+    let mut settings = TlsSettings::new();
+    settings.add_ca_file(&path);
+    let clone = settings.clone();
+
+    let first = settings.prepared().expect("prepared");
+    std::fs::remove_file(&path).expect("remove the CA file");
+    // Neither the settings nor a clone taken before reads the file again.
+    assert!(Arc::ptr_eq(&first, &settings.prepared().expect("cached")));
+    assert!(Arc::ptr_eq(&first, &clone.prepared().expect("cached")));
+
+    // A changed clone prepares anew, and says the file is gone.
+    let mut changed = settings.clone();
+    changed.set_versions(&[TlsVersion::Tls13]);
+    let err = changed.prepared().expect_err("the CA file is gone");
+    let text = err.to_string();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(
+        text.contains("cannot read CA file") && text.contains("ca.pem"),
+        "{text}"
+    );
+
+    // A failure is not kept: with the file back, the next try works.
+    write_ca();
+    let again = changed
+        .prepared()
+        .expect("prepared after the file came back");
+    assert!(!Arc::ptr_eq(&first, &again));
+    assert!(Arc::ptr_eq(&again, &changed.prepared().expect("cached")));
+    // The original settings still hold what they prepared first.
+    assert!(Arc::ptr_eq(&first, &settings.prepared().expect("cached")));
+}
