@@ -22,8 +22,8 @@ mod support;
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use rustls::pki_types::ServerName;
@@ -45,7 +45,29 @@ struct Server {
     ldaps_addr: SocketAddr,
 }
 
-fn variants(server: &Server, files: &PkiFiles, pki: &'static Pki) -> Vec<Variant> {
+/// Wall time of each phase of our LDAPS loop (connect, bind, WhoAmI,
+/// unbind), summed over iterations: where the loop waits.
+#[derive(Default)]
+struct Phases {
+    iterations: u64,
+    time: [Duration; 4],
+}
+
+type PhaseLog = Arc<Mutex<Phases>>;
+
+const PHASE_NAMES: [&str; 4] = [
+    "connect (TCP, TLS handshake)",
+    "bind_external",
+    "whoami",
+    "unbind",
+];
+
+fn variants(
+    server: &Server,
+    files: &PkiFiles,
+    pki: &'static Pki,
+    phases: &PhaseLog,
+) -> Vec<Variant> {
     let peer = common::peer_client_config(pki, &pki.alice);
     let ours = common::our_config(files);
     let ours_no_ops = ours.clone();
@@ -54,8 +76,13 @@ fn variants(server: &Server, files: &PkiFiles, pki: &'static Pki) -> Vec<Variant
     let ldap = server.ldap_url.clone();
     let mut out = vec![
         bare_variant(addr, peer.clone()),
-        ours_variant("ours LDAPS", ldaps.clone(), ours.clone()),
-        ours_variant("ours StartTLS", ldap, ours.starttls(true)),
+        ours_variant(
+            "ours LDAPS",
+            ldaps.clone(),
+            ours.clone(),
+            Some(phases.clone()),
+        ),
+        ours_variant("ours StartTLS", ldap, ours.starttls(true), None),
     ];
     for (name, nodelay) in [("ldap3 as shipped", false), ("ldap3 +TCP_NODELAY", true)] {
         let (url, cfg) = (ldaps.clone(), peer.clone());
@@ -113,22 +140,63 @@ fn bare_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
     })
 }
 
-fn ours_variant(name: &str, url: String, config: ConnConfig) -> Variant {
+fn ours_variant(name: &str, url: String, config: ConnConfig, log: Option<PhaseLog>) -> Variant {
     Variant::new(name, move |n| {
-        let (url, config) = (url.clone(), config.clone());
+        let (url, config, log) = (url.clone(), config.clone(), log.clone());
         async move {
+            let mut time = [Duration::ZERO; 4];
             for _ in 0..n {
+                let t0 = Instant::now();
                 let conn = LdapConn::connect(&url, config.clone())
                     .await
                     .expect("connect");
+                let t1 = Instant::now();
                 conn.bind_external(None).await.expect("EXTERNAL bind");
+                let t2 = Instant::now();
                 let who = conn.whoami().await.expect("WhoAmI");
+                let t3 = Instant::now();
                 assert!(who.is_some(), "anonymous after EXTERNAL");
                 conn.unbind().await.expect("unbind");
+                let t4 = Instant::now();
+                for (i, d) in [t1 - t0, t2 - t1, t3 - t2, t4 - t3].into_iter().enumerate() {
+                    time[i] += d;
+                }
+            }
+            if let Some(log) = log {
+                let mut p = log.lock().unwrap_or_else(|e| e.into_inner());
+                p.iterations += n;
+                for (sum, d) in p.time.iter_mut().zip(time) {
+                    *sum += d;
+                }
             }
             n
         }
     })
+}
+
+/// Where our LDAPS loop's wall time goes, phase by phase, as a share of
+/// the loop and against one iteration of the bare handshake loop.
+fn phase_report(server: &Server, phases: &PhaseLog, bare: &[common::Meas]) {
+    let p = phases.lock().unwrap_or_else(|e| e.into_inner());
+    if p.iterations == 0 {
+        return;
+    }
+    let total: Duration = p.time.iter().sum();
+    let bare_rate = common::median(bare.iter().map(common::Meas::rate).collect());
+    let mut text = format!(
+        "## handshake-phases: our LDAPS loop against {}, wall time by phase ({} iterations)\n\n\
+         | phase | share of the loop | phase time / one bare handshake iteration |\n|---|---|---|\n",
+        server.label, p.iterations
+    );
+    for (name, d) in PHASE_NAMES.iter().zip(p.time) {
+        let per_iteration = d.as_secs_f64() / p.iterations as f64;
+        text.push_str(&format!(
+            "| {name} | {:.2} | {:.2} |\n",
+            d.as_secs_f64() / total.as_secs_f64(),
+            per_iteration * bare_rate
+        ));
+    }
+    common::write_report("handshake-phases", &text);
 }
 
 fn criterion_pass(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, vs: &[Variant]) {
@@ -143,13 +211,22 @@ fn criterion_pass(c: &mut Criterion, rt: &tokio::runtime::Runtime, label: &str, 
     g.finish();
 }
 
-fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], targets: bool) {
+fn ratio_pass(
+    rt: &tokio::runtime::Runtime,
+    server: &Server,
+    vs: &[Variant],
+    targets: bool,
+    phases: Option<&PhaseLog>,
+) {
     let rounds = common::env_or("BENCH_ROUNDS", 25);
     let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 100));
     println!(
         "\ninterleaved pass against {} ({rounds} rounds):",
         server.label
     );
+    if let Some(phases) = phases {
+        *phases.lock().unwrap_or_else(|e| e.into_inner()) = Phases::default();
+    }
     let m = common::interleave(rt, vs, rounds, round, 5_000);
     let (bare, ours, starttls, shipped, nodelay) = (&m[0], &m[1], &m[2], &m[3], &m[4]);
     let no_ops = &m[5];
@@ -221,6 +298,9 @@ fn ratio_pass(rt: &tokio::runtime::Runtime, server: &Server, vs: &[Variant], tar
         server.label.split(' ').next().unwrap_or("x")
     );
     common::report(&name, server.label, &lines);
+    if let Some(phases) = phases {
+        phase_report(server, phases, bare);
+    }
 }
 
 fn main() {
@@ -238,7 +318,8 @@ fn main() {
         ldap_url: responder.ldap_url(),
         ldaps_addr: responder.ldaps,
     };
-    let vs = variants(&local, &files, pki);
+    let phases = PhaseLog::default();
+    let vs = variants(&local, &files, pki, &phases);
     let profiling = std::env::var_os("BENCH_PROFILE").is_some();
     if profiling {
         if std::env::var_os("BENCH_SLAPD").is_none() && common::profile(&rt, &vs) {
@@ -248,7 +329,7 @@ fn main() {
         criterion_pass(&mut c, &rt, "responder", &vs);
     }
     if !profiling {
-        ratio_pass(&rt, &local, &vs, false);
+        ratio_pass(&rt, &local, &vs, false, None);
     }
 
     // (b) slapd (TLSVerifyClient demand, trusting CA A and CA B)
@@ -263,7 +344,7 @@ fn main() {
             ldap_url: slapd.ldap_url(),
             ldaps_addr: slapd.ldaps_addr(),
         };
-        let vs = variants(&server, slapd.files(), pki);
+        let vs = variants(&server, slapd.files(), pki, &phases);
         if profiling {
             common::profile(&rt, &vs);
             return;
@@ -271,7 +352,7 @@ fn main() {
         if !common::quick() {
             criterion_pass(&mut c, &rt, "slapd", &vs);
         }
-        ratio_pass(&rt, &server, &vs, true);
+        ratio_pass(&rt, &server, &vs, true, Some(&phases));
     }
     c.final_summary();
 }

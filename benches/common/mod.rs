@@ -291,11 +291,16 @@ pub fn report(name: &str, header: &str, lines: &[Ratio]) {
             l.what, l.value, l.range.0, l.range.1, target, met
         );
     }
+    write_report(name, &text);
+}
+
+/// Prints a markdown table and writes it to `target/bench-ratios/NAME.md`.
+pub fn write_report(name: &str, text: &str) {
     println!("\n{text}");
     if let Some(dir) = ratios_dir() {
         let _ = fs::create_dir_all(&dir);
         let path = dir.join(format!("{name}.md"));
-        if fs::write(&path, &text).is_ok() {
+        if fs::write(&path, text).is_ok() {
             println!("(written to {})", path.display());
         }
     }
