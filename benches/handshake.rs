@@ -33,7 +33,7 @@ use tokio::net::TcpStream;
 use tokio_ldap::{ConnConfig, LdapConn};
 use tokio_rustls::TlsConnector;
 
-use common::{cpu_ratio, rate_ratio, Target, Variant};
+use common::{cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, Target, Variant};
 use support::pki::{KeyType, Pki, PkiFiles};
 use support::slapd::{SlapdOptions, VerifyClient};
 
@@ -231,7 +231,7 @@ fn ratio_pass(
     let (bare, ours, starttls, shipped, nodelay) = (&m[0], &m[1], &m[2], &m[3], &m[4]);
     let no_ops = &m[5];
     let t = |v| if targets { v } else { Target::None };
-    let lines = [
+    let mut lines = vec![
         rate_ratio(
             "ours LDAPS loop / bare rustls handshake (rate)",
             ours,
@@ -293,6 +293,18 @@ fn ratio_pass(
             Target::None,
         ),
     ];
+    if server.label == "slapd" {
+        lines.extend([
+            server_cpu_ratio(
+                "slapd CPU per iteration, serving ours LDAPS / serving bare rustls",
+                ours,
+                bare,
+                Target::None,
+            ),
+            server_load_line("slapd busy during the bare rustls loop (cores)", bare),
+            server_load_line("slapd busy during ours LDAPS (cores)", ours),
+        ]);
+    }
     let name = format!(
         "handshake-{}",
         server.label.split(' ').next().unwrap_or("x")

@@ -23,7 +23,9 @@ use futures_util::StreamExt;
 use tokio::runtime::Runtime;
 use tokio_ldap::LdapConn;
 
-use common::{cpu_ratio, rate_ratio, Target, Variant};
+use common::{
+    cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
+};
 use support::slapd::{Slapd, SlapdOptions};
 
 /// Operations in flight in the concurrent mode.
@@ -158,6 +160,28 @@ fn main() {
             &m[3],
             Target::None,
         ),
+        // Where a sequential round trip goes: the client's CPU, slapd's CPU,
+        // and (the rest) the kernel's loopback and the wake-ups in between.
+        value_line(
+            "sequential, ours: client CPU / round-trip time (not a ratio of loops)",
+            m[0].iter().map(|m| m.cpu_us() * m.rate() / 1e6).collect(),
+            Target::None,
+        ),
+        server_load_line(
+            "sequential, ours: slapd CPU / round-trip time (cores busy)",
+            &m[0],
+        ),
+        server_load_line(
+            "sequential, ldap3: slapd CPU / round-trip time (cores busy)",
+            &m[1],
+        ),
+        server_cpu_ratio(
+            "sequential: slapd CPU per op, serving ours / serving ldap3",
+            &m[0],
+            &m[1],
+            Target::None,
+        ),
+        server_load_line("64 in flight, ours: slapd busy (cores)", &m[2]),
     ];
     common::report("ops", "WhoAmI on one LDAPS connection to slapd", &lines);
     c.final_summary();

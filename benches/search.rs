@@ -26,7 +26,9 @@ use tokio::runtime::Runtime;
 use tokio_ldap::{LdapConn, Search, SearchItem};
 
 use common::data::{bulk_ldif, container_dn, BIG_DB_CONFIG};
-use common::{cpu_ratio, rate_ratio, value_line, Target, Variant};
+use common::{
+    cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
+};
 use support::slapd::{Slapd, SlapdOptions};
 
 const SIZES: [(&str, usize); 2] = [("n20k", 20_000), ("n200k", 200_000)];
@@ -184,6 +186,22 @@ fn main() {
             &format!("{n} entries: ours, client CPU per entry (us, not a ratio)"),
             m[0].iter().map(common::Meas::cpu_us).collect(),
             Target::AtMost(3.0),
+        ));
+        lines.push(server_cpu_ratio(
+            &format!("{n} entries: slapd CPU per entry, serving ours / serving ldap3 ResultEntry"),
+            &m[0],
+            &m[1],
+            Target::None,
+        ));
+        lines.push(server_load_line(
+            &format!("{n} entries: slapd busy while serving ours (cores, not a ratio)"),
+            &m[0],
+        ));
+        lines.push(server_load_line(
+            &format!(
+                "{n} entries: slapd busy while serving ldap3 ResultEntry (cores, not a ratio)"
+            ),
+            &m[1],
         ));
     }
     common::report(

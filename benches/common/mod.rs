@@ -72,6 +72,28 @@ pub fn client_cpu() -> Duration {
     Duration::from_nanos(total)
 }
 
+/// The slapd whose CPU time [`server_cpu`] reads (set by [`try_slapd`]).
+static SERVER_PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// CPU time used so far by the slapd started by [`try_slapd`] (all its
+/// threads, `/proc/PID/task/*/schedstat`); zero before it started. With
+/// it, a table can tell a loop bound by the server (slapd busy on a whole
+/// core) from one bound by the client.
+pub fn server_cpu() -> Duration {
+    let Some(pid) = SERVER_PID.get() else {
+        return Duration::ZERO;
+    };
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Duration::ZERO;
+    };
+    let total: u64 = tasks
+        .flatten()
+        .filter_map(|t| fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(total)
+}
+
 /// One timed run of a loop.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Meas {
@@ -81,6 +103,8 @@ pub struct Meas {
     pub cpu: Duration,
     /// Loop iterations (handshakes, operations, entries...).
     pub iters: u64,
+    /// slapd's CPU time over the same run (see [`server_cpu`]).
+    pub server: Duration,
 }
 
 impl Meas {
@@ -92,6 +116,16 @@ impl Meas {
     /// Client CPU per iteration, in microseconds.
     pub fn cpu_us(&self) -> f64 {
         self.cpu.as_secs_f64() * 1e6 / self.iters as f64
+    }
+
+    /// slapd's CPU per iteration, in microseconds.
+    pub fn server_us(&self) -> f64 {
+        self.server.as_secs_f64() * 1e6 / self.iters as f64
+    }
+
+    /// How many cores slapd kept busy on average during the run.
+    pub fn server_load(&self) -> f64 {
+        self.server.as_secs_f64() / self.wall.as_secs_f64()
     }
 }
 
@@ -125,6 +159,7 @@ impl Variant {
     /// and client CPU.
     pub fn measure(&self, rt: &Runtime, n: u64) -> Meas {
         let cpu0 = client_cpu();
+        let server0 = server_cpu();
         let t0 = Instant::now();
         // The loop runs in a task on a worker thread, as in a service.
         let iters = rt
@@ -132,7 +167,13 @@ impl Variant {
             .expect("the benchmark loop panicked");
         let wall = t0.elapsed();
         let cpu = client_cpu().saturating_sub(cpu0);
-        Meas { wall, cpu, iters }
+        let server = server_cpu().saturating_sub(server0);
+        Meas {
+            wall,
+            cpu,
+            iters,
+            server,
+        }
     }
 
     /// For criterion's `iter_custom`: the wall time of `n` iterations.
@@ -232,6 +273,22 @@ pub struct Ratio {
 /// Throughput of `a` over throughput of `b`, round by round, median.
 pub fn rate_ratio(what: &str, a: &[Meas], b: &[Meas], target: Target) -> Ratio {
     ratio(what, a, b, target, |a, b| a.rate() / b.rate())
+}
+
+/// slapd's CPU per iteration while serving `a` over that while serving
+/// `b`, round by round, median.
+pub fn server_cpu_ratio(what: &str, a: &[Meas], b: &[Meas], target: Target) -> Ratio {
+    ratio(what, a, b, target, |a, b| a.server_us() / b.server_us())
+}
+
+/// How many cores slapd kept busy during each round of `a` (not a ratio
+/// of two loops: 1.0 means one core all the time).
+pub fn server_load_line(what: &str, a: &[Meas]) -> Ratio {
+    value_line(
+        what,
+        a.iter().map(Meas::server_load).collect(),
+        Target::None,
+    )
 }
 
 /// Client CPU per iteration of `a` over that of `b`, round by round, median.
@@ -371,7 +428,10 @@ pub fn try_slapd(
     let res = std::panic::catch_unwind(move || crate::support::slapd::Slapd::start(options));
     std::panic::set_hook(hook);
     match res {
-        Ok(s) => Some(s),
+        Ok(s) => {
+            let _ = SERVER_PID.set(s.pid());
+            Some(s)
+        }
         Err(payload) => {
             let why = payload
                 .downcast_ref::<String>()
