@@ -854,6 +854,7 @@ impl Ops<'_> {
             conn: self.conn.clone(),
             rx,
             batch: Vec::new().into_iter(),
+            controls: Vec::new(),
             token,
             done: None,
             finished: false,
@@ -1128,11 +1129,17 @@ pub struct SearchResults {
 /// The stream ends after the server's `SearchResultDone`; a non-success
 /// result other than `sizeLimitExceeded`/`timeLimitExceeded` comes as a
 /// final `Err`. [`SearchStream::done`] has the result afterwards.
+///
+/// Response controls sent with an entry, a reference or an intermediate
+/// response (the sync state of RFC 4533, for example) are kept until the
+/// next item: [`SearchStream::controls`].
 pub struct SearchStream {
     conn: LdapConn,
     rx: mpsc::Receiver<SearchBatch>,
     /// What is left of the last batch received.
     batch: std::vec::IntoIter<SearchEvent>,
+    /// The controls of the item returned last.
+    controls: Vec<Control>,
     token: u64,
     done: Option<SearchDone>,
     finished: bool,
@@ -1159,6 +1166,27 @@ impl SearchStream {
         self.done.as_ref()
     }
 
+    /// The response controls the server sent with the item returned last
+    /// (empty when it sent none, and before the first item). The final
+    /// result's controls are in [`done`](Self::done).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), tokio_ldap::Error> {
+    /// use tokio_ldap::{Search, SearchItem};
+    /// let mut stream = conn.search(Search::new("dc=example,dc=com")).await?;
+    /// while let Some(item) = stream.next_item().await? {
+    ///     if let SearchItem::Entry(entry) = item {
+    ///         for c in stream.controls() {
+    ///             println!("{}: control {} with {} bytes", entry.dn, c.oid, c.value.as_ref().map_or(0, |v| v.len()));
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn controls(&self) -> &[Control] {
+        &self.controls
+    }
+
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
         if self.finished {
             return Poll::Ready(None);
@@ -1173,20 +1201,23 @@ impl SearchStream {
                 Poll::Ready(None) => break None,
             }
         };
-        let item = match ev {
-            Some(SearchEvent::Entry(e)) => Ok(SearchItem::Entry(e)),
-            Some(SearchEvent::Reference(r)) => Ok(SearchItem::Reference(r)),
-            Some(SearchEvent::Intermediate(i)) => Ok(SearchItem::Intermediate(i)),
+        let (item, controls) = match ev {
+            Some(SearchEvent::Entry(e, c)) => (SearchItem::Entry(e), c),
+            Some(SearchEvent::Reference(r, c)) => (SearchItem::Reference(r), c),
+            Some(SearchEvent::Intermediate(i, c)) => (SearchItem::Intermediate(i), c),
             Some(SearchEvent::Done(res)) => {
+                self.controls.clear();
                 self.finished = true;
                 return Poll::Ready(self.finish(res).err().map(Err));
             }
             None => {
+                self.controls.clear();
                 self.finished = true;
-                Err(self.conn.closed_error())
+                return Poll::Ready(Some(Err(self.conn.closed_error())));
             }
         };
-        Poll::Ready(Some(item))
+        self.controls = controls;
+        Poll::Ready(Some(Ok(item)))
     }
 
     fn finish(&mut self, res: Result<LdapMessage, Error>) -> Result<(), Error> {

@@ -60,9 +60,9 @@ pub(crate) enum Sink {
 /// What a search stream receives.
 #[derive(Debug)]
 pub(crate) enum SearchEvent {
-    Entry(SearchResultEntry),
-    Reference(Vec<ByteString>),
-    Intermediate(IntermediateResponse),
+    Entry(SearchResultEntry, Vec<Control>),
+    Reference(Vec<ByteString>, Vec<Control>),
+    Intermediate(IntermediateResponse, Vec<Control>),
     Done(Result<LdapMessage, Error>),
 }
 
@@ -387,9 +387,9 @@ impl Driver {
 
     fn dispatch(&mut self, ev: Event) {
         match ev {
-            Event::Entry(id, e) => self.forward(id, SearchEvent::Entry(e)),
-            Event::Reference(id, r) => self.forward(id, SearchEvent::Reference(r)),
-            Event::Intermediate(id, ir) => self.forward(id, SearchEvent::Intermediate(ir)),
+            Event::Entry(id, e, c) => self.forward(id, SearchEvent::Entry(e, c)),
+            Event::Reference(id, r, c) => self.forward(id, SearchEvent::Reference(r, c)),
+            Event::Intermediate(id, ir, c) => self.forward(id, SearchEvent::Intermediate(ir, c)),
             Event::Done(id, res) => {
                 match &res {
                     Ok(msg) => tracing::debug!(

@@ -95,8 +95,10 @@
 //! [`password_modify`](LdapConn::password_modify), StartTLS
 //! ([`ConnConfig::starttls`], [`LdapConn::start_tls`]) and `ldapi://`.
 //! Controls and timeouts go with each request ([`LdapConn::with`] and
-//! [`OpOptions`]); dropping an operation or a search stream abandons it on
-//! the server.
+//! [`OpOptions`]); the controls a server returns come with the result, and
+//! for the entries of a search, with each item
+//! ([`SearchStream::controls`]). Dropping an operation or a search stream
+//! abandons it on the server.
 //!
 //! # Layers
 //!

@@ -96,12 +96,14 @@ impl OpKind {
 /// Something the driver must act on.
 #[derive(Debug)]
 pub(crate) enum Event {
-    /// A search entry for operation `id`.
-    Entry(MessageId, SearchResultEntry),
-    /// A search continuation reference for operation `id`.
-    Reference(MessageId, Vec<crate::proto::ByteString>),
-    /// An intermediate response for operation `id`.
-    Intermediate(MessageId, IntermediateResponse),
+    /// A search entry for operation `id`, with the message's controls.
+    Entry(MessageId, SearchResultEntry, Vec<Control>),
+    /// A search continuation reference for operation `id`, with the
+    /// message's controls.
+    Reference(MessageId, Vec<crate::proto::ByteString>, Vec<Control>),
+    /// An intermediate response for operation `id`, with the message's
+    /// controls.
+    Intermediate(MessageId, IntermediateResponse, Vec<Control>),
     /// Operation `id` is over: its final response, or why it failed.
     Done(MessageId, Result<LdapMessage, Error>),
     /// An unsolicited notification other than a Notice of Disconnection.
@@ -577,13 +579,13 @@ impl Connection {
         }
         match op {
             ProtocolOp::SearchResultEntry(entry) => {
-                self.events.push_back(Event::Entry(id, entry));
+                self.events.push_back(Event::Entry(id, entry, controls));
             }
             ProtocolOp::SearchResultReference(refs) => {
-                self.events.push_back(Event::Reference(id, refs));
+                self.events.push_back(Event::Reference(id, refs, controls));
             }
             ProtocolOp::IntermediateResponse(ir) => {
-                self.events.push_back(Event::Intermediate(id, ir));
+                self.events.push_back(Event::Intermediate(id, ir, controls));
             }
             op => {
                 if let Some(p) = self.pending.remove(&id) {

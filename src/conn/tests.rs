@@ -130,8 +130,8 @@ fn interleaved_responses_are_routed_by_id() {
         done_ok(&ev[0]),
         (MessageId(2), ProtocolOp::DelResponse(_))
     ));
-    assert!(matches!(&ev[1], Event::Entry(MessageId(1), e) if e.dn == "cn=a"));
-    assert!(matches!(&ev[2], Event::Reference(MessageId(1), r) if r[0] == "ldap://other/"));
+    assert!(matches!(&ev[1], Event::Entry(MessageId(1), e, _) if e.dn == "cn=a"));
+    assert!(matches!(&ev[2], Event::Reference(MessageId(1), r, _) if r[0] == "ldap://other/"));
     assert!(matches!(
         done_ok(&ev[3]),
         (MessageId(1), ProtocolOp::SearchResultDone(_))
@@ -163,7 +163,7 @@ fn many_concurrent_searches() {
         let mine: Vec<_> = ev
             .iter()
             .filter_map(|e| match e {
-                Event::Entry(i, e) if i == id => Some(e.dn.to_string()),
+                Event::Entry(i, e, _) if i == id => Some(e.dn.to_string()),
                 _ => None,
             })
             .collect();

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_ldap::proto::{
-    Attribute, LdapResult, MessageId, ProtocolOp, ResultCode, SearchResultEntry,
+    Attribute, Control, IntermediateResponse, LdapResult, MessageId, ProtocolOp, ResultCode,
+    SearchResultEntry,
 };
 use tokio_ldap::{ConnConfig, Error, LdapConn, OpOptions, Search, SearchItem};
 
@@ -438,4 +439,80 @@ async fn many_operations_in_flight_over_tls_all_reach_the_server() {
         .await
         .expect("operations in flight over TLS stalled");
     assert_eq!(answered, N);
+}
+
+#[tokio::test]
+async fn response_controls_of_entries_references_and_intermediates_reach_the_stream() {
+    // RFC 4533: each entry of a sync search carries a Sync State control.
+    const SYNC_STATE: &str = "1.3.6.1.4.1.4203.1.9.1.2";
+    let state = |n: u8| {
+        Control::new(
+            SYNC_STATE,
+            Some(Bytes::from(vec![0x30, 0x03, 0x0a, 0x01, n])),
+        )
+    };
+    let srv = server::start(move |mut p: Peer| async move {
+        let Some(m) = p.recv_op().await else { return };
+        let entry = |dn: &str| {
+            ProtocolOp::SearchResultEntry(SearchResultEntry::new(
+                dn,
+                vec![Attribute::new("cn", ["x"])],
+            ))
+        };
+        let _ = p.send_with(m.id, entry("cn=a"), vec![state(1)]).await;
+        let _ = p.send(m.id, entry("cn=b")).await;
+        let reference = ProtocolOp::SearchResultReference(vec!["ldap://other/".into()]);
+        let _ = p.send_with(m.id, reference, vec![state(2), state(3)]).await;
+        let intermediate = ProtocolOp::IntermediateResponse(IntermediateResponse {
+            name: Some("1.3.6.1.4.1.4203.1.9.1.4".into()),
+            value: None,
+        });
+        let _ = p.send_with(m.id, intermediate, vec![state(4)]).await;
+        let done = ProtocolOp::SearchResultDone(ok());
+        let _ = p
+            .send_with(m.id, done, vec![Control::new("1.2.3.4", None)])
+            .await;
+        while p.recv().await.is_some() {}
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
+    assert!(stream.controls().is_empty(), "no item yet");
+
+    let mut seen = Vec::new();
+    while let Some(item) = stream.next_item().await.unwrap() {
+        let what = match item {
+            SearchItem::Entry(e) => e.dn.to_string(),
+            SearchItem::Reference(r) => r[0].to_string(),
+            SearchItem::Intermediate(i) => i.name.as_deref().unwrap_or("").to_owned(),
+            _ => "other".to_owned(),
+        };
+        let values: Vec<(String, Option<Bytes>)> = stream
+            .controls()
+            .iter()
+            .map(|c| (c.oid.to_string(), c.value.clone()))
+            .collect();
+        seen.push((what, values));
+    }
+    let with = |n: u8| {
+        (
+            SYNC_STATE.to_owned(),
+            Some(Bytes::from(vec![0x30, 0x03, 0x0a, 0x01, n])),
+        )
+    };
+    assert_eq!(
+        seen,
+        vec![
+            ("cn=a".to_owned(), vec![with(1)]),
+            ("cn=b".to_owned(), vec![]),
+            ("ldap://other/".to_owned(), vec![with(2), with(3)]),
+            ("1.3.6.1.4.1.4203.1.9.1.4".to_owned(), vec![with(4)]),
+        ]
+    );
+    // After the end, the item controls are gone and the final result's
+    // controls are in `done`.
+    assert!(stream.controls().is_empty());
+    let done = stream.done().expect("the search is done");
+    assert_eq!(done.controls.len(), 1);
+    assert_eq!(done.controls[0].oid, "1.2.3.4");
 }
