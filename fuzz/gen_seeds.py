@@ -10,7 +10,9 @@ connection). Run once after changing the golden vectors; commit the output.
 * ber, lber_diff: the same, plus the bare Filter vectors (`F:` lines);
 * connection: scripted server replies for the requests that
   `tokio_ldap::fuzzing::drive_connection` submits, in its input format:
-  repeated `[n] [n bytes]` chunks, `n == 0xff` also firing the timeouts.
+  repeated `[n] [n bytes]` chunks with n < 0xfa, and client actions, one
+  octet each: 0xff timeouts, 0xfe abandon, 0xfd WhoAmI, 0xfc StartTLS,
+  0xfb unbind.
 
 Only files named golden-* and gen-* are replaced; others are left alone.
 """
@@ -105,6 +107,11 @@ NOTICE = message(
 )
 WRONG_OP_2 = message(2, seq(result(), tag=0x61))
 UNKNOWN_ID = message(99, seq(result(), tag=0x65))
+STARTTLS_6 = message(6, seq(result(), octets("1.3.6.1.4.1.1466.20037", 0x8A), tag=0x78))
+WHOAMI_7 = message(7, seq(result(), octets("dn:cn=a,dc=example,dc=com", 0x8B), tag=0x78))
+WHOAMI_6 = message(6, seq(result(), octets("dn:cn=b,dc=example,dc=com", 0x8B), tag=0x78))
+
+TIMEOUT, ABANDON, WHOAMI, STARTTLS, UNBIND = b"\xff", b"\xfe", b"\xfd", b"\xfc", b"\xfb"
 
 RESPONSES = {
     "entry": ENTRY_1,
@@ -125,23 +132,11 @@ def chunks(pdus, size=None):
     """drive_connection's input: each chunk is a length octet and that many bytes."""
     data = b"".join(pdus)
     out = b""
-    step = size or 0xFE
+    step = size or 0xF0  # 0xfa and above are client actions
     for i in range(0, len(data), step):
         part = data[i : i + step]
         out += bytes([len(part)]) + part
     return out
-
-
-def exactly(size, pdus, msg_id):
-    """`pdus` and then one search entry for `msg_id`, padded to `size` bytes."""
-    head = b"".join(pdus)
-    pad = 0
-    while True:
-        filler = message(msg_id, entry("cn=pad", [("description", ["x" * pad])]))
-        if len(head) + len(filler) >= size:
-            assert len(head) + len(filler) == size, "cannot pad to exactly %d" % size
-            return head + filler
-        pad += 1
 
 
 def per_pdu(pdus):
@@ -156,9 +151,20 @@ CONNECTION = {
     "notice": per_pdu([ENTRY_1, DEL_2, NOTICE]),
     "wrong-op": per_pdu([ENTRY_1, WRONG_OP_2, DONE_1]),
     "unknown-id": per_pdu([UNKNOWN_ID, DONE_1, DEL_2]),
-    # A chunk announced as 0xff (255 bytes) fires the timeouts after it;
-    # then late replies arrive.
-    "timeout-then-late": bytes([0xFF]) + exactly(255, [DEL_2], 1) + per_pdu([DONE_1, DONE_3, WHOAMI_4, BIND_5]),
+    # The deadlines expire; then late replies arrive.
+    "timeout-then-late": per_pdu([ENTRY_1, DEL_2]) + TIMEOUT + per_pdu([DONE_1, DONE_3, WHOAMI_4, BIND_5]),
+    # The first search is abandoned after one entry; more of its entries
+    # and its result still arrive.
+    "abandon-then-late": per_pdu([ENTRY_1]) + ABANDON + per_pdu([ENTRY_1, DONE_1, DEL_2, ENTRY_3, DONE_3, WHOAMI_4, BIND_5]),
+    # StartTLS once everything is done, then a WhoAmI inside TLS.
+    "starttls": per_pdu(HAPPY) + STARTTLS + per_pdu([STARTTLS_6]) + WHOAMI + per_pdu([WHOAMI_7]),
+    # Bytes right after the StartTLS response, before the handshake.
+    "starttls-injection": per_pdu(HAPPY) + STARTTLS + chunks([STARTTLS_6, WHOAMI_7]),
+    # StartTLS refused while operations are outstanding.
+    "starttls-busy": STARTTLS + per_pdu(HAPPY),
+    # Unbind while a search streams; its result arrives anyway.
+    "unbind-midstream": per_pdu([ENTRY_1]) + UNBIND + per_pdu([DONE_1, DEL_2]),
+    "more-whoami": WHOAMI + per_pdu(HAPPY) + per_pdu([WHOAMI_6]) + WHOAMI + per_pdu([WHOAMI_7]),
     "truncated": per_pdu([ENTRY_1, DONE_1[:-3]]),
     "indefinite-length": per_pdu([b"\x30\x80\x02\x01\x01\x65\x07\x0a\x01\x00\x04\x00\x04\x00\x00\x00"]),
     "too-long": per_pdu([b"\x30\x84\x7f\xff\xff\xff\x02\x01\x01"]),

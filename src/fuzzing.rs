@@ -1,5 +1,6 @@
 //! Entry points for the fuzz targets in `fuzz/` (built only with
-//! `--cfg fuzzing`, which cargo-fuzz sets).
+//! `--cfg fuzzing`, which cargo-fuzz sets, and for the unit tests, which
+//! run the committed seeds through them).
 
 use std::time::{Duration, Instant};
 
@@ -11,9 +12,11 @@ use crate::proto::{
     ProtocolOp, Scope, SearchRequest,
 };
 
-/// Submits a fixed set of requests, feeds `data` as the server's bytes (in
-/// chunks whose sizes come from the data itself), then closes; asserts that
-/// every operation ended exactly once.
+/// Submits a fixed set of requests, then feeds `data` as the server's
+/// bytes, in chunks whose sizes come from the data itself; a size octet of
+/// `0xfa` or more is an action of the client instead (see [`Action`]).
+/// At the end the connection closes. Asserts that every operation ended
+/// exactly once, and an abandoned one at most once.
 pub fn drive_connection(data: &[u8]) {
     let now = Instant::now();
     let mut c = Connection::new(Settings {
@@ -30,15 +33,12 @@ pub fn drive_connection(data: &[u8]) {
         filter: Filter::Present(ByteString::from_static("objectClass")),
         attributes: Vec::new(),
     });
-    let mut ids: Vec<MessageId> = Vec::new();
+    let mut ops = Ops::default();
     for op in [
         search.clone(),
         ProtocolOp::DelRequest(ByteString::from_static("cn=x")),
         search,
-        ProtocolOp::ExtendedRequest(ExtendedRequest {
-            name: ByteString::from_static("1.3.6.1.4.1.4203.1.11.3"),
-            value: None,
-        }),
+        whoami(),
         ProtocolOp::BindRequest(BindRequest {
             version: 3,
             name: ByteString::new(),
@@ -48,44 +48,195 @@ pub fn drive_connection(data: &[u8]) {
             },
         }),
     ] {
+        ops.submit(&mut c, op, now);
+    }
+    let mut buf = BytesMut::new();
+    let mut rest = data;
+    while let Some((&n, tail)) = rest.split_first() {
+        rest = tail;
+        if let Some(action) = Action::of(n) {
+            match action {
+                Action::Timeout => c.handle_timeout(now + Duration::from_secs(10)),
+                Action::Abandon => ops.abandon_one(&mut c),
+                Action::WhoAmI => ops.submit(&mut c, whoami(), now),
+                Action::StartTls => ops.submit(&mut c, start_tls(), now),
+                Action::Unbind => c.unbind(),
+            }
+            ops.record(&mut c, &mut buf);
+            continue;
+        }
+        let take = usize::from(n).clamp(1, tail.len().max(1)).min(tail.len());
+        let (chunk, after) = tail.split_at(take);
+        buf.extend_from_slice(chunk);
+        c.handle_input(&mut buf);
+        ops.record(&mut c, &mut buf);
+        rest = after;
+    }
+    c.handle_close(crate::Error::Closed("end of fuzz input".into()));
+    ops.record(&mut c, &mut buf);
+    ops.check();
+}
+
+/// What a size octet of `0xfa` or more asks the client to do.
+#[derive(Clone, Copy)]
+enum Action {
+    /// `0xff`: ten seconds pass (every deadline, five seconds, expires).
+    Timeout,
+    /// `0xfe`: abandon the oldest operation still running.
+    Abandon,
+    /// `0xfd`: submit one more WhoAmI.
+    WhoAmI,
+    /// `0xfc`: submit a StartTLS request (refused while others are
+    /// outstanding); on success, the handshake "completes" unless bytes
+    /// followed the response, which the driver treats as an attack.
+    StartTls,
+    /// `0xfb` and `0xfa`: unbind.
+    Unbind,
+}
+
+impl Action {
+    fn of(n: u8) -> Option<Self> {
+        Some(match n {
+            0xff => Self::Timeout,
+            0xfe => Self::Abandon,
+            0xfd => Self::WhoAmI,
+            0xfc => Self::StartTls,
+            0xfa | 0xfb => Self::Unbind,
+            _ => return None,
+        })
+    }
+}
+
+/// The operations submitted, and how often each ended.
+#[derive(Default)]
+struct Ops {
+    live: Vec<MessageId>,
+    abandoned: Vec<MessageId>,
+    all: Vec<MessageId>,
+    ended: std::collections::HashMap<MessageId, u32>,
+}
+
+impl Ops {
+    fn submit(&mut self, c: &mut Connection, op: ProtocolOp, now: Instant) {
         if let Ok(id) = c.submit(op, Vec::new(), now, Some(Duration::from_secs(5))) {
-            ids.push(id);
+            self.live.push(id);
+            self.all.push(id);
         }
     }
-    let mut ended = std::collections::HashMap::new();
-    let mut record = |c: &mut Connection| {
+
+    fn abandon_one(&mut self, c: &mut Connection) {
+        if let Some(pos) = self.live.iter().position(|id| !self.ended.contains_key(id)) {
+            let id = self.live.remove(pos);
+            c.abandon(id);
+            self.abandoned.push(id);
+        }
+    }
+
+    /// Takes every event and the bytes to send, as the driver does.
+    fn record(&mut self, c: &mut Connection, buf: &mut BytesMut) {
         while let Some(ev) = c.poll_event() {
-            if let Event::Done(id, _) = ev {
-                *ended.entry(id).or_insert(0) += 1;
+            match ev {
+                Event::Done(id, _) => *self.ended.entry(id).or_insert(0) += 1,
+                Event::StartTlsReady if buf.is_empty() => c.tls_established(),
+                Event::StartTlsReady => c.handle_close(crate::Error::Closed(
+                    "bytes after the StartTLS response".into(),
+                )),
+                _ => {}
             }
         }
         let mut out = Vec::new();
         c.poll_transmit(&mut out);
-    };
-    let mut buf = BytesMut::new();
-    let mut rest = data;
-    while let Some((&n, tail)) = rest.split_first() {
-        let take = usize::from(n).min(tail.len()).max(1).min(tail.len());
-        let (chunk, after) = tail.split_at(take);
-        buf.extend_from_slice(chunk);
-        c.handle_input(&mut buf);
-        record(&mut c);
-        if n == 0xff {
-            c.handle_timeout(now + Duration::from_secs(10));
-        }
-        rest = after;
-        if rest.is_empty() {
-            break;
+    }
+
+    fn check(&self) {
+        for id in &self.all {
+            let n = self.ended.get(id).copied().unwrap_or(0);
+            if self.abandoned.contains(id) {
+                assert!(n <= 1, "abandoned operation {id} ended {n} times");
+            } else {
+                assert_eq!(n, 1, "operation {id} ended {n} times");
+            }
         }
     }
-    c.handle_close(crate::Error::Closed("end of fuzz input".into()));
-    record(&mut c);
-    for id in ids {
-        assert_eq!(
-            ended.get(&id).copied().unwrap_or(0),
-            1,
-            "operation {id} ended {:?} times",
-            ended.get(&id)
-        );
+}
+
+fn whoami() -> ProtocolOp {
+    ProtocolOp::ExtendedRequest(ExtendedRequest {
+        name: ByteString::from_static("1.3.6.1.4.1.4203.1.11.3"),
+        value: None,
+    })
+}
+
+fn start_tls() -> ProtocolOp {
+    ProtocolOp::ExtendedRequest(ExtendedRequest {
+        name: ByteString::from_static("1.3.6.1.4.1.1466.20037"),
+        value: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::LdapMessage;
+
+    /// Every committed seed of the `connection` target holds the target's
+    /// invariants (the fuzz smoke runs them too, but only where cargo-fuzz
+    /// is installed).
+    #[test]
+    fn connection_seeds_keep_the_invariants() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/connection");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("fuzz/seeds/connection") {
+            let path = entry.expect("seed").path();
+            drive_connection(&std::fs::read(&path).expect("seed bytes"));
+            n += 1;
+        }
+        assert!(n >= 17, "only {n} seeds in {}", dir.display());
+    }
+
+    /// The scripted StartTLS exchange upgrades the connection, and a WhoAmI
+    /// submitted afterwards goes out at once; bytes right after the
+    /// StartTLS response close the connection instead.
+    #[test]
+    fn start_tls_actions_reach_the_upgrade() {
+        let now = Instant::now();
+        let mut c = Connection::new(Settings::default());
+        let mut ops = Ops::default();
+        let mut buf = BytesMut::new();
+        ops.submit(&mut c, start_tls(), now);
+        let mut response = Vec::new();
+        LdapMessage {
+            id: MessageId(1),
+            op: ProtocolOp::ExtendedResponse(crate::proto::ExtendedResponse {
+                result: crate::proto::LdapResult::new(crate::proto::ResultCode::SUCCESS),
+                name: Some(ByteString::from_static("1.3.6.1.4.1.1466.20037")),
+                value: None,
+            }),
+            controls: Vec::new(),
+        }
+        .encode(&mut response);
+        buf.extend_from_slice(&response);
+        c.handle_input(&mut buf);
+        ops.record(&mut c, &mut buf);
+        assert!(!c.is_upgrading() && !c.is_closed(), "upgraded and open");
+        ops.submit(&mut c, whoami(), now);
+        assert_eq!(ops.all, vec![MessageId(1), MessageId(2)]);
+        let mut out = Vec::new();
+        c.poll_transmit(&mut out);
+        let sent = LdapMessage::decode(Bytes::from(out)).expect("one message");
+        assert_eq!(sent.id, MessageId(2));
+        assert!(matches!(sent.op, ProtocolOp::ExtendedRequest(_)));
+
+        // The same response with a WhoAmI response glued to it.
+        let mut c = Connection::new(Settings::default());
+        let mut ops = Ops::default();
+        ops.submit(&mut c, start_tls(), now);
+        buf.clear();
+        buf.extend_from_slice(&response);
+        buf.extend_from_slice(&response);
+        c.handle_input(&mut buf);
+        ops.record(&mut c, &mut buf);
+        assert!(c.is_closed(), "bytes after the StartTLS response close it");
+        ops.check();
     }
 }

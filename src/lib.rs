@@ -121,7 +121,8 @@ mod client;
 mod conn;
 mod driver;
 mod error;
-#[cfg(fuzzing)]
+#[cfg(any(fuzzing, test))]
+#[doc(hidden)]
 pub mod fuzzing;
 pub mod proto;
 pub mod tls;
