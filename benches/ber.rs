@@ -10,15 +10,19 @@
 //!   `LdapMessage::encode` against lber's `encode_into` of the equivalent
 //!   tree.
 //!
+//! After criterion's measurements, an interleaved ratio pass (as in the
+//! other benches) times each loop in rounds that alternate between them and
+//! reports the median of the per-round ratios, with the lowest and highest
+//! round: the figure BENCHMARKS.md gives. `BENCH_QUICK=1` runs only that
+//! pass; `BENCH_ROUNDS` (default 21) sets its rounds.
+//!
 //! Run: `cargo bench --bench ber -- --warm-up-time 1 --measurement-time 3`
 
-// `criterion_group!` generates a public function without documentation.
-#![allow(missing_docs)]
-
 use std::hint::black_box;
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput};
 use lber::common::TagClass;
 use lber::structures::{ASNTag, Integer, OctetString, Sequence, Set, Tag as LTag};
 use tokio_ldap::ber::{DecodeError, Reader};
@@ -241,5 +245,184 @@ fn encode(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, decode, encode);
-criterion_main!(benches);
+/// One loop of the ratio pass: runs `n` iterations.
+type Loop<'a> = (&'static str, Box<dyn Fn(u64) + 'a>);
+
+/// Times every loop once per round, in an order rotated from round to
+/// round, each for about 20 ms; returns the seconds per iteration of each
+/// loop, round by round.
+fn interleave(loops: &[Loop<'_>], rounds: usize) -> Vec<Vec<f64>> {
+    let time = |f: &dyn Fn(u64), n: u64| {
+        let t0 = Instant::now();
+        f(n);
+        t0.elapsed().as_secs_f64()
+    };
+    let counts: Vec<u64> = loops
+        .iter()
+        .map(|(_, f)| {
+            let mut n = 64u64;
+            while time(f.as_ref(), n) < 0.005 {
+                n *= 2;
+            }
+            n * 4
+        })
+        .collect();
+    let mut per_iter = vec![Vec::with_capacity(rounds); loops.len()];
+    for round in 0..rounds {
+        for k in 0..loops.len() {
+            let i = (round + k) % loops.len();
+            let secs = time(loops[i].1.as_ref(), counts[i]);
+            per_iter[i].push(secs / counts[i] as f64);
+        }
+    }
+    per_iter
+}
+
+/// Median, lowest and highest of the per-round ratios `a / b`.
+fn ratio(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
+    let mut rs: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    rs.sort_by(f64::total_cmp);
+    let mid = rs.len() / 2;
+    let median = if rs.len() % 2 == 1 {
+        rs[mid]
+    } else {
+        (rs[mid - 1] + rs[mid]) / 2.0
+    };
+    (median, rs[0], rs[rs.len() - 1])
+}
+
+fn ratio_pass() {
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(21);
+    let msg = entry();
+    let bytes = Bytes::from(msg.to_vec());
+    let tree = lber_entry(&msg);
+    let loops: Vec<Loop<'_>> = vec![
+        (
+            "ours decode",
+            Box::new(|n| {
+                for _ in 0..n {
+                    black_box(LdapMessage::decode(black_box(bytes.clone())).is_ok());
+                }
+            }),
+        ),
+        (
+            "lber parse_tag",
+            Box::new(|n| {
+                for _ in 0..n {
+                    black_box(lber::parse::parse_tag(black_box(&bytes[..])).is_ok());
+                }
+            }),
+        ),
+        (
+            "Reader walk",
+            Box::new(|n| {
+                for _ in 0..n {
+                    black_box(walk(&mut Reader::new(black_box(&bytes))).is_ok());
+                }
+            }),
+        ),
+        (
+            "ours encode",
+            Box::new(|n| {
+                for _ in 0..n {
+                    let mut out = Vec::new();
+                    black_box(&msg).encode(&mut out);
+                    black_box(out);
+                }
+            }),
+        ),
+        (
+            "lber encode_into",
+            Box::new(|n| {
+                for _ in 0..n {
+                    let t = tree.clone().into_structure();
+                    let mut out = BytesMut::new();
+                    lber::write::encode_into(&mut out, black_box(t)).unwrap_or_default();
+                    black_box(out);
+                }
+            }),
+        ),
+    ];
+    let t = interleave(&loops, rounds);
+    println!("\ninterleaved pass ({rounds} rounds):");
+    for ((name, _), times) in loops.iter().zip(&t) {
+        let mut sorted = times.clone();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "  {name:<18} median {:>9.1} ns/iter",
+            sorted[sorted.len() / 2] * 1e9
+        );
+    }
+    let rows = [
+        (
+            "decode SearchResultEntry: lber parse_tag time / ours decode time (times faster)",
+            ratio(&t[1], &t[0]),
+            ">= 25",
+            Some(25.0),
+        ),
+        (
+            "decode: ours / bare Reader walk of the same bytes (time)",
+            ratio(&t[0], &t[2]),
+            "<= 3",
+            Some(-3.0),
+        ),
+        (
+            "encode SearchResultEntry: lber encode_into time (tree clone included) / ours",
+            ratio(&t[4], &t[3]),
+            "-",
+            None,
+        ),
+    ];
+    let mut text = format!(
+        "## ber: {} bytes of SearchResultEntry\n\n| comparison | median | min..max over rounds | target | met |\n|---|---|---|---|---|\n",
+        bytes.len()
+    );
+    // A positive bound is a minimum, a negative one a maximum.
+    for (what, (median, lo, hi), target, bound) in rows {
+        let met = match bound {
+            None => "-",
+            Some(b) if (b >= 0.0 && median >= b) || (b < 0.0 && median <= -b) => "yes",
+            Some(_) => "**no**",
+        };
+        text.push_str(&format!(
+            "| {what} | {median:.2} | {lo:.2}..{hi:.2} | {target} | {met} |\n"
+        ));
+    }
+    println!("\n{text}");
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("bench-ratios")));
+    if let Some(dir) = dir {
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("ber.md");
+        if std::fs::write(&path, &text).is_ok() {
+            println!("(written to {})", path.display());
+        }
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    // Under `cargo test` (no `--bench`), criterion runs each benchmark once
+    // as a test; the ratio pass, a measurement, is left out.
+    if !std::env::args().any(|a| a == "--bench") {
+        decode(&mut c);
+        encode(&mut c);
+        return;
+    }
+    let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0");
+    if !quick {
+        decode(&mut c);
+        encode(&mut c);
+    }
+    // Not while criterion profiles one benchmark (`--profile-time`) or
+    // lists them.
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--profile-time" || a == "--list") {
+        ratio_pass();
+    }
+    c.final_summary();
+}

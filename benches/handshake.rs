@@ -332,6 +332,22 @@ fn main() {
     };
     let phases = PhaseLog::default();
     let vs = variants(&local, &files, pki, &phases);
+    if common::smoke_run(&rt, &vs) {
+        let slapd = common::try_slapd(SlapdOptions {
+            verify_client: VerifyClient::Demand,
+            ..Default::default()
+        });
+        if let Some(slapd) = &slapd {
+            let server = Server {
+                label: "slapd",
+                ldaps_url: slapd.ldaps_url(),
+                ldap_url: slapd.ldap_url(),
+                ldaps_addr: slapd.ldaps_addr(),
+            };
+            common::smoke_run(&rt, &variants(&server, slapd.files(), pki, &phases));
+        }
+        return;
+    }
     let profiling = std::env::var_os("BENCH_PROFILE").is_some();
     if profiling {
         if std::env::var_os("BENCH_SLAPD").is_none() && common::profile(&rt, &vs) {

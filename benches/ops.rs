@@ -116,7 +116,7 @@ fn main() {
         return;
     };
     let vs = variants(&rt, &slapd);
-    if common::profile(&rt, &vs) {
+    if common::smoke_run(&rt, &vs) || common::profile(&rt, &vs) {
         return;
     }
     if !common::quick() {

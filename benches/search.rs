@@ -33,6 +33,9 @@ use support::slapd::{Slapd, SlapdOptions};
 
 const SIZES: [(&str, usize); 2] = [("n20k", 20_000), ("n200k", 200_000)];
 
+/// The subtree searched in smoke mode (under `cargo test`).
+const SMOKE_SIZES: [(&str, usize); 1] = [("nsmoke", 300)];
+
 fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
     let ours = rt.block_on(async {
         let conn = LdapConn::connect(&slapd.ldaps_url(), common::our_config(slapd.files()))
@@ -116,8 +119,13 @@ fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let rt = common::runtime();
+    let sizes: &[(&str, usize)] = if common::smoke() {
+        &SMOKE_SIZES
+    } else {
+        &SIZES
+    };
     let mut ldif = String::new();
-    for (ou, n) in SIZES {
+    for &(ou, n) in sizes {
         ldif.push_str(&bulk_ldif(ou, n));
         ldif.push('\n');
     }
@@ -130,9 +138,16 @@ fn main() {
         return;
     };
     println!(
-        "slapd with 220,000 extra entries ready in {:?}",
+        "slapd with {} extra entries ready in {:?}",
+        sizes.iter().map(|(_, n)| n).sum::<usize>(),
         t0.elapsed()
     );
+    if common::smoke() {
+        for &(ou, _) in sizes {
+            common::smoke_run(&rt, &variants(&rt, &slapd, &container_dn(ou)));
+        }
+        return;
+    }
 
     let rounds: usize = common::env_or("BENCH_ROUNDS", 5);
     let mut lines = Vec::new();

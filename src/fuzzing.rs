@@ -12,6 +12,36 @@ use crate::proto::{
     ProtocolOp, Scope, SearchRequest,
 };
 
+/// The fast path for search entries in [`LdapMessage::decode_with_limits`]
+/// against the general decoder, under the default limits and tight ones:
+/// the same message, or the same error.
+pub fn check_entry_fast_path(data: &[u8]) {
+    use crate::ber::Limits;
+    let frame = Bytes::copy_from_slice(data);
+    for limits in [
+        Limits::DEFAULT,
+        Limits {
+            max_len: 64,
+            max_depth: 64,
+        },
+        Limits {
+            max_len: 1 << 20,
+            max_depth: 4,
+        },
+        Limits {
+            max_len: 1 << 20,
+            max_depth: 5,
+        },
+    ] {
+        let fast = crate::proto::LdapMessage::decode_with_limits(frame.clone(), limits);
+        let general = crate::proto::LdapMessage::decode_general(frame.clone(), limits);
+        assert_eq!(
+            fast, general,
+            "fast and general decoders disagree under {limits:?}"
+        );
+    }
+}
+
 /// Submits a fixed set of requests, then feeds `data` as the server's
 /// bytes, in chunks whose sizes come from the data itself; a size octet of
 /// `0xfa` or more is an action of the client instead (see [`Action`]).
@@ -178,6 +208,110 @@ fn start_tls() -> ProtocolOp {
 mod tests {
     use super::*;
     use crate::proto::LdapMessage;
+
+    /// An entry message, built from arbitrary names and values.
+    fn entry_message(id: i32, dn: &str, attrs: &[(String, Vec<Vec<u8>>)]) -> Vec<u8> {
+        let entry = crate::proto::SearchResultEntry::new(
+            dn.to_owned(),
+            attrs
+                .iter()
+                .map(|(n, vs)| crate::proto::Attribute::new(n, vs.iter()))
+                .collect(),
+        );
+        LdapMessage::new(MessageId(id), ProtocolOp::SearchResultEntry(entry)).to_vec()
+    }
+
+    proptest::proptest! {
+        /// The fast path for entries and the general decoder agree on
+        /// entries, and on entries with bytes changed anywhere.
+        #[test]
+        fn entry_fast_path_agrees_with_the_general_decoder(
+            id in 0i32..=i32::MAX,
+            dn in "[ -~]{0,40}",
+            attrs in proptest::collection::vec(
+                ("[a-zA-Z][a-zA-Z0-9;-]{0,12}", proptest::collection::vec(
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200), 0..4)),
+                0..6),
+            flips in proptest::collection::vec((proptest::prelude::any::<usize>(), 1u8..=255), 0..3),
+            cut in proptest::prelude::any::<usize>(),
+        ) {
+            let mut bytes = entry_message(id, &dn, &attrs);
+            proptest::prop_assert!(
+                crate::proto::fast_entry_parts(&bytes, crate::ber::Limits::DEFAULT).is_some()
+            );
+            check_entry_fast_path(&bytes);
+            for (at, x) in flips {
+                let n = bytes.len();
+                bytes[at % n] ^= x;
+                check_entry_fast_path(&bytes);
+            }
+            check_entry_fast_path(&bytes[..cut % (bytes.len() + 1)]);
+        }
+    }
+
+    /// Lengths in the long forms servers also use (Active Directory's
+    /// `84 00 00 00 xx`), a message ID with a redundant leading zero, a DN
+    /// that is not UTF-8, and controls after the entry: the fast path takes
+    /// what it can and the general decoder agrees.
+    #[test]
+    fn entry_fast_path_on_unusual_encodings() {
+        let attrs = vec![("cn".to_owned(), vec![b"a".to_vec()])];
+        let plain = entry_message(7, "cn=a", &attrs);
+        // Re-encode every length of the plain message as 84 00 00 00 xx.
+        // (Every tag here is one octet: the one at the element's offset.)
+        fn long_forms(input: &[u8], r: &mut crate::ber::Reader<'_>, out: &mut Vec<u8>) {
+            while !r.is_empty() {
+                let tlv = r.tlv().expect("valid");
+                out.push(input[tlv.offset]);
+                let mut inner = Vec::new();
+                if tlv.tag.constructed {
+                    long_forms(input, &mut tlv.reader(r).expect("valid"), &mut inner);
+                } else {
+                    inner.extend_from_slice(tlv.value);
+                }
+                out.push(0x84);
+                out.extend_from_slice(&u32::try_from(inner.len()).expect("small").to_be_bytes());
+                out.extend_from_slice(&inner);
+            }
+        }
+        let fast = |bytes: &[u8]| {
+            crate::proto::fast_entry_parts(bytes, crate::ber::Limits::DEFAULT).is_some()
+        };
+        assert!(fast(&plain), "the usual shape takes the fast path");
+        let mut ad = Vec::new();
+        long_forms(&plain, &mut crate::ber::Reader::new(&plain), &mut ad);
+        assert!(fast(&ad), "so do four-octet lengths");
+        let decoded = LdapMessage::decode(Bytes::from(ad.clone())).expect("AD form decodes");
+        assert_eq!(decoded.id, MessageId(7));
+        check_entry_fast_path(&ad);
+
+        let mut padded_id = plain.clone();
+        // 30 LL 02 01 07 -> 30 LL+1 02 02 00 07
+        padded_id.splice(2..5, [0x02, 0x02, 0x00, 0x07]);
+        padded_id[1] += 1;
+        assert_eq!(
+            LdapMessage::decode(Bytes::from(padded_id.clone()))
+                .expect("decodes")
+                .id,
+            MessageId(7)
+        );
+        assert!(fast(&padded_id));
+        check_entry_fast_path(&padded_id);
+
+        let mut latin1 = entry_message(7, "cn=x", &attrs);
+        let at = latin1.windows(4).position(|w| w == b"cn=x").expect("dn");
+        latin1[at + 3] = 0xe9;
+        let err = LdapMessage::decode(Bytes::from(latin1.clone())).expect_err("not UTF-8");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        check_entry_fast_path(&latin1);
+
+        let with_control = LdapMessage {
+            controls: vec![crate::proto::Control::new("1.2.3", None)],
+            ..LdapMessage::decode(Bytes::from(plain)).expect("decodes")
+        };
+        assert!(!fast(&with_control.to_vec()), "controls go the general way");
+        check_entry_fast_path(&with_control.to_vec());
+    }
 
     /// Every committed seed of the `connection` target holds the target's
     /// invariants (the fuzz smoke runs them too, but only where cargo-fuzz

@@ -351,9 +351,13 @@ pub fn report(name: &str, header: &str, lines: &[Ratio]) {
     write_report(name, &text);
 }
 
-/// Prints a markdown table and writes it to `target/bench-ratios/NAME.md`.
+/// Prints a markdown table and writes it to `target/bench-ratios/NAME.md`
+/// (not in smoke mode: those would be a debug build's numbers).
 pub fn write_report(name: &str, text: &str) {
     println!("\n{text}");
+    if smoke() {
+        return;
+    }
     if let Some(dir) = ratios_dir() {
         let _ = fs::create_dir_all(&dir);
         let path = dir.join(format!("{name}.md"));
@@ -413,6 +417,27 @@ pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// Smoke mode: the bench runs under `cargo test` (which, unlike `cargo
+/// bench`, passes no `--bench`): every loop runs once, against the same
+/// servers, to show that it works; nothing is measured or written.
+pub fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+/// In smoke mode, runs every variant for one iteration and says so;
+/// returns whether it did (the bench then stops).
+pub fn smoke_run(rt: &Runtime, variants: &[Variant]) -> bool {
+    if !smoke() {
+        return false;
+    }
+    for v in variants {
+        let m = v.measure(rt, 1);
+        assert!(m.iters > 0, "{}: the loop did nothing", v.name);
+        println!("smoke: {} ok ({} units)", v.name, m.iters);
+    }
+    true
+}
+
 /// Quick mode (`BENCH_QUICK=1`): skip criterion's own measurements and run
 /// only the interleaved ratio pass.
 pub fn quick() -> bool {
@@ -438,6 +463,9 @@ pub fn try_slapd(
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "unknown panic".to_owned());
+            // Under `cargo test` the bench is a test of the bench: a
+            // missing slapd fails it, as it fails the integration tests.
+            assert!(!smoke(), "slapd could not start: {why}");
             eprintln!("\n{}", "!".repeat(72));
             eprintln!("!! slapd could not start; the slapd benchmarks are SKIPPED.\n!! {why}");
             eprintln!("{}\n", "!".repeat(72));

@@ -1,6 +1,8 @@
 //! `LdapMessage::decode` on arbitrary bytes: no panic; and whatever
 //! decodes re-encodes to bytes that decode to the same value. The same for
 //! the typed controls and extended operations found in a decoded message.
+//! And the decoder's fast path for search entries agrees with the general
+//! one.
 #![no_main]
 
 use bytes::Bytes;
@@ -25,6 +27,7 @@ macro_rules! typed_controls {
 }
 
 fuzz_target!(|data: &[u8]| {
+    tokio_ldap::fuzzing::check_entry_fast_path(data);
     let Ok(msg) = LdapMessage::decode(Bytes::copy_from_slice(data)) else {
         return;
     };

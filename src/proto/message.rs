@@ -6,7 +6,7 @@ use bytestring::ByteString;
 use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Tlv, Writer};
 use crate::proto::control::{decode_controls, encode_controls};
 use crate::proto::src::Src;
-use crate::proto::{Control, ProtocolOp};
+use crate::proto::{op, Control, ProtocolOp};
 
 /// An LDAP message ID (RFC 4511 §4.1.1.1): `0` is reserved for unsolicited
 /// notifications, requests use `1..=2^31-1`.
@@ -57,6 +57,35 @@ impl LdapMessage {
 
     /// Decodes one complete PDU, with the given length and depth limits.
     pub fn decode_with_limits(frame: Bytes, limits: Limits) -> Result<Self, DecodeError> {
+        // The bulk of a large search: entries in the usual shape (see
+        // `fast_entry_parts`). A DN that is not UTF-8 goes the general way,
+        // which reports it.
+        if let Some((id, dn, list, len)) = op::fast_entry_parts(&frame, limits) {
+            let base = frame.as_ptr() as usize;
+            let dn_at = dn.as_ptr() as usize - base;
+            let (list_at, list_len) = (list.as_ptr() as usize - base, list.len());
+            if let Ok(dn) = Src(&frame).string(dn, dn_at) {
+                // The frame itself becomes the attribute list: narrowing it
+                // in place spares a reference count up and one down.
+                let mut list = frame;
+                list.truncate(list_at + list_len);
+                bytes::Buf::advance(&mut list, list_at);
+                return Ok(Self {
+                    id: MessageId(id),
+                    op: ProtocolOp::SearchResultEntry(op::SearchResultEntry {
+                        dn,
+                        attributes: op::AttributeList::from_checked(list, len),
+                    }),
+                    controls: Vec::new(),
+                });
+            }
+        }
+        Self::decode_general(frame, limits)
+    }
+
+    /// [`decode_with_limits`](Self::decode_with_limits) without the fast
+    /// path for search entries.
+    pub(crate) fn decode_general(frame: Bytes, limits: Limits) -> Result<Self, DecodeError> {
         let src = Src(&frame);
         let mut r = Reader::with_limits(&frame, limits);
         // LDAPMessage ::= SEQUENCE {

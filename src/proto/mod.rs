@@ -37,4 +37,7 @@ pub use op::{
     ProtocolOp, Scope, SearchRequest, SearchResultEntry, ValueBytes, Values,
 };
 pub use result::{LdapResult, ResultCode};
+
+#[cfg(test)]
+pub(crate) use op::fast_entry_parts;
 pub use url::LdapUrl;

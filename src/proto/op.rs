@@ -944,6 +944,10 @@ fn simple_tlv(buf: &[u8], tag: u8, max: usize) -> Option<(&[u8], &[u8])> {
     }
     let (len, rest) = if *first < 0x80 {
         (usize::from(*first), rest)
+    } else if let (0x81, [b, rest @ ..]) = (*first, rest) {
+        (usize::from(*b), rest)
+    } else if let (0x82, [b1, b2, rest @ ..]) = (*first, rest) {
+        (usize::from(*b1) << 8 | usize::from(*b2), rest)
     } else {
         let n = usize::from(first & 0x7f);
         if n == 0 || n > 4 {
@@ -973,6 +977,51 @@ fn read_tlv(buf: &[u8], tag: Tag, tag_octet: u8) -> Option<(&[u8], &[u8])> {
     })
 }
 
+/// The parts of a whole `LDAPMessage` carrying a `SearchResultEntry` and
+/// no controls, in the shape servers send (one-octet tags, definite lengths
+/// of at most four octets, a message ID of at most four octets), found
+/// without the [`Reader`]: the message ID, the DN (not yet checked to be
+/// UTF-8), the
+/// contents of the attribute list and the number of attributes in it. The
+/// bulk of a large search goes this way. `None` for anything else, valid or
+/// not: the general decoder then has the last word, errors included. It
+/// accepts everything this accepts and gives the same message (checked by
+/// the unit tests and the `message` fuzz target).
+#[inline]
+pub(crate) fn fast_entry_parts(frame: &[u8], limits: Limits) -> Option<(i32, &[u8], &[u8], usize)> {
+    // LDAPMessage, [APPLICATION 4] entry, PartialAttributeList,
+    // PartialAttribute, SET OF values: five levels.
+    if limits.max_depth < 5 {
+        return None;
+    }
+    let max = limits.max_len;
+    let (message, rest) = simple_tlv(frame, 0x30, max)?;
+    let (id, message) = simple_tlv(message, 0x02, max)?;
+    let (entry, controls) = simple_tlv(message, 0x64, max)?;
+    let (dn, entry) = simple_tlv(entry, 0x04, max)?;
+    let (list, after) = simple_tlv(entry, 0x30, max)?;
+    if !(rest.is_empty() && controls.is_empty() && after.is_empty()) {
+        return None;
+    }
+    // INTEGER (0 .. maxInt) in at most four octets, non-negative.
+    let id = match id {
+        [first, ..] if id.len() <= 4 && first & 0x80 == 0 => {
+            id.iter().fold(0i32, |acc, &b| (acc << 8) | i32::from(b))
+        }
+        _ => return None,
+    };
+    let len = count_attributes(list, max)?;
+    Some((id, dn, list, len))
+}
+
+impl AttributeList {
+    /// A list from the contents of a `PartialAttributeList` that
+    /// [`fast_entry_parts`] checked, and its length.
+    pub(crate) fn from_checked(encoded: Bytes, len: usize) -> Self {
+        Self { encoded, len }
+    }
+}
+
 /// Counts the attributes of a `PartialAttributeList`'s contents if they
 /// are valid and use only one-octet tags and lengths of at most four
 /// octets (at most `max`); `None` otherwise, valid or not.
@@ -981,20 +1030,40 @@ fn count_attributes(mut list: &[u8], max: usize) -> Option<usize> {
     while !list.is_empty() {
         let (attribute, rest) = simple_tlv(list, 0x30, max)?;
         let (name, attribute) = simple_tlv(attribute, 0x04, max)?;
-        if !name.is_ascii() && core::str::from_utf8(name).is_err() {
+        // Descriptions are short and ASCII: an OR over the octets is
+        // cheaper than `is_ascii`'s word loop for them.
+        let ascii = name.iter().fold(0u8, |acc, &b| acc | b) < 0x80;
+        if !ascii && core::str::from_utf8(name).is_err() {
             return None;
         }
-        let (mut values, attribute) = simple_tlv(attribute, 0x31, max)?;
+        let (values, attribute) = simple_tlv(attribute, 0x31, max)?;
         if !attribute.is_empty() {
             return None;
         }
-        while !values.is_empty() {
-            values = simple_tlv(values, 0x04, max)?.1;
-        }
+        skip_octet_strings(values, max)?;
         n += 1;
         list = rest;
     }
     Some(n)
+}
+
+/// Checks that `values` is a run of OCTET STRINGs (`0x04`), each at most
+/// `max` long; the short length form, the usual one, without a call.
+#[inline(always)]
+fn skip_octet_strings(mut values: &[u8], max: usize) -> Option<()> {
+    loop {
+        match values {
+            [] => return Some(()),
+            [0x04, len @ 0..=0x7f, rest @ ..] => {
+                let len = usize::from(*len);
+                if len > max {
+                    return None;
+                }
+                values = rest.get(len..)?;
+            }
+            _ => values = simple_tlv(values, 0x04, max)?.1,
+        }
+    }
 }
 
 /// Checks one `PartialAttribute` without keeping anything; the errors and
