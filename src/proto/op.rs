@@ -1029,11 +1029,9 @@ fn count_attributes(mut list: &[u8], max: usize) -> Option<usize> {
     let mut n = 0;
     while !list.is_empty() {
         let (attribute, rest) = simple_tlv(list, 0x30, max)?;
+        let attribute_start = attribute;
         let (name, attribute) = simple_tlv(attribute, 0x04, max)?;
-        // Descriptions are short and ASCII: an OR over the octets is
-        // cheaper than `is_ascii`'s word loop for them.
-        let ascii = name.iter().fold(0u8, |acc, &b| acc | b) < 0x80;
-        if !ascii && core::str::from_utf8(name).is_err() {
+        if !name_is_ascii(attribute_start, name) && core::str::from_utf8(name).is_err() {
             return None;
         }
         let (values, attribute) = simple_tlv(attribute, 0x31, max)?;
@@ -1045,6 +1043,34 @@ fn count_attributes(mut list: &[u8], max: usize) -> Option<usize> {
         list = rest;
     }
     Some(n)
+}
+
+/// Whether `name`, an attribute description inside `within`, is all
+/// ASCII. Descriptions are short: up to sixteen octets are checked with one
+/// or two eight-octet loads (for eight or fewer, from `within`, masked to
+/// the name), longer ones octet by octet.
+#[inline(always)]
+fn name_is_ascii(within: &[u8], name: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |s: Option<&[u8]>| {
+        s.map(|s| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(s);
+            u64::from_le_bytes(a)
+        })
+    };
+    let n = name.len();
+    if (1..=8).contains(&n) {
+        let at = (name.as_ptr() as usize).wrapping_sub(within.as_ptr() as usize);
+        if let Some(w) = word(within.get(at..at.wrapping_add(8))) {
+            return w & (HIGH >> (8 * (8 - n))) == 0;
+        }
+    } else if (9..=16).contains(&n) {
+        if let (Some(a), Some(b)) = (word(name.get(..8)), word(name.get(n - 8..))) {
+            return (a | b) & HIGH == 0;
+        }
+    }
+    name.iter().fold(0u8, |acc, &b| acc | b) < 0x80
 }
 
 /// Checks that `values` is a run of OCTET STRINGs (`0x04`), each at most
@@ -2153,6 +2179,36 @@ mod tests {
         assert!(done.is_response());
         assert_eq!(done.result(), Some(&success()));
         assert!(!ProtocolOp::DelRequest(s("x")).is_response());
+    }
+
+    /// The word-at-a-time ASCII check of attribute descriptions: a high
+    /// octet at any position of names of every length is found, and high
+    /// octets around the name (inside the buffer it is read from) are not
+    /// taken for it.
+    #[test]
+    fn name_is_ascii_finds_every_high_octet_and_only_those() {
+        for len in 0..=20usize {
+            for prefix in 0..3usize {
+                for suffix in [0usize, 1, 7, 9] {
+                    let mut buf = vec![0xffu8; prefix];
+                    buf.extend(std::iter::repeat_n(b'a', len));
+                    buf.extend(std::iter::repeat_n(0xffu8, suffix));
+                    let name = prefix..prefix + len;
+                    assert!(
+                        super::name_is_ascii(&buf, &buf[name.clone()]),
+                        "len {len} prefix {prefix} suffix {suffix}"
+                    );
+                    for at in name.clone() {
+                        let mut bad = buf.clone();
+                        bad[at] = 0xc3;
+                        assert!(
+                            !super::name_is_ascii(&bad, &bad[name.clone()]),
+                            "len {len}: high octet at {at} missed"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     mod attribute_list {
