@@ -2195,14 +2195,14 @@ mod tests {
                     buf.extend(std::iter::repeat_n(0xffu8, suffix));
                     let name = prefix..prefix + len;
                     assert!(
-                        super::name_is_ascii(&buf, &buf[name.clone()]),
+                        name_is_ascii(&buf, &buf[name.clone()]),
                         "len {len} prefix {prefix} suffix {suffix}"
                     );
                     for at in name.clone() {
                         let mut bad = buf.clone();
                         bad[at] = 0xc3;
                         assert!(
-                            !super::name_is_ascii(&bad, &bad[name.clone()]),
+                            !name_is_ascii(&bad, &bad[name.clone()]),
                             "len {len}: high octet at {at} missed"
                         );
                     }
