@@ -332,31 +332,17 @@ fn main() {
     };
     let phases = PhaseLog::default();
     let vs = variants(&local, &files, pki, &phases);
-    if common::smoke_run(&rt, &vs) {
-        let slapd = common::try_slapd(SlapdOptions {
-            verify_client: VerifyClient::Demand,
-            ..Default::default()
-        });
-        if let Some(slapd) = &slapd {
-            let server = Server {
-                label: "slapd",
-                ldaps_url: slapd.ldaps_url(),
-                ldap_url: slapd.ldap_url(),
-                ldaps_addr: slapd.ldaps_addr(),
-            };
-            common::smoke_run(&rt, &variants(&server, slapd.files(), pki, &phases));
-        }
-        return;
-    }
+    // Under `cargo test`: every loop once, here and against slapd below.
+    let smoke = common::smoke_run(&rt, &vs);
     let profiling = std::env::var_os("BENCH_PROFILE").is_some();
     if profiling {
         if std::env::var_os("BENCH_SLAPD").is_none() && common::profile(&rt, &vs) {
             return;
         }
-    } else if !common::quick() {
-        criterion_pass(&mut c, &rt, "responder", &vs);
-    }
-    if !profiling {
+    } else if !smoke {
+        if !common::quick() {
+            criterion_pass(&mut c, &rt, "responder", &vs);
+        }
         ratio_pass(&rt, &local, &vs, false, None);
     }
 
@@ -373,8 +359,11 @@ fn main() {
             ldaps_addr: slapd.ldaps_addr(),
         };
         let vs = variants(&server, slapd.files(), pki, &phases);
-        if profiling {
-            common::profile(&rt, &vs);
+        if smoke || profiling {
+            common::smoke_run(&rt, &vs);
+            if profiling {
+                common::profile(&rt, &vs);
+            }
             return;
         }
         if !common::quick() {
