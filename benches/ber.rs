@@ -6,7 +6,8 @@
 //!   and value once), into lber's tree
 //!   (`lber::parse::parse_tag`, what ldap3 does), and a bare TLV walk with
 //!   tokio-ldap's `Reader` (no allocation: the floor for any decoder);
-//! * encode of that entry and of a simple BindRequest: tokio-ldap's
+//! * decode of a simple BindRequest (the general decoder), ours vs lber;
+//! * encode of that entry and of the BindRequest: tokio-ldap's
 //!   `LdapMessage::encode` against lber's `encode_into` of the equivalent
 //!   tree.
 //!
@@ -208,6 +209,25 @@ fn decode(c: &mut Criterion) {
         b.iter(|| walk(&mut Reader::new(black_box(&bytes))))
     });
     g.finish();
+
+    // A BindRequest: small, and through the general decoder.
+    let msg = bind();
+    let bytes = Bytes::from(msg.to_vec());
+    assert_eq!(LdapMessage::decode(bytes.clone()).ok().as_ref(), Some(&msg));
+    assert_eq!(
+        lber_encode(lber_bind()),
+        bytes,
+        "lber's tree encodes to the same bytes"
+    );
+    let mut g = c.benchmark_group(format!("decode BindRequest ({} bytes)", bytes.len()));
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("tokio-ldap LdapMessage::decode", |b| {
+        b.iter(|| LdapMessage::decode(black_box(bytes.clone())))
+    });
+    g.bench_function("lber parse_tag", |b| {
+        b.iter(|| lber::parse::parse_tag(black_box(&bytes)))
+    });
+    g.finish();
 }
 
 fn encode(c: &mut Criterion) {
@@ -299,6 +319,7 @@ fn ratio_pass() {
     let msg = entry();
     let bytes = Bytes::from(msg.to_vec());
     let tree = lber_entry(&msg);
+    let bind_bytes = Bytes::from(bind().to_vec());
     let loops: Vec<Loop<'_>> = vec![
         (
             "ours decode",
@@ -345,6 +366,22 @@ fn ratio_pass() {
                 }
             }),
         ),
+        (
+            "ours decode bind",
+            Box::new(|n| {
+                for _ in 0..n {
+                    black_box(LdapMessage::decode(black_box(bind_bytes.clone())).is_ok());
+                }
+            }),
+        ),
+        (
+            "lber parse_tag bind",
+            Box::new(|n| {
+                for _ in 0..n {
+                    black_box(lber::parse::parse_tag(black_box(&bind_bytes[..])).is_ok());
+                }
+            }),
+        ),
     ];
     let t = interleave(&loops, rounds);
     println!("\ninterleaved pass ({rounds} rounds):");
@@ -368,6 +405,12 @@ fn ratio_pass() {
             ratio(&t[0], &t[2]),
             "<= 3",
             Some(-3.0),
+        ),
+        (
+            "decode BindRequest: lber parse_tag time / ours decode time (times faster)",
+            ratio(&t[6], &t[5]),
+            "-",
+            None,
         ),
         (
             "encode SearchResultEntry: lber encode_into time (tree clone included) / ours",
