@@ -174,7 +174,7 @@ fn main() {
             }
             g.finish();
         }
-        let rounds = if n > 50_000 { rounds.min(3) } else { rounds };
+        let rounds = if n > 50_000 { rounds.min(5) } else { rounds };
         println!("\ninterleaved pass, {n} entries ({rounds} rounds):");
         // One whole search per round and variant for the large subtree.
         let round = Duration::from_millis(if n > 50_000 { 100 } else { 600 });
