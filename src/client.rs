@@ -970,6 +970,12 @@ impl PagedSearch {
     pub fn done(&self) -> Option<&SearchDone> {
         self.done.as_ref()
     }
+
+    /// The response controls sent with the item returned last (see
+    /// [`SearchStream::controls`]).
+    pub fn controls(&self) -> &[Control] {
+        self.current.as_ref().map_or(&[], SearchStream::controls)
+    }
 }
 
 /// The cookie of the paged-results response control, if there is one. A

@@ -516,3 +516,55 @@ async fn response_controls_of_entries_references_and_intermediates_reach_the_str
     assert_eq!(done.controls.len(), 1);
     assert_eq!(done.controls[0].oid, "1.2.3.4");
 }
+
+#[tokio::test]
+async fn paged_search_items_keep_their_controls_across_pages() {
+    use tokio_ldap::proto::controls::PagedResults;
+    let tag = |page: u8, n: u8| Control::new("1.2.3.4", Some(Bytes::from(vec![page, n])));
+    let srv = server::start(move |mut p: Peer| async move {
+        let mut page = 0u8;
+        while let Some(m) = p.recv_op().await {
+            let ProtocolOp::SearchRequest(_) = m.op else {
+                return;
+            };
+            page += 1;
+            for n in 0..2u8 {
+                let dn = format!("cn={page}-{n}");
+                let e = ProtocolOp::SearchResultEntry(SearchResultEntry::new(dn, vec![]));
+                let _ = p.send_with(m.id, e, vec![tag(page, n)]).await;
+            }
+            let cookie = if page < 2 {
+                Bytes::from_static(b"next")
+            } else {
+                Bytes::new()
+            };
+            let paged = PagedResults { size: 0, cookie }.to_control();
+            let _ = p
+                .send_with(m.id, ProtocolOp::SearchResultDone(ok()), vec![paged])
+                .await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let mut pages = conn.search_pages(Search::new("dc=example,dc=com"), 2);
+    assert!(pages.controls().is_empty(), "no item yet");
+    let mut seen = Vec::new();
+    while let Some(item) = pages.next_item().await.unwrap() {
+        let SearchItem::Entry(e) = item else {
+            panic!("only entries were sent, got {item:?}")
+        };
+        let values: Vec<Bytes> = pages
+            .controls()
+            .iter()
+            .filter_map(|c| c.value.clone())
+            .collect();
+        seen.push((e.dn.to_string(), values));
+    }
+    let expected: Vec<(String, Vec<Bytes>)> = [(1u8, 0u8), (1, 1), (2, 0), (2, 1)]
+        .into_iter()
+        .map(|(page, n)| (format!("cn={page}-{n}"), vec![Bytes::from(vec![page, n])]))
+        .collect();
+    assert_eq!(seen, expected);
+    assert!(pages.controls().is_empty(), "nothing after the end");
+    assert!(pages.done().is_some());
+}
