@@ -115,6 +115,20 @@
 //! and every malformed message becomes a typed [`Error`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// The library proves its invariants or returns an error; only tests (which
+// allow these where they use them) may unwrap or panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod ber;
 mod client;
