@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 
 use crate::conn::{Connection, Event, Settings};
+use crate::proto::extended::{StartTls, WhoAmI};
 use crate::proto::{
-    BindAuth, BindRequest, ByteString, DerefAliases, ExtendedRequest, Filter, MessageId,
-    ProtocolOp, Scope, SearchRequest,
+    BindAuth, BindRequest, ByteString, DerefAliases, Filter, MessageId, ProtocolOp, Scope,
+    SearchRequest,
 };
 
 /// The fast path for search entries in [`LdapMessage::decode_with_limits`]
@@ -191,17 +192,11 @@ impl Ops {
 }
 
 fn whoami() -> ProtocolOp {
-    ProtocolOp::ExtendedRequest(ExtendedRequest {
-        name: ByteString::from_static("1.3.6.1.4.1.4203.1.11.3"),
-        value: None,
-    })
+    ProtocolOp::ExtendedRequest(WhoAmI::request())
 }
 
 fn start_tls() -> ProtocolOp {
-    ProtocolOp::ExtendedRequest(ExtendedRequest {
-        name: ByteString::from_static("1.3.6.1.4.1.1466.20037"),
-        value: None,
-    })
+    ProtocolOp::ExtendedRequest(StartTls::request())
 }
 
 #[cfg(test)]
@@ -341,11 +336,9 @@ mod tests {
         let mut response = Vec::new();
         LdapMessage {
             id: MessageId(1),
-            op: ProtocolOp::ExtendedResponse(crate::proto::ExtendedResponse {
-                result: crate::proto::LdapResult::new(crate::proto::ResultCode::SUCCESS),
-                name: Some(ByteString::from_static("1.3.6.1.4.1.1466.20037")),
-                value: None,
-            }),
+            op: ProtocolOp::ExtendedResponse(StartTls::response(crate::proto::LdapResult::new(
+                crate::proto::ResultCode::SUCCESS,
+            ))),
             controls: Vec::new(),
         }
         .encode(&mut response);
