@@ -20,13 +20,21 @@
 //! Run: `cargo bench --bench ber -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput};
 use lber::common::TagClass;
 use lber::structures::{ASNTag, Integer, OctetString, Sequence, Set, Tag as LTag};
 use tokio_ldap::ber::{DecodeError, Reader};
+
+use common::{rate_ratio, Target, Variant};
+
+#[path = "../tests/api/support/mod.rs"]
+mod support;
+
+mod common;
 use tokio_ldap::proto::{
     Attribute, BindAuth, BindRequest, ByteString, LdapMessage, MessageId, Password, ProtocolOp,
     SearchResultEntry,
@@ -265,186 +273,93 @@ fn encode(c: &mut Criterion) {
     }
 }
 
-/// One loop of the ratio pass: runs `n` iterations.
-type Loop<'a> = (&'static str, Box<dyn Fn(u64) + 'a>);
-
-/// Times every loop once per round, in an order rotated from round to
-/// round, each for about 20 ms; returns the seconds per iteration of each
-/// loop, round by round.
-fn interleave(loops: &[Loop<'_>], rounds: usize) -> Vec<Vec<f64>> {
-    let time = |f: &dyn Fn(u64), n: u64| {
-        let t0 = Instant::now();
-        f(n);
-        t0.elapsed().as_secs_f64()
-    };
-    let counts: Vec<u64> = loops
-        .iter()
-        .map(|(_, f)| {
-            let mut n = 64u64;
-            while time(f.as_ref(), n) < 0.005 {
-                n *= 2;
+/// A loop of the ratio pass from a synchronous body run `n` times.
+fn sync_variant(name: &str, body: impl Fn() + Send + Sync + 'static) -> Variant {
+    let body = Arc::new(body);
+    Variant::new(name, move |n| {
+        let body = Arc::clone(&body);
+        async move {
+            for _ in 0..n {
+                body();
             }
-            n * 4
-        })
-        .collect();
-    let mut per_iter = vec![Vec::with_capacity(rounds); loops.len()];
-    for round in 0..rounds {
-        for k in 0..loops.len() {
-            let i = (round + k) % loops.len();
-            let secs = time(loops[i].1.as_ref(), counts[i]);
-            per_iter[i].push(secs / counts[i] as f64);
+            n
         }
-    }
-    per_iter
-}
-
-/// Median, lowest and highest of the per-round ratios `a / b`.
-fn ratio(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
-    let mut rs: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
-    rs.sort_by(f64::total_cmp);
-    let mid = rs.len() / 2;
-    let median = if rs.len() % 2 == 1 {
-        rs[mid]
-    } else {
-        (rs[mid - 1] + rs[mid]) / 2.0
-    };
-    (median, rs[0], rs[rs.len() - 1])
+    })
 }
 
 fn ratio_pass() {
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(21);
+    let rounds = common::env_or("BENCH_ROUNDS", 21);
     let msg = entry();
     let bytes = Bytes::from(msg.to_vec());
     let tree = lber_entry(&msg);
     let bind_bytes = Bytes::from(bind().to_vec());
-    let loops: Vec<Loop<'_>> = vec![
-        (
-            "ours decode",
-            Box::new(|n| {
-                for _ in 0..n {
-                    black_box(LdapMessage::decode(black_box(bytes.clone())).is_ok());
-                }
+    let vs = {
+        let (b1, b2, b3) = (bytes.clone(), bytes.clone(), bytes.clone());
+        let (k1, k2) = (bind_bytes.clone(), bind_bytes);
+        [
+            sync_variant("ours decode", move || {
+                black_box(LdapMessage::decode(black_box(b1.clone())).is_ok());
             }),
-        ),
-        (
-            "lber parse_tag",
-            Box::new(|n| {
-                for _ in 0..n {
-                    black_box(lber::parse::parse_tag(black_box(&bytes[..])).is_ok());
-                }
+            sync_variant("lber parse_tag", move || {
+                black_box(lber::parse::parse_tag(black_box(&b2[..])).is_ok());
             }),
-        ),
-        (
-            "Reader walk",
-            Box::new(|n| {
-                for _ in 0..n {
-                    black_box(walk(&mut Reader::new(black_box(&bytes))).is_ok());
-                }
+            sync_variant("Reader walk", move || {
+                black_box(walk(&mut Reader::new(black_box(&b3))).is_ok());
             }),
-        ),
-        (
-            "ours encode",
-            Box::new(|n| {
-                for _ in 0..n {
-                    let mut out = Vec::new();
-                    black_box(&msg).encode(&mut out);
-                    black_box(out);
-                }
+            sync_variant("ours encode", move || {
+                let mut out = Vec::new();
+                black_box(&msg).encode(&mut out);
+                black_box(out);
             }),
-        ),
-        (
-            "lber encode_into",
-            Box::new(|n| {
-                for _ in 0..n {
-                    let t = tree.clone().into_structure();
-                    let mut out = BytesMut::new();
-                    lber::write::encode_into(&mut out, black_box(t)).unwrap_or_default();
-                    black_box(out);
-                }
+            sync_variant("lber encode_into", move || {
+                let t = tree.clone().into_structure();
+                let mut out = BytesMut::new();
+                lber::write::encode_into(&mut out, black_box(t)).unwrap_or_default();
+                black_box(out);
             }),
-        ),
-        (
-            "ours decode bind",
-            Box::new(|n| {
-                for _ in 0..n {
-                    black_box(LdapMessage::decode(black_box(bind_bytes.clone())).is_ok());
-                }
+            sync_variant("ours decode bind", move || {
+                black_box(LdapMessage::decode(black_box(k1.clone())).is_ok());
             }),
-        ),
-        (
-            "lber parse_tag bind",
-            Box::new(|n| {
-                for _ in 0..n {
-                    black_box(lber::parse::parse_tag(black_box(&bind_bytes[..])).is_ok());
-                }
+            sync_variant("lber parse_tag bind", move || {
+                black_box(lber::parse::parse_tag(black_box(&k2[..])).is_ok());
             }),
-        ),
-    ];
-    let t = interleave(&loops, rounds);
+        ]
+    };
+    let rt = common::runtime();
     println!("\ninterleaved pass ({rounds} rounds):");
-    for ((name, _), times) in loops.iter().zip(&t) {
-        let mut sorted = times.clone();
-        sorted.sort_by(f64::total_cmp);
-        println!(
-            "  {name:<18} median {:>9.1} ns/iter",
-            sorted[sorted.len() / 2] * 1e9
-        );
-    }
-    let rows = [
-        (
-            "decode SearchResultEntry: lber parse_tag time / ours decode time (times faster)",
-            ratio(&t[1], &t[0]),
-            ">= 25",
-            Some(25.0),
+    let m = common::interleave(&rt, &vs, rounds, Duration::from_millis(40), u64::MAX);
+    // A rate ratio ours / theirs is how many times faster ours is.
+    let lines = [
+        rate_ratio(
+            "decode SearchResultEntry: ours / lber parse_tag (times faster)",
+            &m[0],
+            &m[1],
+            Target::AtLeast(25.0),
         ),
-        (
-            "decode: ours / bare Reader walk of the same bytes (time)",
-            ratio(&t[0], &t[2]),
-            "<= 3",
-            Some(-3.0),
+        rate_ratio(
+            "decode: bare Reader walk / ours (ours' time over the walk's)",
+            &m[2],
+            &m[0],
+            Target::AtMost(3.0),
         ),
-        (
-            "decode BindRequest: lber parse_tag time / ours decode time (times faster)",
-            ratio(&t[6], &t[5]),
-            "-",
-            None,
+        rate_ratio(
+            "decode BindRequest: ours / lber parse_tag (times faster)",
+            &m[5],
+            &m[6],
+            Target::None,
         ),
-        (
-            "encode SearchResultEntry: lber encode_into time (tree clone included) / ours",
-            ratio(&t[4], &t[3]),
-            "-",
-            None,
+        rate_ratio(
+            "encode SearchResultEntry: ours / lber encode_into, tree clone included (times faster)",
+            &m[3],
+            &m[4],
+            Target::None,
         ),
     ];
-    let mut text = format!(
-        "## ber: {} bytes of SearchResultEntry\n\n| comparison | median | min..max over rounds | target | met |\n|---|---|---|---|---|\n",
-        bytes.len()
+    common::report(
+        "ber",
+        &format!("{} bytes of SearchResultEntry", bytes.len()),
+        &lines,
     );
-    // A positive bound is a minimum, a negative one a maximum.
-    for (what, (median, lo, hi), target, bound) in rows {
-        let met = match bound {
-            None => "-",
-            Some(b) if (b >= 0.0 && median >= b) || (b < 0.0 && median <= -b) => "yes",
-            Some(_) => "**no**",
-        };
-        text.push_str(&format!(
-            "| {what} | {median:.2} | {lo:.2}..{hi:.2} | {target} | {met} |\n"
-        ));
-    }
-    println!("\n{text}");
-    let dir = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("bench-ratios")));
-    if let Some(dir) = dir {
-        let _ = std::fs::create_dir_all(&dir);
-        let path = dir.join("ber.md");
-        if std::fs::write(&path, &text).is_ok() {
-            println!("(written to {})", path.display());
-        }
-    }
 }
 
 fn main() {
