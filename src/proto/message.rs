@@ -61,15 +61,14 @@ impl LdapMessage {
         // `fast_entry_parts`). A DN that is not UTF-8 goes the general way,
         // which reports it.
         if let Some((id, dn, list, len)) = op::fast_entry_parts(&frame, limits) {
-            let base = frame.as_ptr() as usize;
-            let dn_at = dn.as_ptr() as usize - base;
-            let (list_at, list_len) = (list.as_ptr() as usize - base, list.len());
-            if let Ok(dn) = Src(&frame).string(dn, dn_at) {
+            let src = Src(&frame);
+            // (The offset only places an error, which the general way reports.)
+            if let (Ok(dn), Some(at)) = (src.string(dn, 0), src.range_of(list)) {
                 // The frame itself becomes the attribute list: narrowing it
                 // in place spares a reference count up and one down.
                 let mut list = frame;
-                list.truncate(list_at + list_len);
-                bytes::Buf::advance(&mut list, list_at);
+                list.truncate(at.end);
+                bytes::Buf::advance(&mut list, at.start);
                 return Ok(Self {
                     id: MessageId(id),
                     op: ProtocolOp::SearchResultEntry(op::SearchResultEntry {
