@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -10,9 +10,10 @@ use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use super::cert::ClientCert;
-use super::info::HandshakeRecord;
 use super::pem;
+use super::provider::ring_provider;
 use super::query::{QueryClientCert, TlsMode};
+use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
 use super::verify::{BaseVerifier, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
@@ -25,14 +26,6 @@ pub enum TlsVersion {
     Tls12,
     /// TLS 1.3.
     Tls13,
-}
-
-/// The ring crypto provider, made once. Configs always name it explicitly,
-/// so a second provider enabled elsewhere in the program cannot make rustls
-/// panic.
-pub(crate) fn ring_provider() -> Arc<CryptoProvider> {
-    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    Arc::clone(PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())))
 }
 
 /// Every TLS option of a connection config. `ConnConfig` forwards its

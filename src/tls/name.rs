@@ -1,4 +1,8 @@
-//! RFC 4514 text for DER-encoded X.501 `Name`s, through the crate's DN type.
+//! DER-encoded X.501 `Name`s: their RFC 4514 text (through the crate's DN
+//! type), and [`TrustedCa`], a CA name as a server sends it.
+
+use std::fmt;
+use std::sync::OnceLock;
 
 use crate::proto::Dn;
 
@@ -22,6 +26,91 @@ pub(crate) fn hex_string(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
     }
     out
+}
+
+/// A certificate authority the server named in its CertificateRequest.
+///
+/// [`der`](Self::der) is the DER `Name` exactly as the server sent it (outer
+/// SEQUENCE included), which is byte for byte the CA certificate's subject.
+/// `Display` gives the RFC 4514 string, most specific part first, e.g.
+/// `CN=Test CA-A,O=Example Test,DC=example,DC=com`; a name that does not
+/// parse is displayed as `#` followed by the hex of its bytes.
+#[derive(Clone)]
+pub struct TrustedCa {
+    der: Vec<u8>,
+    /// The RFC 4514 form, rendered on first use: most handshakes only
+    /// compare DER bytes (`ClientCert::issued_by`), so the text is built
+    /// only for messages, logs and `Display`.
+    text: OnceLock<Option<String>>,
+}
+
+impl PartialEq for TrustedCa {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for TrustedCa {}
+
+impl std::hash::Hash for TrustedCa {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.der.hash(state);
+    }
+}
+
+impl TrustedCa {
+    /// A CA name from its DER encoding (a `Name`, outer SEQUENCE included).
+    /// Any bytes are accepted, as from the server.
+    pub fn from_der(der: impl Into<Vec<u8>>) -> Self {
+        Self {
+            der: der.into(),
+            text: OnceLock::new(),
+        }
+    }
+
+    /// The DER `Name` as sent, outer SEQUENCE included.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The RFC 4514 string, or `None` if the bytes are not a DER `Name`.
+    pub fn name(&self) -> Option<&str> {
+        self.text
+            .get_or_init(|| rfc4514_from_der(&self.der))
+            .as_deref()
+    }
+}
+
+impl fmt::Display for TrustedCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(text) => f.write_str(text),
+            None => f.write_str(&hex_string(&self.der)),
+        }
+    }
+}
+
+impl fmt::Debug for TrustedCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TrustedCa({self})")
+    }
+}
+
+/// `A; B; C` (DNs contain commas, so the list uses semicolons).
+pub(crate) fn ca_list(cas: &[TrustedCa]) -> String {
+    cas.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `it trusts: A; B` or `it named no CAs`.
+pub(crate) fn trusts(cas: &[TrustedCa]) -> String {
+    if cas.is_empty() {
+        "it named no CAs".to_owned()
+    } else {
+        format!("it trusts: {}", ca_list(cas))
+    }
 }
 
 #[cfg(test)]

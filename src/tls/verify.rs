@@ -3,7 +3,6 @@
 //! no verification at all.
 
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -12,7 +11,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSuppo
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use super::resolver::panic_message;
+use super::panic;
 
 /// Checks the server's certificate after the built-in verification
 /// succeeded: the counterpart of Windows LDAP's `VERIFYSERVERCERT`, for
@@ -141,13 +140,8 @@ impl ServerCertVerifier for ServerVerifier {
         };
         let name = server_name_text(server_name);
         let info = ServerCertInfo::new(end_entity, intermediates, &name);
-        let verdict = catch_unwind(AssertUnwindSafe(|| hook.verify_server_cert(&info)))
-            .unwrap_or_else(|payload| {
-                Err(format!(
-                    "the hook panicked: {}",
-                    panic_message(payload.as_ref())
-                ))
-            });
+        let verdict = panic::catch(|| hook.verify_server_cert(&info))
+            .unwrap_or_else(|message| Err(format!("the hook panicked: {message}")));
         match verdict {
             Ok(()) => Ok(ServerCertVerified::assertion()),
             Err(reason) => Err(rustls::Error::InvalidCertificate(CertificateError::Other(

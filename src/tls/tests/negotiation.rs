@@ -7,8 +7,8 @@ use rustls::{ProtocolVersion, SupportedProtocolVersion};
 use super::harness::*;
 use super::pki::{example_name, pki};
 use crate::error::Error;
-use crate::tls::info::CertOutcome;
 use crate::tls::name::tests::{name, OID_CN};
+use crate::tls::record::CertOutcome;
 use crate::tls::{
     callback_panicked, closed_after_handshake, CertRequest, CertStore, EmptyListPolicy,
     ServerCertInfo, TlsSettings,
