@@ -17,6 +17,7 @@ use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
 use super::verify::{BaseVerifier, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
+use crate::sync::lock;
 
 /// A TLS protocol version the client may use.
 #[non_exhaustive]
@@ -137,7 +138,7 @@ impl TlsSettings {
     /// nor rebuild the verifier. A failure is not kept: the next connect
     /// tries again.
     pub(crate) fn prepared(&self) -> Result<Arc<PreparedTls>, Error> {
-        let mut slot = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = lock(&self.prepared);
         if let Some(prepared) = slot.as_ref() {
             return Ok(Arc::clone(prepared));
         }

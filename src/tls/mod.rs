@@ -76,11 +76,13 @@ pub use query::{CertRequest, Choice, QueryClientCert, TlsMode};
 pub use store::{CertStore, EmptyListPolicy};
 pub use verify::{ServerCertInfo, VerifyServerCert};
 
+/// Re-exported for the transport and the driver, which lock the record.
+pub(crate) use crate::sync::lock;
 pub(crate) use config::{server_name, PreparedTls, TlsSettings};
 pub(crate) use diagnose::{
     callback_panicked, closed_after_handshake, handshake_error, read_error_after_handshake,
 };
-pub(crate) use record::{lock, HandshakeRecord};
+pub(crate) use record::HandshakeRecord;
 
 #[cfg(test)]
 mod tests;

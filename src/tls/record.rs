@@ -2,8 +2,6 @@
 //! certificates go: filled in by the resolver during the handshake, read
 //! after it by `TlsInfo` and by the functions that explain a failure.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use rustls::SignatureScheme;
 
 use super::cert::ClientCert;
@@ -54,10 +52,4 @@ pub(crate) enum CertOutcome {
     /// None was sent: the callback declined or panicked, the key could not
     /// sign with the server's schemes, or nothing is configured.
     NotSent { reason: String },
-}
-
-/// Locks a record. Poisoning cannot hide anything: no user code runs under
-/// the lock, and the record stays consistent field by field.
-pub(crate) fn lock(record: &Mutex<HandshakeRecord>) -> MutexGuard<'_, HandshakeRecord> {
-    record.lock().unwrap_or_else(PoisonError::into_inner)
 }

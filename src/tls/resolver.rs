@@ -11,7 +11,8 @@ use rustls::SignatureScheme;
 use super::name::TrustedCa;
 use super::panic;
 use super::query::{CertRequest, QueryClientCert, TlsMode};
-use super::record::{lock, CertOutcome, HandshakeRecord};
+use super::record::{CertOutcome, HandshakeRecord};
+use crate::sync::lock;
 
 /// Forwards the server's CertificateRequest to the application and records
 /// what happened in the connection's [`HandshakeRecord`].
