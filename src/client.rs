@@ -178,7 +178,8 @@ impl ConnConfig {
     /// Runs `hook` on the server's certificate after the standard
     /// verification succeeded (chain to a trusted root, validity, host
     /// name): the counterpart of Windows LDAP's `VERIFYSERVERCERT`, for
-    /// pinning or extra policy. Its `Err` text becomes the connect error.
+    /// pinning or extra policy. Its `Err` ([`ServerCertRejected`](crate::tls::ServerCertRejected))
+    /// becomes the connect error.
     pub fn server_cert_hook(mut self, hook: impl VerifyServerCert + 'static) -> Self {
         self.tls.set_server_cert_hook(hook);
         self

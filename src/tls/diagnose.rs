@@ -9,7 +9,7 @@ use rustls::{AlertDescription, CertificateError};
 
 use super::name::trusts;
 use super::record::{CertOutcome, HandshakeRecord};
-use super::verify::HookRejected;
+use super::verify::ServerCertRejected;
 use crate::error::Error;
 
 /// The error for a failed TLS handshake (the `Err` of tokio-rustls'
@@ -196,8 +196,11 @@ fn server_cert_message(err: &CertificateError, record: &HandshakeRecord) -> Stri
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             format!("the certificate of the server is not valid for the name {name}: {err}")
         }
-        CertificateError::Other(other) => match other.0.downcast_ref::<HookRejected>() {
-            Some(hook) => format!("the certificate of {name} was rejected: {hook}"),
+        CertificateError::Other(other) => match other.0.downcast_ref::<ServerCertRejected>() {
+            Some(hook) => format!(
+                "the certificate of {name} was rejected: rejected by the server certificate hook: {}",
+                hook.with_sources()
+            ),
             None => format!("the certificate of {name} was rejected: {err}"),
         },
         _ => format!("the certificate of {name} was rejected: {err}"),

@@ -74,7 +74,7 @@ pub use info::{SentCert, TlsInfo};
 pub use name::TrustedCa;
 pub use query::{CertRequest, Choice, QueryClientCert, TlsMode};
 pub use store::{CertStore, EmptyListPolicy};
-pub use verify::{ServerCertInfo, VerifyServerCert};
+pub use verify::{ServerCertInfo, ServerCertRejected, VerifyServerCert};
 
 /// Re-exported for the transport and the driver, which lock the record.
 pub(crate) use crate::sync::lock;
