@@ -323,37 +323,3 @@ pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
     ServerName::try_from(bare.to_owned())
         .map_err(|_| Error::Config(format!("{host:?} is not a valid TLS server name")))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_names() {
-        assert!(matches!(
-            server_name("localhost"),
-            Ok(ServerName::DnsName(_))
-        ));
-        assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
-        assert!(matches!(
-            server_name("127.0.0.1"),
-            Ok(ServerName::IpAddress(_))
-        ));
-        let e = server_name("bad name").unwrap_err().to_string();
-        assert!(
-            e.contains("\"bad name\" is not a valid TLS server name"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn settings_debug_shows_no_secrets() {
-        let mut settings = TlsSettings::default();
-        settings.add_ca_file("/etc/ca.pem");
-        let text = format!("{settings:?}");
-        assert!(
-            text.contains("/etc/ca.pem") && text.contains("client_cert: false"),
-            "{text}"
-        );
-    }
-}

@@ -255,38 +255,3 @@ impl QueryClientCert for ClientCert {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tls::name::ca_list;
-    use crate::tls::name::tests::{name, OID_CN};
-
-    #[test]
-    fn trusted_ca_display() {
-        let ca = TrustedCa::from_der(name(&[&[(OID_CN, 0x0c, b"CA")]]));
-        assert_eq!(ca.to_string(), "CN=CA");
-        assert_eq!(ca.name(), Some("CN=CA"));
-        assert_eq!(format!("{ca:?}"), "TrustedCa(CN=CA)");
-        let bad = TrustedCa::from_der(vec![0xff, 0x00, 0x01]);
-        assert_eq!(bad.to_string(), "#ff0001");
-        assert_eq!(bad.name(), None);
-        assert_eq!(bad.der(), &[0xff, 0x00, 0x01]);
-        assert_eq!(ca_list(&[ca, bad]), "CN=CA; #ff0001");
-    }
-
-    #[test]
-    fn closures_are_choosers() {
-        let declines = |_: &CertRequest<'_>| None;
-        let request = CertRequest::new(&[], &[])
-            .with_server_name("ldap.example.com")
-            .with_url("ldaps://ldap.example.com")
-            .with_mode(TlsMode::StartTls);
-        assert_eq!(request.server_name(), "ldap.example.com");
-        assert_eq!(request.url(), "ldaps://ldap.example.com");
-        assert_eq!(request.mode(), TlsMode::StartTls);
-        let choice = declines.choose_client_cert(&request);
-        assert!(choice.cert().is_none());
-        assert_eq!(choice.to_string(), "the callback declined");
-    }
-}

@@ -5,9 +5,9 @@ use rustls::version::{TLS12, TLS13};
 use rustls::{ProtocolVersion, SupportedProtocolVersion};
 
 use super::harness::*;
+use super::names::{name, OID_CN};
 use super::pki::{example_name, pki};
 use crate::error::Error;
-use crate::tls::name::tests::{name, OID_CN};
 use crate::tls::record::CertOutcome;
 use crate::tls::{
     callback_panicked, closed_after_handshake, CertRequest, CertStore, EmptyListPolicy,
