@@ -33,7 +33,9 @@
 //! # Layout
 //!
 //! The files form a chain: each imports only files of the rows above it
-//! (never its own row or a row below), so there is no import cycle.
+//! (never its own row or a row below), so there is no import cycle. Beside
+//! these, files use only layers below `tls`: `crate::error`, `crate::proto`
+//! and `crate::sync`.
 //!
 //! | row | file | holds | imports |
 //! |---|---|---|---|
@@ -46,13 +48,23 @@
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
 //! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
 //! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
-//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], the rustls verifier | panic |
+//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertRejected`], the rustls verifier | panic |
 //! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, verify |
 //! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
 //! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
 //!
 //! The record sits below the resolver because the resolver fills it in
 //! during the handshake; `info.rs` and `diagnose.rs` read it afterwards.
+//!
+//! # Stability
+//!
+//! What may grow can grow without breaking callers: the enums
+//! ([`TlsMode`], [`TlsVersion`], [`EmptyListPolicy`]) are
+//! `#[non_exhaustive]`; no struct has a public field (each is read through
+//! its accessors and made through its constructors, so fields can be
+//! added); [`CertRequest`] and [`ServerCertInfo`] are `Copy` views borrowed
+//! from the handshake and stay so; the traits [`QueryClientCert`] and
+//! [`VerifyServerCert`] gain methods only with default bodies.
 
 mod cert;
 mod config;
