@@ -178,7 +178,8 @@ impl ConnConfig {
     /// Runs `hook` on the server's certificate after the standard
     /// verification succeeded (chain to a trusted root, validity, host
     /// name): the counterpart of Windows LDAP's `VERIFYSERVERCERT`, for
-    /// pinning or extra policy. Its `Err` text becomes the connect error.
+    /// pinning or extra policy. Its `Err` ([`ServerCertRejected`](crate::tls::ServerCertRejected))
+    /// becomes the connect error.
     pub fn server_cert_hook(mut self, hook: impl VerifyServerCert + 'static) -> Self {
         self.tls.set_server_cert_hook(hook);
         self
@@ -317,7 +318,7 @@ impl LdapConn {
             (Scheme::Ldaps, Transport::Tcp(tcp), Some(tls)) => {
                 let s = transport::secure(tcp, tls, &url_text, url.connect_host(), TlsMode::Ldaps)
                     .await?;
-                *shared.tls_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.info);
+                *crate::sync::lock(&shared.tls_info) = Some(s.info);
                 record = Some(s.record);
                 Transport::Tls(s.stream)
             }
@@ -368,14 +369,7 @@ impl LdapConn {
     /// asks for a client certificate, the configured [`QueryClientCert`] is
     /// called during the handshake.
     pub async fn start_tls(&self) -> Result<(), Error> {
-        if self
-            .inner
-            .shared
-            .tls_info
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-        {
+        if crate::sync::lock(&self.inner.shared.tls_info).is_some() {
             return Err(Error::InvalidInput(
                 "TLS is already active on this connection".into(),
             ));
@@ -450,12 +444,7 @@ impl LdapConn {
     /// ([`TlsInfo::trusted_cas`]), and which certificate was sent. `None`
     /// without TLS.
     pub fn tls_info(&self) -> Option<TlsInfo> {
-        self.inner
-            .shared
-            .tls_info
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        crate::sync::lock(&self.inner.shared.tls_info).clone()
     }
 
     /// Runs operations with controls and a timeout (see [`OpOptions`]).
@@ -591,11 +580,7 @@ impl LdapConn {
     }
 
     fn closed_error(&self) -> Error {
-        self.inner
-            .shared
-            .closed_with
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.inner.shared.closed_with)
             .clone()
             .unwrap_or_else(|| Error::Closed("the connection is closed".into()))
     }

@@ -246,11 +246,7 @@ impl Driver {
             .closed_with()
             .cloned()
             .unwrap_or_else(|| Error::Closed("the connection was unbound".into()));
-        *self
-            .shared
-            .closed_with
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        *crate::sync::lock(&self.shared.closed_with) = Some(reason);
         for r in self.unbind_replies.drain(..) {
             let _ = r.send(());
         }
@@ -521,11 +517,7 @@ impl Driver {
                 self.transport = Some(Transport::Tls(secured.stream));
                 self.record = Some(secured.record);
                 self.received_any = false;
-                *self
-                    .shared
-                    .tls_info
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = Some(secured.info.clone());
+                *crate::sync::lock(&self.shared.tls_info) = Some(secured.info.clone());
                 self.shared
                     .secure
                     .store(true, std::sync::atomic::Ordering::Release);

@@ -139,6 +139,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod proto;
+mod sync;
 pub mod tls;
 mod transport;
 

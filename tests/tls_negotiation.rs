@@ -15,8 +15,8 @@ use rcgen::{
 };
 use rustls::{RootCertStore, SignatureScheme};
 use tokio_ldap::tls::{
-    CertRequest, CertStore, ClientCert, EmptyListPolicy, QueryClientCert, ServerCertInfo, TlsMode,
-    TrustedCa, VerifyServerCert,
+    CertRequest, CertStore, ClientCert, EmptyListPolicy, QueryClientCert, ServerCertInfo,
+    ServerCertRejected, TlsMode, TrustedCa, VerifyServerCert,
 };
 
 const ECDSA: &[SignatureScheme] = &[
@@ -193,8 +193,47 @@ fn server_cert_hook_closures() {
     assert!(pin
         .verify_server_cert(&ServerCertInfo::new(&pinned, &[], "ldap"))
         .is_ok());
+    let rejected = pin
+        .verify_server_cert(&ServerCertInfo::new(&other, &[], "ldap"))
+        .unwrap_err();
+    assert_eq!(rejected.message(), "ldap is not the pinned certificate");
+    assert_eq!(rejected.to_string(), "ldap is not the pinned certificate");
+}
+
+#[test]
+fn server_cert_rejections_are_typed() {
+    let cert = Ca::new("Any").cert.der().clone();
+    let info = ServerCertInfo::new(&cert, &[], "ldap");
+
+    // A &str, a ServerCertRejected, or none at all (the type named).
+    let text = |_: &ServerCertInfo<'_>| Err("no");
+    assert_eq!(text.verify_server_cert(&info).unwrap_err().message(), "no");
+    let accept = |_: &ServerCertInfo<'_>| Ok::<(), ServerCertRejected>(());
+    assert!(accept.verify_server_cert(&info).is_ok());
+
+    // With the error behind it, reachable as its source.
+    let typed = |_: &ServerCertInfo<'_>| -> Result<(), ServerCertRejected> {
+        std::fs::read("/nonexistent/pin.der")
+            .map_err(|e| ServerCertRejected::new("cannot read the pin").with_source(e))?;
+        Ok(())
+    };
+    let rejected = typed.verify_server_cert(&info).unwrap_err();
+    assert_eq!(rejected.message(), "cannot read the pin");
+    let source = std::error::Error::source(&rejected).unwrap();
     assert_eq!(
-        pin.verify_server_cert(&ServerCertInfo::new(&other, &[], "ldap")),
-        Err("ldap is not the pinned certificate".to_owned())
+        source.downcast_ref::<std::io::Error>().unwrap().kind(),
+        std::io::ErrorKind::NotFound
+    );
+
+    // A hook implemented by a type.
+    struct Deny;
+    impl VerifyServerCert for Deny {
+        fn verify_server_cert(&self, info: &ServerCertInfo<'_>) -> Result<(), ServerCertRejected> {
+            Err(format!("{} is denied", info.server_name()).into())
+        }
+    }
+    assert_eq!(
+        Deny.verify_server_cert(&info).unwrap_err().message(),
+        "ldap is denied"
     );
 }

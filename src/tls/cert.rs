@@ -9,10 +9,9 @@ use rustls::{InconsistentKeys, SignatureAlgorithm, SignatureScheme};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::config::ring_provider;
-use super::name::{hex_string, rfc4514_from_der};
+use super::name::{hex_string, rfc4514_from_der, TrustedCa};
 use super::pem;
-use super::query::{scheme_list, CertRequest, Choice, QueryClientCert, TrustedCa};
+use super::provider::ring_provider;
 use crate::error::Error;
 
 /// A client certificate chain (end-entity first, then any intermediates)
@@ -26,7 +25,7 @@ use crate::error::Error;
 /// intermediate CA must come with that intermediate, since servers usually
 /// name (and hold) only root CAs.
 ///
-/// As a [`QueryClientCert`] it always offers itself, unless its key cannot
+/// As a [`QueryClientCert`](crate::tls::QueryClientCert) it always offers itself, unless its key cannot
 /// sign with any scheme the server accepts.
 #[derive(Clone)]
 pub struct ClientCert {
@@ -185,7 +184,7 @@ impl ClientCert {
     }
 
     /// Whether the key can sign with one of `schemes`; see
-    /// [`CertRequest::signature_schemes`]. A certificate that cannot is not
+    /// [`CertRequest::signature_schemes`](crate::tls::CertRequest::signature_schemes). A certificate that cannot is not
     /// sent.
     pub fn supports(&self, schemes: &[SignatureScheme]) -> bool {
         self.inner.key.key.choose_scheme(schemes).is_some()
@@ -211,31 +210,6 @@ impl ClientCert {
     }
 }
 
-impl QueryClientCert for ClientCert {
-    fn query_client_cert(&self, request: &CertRequest<'_>) -> Option<ClientCert> {
-        self.choose_client_cert(request).into_cert()
-    }
-
-    fn choose_client_cert(&self, request: &CertRequest<'_>) -> Choice {
-        let schemes = request.signature_schemes();
-        if self.supports(schemes) {
-            Choice::new(
-                Some(self.clone()),
-                format!("the configured certificate {}", self.subject()),
-            )
-        } else {
-            Choice::new(
-                None,
-                format!(
-                    "skipped {}: {}",
-                    self.label(),
-                    self.unsupported_reason(schemes)
-                ),
-            )
-        }
-    }
-}
-
 impl fmt::Debug for ClientCert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCert")
@@ -248,4 +222,13 @@ impl fmt::Debug for ClientCert {
 
 fn display_name(der: &[u8]) -> String {
     rfc4514_from_der(der).unwrap_or_else(|| hex_string(der))
+}
+
+/// `RSA_PSS_SHA256, ECDSA_NISTP256_SHA256`.
+pub(crate) fn scheme_list(schemes: &[SignatureScheme]) -> String {
+    schemes
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -10,12 +10,14 @@ use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use super::cert::ClientCert;
-use super::info::HandshakeRecord;
 use super::pem;
+use super::provider::ring_provider;
 use super::query::{QueryClientCert, TlsMode};
+use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
 use super::verify::{BaseVerifier, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
+use crate::sync::lock;
 
 /// A TLS protocol version the client may use.
 #[non_exhaustive]
@@ -25,14 +27,6 @@ pub enum TlsVersion {
     Tls12,
     /// TLS 1.3.
     Tls13,
-}
-
-/// The ring crypto provider, made once. Configs always name it explicitly,
-/// so a second provider enabled elsewhere in the program cannot make rustls
-/// panic.
-pub(crate) fn ring_provider() -> Arc<CryptoProvider> {
-    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    Arc::clone(PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())))
 }
 
 /// Every TLS option of a connection config. `ConnConfig` forwards its
@@ -144,7 +138,7 @@ impl TlsSettings {
     /// nor rebuild the verifier. A failure is not kept: the next connect
     /// tries again.
     pub(crate) fn prepared(&self) -> Result<Arc<PreparedTls>, Error> {
-        let mut slot = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = lock(&self.prepared);
         if let Some(prepared) = slot.as_ref() {
             return Ok(Arc::clone(prepared));
         }
@@ -328,38 +322,4 @@ pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
         .unwrap_or(host);
     ServerName::try_from(bare.to_owned())
         .map_err(|_| Error::Config(format!("{host:?} is not a valid TLS server name")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_names() {
-        assert!(matches!(
-            server_name("localhost"),
-            Ok(ServerName::DnsName(_))
-        ));
-        assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
-        assert!(matches!(
-            server_name("127.0.0.1"),
-            Ok(ServerName::IpAddress(_))
-        ));
-        let e = server_name("bad name").unwrap_err().to_string();
-        assert!(
-            e.contains("\"bad name\" is not a valid TLS server name"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn settings_debug_shows_no_secrets() {
-        let mut settings = TlsSettings::default();
-        settings.add_ca_file("/etc/ca.pem");
-        let text = format!("{settings:?}");
-        assert!(
-            text.contains("/etc/ca.pem") && text.contains("client_cert: false"),
-            "{text}"
-        );
-    }
 }

@@ -29,13 +29,53 @@
 //! The server's certificate is verified with webpki against the configured
 //! roots, including the host name; a [`VerifyServerCert`] hook can add
 //! checks such as pinning.
+//!
+//! # Layout
+//!
+//! The files form a chain: each imports only files of the rows above it
+//! (never its own row or a row below), so there is no import cycle. Beside
+//! these, files use only layers below `tls`: `crate::error`, `crate::proto`
+//! and `crate::sync`.
+//!
+//! | row | file | holds | imports |
+//! |---|---|---|---|
+//! | 1 | `name.rs` | RFC 4514 text of DER names, [`TrustedCa`], CA-list text | (`proto::Dn`) |
+//! | 1 | `pem.rs` | PEM loading with errors that name the file | (`error`) |
+//! | 1 | `provider.rs` | the ring crypto provider | |
+//! | 1 | `panic.rs` | running application code, a panic becoming its message | |
+//! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider |
+//! | 3 | `query.rs` | [`QueryClientCert`], [`CertRequest`], [`Choice`], [`TlsMode`] | cert, name |
+//! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
+//! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
+//! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
+//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertRejected`], the rustls verifier | panic |
+//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, verify |
+//! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
+//! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
+//!
+//! The record sits below the resolver because the resolver fills it in
+//! during the handshake; `info.rs` and `diagnose.rs` read it afterwards.
+//!
+//! # Stability
+//!
+//! What may grow can grow without breaking callers: the enums
+//! ([`TlsMode`], [`TlsVersion`], [`EmptyListPolicy`]) are
+//! `#[non_exhaustive]`; no struct has a public field (each is read through
+//! its accessors and made through its constructors, so fields can be
+//! added); [`CertRequest`] and [`ServerCertInfo`] are `Copy` views borrowed
+//! from the handshake and stay so; the traits [`QueryClientCert`] and
+//! [`VerifyServerCert`] gain methods only with default bodies.
 
 mod cert;
 mod config;
+mod diagnose;
 mod info;
 mod name;
+mod panic;
 mod pem;
+mod provider;
 mod query;
+mod record;
 mod resolver;
 mod store;
 mod verify;
@@ -43,15 +83,18 @@ mod verify;
 pub use cert::ClientCert;
 pub use config::TlsVersion;
 pub use info::{SentCert, TlsInfo};
-pub use query::{CertRequest, Choice, QueryClientCert, TlsMode, TrustedCa};
+pub use name::TrustedCa;
+pub use query::{CertRequest, Choice, QueryClientCert, TlsMode};
 pub use store::{CertStore, EmptyListPolicy};
-pub use verify::{ServerCertInfo, VerifyServerCert};
+pub use verify::{ServerCertInfo, ServerCertRejected, VerifyServerCert};
 
+/// Re-exported for the transport and the driver, which lock the record.
+pub(crate) use crate::sync::lock;
 pub(crate) use config::{server_name, PreparedTls, TlsSettings};
-pub(crate) use info::{
-    callback_panicked, closed_after_handshake, handshake_error, lock, read_error_after_handshake,
-    HandshakeRecord,
+pub(crate) use diagnose::{
+    callback_panicked, closed_after_handshake, handshake_error, read_error_after_handshake,
 };
+pub(crate) use record::HandshakeRecord;
 
 #[cfg(test)]
 mod tests;

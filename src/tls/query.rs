@@ -3,12 +3,11 @@
 //! ([`QueryClientCert`], [`Choice`]).
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use rustls::SignatureScheme;
 
 use super::cert::ClientCert;
-use super::name::{hex_string, rfc4514_from_der};
+use super::name::TrustedCa;
 
 /// Chooses the client certificate when the server asks for one: the
 /// counterpart of Windows LDAP's `QUERYCLIENTCERT` callback.
@@ -230,121 +229,29 @@ impl<'a> CertRequest<'a> {
     }
 }
 
-/// A certificate authority the server named in its CertificateRequest.
-///
-/// [`der`](Self::der) is the DER `Name` exactly as the server sent it (outer
-/// SEQUENCE included), which is byte for byte the CA certificate's subject.
-/// `Display` gives the RFC 4514 string, most specific part first, e.g.
-/// `CN=Test CA-A,O=Example Test,DC=example,DC=com`; a name that does not
-/// parse is displayed as `#` followed by the hex of its bytes.
-#[derive(Clone)]
-pub struct TrustedCa {
-    der: Vec<u8>,
-    /// The RFC 4514 form, rendered on first use: most handshakes only
-    /// compare DER bytes (`ClientCert::issued_by`), so the text is built
-    /// only for messages, logs and `Display`.
-    text: OnceLock<Option<String>>,
-}
-
-impl PartialEq for TrustedCa {
-    fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+/// A single certificate always offers itself, unless its key cannot sign
+/// with any scheme the server accepts.
+impl QueryClientCert for ClientCert {
+    fn query_client_cert(&self, request: &CertRequest<'_>) -> Option<ClientCert> {
+        self.choose_client_cert(request).into_cert()
     }
-}
 
-impl Eq for TrustedCa {}
-
-impl std::hash::Hash for TrustedCa {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.der.hash(state);
-    }
-}
-
-impl TrustedCa {
-    /// A CA name from its DER encoding (a `Name`, outer SEQUENCE included).
-    /// Any bytes are accepted, as from the server.
-    pub fn from_der(der: impl Into<Vec<u8>>) -> Self {
-        Self {
-            der: der.into(),
-            text: OnceLock::new(),
+    fn choose_client_cert(&self, request: &CertRequest<'_>) -> Choice {
+        let schemes = request.signature_schemes();
+        if self.supports(schemes) {
+            Choice::new(
+                Some(self.clone()),
+                format!("the configured certificate {}", self.subject()),
+            )
+        } else {
+            Choice::new(
+                None,
+                format!(
+                    "skipped {}: {}",
+                    self.label(),
+                    self.unsupported_reason(schemes)
+                ),
+            )
         }
-    }
-
-    /// The DER `Name` as sent, outer SEQUENCE included.
-    pub fn der(&self) -> &[u8] {
-        &self.der
-    }
-
-    /// The RFC 4514 string, or `None` if the bytes are not a DER `Name`.
-    pub fn name(&self) -> Option<&str> {
-        self.text
-            .get_or_init(|| rfc4514_from_der(&self.der))
-            .as_deref()
-    }
-}
-
-impl fmt::Display for TrustedCa {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(text) => f.write_str(text),
-            None => f.write_str(&hex_string(&self.der)),
-        }
-    }
-}
-
-impl fmt::Debug for TrustedCa {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TrustedCa({self})")
-    }
-}
-
-/// `A; B; C` (DNs contain commas, so the list uses semicolons).
-pub(crate) fn ca_list(cas: &[TrustedCa]) -> String {
-    cas.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// `RSA_PSS_SHA256, ECDSA_NISTP256_SHA256`.
-pub(crate) fn scheme_list(schemes: &[SignatureScheme]) -> String {
-    schemes
-        .iter()
-        .map(|s| format!("{s:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tls::name::tests::{name, OID_CN};
-
-    #[test]
-    fn trusted_ca_display() {
-        let ca = TrustedCa::from_der(name(&[&[(OID_CN, 0x0c, b"CA")]]));
-        assert_eq!(ca.to_string(), "CN=CA");
-        assert_eq!(ca.name(), Some("CN=CA"));
-        assert_eq!(format!("{ca:?}"), "TrustedCa(CN=CA)");
-        let bad = TrustedCa::from_der(vec![0xff, 0x00, 0x01]);
-        assert_eq!(bad.to_string(), "#ff0001");
-        assert_eq!(bad.name(), None);
-        assert_eq!(bad.der(), &[0xff, 0x00, 0x01]);
-        assert_eq!(ca_list(&[ca, bad]), "CN=CA; #ff0001");
-    }
-
-    #[test]
-    fn closures_are_choosers() {
-        let declines = |_: &CertRequest<'_>| None;
-        let request = CertRequest::new(&[], &[])
-            .with_server_name("ldap.example.com")
-            .with_url("ldaps://ldap.example.com")
-            .with_mode(TlsMode::StartTls);
-        assert_eq!(request.server_name(), "ldap.example.com");
-        assert_eq!(request.url(), "ldaps://ldap.example.com");
-        assert_eq!(request.mode(), TlsMode::StartTls);
-        let choice = declines.choose_client_cert(&request);
-        assert!(choice.cert().is_none());
-        assert_eq!(choice.to_string(), "the callback declined");
     }
 }

@@ -1,17 +1,18 @@
 //! The private adapter between rustls 0.23's `ResolvesClientCert` and the
 //! application's [`QueryClientCert`].
 
-use std::any::Any;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 use rustls::client::ResolvesClientCert;
 use rustls::sign::CertifiedKey;
 use rustls::SignatureScheme;
 
-use super::info::{lock, CertOutcome, HandshakeRecord};
-use super::query::{CertRequest, QueryClientCert, TlsMode, TrustedCa};
+use super::name::TrustedCa;
+use super::panic;
+use super::query::{CertRequest, QueryClientCert, TlsMode};
+use super::record::{CertOutcome, HandshakeRecord};
+use crate::sync::lock;
 
 /// Forwards the server's CertificateRequest to the application and records
 /// what happened in the connection's [`HandshakeRecord`].
@@ -43,10 +44,9 @@ impl ClientCertResolver {
             .with_server_name(&self.server_name)
             .with_url(&self.url)
             .with_mode(self.mode);
-        let choice = match catch_unwind(AssertUnwindSafe(|| query.choose_client_cert(&request))) {
+        let choice = match panic::catch(|| query.choose_client_cert(&request)) {
             Ok(choice) => choice,
-            Err(payload) => {
-                let message = panic_message(payload.as_ref());
+            Err(message) => {
                 let reason = format!("the callback panicked: {message}");
                 return (CertOutcome::NotSent { reason }, Some(message));
             }
@@ -119,16 +119,5 @@ impl fmt::Debug for ClientCertResolver {
             .field("server_name", &self.server_name)
             .field("mode", &self.mode)
             .finish_non_exhaustive()
-    }
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a panic payload that is not a string)".to_owned()
     }
 }

@@ -2,7 +2,8 @@
 //! names is offered (what Windows' LDAP client does for you).
 
 use super::cert::ClientCert;
-use super::query::{ca_list, CertRequest, Choice, QueryClientCert, TrustedCa};
+use super::name::{ca_list, TrustedCa};
+use super::query::{CertRequest, Choice, QueryClientCert};
 
 /// What a [`CertStore`] does when the server names no CAs.
 ///

@@ -3,7 +3,9 @@
 use rustls::SignatureScheme;
 
 use super::pki::pki;
-use crate::tls::{CertRequest, CertStore, ClientCert, EmptyListPolicy, QueryClientCert, TrustedCa};
+use crate::tls::{
+    CertRequest, CertStore, ClientCert, EmptyListPolicy, QueryClientCert, TlsMode, TrustedCa,
+};
 
 const EC: &[SignatureScheme] = &[SignatureScheme::ECDSA_NISTP256_SHA256];
 const RSA: &[SignatureScheme] = &[SignatureScheme::RSA_PSS_SHA256];
@@ -169,4 +171,19 @@ fn static_cert_offers_itself_when_it_can_sign() {
         choice.reason(),
         "skipped alice: its ECDSA key cannot sign with any scheme the server accepts (RSA_PSS_SHA256)"
     );
+}
+
+#[test]
+fn closures_are_choosers() {
+    let declines = |_: &CertRequest<'_>| None;
+    let request = CertRequest::new(&[], &[])
+        .with_server_name("ldap.example.com")
+        .with_url("ldaps://ldap.example.com")
+        .with_mode(TlsMode::StartTls);
+    assert_eq!(request.server_name(), "ldap.example.com");
+    assert_eq!(request.url(), "ldaps://ldap.example.com");
+    assert_eq!(request.mode(), TlsMode::StartTls);
+    let choice = declines.choose_client_cert(&request);
+    assert!(choice.cert().is_none());
+    assert_eq!(choice.to_string(), "the callback declined");
 }

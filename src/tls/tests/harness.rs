@@ -22,8 +22,9 @@ use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use super::pki::{pki, Ca};
 use crate::error::Error;
-use crate::tls::config::ring_provider;
-use crate::tls::info::{lock, HandshakeRecord};
+use crate::sync::lock;
+use crate::tls::provider::ring_provider;
+use crate::tls::record::HandshakeRecord;
 use crate::tls::{
     handshake_error, read_error_after_handshake, server_name, CertRequest, Choice, ClientCert,
     PreparedTls, QueryClientCert, TlsInfo, TlsMode, TlsSettings,

@@ -1,9 +1,14 @@
-//! Handshake tests against an in-process rustls server, driving the
-//! crate-internal TLS API (`PreparedTls::client_config` and the record)
-//! the way the connection driver does.
+//! The unit tests of the TLS layer, all here rather than beside the code:
+//! names, PEM, panics and choosers without a server, then handshakes
+//! against an in-process rustls server, driving the crate-internal TLS API
+//! (`PreparedTls::client_config` and the record) the way the connection
+//! driver does.
 
 mod choosers;
 mod harness;
+mod names;
 mod negotiation;
+mod panic;
+mod pem;
 mod pki;
 mod prepared;

@@ -5,13 +5,13 @@ use rustls::version::{TLS12, TLS13};
 use rustls::{ProtocolVersion, SupportedProtocolVersion};
 
 use super::harness::*;
+use super::names::{name, OID_CN};
 use super::pki::{example_name, pki};
 use crate::error::Error;
-use crate::tls::info::CertOutcome;
-use crate::tls::name::tests::{name, OID_CN};
+use crate::tls::record::CertOutcome;
 use crate::tls::{
     callback_panicked, closed_after_handshake, CertRequest, CertStore, EmptyListPolicy,
-    ServerCertInfo, TlsSettings,
+    ServerCertInfo, ServerCertRejected, TlsSettings,
 };
 
 const BOTH: [&SupportedProtocolVersion; 2] = [&TLS12, &TLS13];
@@ -429,6 +429,65 @@ async fn server_cert_hook() {
     settings.set_server_cert_hook(|_: &ServerCertInfo<'_>| Err("nope".to_owned()));
     let client = connect(&settings.prepare().unwrap(), addr, "localhost").await;
     assert!(client.error.unwrap().to_string().contains("nope"));
+}
+
+#[tokio::test]
+async fn server_cert_hook_typed_rejection() {
+    let auth = ClientAuth::Off;
+    // The connect error is Error::Tls; the hook's value comes back from it,
+    // and its source's message is in the connect error's.
+    let (addr, _server) = serve_one(server_config(&auth, &BOTH), After::Greet).await;
+    let mut settings = trusting_ca_a();
+    settings.set_server_cert_hook(|info: &ServerCertInfo<'_>| {
+        let why = std::io::Error::new(std::io::ErrorKind::NotFound, "no pin file");
+        Err(
+            ServerCertRejected::new(format!("cannot check {}", info.server_name()))
+                .with_source(why),
+        )
+    });
+    let client = connect(&settings.prepare().unwrap(), addr, "localhost").await;
+    let error = client.error.unwrap();
+    let rejected = ServerCertRejected::find_in(&error).expect("the hook's rejection");
+    assert_eq!(rejected.message(), "cannot check localhost");
+    assert_eq!(
+        std::error::Error::source(rejected).unwrap().to_string(),
+        "no pin file"
+    );
+    match &error {
+        Error::Tls { message, source } => {
+            assert_eq!(
+                message,
+                "the certificate of localhost was rejected: rejected by the server certificate hook: cannot check localhost: no pin file"
+            );
+            assert!(matches!(
+                source,
+                Some(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::Other(_)
+                ))
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A panic in the hook rejects the certificate with its message.
+    let (addr, _server) = serve_one(server_config(&auth, &BOTH), After::Greet).await;
+    let mut settings = trusting_ca_a();
+    settings.set_server_cert_hook(|_: &ServerCertInfo<'_>| -> Result<(), ServerCertRejected> {
+        panic!("pin store unavailable")
+    });
+    let client = connect(&settings.prepare().unwrap(), addr, "localhost").await;
+    let error = client.error.unwrap();
+    assert_eq!(
+        ServerCertRejected::find_in(&error).map(ServerCertRejected::message),
+        Some("the hook panicked: pin store unavailable")
+    );
+    assert_eq!(
+        error.to_string(),
+        "TLS error: the certificate of localhost was rejected: rejected by the server certificate hook: the hook panicked: pin store unavailable"
+    );
+
+    // Other failures are not the hook's.
+    assert!(ServerCertRejected::find_in(&Error::Config("x".to_owned())).is_none());
 }
 
 #[tokio::test]

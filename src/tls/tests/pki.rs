@@ -16,7 +16,7 @@ use rcgen::{
 use rustls::SignatureScheme;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::tls::name::tests::{name, tlv, Atv, OID_CN, OID_DC, OID_O, OID_OU};
+use super::names::{name, tlv, Atv, OID_CN, OID_DC, OID_O, OID_OU};
 use crate::tls::ClientCert;
 
 /// A CA: its certificate, subject name (DER) and key.

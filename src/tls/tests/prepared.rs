@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use rustls_pki_types::ServerName;
+
 use super::pki::{pem, pki};
 use crate::error::Error;
-use crate::tls::{TlsSettings, TlsVersion};
+use crate::tls::{server_name, TlsSettings, TlsVersion};
 
 #[test]
 fn a_ca_file_is_read_once_and_shared_by_clones() {
@@ -43,4 +45,33 @@ fn a_ca_file_is_read_once_and_shared_by_clones() {
     assert!(Arc::ptr_eq(&again, &changed.prepared().expect("cached")));
     // The original settings still hold what they prepared first.
     assert!(Arc::ptr_eq(&first, &settings.prepared().expect("cached")));
+}
+
+#[test]
+fn server_names() {
+    assert!(matches!(
+        server_name("localhost"),
+        Ok(ServerName::DnsName(_))
+    ));
+    assert!(matches!(server_name("[::1]"), Ok(ServerName::IpAddress(_))));
+    assert!(matches!(
+        server_name("127.0.0.1"),
+        Ok(ServerName::IpAddress(_))
+    ));
+    let e = server_name("bad name").unwrap_err().to_string();
+    assert!(
+        e.contains("\"bad name\" is not a valid TLS server name"),
+        "{e}"
+    );
+}
+
+#[test]
+fn settings_debug_shows_no_secrets() {
+    let mut settings = TlsSettings::default();
+    settings.add_ca_file("/etc/ca.pem");
+    let text = format!("{settings:?}");
+    assert!(
+        text.contains("/etc/ca.pem") && text.contains("client_cert: false"),
+        "{text}"
+    );
 }
