@@ -1,0 +1,26 @@
+//! [`LdapConn`], the public handle, and what it is configured and called
+//! with.
+//!
+//! | file | job |
+//! |---|---|
+//! | `config` | [`ConnConfig`]: how to connect |
+//! | `handle` | [`LdapConn`]: connecting, the state its clones share, sending to the driver |
+//! | `response` | a response's result, as an error when the server refused |
+//! | `search` | [`Search`], [`SearchStream`] and what a search returns |
+//! | `options` | [`OpOptions`] and [`Ops`]: every operation, with per-call options |
+//! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
+//!
+//! Files import only the ones above them in this table.
+
+mod config;
+mod handle;
+mod options;
+mod paging;
+mod response;
+mod search;
+
+pub use config::ConnConfig;
+pub use handle::LdapConn;
+pub use options::{OpOptions, Ops};
+pub use paging::PagedSearch;
+pub use search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
