@@ -39,6 +39,11 @@ struct Inner {
 /// concurrently on the one connection. When the last handle is dropped the
 /// task sends an UnbindRequest and closes the socket.
 ///
+/// Each LDAP operation is a method, run with the default options;
+/// [`with`](Self::with) runs it with controls and a timeout instead (see
+/// [`OpOptions`](crate::OpOptions)). The operations' contracts are
+/// documented once, on [`WithOptions`](crate::WithOptions).
+///
 /// Not to be confused with the blocking `LdapConn` of the `ldap3` crate:
 /// this one is async.
 #[derive(Clone)]

@@ -7,7 +7,7 @@
 //! | `handle` | [`LdapConn`]: connecting, the state its clones share, sending to the driver |
 //! | `response` | a response's result, as an error when the server refused |
 //! | `search` | [`Search`], [`SearchStream`] and what a search returns |
-//! | `options` | [`OpOptions`] and [`Ops`]: every operation, with per-call options |
+//! | `options` | [`OpOptions`] and [`WithOptions`]: every operation, with per-call options |
 //! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
 //!
 //! Files import only the ones above them in this table.
@@ -21,6 +21,6 @@ mod search;
 
 pub use config::ConnConfig;
 pub use handle::LdapConn;
-pub use options::{OpOptions, Ops};
+pub use options::{OpOptions, WithOptions};
 pub use paging::PagedSearch;
 pub use search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};

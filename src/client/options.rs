@@ -1,4 +1,4 @@
-//! Per-call options: [`OpOptions`], and [`Ops`], the handle that runs
+//! Per-call options: [`OpOptions`], and [`WithOptions`], the handle that runs
 //! every operation with them.
 
 use std::time::Duration;
@@ -62,15 +62,36 @@ impl OpOptions {
     }
 }
 
-/// Operations with [`OpOptions`]: made by [`LdapConn::with`].
+/// A connection with per-call options: runs every operation with the
+/// controls and timeout of an [`OpOptions`]. Made by [`LdapConn::with`].
+///
+/// Each operation's contract is documented here; the [`LdapConn`] method of
+/// the same name runs it with the default options (no controls, the
+/// connection's timeout).
+///
+/// ```no_run
+/// # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), tokio_ldap::Error> {
+/// use std::time::Duration;
+/// use tokio_ldap::{controls, OpOptions, Search};
+///
+/// let patient = OpOptions::new().timeout(Duration::from_secs(60));
+/// let everyone = conn.with(patient).search_all(Search::new("dc=example,dc=com")).await?;
+/// conn.with(OpOptions::new().control(controls::manage_dsa_it()))
+///     .delete("cn=ref,dc=example,dc=com")
+///     .await?;
+/// # let _ = everyone; Ok(()) }
+/// ```
 #[derive(Debug)]
-pub struct Ops<'a> {
+pub struct WithOptions<'a> {
     pub(super) conn: &'a LdapConn,
     pub(super) options: OpOptions,
 }
 
-impl Ops<'_> {
-    /// [`LdapConn::bind_simple`] with options.
+impl WithOptions<'_> {
+    /// Binds with a DN and password (RFC 4513 §5.1). Refused with
+    /// [`Error::InsecurePassword`] over an unencrypted connection unless
+    /// [`ConnConfig::allow_insecure_password`](crate::ConnConfig::allow_insecure_password)
+    /// is set.
     pub async fn bind_simple(self, dn: &str, password: &str) -> Result<(), Error> {
         if !password.is_empty() && !self.conn.may_send_password() {
             return Err(Error::InsecurePassword);
@@ -85,7 +106,26 @@ impl Ops<'_> {
         bind_result(resp).map(drop)
     }
 
-    /// [`LdapConn::bind_external`] with options.
+    /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
+    /// server takes the identity from the TLS client certificate, or from
+    /// the peer credentials of an `ldapi://` socket.
+    ///
+    /// `authzid` (e.g. `"dn:uid=bob,ou=people,dc=example,dc=com"` or
+    /// `"u:bob"`) asks to act as another identity; `None` sends empty
+    /// credentials. Either way the credentials field is present, so the
+    /// bind completes in one round trip.
+    ///
+    /// ```no_run
+    /// use tokio_ldap::{ClientCert, ConnConfig, LdapConn};
+    ///
+    /// # async fn f() -> Result<(), tokio_ldap::Error> {
+    /// let cert = ClientCert::from_pem_files("alice.crt", "alice.key")?;
+    /// let config = ConnConfig::new().ca_file("ca.pem").client_cert(cert);
+    /// let conn = LdapConn::connect("ldaps://ldap.example.com", config).await?;
+    /// conn.bind_external(None).await?;
+    /// println!("bound as {:?}", conn.whoami().await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
         let creds = Bytes::copy_from_slice(authzid.unwrap_or("").as_bytes());
         let conn = self.conn;
@@ -104,7 +144,11 @@ impl Ops<'_> {
         Ok(())
     }
 
-    /// [`LdapConn::bind_sasl`] with options.
+    /// A SASL bind step with any mechanism; returns the server's
+    /// credentials. A `saslBindInProgress` result is returned as `Ok` with
+    /// its code so multi-step mechanisms can continue. `PLAIN`, which
+    /// carries the password, is refused over an unencrypted connection like
+    /// [`bind_simple`](Self::bind_simple).
     pub async fn bind_sasl(
         self,
         mechanism: &str,
@@ -149,7 +193,8 @@ impl Ops<'_> {
         Err(ldap_error("bind", r.result))
     }
 
-    /// [`LdapConn::whoami`] with options.
+    /// The identity the server associates with this connection (RFC
+    /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous.
     pub async fn whoami(self) -> Result<Option<String>, Error> {
         let resp = self.extended(extended::who_am_i()).await?;
         Ok(match resp.value {
@@ -158,7 +203,7 @@ impl Ops<'_> {
         })
     }
 
-    /// [`LdapConn::extended`] with options.
+    /// Any extended operation; a non-success result is an error.
     pub async fn extended(self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
         let resp = self.request(ProtocolOp::ExtendedRequest(request)).await?;
         let ProtocolOp::ExtendedResponse(r) = resp.op else {
@@ -170,13 +215,14 @@ impl Ops<'_> {
         Ok(r)
     }
 
-    /// [`LdapConn::password_modify`] with options.
+    /// Password Modify (RFC 3062). Returns the generated password when the
+    /// server made one.
     pub async fn password_modify(self, request: PasswordModify) -> Result<Option<Password>, Error> {
         let resp = self.extended(request.into()).await?;
         PasswordModify::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))
     }
 
-    /// [`LdapConn::add`] with options.
+    /// Adds an entry.
     pub async fn add(self, dn: &str, attributes: Vec<Attribute>) -> Result<(), Error> {
         let op = ProtocolOp::AddRequest(AddRequest {
             entry: dn.into(),
@@ -185,7 +231,7 @@ impl Ops<'_> {
         self.simple("add", op).await
     }
 
-    /// [`LdapConn::modify`] with options.
+    /// Modifies an entry.
     pub async fn modify(self, dn: &str, changes: Vec<Modification>) -> Result<(), Error> {
         let op = ProtocolOp::ModifyRequest(ModifyRequest {
             object: dn.into(),
@@ -194,8 +240,8 @@ impl Ops<'_> {
         self.simple("modify", op).await
     }
 
-    /// [`LdapConn::modify`] with options, returning the response controls
-    /// (e.g. the entry of a post-read control, RFC 4527).
+    /// [`modify`](Self::modify), returning the response controls (e.g. the
+    /// entry of a post-read control, RFC 4527).
     pub async fn modify_with_response(
         self,
         dn: &str,
@@ -213,13 +259,13 @@ impl Ops<'_> {
         Ok(resp.controls)
     }
 
-    /// [`LdapConn::delete`] with options.
+    /// Deletes an entry.
     pub async fn delete(self, dn: &str) -> Result<(), Error> {
         self.simple("delete", ProtocolOp::DelRequest(dn.into()))
             .await
     }
 
-    /// [`LdapConn::modify_dn`] with options.
+    /// Renames and/or moves an entry.
     pub async fn modify_dn(
         self,
         dn: &str,
@@ -236,7 +282,8 @@ impl Ops<'_> {
         self.simple("modify DN", op).await
     }
 
-    /// [`LdapConn::compare`] with options.
+    /// Compares an attribute value: `Ok(true)` for compareTrue, `Ok(false)`
+    /// for compareFalse.
     pub async fn compare(
         self,
         dn: &str,
@@ -272,7 +319,7 @@ impl Ops<'_> {
         Ok(())
     }
 
-    /// [`LdapConn::search`] with options.
+    /// Starts a search; entries stream in as the server sends them.
     pub async fn search(self, request: Search) -> Result<SearchStream, Error> {
         let op = ProtocolOp::SearchRequest(request.into_request()?);
         let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
@@ -284,7 +331,7 @@ impl Ops<'_> {
         Ok(SearchStream::new(self.conn.clone(), rx, token))
     }
 
-    /// [`LdapConn::search_all`] with options.
+    /// Runs a search and collects everything.
     pub async fn search_all(self, request: Search) -> Result<SearchResults, Error> {
         let mut stream = self.search(request).await?;
         let mut out = SearchResults::default();
@@ -305,47 +352,21 @@ impl Ops<'_> {
     }
 }
 
-/// The operations, with the default options.
+/// Every operation of [`WithOptions`], with the default options.
 impl LdapConn {
-    /// Binds with a DN and password (RFC 4513 §5.1). Refused with
-    /// [`Error::InsecurePassword`] over an unencrypted connection unless
-    /// [`ConnConfig::allow_insecure_password`](crate::ConnConfig::allow_insecure_password)
-    /// is set.
+    /// Simple bind: [`WithOptions::bind_simple`] with the default options.
     pub async fn bind_simple(&self, dn: &str, password: &str) -> Result<(), Error> {
         self.with(OpOptions::default())
             .bind_simple(dn, password)
             .await
     }
 
-    /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
-    /// server takes the identity from the TLS client certificate, or from
-    /// the peer credentials of an `ldapi://` socket.
-    ///
-    /// `authzid` (e.g. `"dn:uid=bob,ou=people,dc=example,dc=com"` or
-    /// `"u:bob"`) asks to act as another identity; `None` sends empty
-    /// credentials. Either way the credentials field is present, so the
-    /// bind completes in one round trip.
-    ///
-    /// ```no_run
-    /// use tokio_ldap::{ClientCert, ConnConfig, LdapConn};
-    ///
-    /// # async fn f() -> Result<(), tokio_ldap::Error> {
-    /// let cert = ClientCert::from_pem_files("alice.crt", "alice.key")?;
-    /// let config = ConnConfig::new().ca_file("ca.pem").client_cert(cert);
-    /// let conn = LdapConn::connect("ldaps://ldap.example.com", config).await?;
-    /// conn.bind_external(None).await?;
-    /// println!("bound as {:?}", conn.whoami().await?);
-    /// # Ok(()) }
-    /// ```
+    /// SASL EXTERNAL bind: [`WithOptions::bind_external`] with the default options.
     pub async fn bind_external(&self, authzid: Option<&str>) -> Result<(), Error> {
         self.with(OpOptions::default()).bind_external(authzid).await
     }
 
-    /// A SASL bind step with any mechanism; returns the server's
-    /// credentials. A `saslBindInProgress` result is returned as `Ok` with
-    /// its code so multi-step mechanisms can continue. `PLAIN`, which
-    /// carries the password, is refused over an unencrypted connection like
-    /// [`bind_simple`](Self::bind_simple).
+    /// A SASL bind step: [`WithOptions::bind_sasl`] with the default options.
     pub async fn bind_sasl(
         &self,
         mechanism: &str,
@@ -356,46 +377,46 @@ impl LdapConn {
             .await
     }
 
-    /// The identity the server associates with this connection (RFC
-    /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous.
+    /// Who am I? (RFC 4532): [`WithOptions::whoami`] with the default options.
     pub async fn whoami(&self) -> Result<Option<String>, Error> {
         self.with(OpOptions::default()).whoami().await
     }
 
-    /// Runs operations with controls and a timeout (see [`OpOptions`]).
-    pub fn with(&self, options: OpOptions) -> Ops<'_> {
-        Ops {
+    /// This connection with per-call options: controls and a timeout for
+    /// the operation run on what it returns.
+    pub fn with(&self, options: OpOptions) -> WithOptions<'_> {
+        WithOptions {
             conn: self,
             options,
         }
     }
 
-    /// Starts a search; entries stream in as the server sends them.
+    /// Starts a search whose items stream in: [`WithOptions::search`] with the default options.
     pub async fn search(&self, request: Search) -> Result<SearchStream, Error> {
         self.with(OpOptions::default()).search(request).await
     }
 
-    /// Runs a search and collects everything.
+    /// Runs a search and collects everything: [`WithOptions::search_all`] with the default options.
     pub async fn search_all(&self, request: Search) -> Result<SearchResults, Error> {
         self.with(OpOptions::default()).search_all(request).await
     }
 
-    /// Adds an entry.
+    /// Adds an entry: [`WithOptions::add`] with the default options.
     pub async fn add(&self, dn: &str, attributes: Vec<Attribute>) -> Result<(), Error> {
         self.with(OpOptions::default()).add(dn, attributes).await
     }
 
-    /// Modifies an entry.
+    /// Modifies an entry: [`WithOptions::modify`] with the default options.
     pub async fn modify(&self, dn: &str, changes: Vec<Modification>) -> Result<(), Error> {
         self.with(OpOptions::default()).modify(dn, changes).await
     }
 
-    /// Deletes an entry.
+    /// Deletes an entry: [`WithOptions::delete`] with the default options.
     pub async fn delete(&self, dn: &str) -> Result<(), Error> {
         self.with(OpOptions::default()).delete(dn).await
     }
 
-    /// Renames and/or moves an entry.
+    /// Renames or moves an entry: [`WithOptions::modify_dn`] with the default options.
     pub async fn modify_dn(
         &self,
         dn: &str,
@@ -408,8 +429,7 @@ impl LdapConn {
             .await
     }
 
-    /// Compares an attribute value: `Ok(true)` for compareTrue, `Ok(false)`
-    /// for compareFalse.
+    /// Compares an attribute value: [`WithOptions::compare`] with the default options.
     pub async fn compare(
         &self,
         dn: &str,
@@ -421,13 +441,12 @@ impl LdapConn {
             .await
     }
 
-    /// Any extended operation; a non-success result is an error.
+    /// Any extended operation: [`WithOptions::extended`] with the default options.
     pub async fn extended(&self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
         self.with(OpOptions::default()).extended(request).await
     }
 
-    /// Password Modify (RFC 3062). Returns the generated password when the
-    /// server made one.
+    /// Password Modify (RFC 3062): [`WithOptions::password_modify`] with the default options.
     pub async fn password_modify(
         &self,
         request: PasswordModify,

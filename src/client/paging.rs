@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::handle::LdapConn;
-use super::options::{OpOptions, Ops};
+use super::options::{OpOptions, WithOptions};
 use super::search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
 use crate::proto::controls::PagedResults;
 use crate::proto::Control;
@@ -79,9 +79,10 @@ fn paged_cookie(controls: &[Control]) -> Result<Option<Bytes>, Error> {
     Ok(Some(p.cookie))
 }
 
-/// Paged searches, with options.
-impl Ops<'_> {
-    /// [`LdapConn::search_paged`] with options.
+/// Paged searches.
+impl WithOptions<'_> {
+    /// Runs a search page by page with the paged-results control (RFC
+    /// 2696), `page_size` entries at a time, and collects everything.
     pub async fn search_paged(
         self,
         request: Search,
@@ -103,8 +104,8 @@ impl Ops<'_> {
         Ok(all)
     }
 
-    /// [`LdapConn::search_pages`] with options (the options apply to every
-    /// page).
+    /// Runs a search page by page (RFC 2696 paged results), yielding its
+    /// items one at a time; see [`PagedSearch`].
     pub fn search_pages(self, request: Search, page_size: u32) -> PagedSearch {
         PagedSearch {
             conn: self.conn.clone(),
@@ -120,8 +121,8 @@ impl Ops<'_> {
 
 /// Paged searches, with the default options.
 impl LdapConn {
-    /// Runs a search page by page with the paged-results control (RFC
-    /// 2696), `page_size` entries at a time, and collects everything.
+    /// Runs a paged search and collects everything: [`WithOptions::search_paged`] with the default
+    /// options.
     pub async fn search_paged(
         &self,
         request: Search,
@@ -132,8 +133,7 @@ impl LdapConn {
             .await
     }
 
-    /// Runs a search page by page (RFC 2696 paged results), yielding its
-    /// items one at a time; see [`PagedSearch`].
+    /// Runs a paged search, item by item: [`WithOptions::search_pages`] with the default options.
     pub fn search_pages(&self, request: Search, page_size: u32) -> PagedSearch {
         self.with(OpOptions::default())
             .search_pages(request, page_size)
