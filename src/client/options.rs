@@ -7,10 +7,10 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::handle::LdapConn;
-use super::response::{final_result, ldap_error, unexpected};
-use super::search::{Search, SearchItem, SearchResults, SearchStream, SEARCH_CHANNEL};
+use super::response::{ldap_error, unexpected};
+use super::search::{Search, SearchResults, SearchStream, SEARCH_CHANNEL};
 use crate::driver::Sink;
-use crate::proto::extended::{self, PasswordModify};
+use crate::proto::extended::{PasswordModify, WhoAmI};
 use crate::proto::{
     AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
     Control, ExtendedRequest, ExtendedResponse, LdapMessage, Modification, ModifyDnRequest,
@@ -196,11 +196,9 @@ impl WithOptions<'_> {
     /// The identity the server associates with this connection (RFC
     /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous.
     pub async fn whoami(self) -> Result<Option<String>, Error> {
-        let resp = self.extended(extended::who_am_i()).await?;
-        Ok(match resp.value {
-            Some(v) if !v.is_empty() => Some(String::from_utf8_lossy(&v).into_owned()),
-            _ => None,
-        })
+        let resp = self.extended(WhoAmI::request()).await?;
+        let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
+        Ok(authz_id.map(|id| id.to_string()))
     }
 
     /// Any extended operation; a non-success result is an error.
@@ -252,9 +250,9 @@ impl WithOptions<'_> {
             changes,
         });
         let resp = self.request(op).await?;
-        let r = final_result(resp.op).ok_or_else(|| unexpected("modify"))?;
+        let r = resp.op.result().ok_or_else(|| unexpected("modify"))?;
         if r.code != ResultCode::SUCCESS {
-            return Err(ldap_error("modify", r));
+            return Err(ldap_error("modify", r.clone()));
         }
         Ok(resp.controls)
     }
@@ -296,11 +294,11 @@ impl WithOptions<'_> {
             value: Bytes::copy_from_slice(value.as_ref()),
         });
         let resp = self.request(op).await?;
-        let r = final_result(resp.op).ok_or_else(|| unexpected("compare"))?;
+        let r = resp.op.result().ok_or_else(|| unexpected("compare"))?;
         match r.code {
             ResultCode::COMPARE_TRUE => Ok(true),
             ResultCode::COMPARE_FALSE => Ok(false),
-            _ => Err(ldap_error("compare", r)),
+            _ => Err(ldap_error("compare", r.clone())),
         }
     }
 
@@ -312,9 +310,9 @@ impl WithOptions<'_> {
 
     async fn simple(self, name: &'static str, op: ProtocolOp) -> Result<(), Error> {
         let resp = self.request(op).await?;
-        let r = final_result(resp.op).ok_or_else(|| unexpected(name))?;
+        let r = resp.op.result().ok_or_else(|| unexpected(name))?;
         if r.code != ResultCode::SUCCESS {
-            return Err(ldap_error(name, r));
+            return Err(ldap_error(name, r.clone()));
         }
         Ok(())
     }
@@ -333,22 +331,7 @@ impl WithOptions<'_> {
 
     /// Runs a search and collects everything.
     pub async fn search_all(self, request: Search) -> Result<SearchResults, Error> {
-        let mut stream = self.search(request).await?;
-        let mut out = SearchResults::default();
-        while let Some(item) = stream.next_item().await? {
-            match item {
-                SearchItem::Entry(e) => out.entries.push(e),
-                SearchItem::Reference(r) => {
-                    out.references.extend(r.into_iter().map(|s| s.to_string()))
-                }
-                SearchItem::Intermediate(_) => {}
-            }
-        }
-        if let Some(done) = stream.take_done() {
-            out.result = Some(done.result);
-            out.controls = done.controls;
-        }
-        Ok(out)
+        SearchResults::collect(&mut self.search(request).await?).await
     }
 }
 

@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::handle::LdapConn;
 use super::options::{OpOptions, WithOptions};
-use super::search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
+use super::search::{Items, Search, SearchDone, SearchItem, SearchResults, SearchStream};
 use crate::proto::controls::PagedResults;
 use crate::proto::Control;
 use crate::Error;
@@ -68,6 +68,16 @@ impl PagedSearch {
     }
 }
 
+impl Items for PagedSearch {
+    async fn next_item(&mut self) -> Result<Option<SearchItem>, Error> {
+        Self::next_item(self).await
+    }
+
+    fn take_done(&mut self) -> Option<SearchDone> {
+        self.done.take()
+    }
+}
+
 /// The cookie of the paged-results response control, if there is one. A
 /// control that does not decode is a protocol error, not the end of the
 /// search.
@@ -88,20 +98,7 @@ impl WithOptions<'_> {
         request: Search,
         page_size: u32,
     ) -> Result<SearchResults, Error> {
-        let mut pages = self.search_pages(request, page_size);
-        let mut all = SearchResults::default();
-        while let Some(item) = pages.next_item().await? {
-            match item {
-                SearchItem::Entry(e) => all.entries.push(e),
-                SearchItem::Reference(r) => all.references.extend(r.iter().map(|s| s.to_string())),
-                SearchItem::Intermediate(_) => {}
-            }
-        }
-        if let Some(done) = pages.done.take() {
-            all.result = Some(done.result);
-            all.controls = done.controls;
-        }
-        Ok(all)
+        SearchResults::collect(&mut self.search_pages(request, page_size)).await
     }
 
     /// Runs a search page by page (RFC 2696 paged results), yielding its

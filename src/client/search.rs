@@ -160,6 +160,39 @@ pub struct SearchResults {
     pub controls: Vec<Control>,
 }
 
+impl SearchResults {
+    /// Runs `items` to the end and collects them: the one collector of
+    /// [`search_all`](crate::WithOptions::search_all) and
+    /// [`search_paged`](crate::WithOptions::search_paged).
+    pub(super) async fn collect(items: &mut impl Items) -> Result<Self, Error> {
+        let mut out = Self::default();
+        while let Some(item) = items.next_item().await? {
+            match item {
+                SearchItem::Entry(e) => out.entries.push(e),
+                SearchItem::Reference(r) => {
+                    out.references.extend(r.into_iter().map(|s| s.to_string()))
+                }
+                SearchItem::Intermediate(_) => {}
+            }
+        }
+        if let Some(done) = items.take_done() {
+            out.result = Some(done.result);
+            out.controls = done.controls;
+        }
+        Ok(out)
+    }
+}
+
+/// The items of a search, one search or a search in pages, for
+/// [`SearchResults::collect`].
+pub(super) trait Items {
+    /// The next item, `Ok(None)` at the end.
+    async fn next_item(&mut self) -> Result<Option<SearchItem>, Error>;
+
+    /// The final result, once the items have ended.
+    fn take_done(&mut self) -> Option<SearchDone>;
+}
+
 /// The entries of a running search, as a [`futures_core::Stream`] of
 /// [`SearchItem`]s. Dropping it before the end abandons the search on the
 /// server.
@@ -239,11 +272,6 @@ impl SearchStream {
         }
     }
 
-    /// Takes the final result, once the stream has ended.
-    pub(super) fn take_done(&mut self) -> Option<SearchDone> {
-        self.done.take()
-    }
-
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
         if self.finished {
             return Poll::Ready(None);
@@ -295,6 +323,16 @@ impl SearchStream {
             return Ok(());
         }
         Err(ldap_error("search", result))
+    }
+}
+
+impl Items for SearchStream {
+    async fn next_item(&mut self) -> Result<Option<SearchItem>, Error> {
+        Self::next_item(self).await
+    }
+
+    fn take_done(&mut self) -> Option<SearchDone> {
+        self.done.take()
     }
 }
 

@@ -613,6 +613,39 @@ async fn unknown_unsolicited_notification_is_ignored() {
     }
 }
 
+#[tokio::test]
+async fn whoami_authz_id_that_is_not_utf8_is_a_decode_error() {
+    // RFC 4532 §2.2: the authzId is an LDAPString, UTF-8. WhoAmI is read by
+    // proto::extended::WhoAmI::parse_response, so a bad authzId fails the
+    // operation (and only it) as a malformed message, never a lossy string.
+    let srv = server::start(|mut p: Peer| async move {
+        while let Some(m) = p.recv_op().await {
+            let ProtocolOp::ExtendedRequest(_) = m.op else {
+                return;
+            };
+            let bad = ProtocolOp::ExtendedResponse(ExtendedResponse {
+                result: ok(),
+                name: None,
+                value: Some(Bytes::from_static(b"dn:cn=\xff")),
+            });
+            let _ = p.send(m.id, bad).await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    for _ in 0..2 {
+        let err = within("whoami", conn.whoami()).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Protocol(ProtocolError::Decode(_))),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "protocol error: malformed message from server: invalid value: the authzId is not UTF-8 at byte 0"
+        );
+    }
+}
+
 // ---- silence, slowness, resets ----
 
 #[tokio::test]
