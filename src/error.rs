@@ -142,7 +142,19 @@ pub enum ProtocolError {
     /// The server closed the connection in the middle of a message.
     #[error("connection closed in the middle of a message ({0} bytes buffered)")]
     Truncated(usize),
-    /// Something else, described.
-    #[error("{0}")]
-    Other(String),
+    /// A message with ID 0 (an unsolicited notification) that is not an
+    /// ExtendedResponse (RFC 4511 §4.4).
+    #[error("unsolicited message (ID 0) must be an ExtendedResponse, got {got}")]
+    UnsolicitedNotExtended {
+        /// What arrived, e.g. `"SearchResultEntry"`.
+        got: &'static str,
+    },
+    /// Bytes that came after the StartTLS response and before the TLS
+    /// handshake: in clear text, from the server or from someone on the path
+    /// (RFC 4511 §4.14.2: the handshake begins right after the response).
+    #[error("the server sent {len} bytes after its StartTLS response, before the TLS handshake")]
+    DataAfterStartTls {
+        /// How many bytes came.
+        len: usize,
+    },
 }

@@ -183,7 +183,7 @@ impl WithOptions<'_> {
         });
         let resp = self.request(op).await?;
         let ProtocolOp::BindResponse(r) = resp.op else {
-            return Err(unexpected("bind"));
+            return Err(unexpected(&resp, "BindResponse"));
         };
         if r.result.code == ResultCode::SUCCESS
             || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS
@@ -205,7 +205,7 @@ impl WithOptions<'_> {
     pub async fn extended(self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
         let resp = self.request(ProtocolOp::ExtendedRequest(request)).await?;
         let ProtocolOp::ExtendedResponse(r) = resp.op else {
-            return Err(unexpected("extended"));
+            return Err(unexpected(&resp, "ExtendedResponse"));
         };
         if !r.result.code.is_success() {
             return Err(ldap_error("extended operation", r.result));
@@ -226,7 +226,7 @@ impl WithOptions<'_> {
             entry: dn.into(),
             attributes,
         });
-        self.simple("add", op).await
+        self.simple(op, "add", "AddResponse").await
     }
 
     /// Modifies an entry.
@@ -235,7 +235,7 @@ impl WithOptions<'_> {
             object: dn.into(),
             changes,
         });
-        self.simple("modify", op).await
+        self.simple(op, "modify", "ModifyResponse").await
     }
 
     /// [`modify`](Self::modify), returning the response controls (e.g. the
@@ -250,7 +250,10 @@ impl WithOptions<'_> {
             changes,
         });
         let resp = self.request(op).await?;
-        let r = resp.op.result().ok_or_else(|| unexpected("modify"))?;
+        let r = resp
+            .op
+            .result()
+            .ok_or_else(|| unexpected(&resp, "ModifyResponse"))?;
         if r.code != ResultCode::SUCCESS {
             return Err(ldap_error("modify", r.clone()));
         }
@@ -259,7 +262,7 @@ impl WithOptions<'_> {
 
     /// Deletes an entry.
     pub async fn delete(self, dn: &str) -> Result<(), Error> {
-        self.simple("delete", ProtocolOp::DelRequest(dn.into()))
+        self.simple(ProtocolOp::DelRequest(dn.into()), "delete", "DelResponse")
             .await
     }
 
@@ -277,7 +280,7 @@ impl WithOptions<'_> {
             delete_old_rdn,
             new_superior: new_superior.map(Into::into),
         });
-        self.simple("modify DN", op).await
+        self.simple(op, "modify DN", "ModifyDNResponse").await
     }
 
     /// Compares an attribute value: `Ok(true)` for compareTrue, `Ok(false)`
@@ -294,7 +297,10 @@ impl WithOptions<'_> {
             value: Bytes::copy_from_slice(value.as_ref()),
         });
         let resp = self.request(op).await?;
-        let r = resp.op.result().ok_or_else(|| unexpected("compare"))?;
+        let r = resp
+            .op
+            .result()
+            .ok_or_else(|| unexpected(&resp, "CompareResponse"))?;
         match r.code {
             ResultCode::COMPARE_TRUE => Ok(true),
             ResultCode::COMPARE_FALSE => Ok(false),
@@ -308,9 +314,19 @@ impl WithOptions<'_> {
         self.conn.request(op, controls, timeout).await
     }
 
-    async fn simple(self, name: &'static str, op: ProtocolOp) -> Result<(), Error> {
+    /// Runs `op`, named `name` in errors, whose `expected` response is only
+    /// a result: success or an error.
+    async fn simple(
+        self,
+        op: ProtocolOp,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<(), Error> {
         let resp = self.request(op).await?;
-        let r = resp.op.result().ok_or_else(|| unexpected(name))?;
+        let r = resp
+            .op
+            .result()
+            .ok_or_else(|| unexpected(&resp, expected))?;
         if r.code != ResultCode::SUCCESS {
             return Err(ldap_error(name, r.clone()));
         }
@@ -442,7 +458,7 @@ impl LdapConn {
 
 fn bind_result(msg: LdapMessage) -> Result<Option<Bytes>, Error> {
     let ProtocolOp::BindResponse(r) = msg.op else {
-        return Err(unexpected("bind"));
+        return Err(unexpected(&msg, "BindResponse"));
     };
     if r.result.code != ResultCode::SUCCESS {
         return Err(ldap_error("bind", r.result));

@@ -308,7 +308,7 @@ impl SearchStream {
     fn finish(&mut self, res: Result<LdapMessage, Error>) -> Result<(), Error> {
         let msg = res?;
         let ProtocolOp::SearchResultDone(result) = msg.op else {
-            return Err(unexpected("search"));
+            return Err(unexpected(&msg, "SearchResultDone"));
         };
         let code = result.code;
         self.done = Some(SearchDone {

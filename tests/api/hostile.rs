@@ -517,7 +517,14 @@ async fn unsolicited_message_that_is_not_an_extended_response() {
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
-        |e| matches!(e, Error::Protocol(ProtocolError::Other(_))),
+        |e| {
+            matches!(
+                e,
+                Error::Protocol(ProtocolError::UnsolicitedNotExtended {
+                    got: "SearchResultEntry"
+                })
+            )
+        },
         "protocol error: unsolicited message (ID 0) must be an ExtendedResponse, got SearchResultEntry",
     )
     .await;
@@ -1032,7 +1039,7 @@ async fn starttls_response_followed_by_injected_plaintext() {
         Err(e) => e,
     };
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::Other(_))),
+        matches!(err, Error::Protocol(ProtocolError::DataAfterStartTls { len }) if len == forged_len),
         "{err:?}"
     );
     assert_eq!(
