@@ -137,7 +137,9 @@ pub enum SearchItem {
     Intermediate(IntermediateResponse),
 }
 
-/// The final `SearchResultDone`: the result and its controls.
+/// The final `SearchResultDone`: the result and its controls, as the
+/// server sent them.
+#[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct SearchDone {
     /// The result.
@@ -147,6 +149,7 @@ pub struct SearchDone {
 }
 
 /// Everything a search returned.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default)]
 pub struct SearchResults {
     /// The entries, in the order received.
@@ -154,7 +157,9 @@ pub struct SearchResults {
     /// Continuation reference URIs.
     pub references: Vec<String>,
     /// The final result (success, or `sizeLimitExceeded` etc. — those are
-    /// not errors: the entries received are still returned).
+    /// not errors: the entries received are still returned). Always `Some`
+    /// in what [`search_all`](crate::WithOptions::search_all) and
+    /// [`search_paged`](crate::WithOptions::search_paged) return.
     pub result: Option<LdapResult>,
     /// Controls on the final result.
     pub controls: Vec<Control>,

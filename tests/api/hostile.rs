@@ -582,7 +582,7 @@ async fn notice_of_disconnection_with_a_search_half_read_and_the_socket_left_ope
     );
     for err in [who.unwrap_err(), del.unwrap_err(), search] {
         assert!(
-            matches!(err, Error::Disconnected { code: ResultCode::UNAVAILABLE, ref message } if message == "shutting down"),
+            matches!(err, Error::Disconnected { code: ResultCode::UNAVAILABLE, ref message, .. } if message == "shutting down"),
             "{err:?}"
         );
         assert_eq!(err.to_string(), text);
@@ -1114,7 +1114,7 @@ async fn sasl_bind_in_progress_forever() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Ldap(le) if le.result.code == ResultCode::SASL_BIND_IN_PROGRESS),
+        matches!(&err, Error::Ldap(le) if le.result().code == ResultCode::SASL_BIND_IN_PROGRESS),
         "{err:?}"
     );
     assert_eq!(
@@ -1213,8 +1213,8 @@ async fn referral_is_returned_as_data() {
         let Error::Ldap(le) = &err else {
             panic!("{op}: {err:?}")
         };
-        assert_eq!(le.result.code, ResultCode::REFERRAL);
-        assert_eq!(le.result.referrals, [URL]);
+        assert_eq!(le.result().code, ResultCode::REFERRAL);
+        assert_eq!(le.result().referrals, [URL]);
         assert_eq!(
             err.to_string(),
             format!("{op} failed: referral (10): try elsewhere")
