@@ -24,3 +24,6 @@ pub use handle::LdapConn;
 pub use options::{OpOptions, WithOptions};
 pub use paging::PagedSearch;
 pub use search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
+
+#[cfg(test)]
+mod tests;

@@ -81,7 +81,7 @@ impl Items for PagedSearch {
 /// The cookie of the paged-results response control, if there is one. A
 /// control that does not decode is a protocol error, not the end of the
 /// search.
-fn paged_cookie(controls: &[Control]) -> Result<Option<Bytes>, Error> {
+pub(super) fn paged_cookie(controls: &[Control]) -> Result<Option<Bytes>, Error> {
     let Some(c) = controls.iter().find(|c| c.oid == PagedResults::OID) else {
         return Ok(None);
     };
