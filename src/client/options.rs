@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
 
 use super::handle::LdapConn;
 use super::response::{ldap_error, unexpected};
-use super::search::{Search, SearchResults, SearchStream, SEARCH_CHANNEL};
-use crate::driver::Sink;
+use super::search::{Search, SearchResults, SearchStream};
 use crate::proto::extended::{PasswordModify, WhoAmI};
 use crate::proto::{
     AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
@@ -194,7 +192,9 @@ impl WithOptions<'_> {
     }
 
     /// The identity the server associates with this connection (RFC
-    /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous.
+    /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous. An
+    /// identity that is not UTF-8 is an [`Error::Protocol`], as from
+    /// [`WhoAmI::parse_response`].
     pub async fn whoami(self) -> Result<Option<String>, Error> {
         let resp = self.extended(WhoAmI::request()).await?;
         let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
@@ -335,14 +335,8 @@ impl WithOptions<'_> {
 
     /// Starts a search; entries stream in as the server sends them.
     pub async fn search(self, request: Search) -> Result<SearchStream, Error> {
-        let op = ProtocolOp::SearchRequest(request.into_request()?);
-        let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
         let OpOptions { controls, timeout } = self.options;
-        let token = self
-            .conn
-            .send(op, controls, timeout, Sink::Search(tx))
-            .await?;
-        Ok(SearchStream::new(self.conn.clone(), rx, token))
+        SearchStream::start(self.conn, request, controls, timeout).await
     }
 
     /// Runs a search and collects everything.
@@ -353,6 +347,15 @@ impl WithOptions<'_> {
 
 /// Every operation of [`WithOptions`], with the default options.
 impl LdapConn {
+    /// This connection with per-call options: controls and a timeout for
+    /// the operation run on what it returns.
+    pub fn with(&self, options: OpOptions) -> WithOptions<'_> {
+        WithOptions {
+            conn: self,
+            options,
+        }
+    }
+
     /// Simple bind: [`WithOptions::bind_simple`] with the default options.
     pub async fn bind_simple(&self, dn: &str, password: &str) -> Result<(), Error> {
         self.with(OpOptions::default())
@@ -379,15 +382,6 @@ impl LdapConn {
     /// Who am I? (RFC 4532): [`WithOptions::whoami`] with the default options.
     pub async fn whoami(&self) -> Result<Option<String>, Error> {
         self.with(OpOptions::default()).whoami().await
-    }
-
-    /// This connection with per-call options: controls and a timeout for
-    /// the operation run on what it returns.
-    pub fn with(&self, options: OpOptions) -> WithOptions<'_> {
-        WithOptions {
-            conn: self,
-            options,
-        }
     }
 
     /// Starts a search whose items stream in: [`WithOptions::search`] with the default options.
@@ -456,6 +450,8 @@ impl LdapConn {
     }
 }
 
+/// The server's SASL credentials of a successful bind; any other result
+/// is an error.
 fn bind_result(msg: LdapMessage) -> Result<Option<Bytes>, Error> {
     let ProtocolOp::BindResponse(r) = msg.op else {
         return Err(unexpected(&msg, "BindResponse"));

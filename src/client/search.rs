@@ -4,12 +4,13 @@
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use super::handle::LdapConn;
 use super::response::{ldap_error, unexpected};
-use crate::driver::{SearchBatch, SearchEvent};
+use crate::driver::{SearchBatch, SearchEvent, Sink};
 use crate::proto::{
     ByteString, Control, DerefAliases, Filter, IntermediateResponse, LdapMessage, LdapResult,
     ProtocolOp, ResultCode, Scope, SearchRequest, SearchResultEntry,
@@ -19,7 +20,7 @@ use crate::Error;
 /// Capacity of each search's channel, in batches (the events decoded from
 /// one read of at most 16 KiB): how far the driver may run ahead of a
 /// consumer before it stops reading the socket.
-pub(super) const SEARCH_CHANNEL: usize = 4;
+const SEARCH_CHANNEL: usize = 4;
 
 /// A search request, built by value.
 ///
@@ -263,18 +264,26 @@ impl SearchStream {
         &self.controls
     }
 
-    /// A stream of the items the driver sends on `rx` for the search of
-    /// `token`.
-    pub(super) fn new(conn: LdapConn, rx: mpsc::Receiver<SearchBatch>, token: u64) -> Self {
-        Self {
-            conn,
+    /// Sends `request` on `conn` (`timeout` overriding the connection's
+    /// default) and streams what the server returns.
+    pub(super) async fn start(
+        conn: &LdapConn,
+        request: Search,
+        controls: Vec<Control>,
+        timeout: Option<Duration>,
+    ) -> Result<Self, Error> {
+        let op = ProtocolOp::SearchRequest(request.into_request()?);
+        let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
+        let token = conn.send(op, controls, timeout, Sink::Search(tx)).await?;
+        Ok(Self {
+            conn: conn.clone(),
             rx,
             batch: Vec::new().into_iter(),
             controls: Vec::new(),
             token,
             done: None,
             finished: false,
-        }
+        })
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
