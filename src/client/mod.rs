@@ -4,13 +4,16 @@
 //! | file | job |
 //! |---|---|
 //! | `config` | [`ConnConfig`]: how to connect |
-//! | `handle` | [`LdapConn`]: connecting, the state its clones share, sending to the driver |
+//! | `handle` | [`LdapConn`]: connect, StartTLS, unbind; the state its clones share; sending to the driver |
 //! | `response` | a response's result, as an error when the server refused |
-//! | `search` | [`Search`], [`SearchStream`] and what a search returns |
+//! | `search` | [`Search`], [`SearchStream`], and [`SearchResults`] with its one collector |
 //! | `options` | [`OpOptions`] and [`WithOptions`]: every operation, with per-call options |
 //! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
 //!
-//! Files import only the ones above them in this table.
+//! Files import only the ones above them in this table. Each operation is
+//! written once, as a [`WithOptions`] method; the [`LdapConn`] method of the
+//! same name, which runs it with the default options, sits beside it (in
+//! `options` or `paging`).
 
 mod config;
 mod handle;
