@@ -472,10 +472,9 @@ impl Driver {
             // StartTLS response. Bytes in between came in clear text, from
             // the server or from someone on the path, and must not be
             // mistaken for part of the protected stream.
-            let err = crate::ProtocolError::Other(format!(
-                "the server sent {} bytes after its StartTLS response, before the TLS handshake",
-                self.rbuf.len()
-            ));
+            let err = crate::ProtocolError::DataAfterStartTls {
+                len: self.rbuf.len(),
+            };
             return fail(self, Error::Protocol(err), reply);
         }
         let Some(ctx) = self.starttls.as_ref() else {
@@ -691,9 +690,11 @@ fn starttls_result(msg: LdapMessage) -> Result<(), Error> {
             operation: "StartTLS",
             result: r.result,
         }))),
-        _ => Err(Error::Protocol(crate::ProtocolError::Other(
-            "unexpected StartTLS response".into(),
-        ))),
+        _ => Err(Error::Protocol(crate::ProtocolError::UnexpectedResponse {
+            id: msg.id,
+            expected: "ExtendedResponse",
+            got: msg.op.name(),
+        })),
     }
 }
 

@@ -17,6 +17,7 @@ pub enum Error {
     #[error("I/O error: {0}")]
     Io(Arc<io::Error>),
     /// The TLS layer failed (handshake, certificate verification, alert).
+    #[non_exhaustive]
     #[error("TLS error: {message}")]
     Tls {
         /// What happened, including what the server asked of the client
@@ -48,6 +49,7 @@ pub enum Error {
     #[error("timed out after {0:?}")]
     Timeout(std::time::Duration),
     /// The server sent a Notice of Disconnection (RFC 4511 §4.4.1).
+    #[non_exhaustive]
     #[error("server disconnected: {code}: {message}")]
     Disconnected {
         /// The result code of the notice.
@@ -86,13 +88,29 @@ impl From<io::Error> for Error {
 }
 
 /// A non-success LDAP result, with the operation it answered.
+///
+/// Made only by the crate, from a server's answer: read it through
+/// [`operation`](Self::operation) and [`result`](Self::result).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{operation} failed: {}{}{}", result.code, fmt_message(&result.message), fmt_matched(&result.matched_dn))]
 pub struct LdapError {
+    pub(crate) operation: &'static str,
+    pub(crate) result: LdapResult,
+}
+
+impl LdapError {
     /// The operation, e.g. `"bind"` or `"search"`.
-    pub operation: &'static str,
-    /// The result as the server sent it (code, matched DN, message, referrals).
-    pub result: LdapResult,
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The result as the server sent it (code, matched DN, message,
+    /// referrals); the client may have added to the message what it knows
+    /// of the cause (e.g. that no client certificate was sent before a
+    /// SASL EXTERNAL bind).
+    pub fn result(&self) -> &LdapResult {
+        &self.result
+    }
 }
 
 fn fmt_message(m: &str) -> String {
@@ -142,7 +160,19 @@ pub enum ProtocolError {
     /// The server closed the connection in the middle of a message.
     #[error("connection closed in the middle of a message ({0} bytes buffered)")]
     Truncated(usize),
-    /// Something else, described.
-    #[error("{0}")]
-    Other(String),
+    /// A message with ID 0 (an unsolicited notification) that is not an
+    /// ExtendedResponse (RFC 4511 §4.4).
+    #[error("unsolicited message (ID 0) must be an ExtendedResponse, got {got}")]
+    UnsolicitedNotExtended {
+        /// What arrived, e.g. `"SearchResultEntry"`.
+        got: &'static str,
+    },
+    /// Bytes that came after the StartTLS response and before the TLS
+    /// handshake: in clear text, from the server or from someone on the path
+    /// (RFC 4511 §4.14.2: the handshake begins right after the response).
+    #[error("the server sent {len} bytes after its StartTLS response, before the TLS handshake")]
+    DataAfterStartTls {
+        /// How many bytes came.
+        len: usize,
+    },
 }

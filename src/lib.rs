@@ -144,8 +144,8 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, LdapConn, OpOptions, Ops, PagedSearch, Search, SearchDone, SearchItem,
-    SearchResults, SearchStream,
+    ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
+    SearchStream, WithOptions,
 };
 pub use error::{Error, LdapError, ProtocolError};
 pub use proto::controls;

@@ -609,9 +609,9 @@ impl Connection {
     fn unsolicited(&mut self, msg: LdapMessage) {
         let ProtocolOp::ExtendedResponse(resp) = msg.op else {
             let got = op_name(&msg.op);
-            return self.fail(Error::Protocol(ProtocolError::Other(format!(
-                "unsolicited message (ID 0) must be an ExtendedResponse, got {got}"
-            ))));
+            return self.fail(Error::Protocol(ProtocolError::UnsolicitedNotExtended {
+                got,
+            }));
         };
         // RFC 4511 §4.4.1: a Notice of Disconnection; the server closes
         // the connection right after it.

@@ -517,7 +517,14 @@ async fn unsolicited_message_that_is_not_an_extended_response() {
     let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
-        |e| matches!(e, Error::Protocol(ProtocolError::Other(_))),
+        |e| {
+            matches!(
+                e,
+                Error::Protocol(ProtocolError::UnsolicitedNotExtended {
+                    got: "SearchResultEntry"
+                })
+            )
+        },
         "protocol error: unsolicited message (ID 0) must be an ExtendedResponse, got SearchResultEntry",
     )
     .await;
@@ -575,7 +582,7 @@ async fn notice_of_disconnection_with_a_search_half_read_and_the_socket_left_ope
     );
     for err in [who.unwrap_err(), del.unwrap_err(), search] {
         assert!(
-            matches!(err, Error::Disconnected { code: ResultCode::UNAVAILABLE, ref message } if message == "shutting down"),
+            matches!(err, Error::Disconnected { code: ResultCode::UNAVAILABLE, ref message, .. } if message == "shutting down"),
             "{err:?}"
         );
         assert_eq!(err.to_string(), text);
@@ -610,6 +617,39 @@ async fn unknown_unsolicited_notification_is_ignored() {
     for _ in 0..3 {
         let who = within("whoami", conn.whoami()).await.unwrap();
         assert_eq!(who.as_deref(), Some("dn:cn=still-here"));
+    }
+}
+
+#[tokio::test]
+async fn whoami_authz_id_that_is_not_utf8_is_a_decode_error() {
+    // RFC 4532 §2.2: the authzId is an LDAPString, UTF-8. WhoAmI is read by
+    // proto::extended::WhoAmI::parse_response, so a bad authzId fails the
+    // operation (and only it) as a malformed message, never a lossy string.
+    let srv = server::start(|mut p: Peer| async move {
+        while let Some(m) = p.recv_op().await {
+            let ProtocolOp::ExtendedRequest(_) = m.op else {
+                return;
+            };
+            let bad = ProtocolOp::ExtendedResponse(ExtendedResponse {
+                result: ok(),
+                name: None,
+                value: Some(Bytes::from_static(b"dn:cn=\xff")),
+            });
+            let _ = p.send(m.id, bad).await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    for _ in 0..2 {
+        let err = within("whoami", conn.whoami()).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Protocol(ProtocolError::Decode(_))),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "protocol error: malformed message from server: invalid value: the authzId is not UTF-8 at byte 0"
+        );
     }
 }
 
@@ -999,7 +1039,7 @@ async fn starttls_response_followed_by_injected_plaintext() {
         Err(e) => e,
     };
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::Other(_))),
+        matches!(err, Error::Protocol(ProtocolError::DataAfterStartTls { len }) if len == forged_len),
         "{err:?}"
     );
     assert_eq!(
@@ -1074,7 +1114,7 @@ async fn sasl_bind_in_progress_forever() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Ldap(le) if le.result.code == ResultCode::SASL_BIND_IN_PROGRESS),
+        matches!(&err, Error::Ldap(le) if le.result().code == ResultCode::SASL_BIND_IN_PROGRESS),
         "{err:?}"
     );
     assert_eq!(
@@ -1173,8 +1213,8 @@ async fn referral_is_returned_as_data() {
         let Error::Ldap(le) = &err else {
             panic!("{op}: {err:?}")
         };
-        assert_eq!(le.result.code, ResultCode::REFERRAL);
-        assert_eq!(le.result.referrals, [URL]);
+        assert_eq!(le.result().code, ResultCode::REFERRAL);
+        assert_eq!(le.result().referrals, [URL]);
         assert_eq!(
             err.to_string(),
             format!("{op} failed: referral (10): try elsewhere")

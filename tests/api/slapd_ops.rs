@@ -407,7 +407,7 @@ async fn controls_assertion_read_entry_manage_dsa_it_and_referrals() {
         panic!("{err:?}")
     };
     assert_eq!(
-        le.result.referrals[0],
+        le.result().referrals[0],
         "ldap://other.example.com/ou=elsewhere,dc=example,dc=com??base"
     );
     // With ManageDsaIT the referral object itself is returned.

@@ -1,0 +1,32 @@
+//! [`LdapConn`], the public handle, and what it is configured and called
+//! with.
+//!
+//! | file | job |
+//! |---|---|
+//! | `config` | [`ConnConfig`]: how to connect |
+//! | `handle` | [`LdapConn`]: connect, StartTLS, unbind; the state its clones share; sending to the driver |
+//! | `response` | a response's result, as an error when the server refused |
+//! | `search` | [`Search`], [`SearchStream`], and [`SearchResults`] with its one collector |
+//! | `options` | [`OpOptions`] and [`WithOptions`]: every operation, with per-call options |
+//! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
+//!
+//! Files import only the ones above them in this table. Each operation is
+//! written once, as a [`WithOptions`] method; the [`LdapConn`] method of the
+//! same name, which runs it with the default options, sits beside it (in
+//! `options` or `paging`).
+
+mod config;
+mod handle;
+mod options;
+mod paging;
+mod response;
+mod search;
+
+pub use config::ConnConfig;
+pub use handle::LdapConn;
+pub use options::{OpOptions, WithOptions};
+pub use paging::PagedSearch;
+pub use search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,490 @@
+//! Per-call options: [`OpOptions`], and [`WithOptions`], the handle that runs
+//! every operation with them.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::handle::LdapConn;
+use super::response::{ldap_error, unexpected};
+use super::search::{Search, SearchResults, SearchStream};
+use crate::proto::extended::{PasswordModify, WhoAmI};
+use crate::proto::{
+    AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
+    Control, ExtendedRequest, ExtendedResponse, LdapMessage, Modification, ModifyDnRequest,
+    ModifyRequest, Password, ProtocolOp, ResultCode,
+};
+use crate::Error;
+
+/// Per-operation options: controls and a timeout, passed with the
+/// request, never stored on the handle.
+///
+/// ```no_run
+/// # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), tokio_ldap::Error> {
+/// use std::time::Duration;
+/// use tokio_ldap::{controls, OpOptions};
+///
+/// let opts = OpOptions::new().timeout(Duration::from_secs(2)).control(controls::manage_dsa_it());
+/// conn.with(opts).delete("cn=ref,dc=example,dc=com").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct OpOptions {
+    controls: Vec<Control>,
+    timeout: Option<Duration>,
+}
+
+impl OpOptions {
+    /// No controls, the connection's default timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a control to the request.
+    pub fn control(mut self, c: impl Into<Control>) -> Self {
+        self.controls.push(c.into());
+        self
+    }
+
+    /// Adds several controls.
+    pub fn controls(mut self, cs: impl IntoIterator<Item = Control>) -> Self {
+        self.controls.extend(cs);
+        self
+    }
+
+    /// Fails the operation with [`Error::Timeout`] (and abandons it on the
+    /// server) when it takes longer than `t`.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+}
+
+/// A connection with per-call options: runs every operation with the
+/// controls and timeout of an [`OpOptions`]. Made by [`LdapConn::with`].
+///
+/// Each operation's contract is documented here; the [`LdapConn`] method of
+/// the same name runs it with the default options (no controls, the
+/// connection's timeout).
+///
+/// ```no_run
+/// # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), tokio_ldap::Error> {
+/// use std::time::Duration;
+/// use tokio_ldap::{controls, OpOptions, Search};
+///
+/// let patient = OpOptions::new().timeout(Duration::from_secs(60));
+/// let everyone = conn.with(patient).search_all(Search::new("dc=example,dc=com")).await?;
+/// conn.with(OpOptions::new().control(controls::manage_dsa_it()))
+///     .delete("cn=ref,dc=example,dc=com")
+///     .await?;
+/// # let _ = everyone; Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct WithOptions<'a> {
+    pub(super) conn: &'a LdapConn,
+    pub(super) options: OpOptions,
+}
+
+impl WithOptions<'_> {
+    /// Binds with a DN and password (RFC 4513 §5.1). Refused with
+    /// [`Error::InsecurePassword`] over an unencrypted connection unless
+    /// [`ConnConfig::allow_insecure_password`](crate::ConnConfig::allow_insecure_password)
+    /// is set.
+    pub async fn bind_simple(self, dn: &str, password: &str) -> Result<(), Error> {
+        if !password.is_empty() && !self.conn.may_send_password() {
+            return Err(Error::InsecurePassword);
+        }
+        let auth = BindAuth::Simple(Password::new(password.as_bytes()));
+        let op = ProtocolOp::BindRequest(BindRequest {
+            version: 3,
+            name: dn.into(),
+            auth,
+        });
+        let resp = self.request(op).await?;
+        bind_result(resp).map(drop)
+    }
+
+    /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
+    /// server takes the identity from the TLS client certificate, or from
+    /// the peer credentials of an `ldapi://` socket.
+    ///
+    /// `authzid` (e.g. `"dn:uid=bob,ou=people,dc=example,dc=com"` or
+    /// `"u:bob"`) asks to act as another identity; `None` sends empty
+    /// credentials. Either way the credentials field is present, so the
+    /// bind completes in one round trip.
+    ///
+    /// ```no_run
+    /// use tokio_ldap::{ClientCert, ConnConfig, LdapConn};
+    ///
+    /// # async fn f() -> Result<(), tokio_ldap::Error> {
+    /// let cert = ClientCert::from_pem_files("alice.crt", "alice.key")?;
+    /// let config = ConnConfig::new().ca_file("ca.pem").client_cert(cert);
+    /// let conn = LdapConn::connect("ldaps://ldap.example.com", config).await?;
+    /// conn.bind_external(None).await?;
+    /// println!("bound as {:?}", conn.whoami().await?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
+        let creds = Bytes::copy_from_slice(authzid.unwrap_or("").as_bytes());
+        let conn = self.conn;
+        let resp = self
+            .bind_sasl_raw("EXTERNAL", Some(creds))
+            .await
+            .map_err(|e| explain_external_failure(conn, e))?;
+        // EXTERNAL takes one round trip: a server that asks for more
+        // (saslBindInProgress) gets no second step.
+        if resp.result.code != ResultCode::SUCCESS {
+            return Err(explain_external_failure(
+                conn,
+                ldap_error("bind", resp.result),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A SASL bind step with any mechanism; returns the server's
+    /// credentials. A `saslBindInProgress` result is returned as `Ok` with
+    /// its code so multi-step mechanisms can continue. `PLAIN`, which
+    /// carries the password, is refused over an unencrypted connection like
+    /// [`bind_simple`](Self::bind_simple).
+    pub async fn bind_sasl(
+        self,
+        mechanism: &str,
+        credentials: Option<&[u8]>,
+    ) -> Result<(ResultCode, Option<Bytes>), Error> {
+        // PLAIN carries the password itself.
+        let plain = mechanism.eq_ignore_ascii_case("PLAIN");
+        if plain && !self.conn.may_send_password() {
+            return Err(Error::InsecurePassword);
+        }
+        let resp = self
+            .bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
+            .await?;
+        Ok((resp.result.code, resp.server_sasl_creds))
+    }
+
+    /// A SASL bind step: the response when it is `success` or
+    /// `saslBindInProgress`, an error otherwise.
+    async fn bind_sasl_raw(
+        self,
+        mechanism: &str,
+        credentials: Option<Bytes>,
+    ) -> Result<BindResponse, Error> {
+        let auth = BindAuth::Sasl {
+            mechanism: mechanism.into(),
+            credentials,
+        };
+        let op = ProtocolOp::BindRequest(BindRequest {
+            version: 3,
+            name: ByteString::new(),
+            auth,
+        });
+        let resp = self.request(op).await?;
+        let ProtocolOp::BindResponse(r) = resp.op else {
+            return Err(unexpected(&resp, "BindResponse"));
+        };
+        if r.result.code == ResultCode::SUCCESS
+            || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS
+        {
+            return Ok(r);
+        }
+        Err(ldap_error("bind", r.result))
+    }
+
+    /// The identity the server associates with this connection (RFC
+    /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous. An
+    /// identity that is not UTF-8 is an [`Error::Protocol`], as from
+    /// [`WhoAmI::parse_response`].
+    pub async fn whoami(self) -> Result<Option<String>, Error> {
+        let resp = self.extended(WhoAmI::request()).await?;
+        let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
+        Ok(authz_id.map(|id| id.to_string()))
+    }
+
+    /// Any extended operation; a non-success result is an error.
+    pub async fn extended(self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
+        let resp = self.request(ProtocolOp::ExtendedRequest(request)).await?;
+        let ProtocolOp::ExtendedResponse(r) = resp.op else {
+            return Err(unexpected(&resp, "ExtendedResponse"));
+        };
+        if !r.result.code.is_success() {
+            return Err(ldap_error("extended operation", r.result));
+        }
+        Ok(r)
+    }
+
+    /// Password Modify (RFC 3062). Returns the generated password when the
+    /// server made one.
+    pub async fn password_modify(self, request: PasswordModify) -> Result<Option<Password>, Error> {
+        let resp = self.extended(request.into()).await?;
+        PasswordModify::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))
+    }
+
+    /// Adds an entry.
+    pub async fn add(self, dn: &str, attributes: Vec<Attribute>) -> Result<(), Error> {
+        let op = ProtocolOp::AddRequest(AddRequest {
+            entry: dn.into(),
+            attributes,
+        });
+        self.simple(op, "add", "AddResponse").await
+    }
+
+    /// Modifies an entry.
+    pub async fn modify(self, dn: &str, changes: Vec<Modification>) -> Result<(), Error> {
+        let op = ProtocolOp::ModifyRequest(ModifyRequest {
+            object: dn.into(),
+            changes,
+        });
+        self.simple(op, "modify", "ModifyResponse").await
+    }
+
+    /// [`modify`](Self::modify), returning the response controls (e.g. the
+    /// entry of a post-read control, RFC 4527).
+    pub async fn modify_with_response(
+        self,
+        dn: &str,
+        changes: Vec<Modification>,
+    ) -> Result<Vec<Control>, Error> {
+        let op = ProtocolOp::ModifyRequest(ModifyRequest {
+            object: dn.into(),
+            changes,
+        });
+        let resp = self.request(op).await?;
+        let r = resp
+            .op
+            .result()
+            .ok_or_else(|| unexpected(&resp, "ModifyResponse"))?;
+        if r.code != ResultCode::SUCCESS {
+            return Err(ldap_error("modify", r.clone()));
+        }
+        Ok(resp.controls)
+    }
+
+    /// Deletes an entry.
+    pub async fn delete(self, dn: &str) -> Result<(), Error> {
+        self.simple(ProtocolOp::DelRequest(dn.into()), "delete", "DelResponse")
+            .await
+    }
+
+    /// Renames and/or moves an entry.
+    pub async fn modify_dn(
+        self,
+        dn: &str,
+        new_rdn: &str,
+        delete_old_rdn: bool,
+        new_superior: Option<&str>,
+    ) -> Result<(), Error> {
+        let op = ProtocolOp::ModifyDnRequest(ModifyDnRequest {
+            entry: dn.into(),
+            new_rdn: new_rdn.into(),
+            delete_old_rdn,
+            new_superior: new_superior.map(Into::into),
+        });
+        self.simple(op, "modify DN", "ModifyDNResponse").await
+    }
+
+    /// Compares an attribute value: `Ok(true)` for compareTrue, `Ok(false)`
+    /// for compareFalse.
+    pub async fn compare(
+        self,
+        dn: &str,
+        attribute: &str,
+        value: impl AsRef<[u8]>,
+    ) -> Result<bool, Error> {
+        let op = ProtocolOp::CompareRequest(CompareRequest {
+            entry: dn.into(),
+            attribute: attribute.into(),
+            value: Bytes::copy_from_slice(value.as_ref()),
+        });
+        let resp = self.request(op).await?;
+        let r = resp
+            .op
+            .result()
+            .ok_or_else(|| unexpected(&resp, "CompareResponse"))?;
+        match r.code {
+            ResultCode::COMPARE_TRUE => Ok(true),
+            ResultCode::COMPARE_FALSE => Ok(false),
+            _ => Err(ldap_error("compare", r.clone())),
+        }
+    }
+
+    /// Sends `op` with these options and waits for its response.
+    async fn request(self, op: ProtocolOp) -> Result<LdapMessage, Error> {
+        let OpOptions { controls, timeout } = self.options;
+        self.conn.request(op, controls, timeout).await
+    }
+
+    /// Runs `op`, named `name` in errors, whose `expected` response is only
+    /// a result: success or an error.
+    async fn simple(
+        self,
+        op: ProtocolOp,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<(), Error> {
+        let resp = self.request(op).await?;
+        let r = resp
+            .op
+            .result()
+            .ok_or_else(|| unexpected(&resp, expected))?;
+        if r.code != ResultCode::SUCCESS {
+            return Err(ldap_error(name, r.clone()));
+        }
+        Ok(())
+    }
+
+    /// Starts a search; entries stream in as the server sends them.
+    pub async fn search(self, request: Search) -> Result<SearchStream, Error> {
+        let OpOptions { controls, timeout } = self.options;
+        SearchStream::start(self.conn, request, controls, timeout).await
+    }
+
+    /// Runs a search and collects everything.
+    pub async fn search_all(self, request: Search) -> Result<SearchResults, Error> {
+        SearchResults::collect(&mut self.search(request).await?).await
+    }
+}
+
+/// Every operation of [`WithOptions`], with the default options.
+impl LdapConn {
+    /// This connection with per-call options: controls and a timeout for
+    /// the operation run on what it returns.
+    pub fn with(&self, options: OpOptions) -> WithOptions<'_> {
+        WithOptions {
+            conn: self,
+            options,
+        }
+    }
+
+    /// Simple bind: [`WithOptions::bind_simple`] with the default options.
+    pub async fn bind_simple(&self, dn: &str, password: &str) -> Result<(), Error> {
+        self.with(OpOptions::default())
+            .bind_simple(dn, password)
+            .await
+    }
+
+    /// SASL EXTERNAL bind: [`WithOptions::bind_external`] with the default options.
+    pub async fn bind_external(&self, authzid: Option<&str>) -> Result<(), Error> {
+        self.with(OpOptions::default()).bind_external(authzid).await
+    }
+
+    /// A SASL bind step: [`WithOptions::bind_sasl`] with the default options.
+    pub async fn bind_sasl(
+        &self,
+        mechanism: &str,
+        credentials: Option<&[u8]>,
+    ) -> Result<(ResultCode, Option<Bytes>), Error> {
+        self.with(OpOptions::default())
+            .bind_sasl(mechanism, credentials)
+            .await
+    }
+
+    /// Who am I? (RFC 4532): [`WithOptions::whoami`] with the default options.
+    pub async fn whoami(&self) -> Result<Option<String>, Error> {
+        self.with(OpOptions::default()).whoami().await
+    }
+
+    /// Starts a search whose items stream in: [`WithOptions::search`] with the default options.
+    pub async fn search(&self, request: Search) -> Result<SearchStream, Error> {
+        self.with(OpOptions::default()).search(request).await
+    }
+
+    /// Runs a search and collects everything: [`WithOptions::search_all`] with the default options.
+    pub async fn search_all(&self, request: Search) -> Result<SearchResults, Error> {
+        self.with(OpOptions::default()).search_all(request).await
+    }
+
+    /// Adds an entry: [`WithOptions::add`] with the default options.
+    pub async fn add(&self, dn: &str, attributes: Vec<Attribute>) -> Result<(), Error> {
+        self.with(OpOptions::default()).add(dn, attributes).await
+    }
+
+    /// Modifies an entry: [`WithOptions::modify`] with the default options.
+    pub async fn modify(&self, dn: &str, changes: Vec<Modification>) -> Result<(), Error> {
+        self.with(OpOptions::default()).modify(dn, changes).await
+    }
+
+    /// Deletes an entry: [`WithOptions::delete`] with the default options.
+    pub async fn delete(&self, dn: &str) -> Result<(), Error> {
+        self.with(OpOptions::default()).delete(dn).await
+    }
+
+    /// Renames or moves an entry: [`WithOptions::modify_dn`] with the default options.
+    pub async fn modify_dn(
+        &self,
+        dn: &str,
+        new_rdn: &str,
+        delete_old_rdn: bool,
+        new_superior: Option<&str>,
+    ) -> Result<(), Error> {
+        self.with(OpOptions::default())
+            .modify_dn(dn, new_rdn, delete_old_rdn, new_superior)
+            .await
+    }
+
+    /// Compares an attribute value: [`WithOptions::compare`] with the default options.
+    pub async fn compare(
+        &self,
+        dn: &str,
+        attribute: &str,
+        value: impl AsRef<[u8]>,
+    ) -> Result<bool, Error> {
+        self.with(OpOptions::default())
+            .compare(dn, attribute, value)
+            .await
+    }
+
+    /// Any extended operation: [`WithOptions::extended`] with the default options.
+    pub async fn extended(&self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
+        self.with(OpOptions::default()).extended(request).await
+    }
+
+    /// Password Modify (RFC 3062): [`WithOptions::password_modify`] with the default options.
+    pub async fn password_modify(
+        &self,
+        request: PasswordModify,
+    ) -> Result<Option<Password>, Error> {
+        self.with(OpOptions::default())
+            .password_modify(request)
+            .await
+    }
+}
+
+/// The server's SASL credentials of a successful bind; any other result
+/// is an error.
+fn bind_result(msg: LdapMessage) -> Result<Option<Bytes>, Error> {
+    let ProtocolOp::BindResponse(r) = msg.op else {
+        return Err(unexpected(&msg, "BindResponse"));
+    };
+    if r.result.code != ResultCode::SUCCESS {
+        return Err(ldap_error("bind", r.result));
+    }
+    Ok(r.server_sasl_creds)
+}
+
+/// Adds what TLS knows to a failed EXTERNAL bind: no certificate was
+/// requested, or none was sent.
+fn explain_external_failure(conn: &LdapConn, e: Error) -> Error {
+    let Error::Ldap(mut le) = e else { return e };
+    let hint = match conn.tls_info() {
+        None if !conn.url().starts_with("ldapi") => {
+            Some("the connection is not using TLS, so there is no client certificate to bind with")
+        }
+        Some(info) if info.trusted_cas().is_none() => {
+            Some("the server did not ask for a client certificate during the TLS handshake")
+        }
+        Some(info) if info.client_cert_sent().is_none() => {
+            Some("no client certificate was sent during the TLS handshake")
+        }
+        _ => None,
+    };
+    if let Some(hint) = hint {
+        let msg = if le.result.message.is_empty() {
+            hint.to_owned()
+        } else {
+            format!("{} ({hint})", le.result.message)
+        };
+        le.result.message = msg.into();
+    }
+    Error::Ldap(le)
+}
