@@ -207,10 +207,10 @@ impl Driver {
             } => {
                 let span = tracing::debug_span!("ldap_op", op = crate::conn::op_name(&op));
                 let _e = span.enter();
-                match self
-                    .machine
-                    .submit(op, controls, std::time::Instant::now(), timeout)
-                {
+                // One clock, tokio's: its paused time drives every deadline
+                // in tests (the machine takes std's `Instant`, free of tokio).
+                let now = Instant::now().into_std();
+                match self.machine.submit(op, controls, now, timeout) {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
                         self.router.insert(id, token, sink);
@@ -305,7 +305,7 @@ impl Driver {
             self.sleep.as_mut().reset(deadline);
         }
         if self.sleep.as_mut().poll(cx).is_ready() {
-            self.machine.handle_timeout(std::time::Instant::now());
+            self.machine.handle_timeout(Instant::now().into_std());
             return true;
         }
         false
@@ -343,3 +343,6 @@ fn result_code(op: &ProtocolOp) -> crate::proto::ResultCode {
         _ => crate::proto::ResultCode::OTHER,
     }
 }
+
+#[cfg(test)]
+mod tests;
