@@ -36,7 +36,7 @@ use crate::conn::{Connection, Event};
 use crate::driver::io::Io;
 use crate::driver::router::Router;
 use crate::driver::starttls::Upgrade;
-use crate::proto::{Control, MessageId, ProtocolOp};
+use crate::proto::{Control, MessageId, ProtocolOp, ResultCode};
 use crate::tls::HandshakeRecord;
 use crate::transport::Transport;
 use crate::Error;
@@ -276,13 +276,13 @@ impl Driver {
                     Ok(msg) => tracing::debug!(
                         message_id = id.0,
                         op = crate::conn::op_name(&msg.op),
-                        code = %result_code(&msg.op),
+                        code = %msg.op.result().map_or(ResultCode::OTHER, |r| r.code),
                         "operation done"
                     ),
                     Err(e) => tracing::debug!(message_id = id.0, error = %e, "operation failed"),
                 }
                 if let Some((reply, res)) = self.router.finish(id, res) {
-                    self.upgrade.response(reply, res);
+                    self.upgrade.response(reply, res, &mut self.machine);
                 }
             }
             Event::Unsolicited(resp) => {
@@ -326,21 +326,6 @@ impl Driver {
             return false;
         }
         self.io.poll_read(cx, &mut self.machine)
-    }
-}
-
-/// The result code of a final response, for tracing.
-fn result_code(op: &ProtocolOp) -> crate::proto::ResultCode {
-    match op {
-        ProtocolOp::BindResponse(r) => r.result.code,
-        ProtocolOp::ExtendedResponse(r) => r.result.code,
-        ProtocolOp::SearchResultDone(r)
-        | ProtocolOp::ModifyResponse(r)
-        | ProtocolOp::AddResponse(r)
-        | ProtocolOp::DelResponse(r)
-        | ProtocolOp::ModifyDnResponse(r)
-        | ProtocolOp::CompareResponse(r) => r.code,
-        _ => crate::proto::ResultCode::OTHER,
     }
 }
 

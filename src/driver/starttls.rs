@@ -11,10 +11,11 @@ use crate::conn::Connection;
 use crate::driver::io::Io;
 use crate::driver::router::StartTlsReply;
 use crate::driver::shared::Shared;
+use crate::proto::extended::StartTls;
 use crate::proto::{LdapMessage, ProtocolOp};
 use crate::tls::{PreparedTls, TlsMode};
 use crate::transport::{self, Secured};
-use crate::Error;
+use crate::{Error, LdapError, ProtocolError};
 
 /// Everything needed to run StartTLS on this connection.
 pub(crate) struct StartTlsContext {
@@ -33,6 +34,9 @@ pub(super) struct Upgrade {
     /// The caller of a StartTLS whose response was a success, until the
     /// handshake is over.
     reply: Option<StartTlsReply>,
+    /// The server answered StartTLS with a success in a malformed
+    /// response: no handshake follows it.
+    malformed: bool,
 }
 
 impl Upgrade {
@@ -41,6 +45,7 @@ impl Upgrade {
             ctx,
             handshake: None,
             reply: None,
+            malformed: false,
         }
     }
 
@@ -52,18 +57,53 @@ impl Upgrade {
 
     /// The StartTLS operation ended with `res`: a success waits for the
     /// handshake, anything else goes back to the caller.
-    pub(super) fn response(&mut self, reply: StartTlsReply, res: Result<LdapMessage, Error>) {
-        match res.and_then(starttls_result) {
-            Ok(()) => self.reply = Some(reply),
+    pub(super) fn response(
+        &mut self,
+        reply: StartTlsReply,
+        res: Result<LdapMessage, Error>,
+        machine: &mut Connection,
+    ) {
+        let msg = match res {
+            Ok(msg) => msg,
             Err(e) => {
                 let _ = reply.send(Err(e));
+                return;
             }
-        }
+        };
+        let err = match msg.op {
+            ProtocolOp::ExtendedResponse(r) if r.result.code.is_success() => {
+                match StartTls::parse_response(&r) {
+                    Ok(()) => {
+                        self.reply = Some(reply);
+                        return;
+                    }
+                    Err(e) => {
+                        // A success, malformed (RFC 4511 §4.14.2): the
+                        // server now expects a TLS handshake, which is not
+                        // going to happen. The connection fails.
+                        let err = Error::Protocol(ProtocolError::Decode(e));
+                        self.malformed = true;
+                        machine.handle_close(err.clone());
+                        err
+                    }
+                }
+            }
+            ProtocolOp::ExtendedResponse(r) => Error::Ldap(Box::new(LdapError {
+                operation: "StartTLS",
+                result: r.result,
+            })),
+            _ => Error::Protocol(ProtocolError::Other("unexpected StartTLS response".into())),
+        };
+        let _ = reply.send(Err(err));
     }
 
     /// The machine saw a successful StartTLS response: starts the TLS
     /// handshake over the socket.
     pub(super) fn begin(&mut self, io: &mut Io, machine: &mut Connection) {
+        if std::mem::take(&mut self.malformed) {
+            // The connection failed on the response already.
+            return;
+        }
         let reply = self.reply.take();
         let fail = |machine: &mut Connection, e: Error, reply: Option<StartTlsReply>| {
             if let Some(r) = reply {
@@ -76,7 +116,7 @@ impl Upgrade {
             // StartTLS response. Bytes in between came in clear text, from
             // the server or from someone on the path, and must not be
             // mistaken for part of the protected stream.
-            let err = crate::ProtocolError::Other(format!(
+            let err = ProtocolError::Other(format!(
                 "the server sent {} bytes after its StartTLS response, before the TLS handshake",
                 io.unread()
             ));
@@ -139,18 +179,5 @@ impl Upgrade {
             }
         }
         true
-    }
-}
-
-fn starttls_result(msg: LdapMessage) -> Result<(), Error> {
-    match msg.op {
-        ProtocolOp::ExtendedResponse(r) if r.result.code.is_success() => Ok(()),
-        ProtocolOp::ExtendedResponse(r) => Err(Error::Ldap(Box::new(crate::LdapError {
-            operation: "StartTLS",
-            result: r.result,
-        }))),
-        _ => Err(Error::Protocol(crate::ProtocolError::Other(
-            "unexpected StartTLS response".into(),
-        ))),
     }
 }

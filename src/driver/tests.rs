@@ -16,11 +16,13 @@ use tokio::task::JoinHandle;
 use super::*;
 use crate::ber::frame_len;
 use crate::conn::Settings;
-use crate::proto::extended::WhoAmI;
+use crate::proto::extended::{StartTls, WhoAmI};
 use crate::proto::{
-    DerefAliases, Filter, LdapMessage, LdapResult, ResultCode, Scope, SearchRequest,
-    SearchResultEntry,
+    DerefAliases, ExtendedResponse, Filter, LdapMessage, LdapResult, ResultCode, Scope,
+    SearchRequest, SearchResultEntry,
 };
+use crate::tls::TlsInfo;
+use crate::ProtocolError;
 
 /// A driver on one end of an in-memory stream; the test is the server on
 /// the other.
@@ -29,6 +31,7 @@ struct Harness {
     cmd: Option<mpsc::Sender<Command>>,
     server: DuplexStream,
     buf: BytesMut,
+    shared: Arc<Shared>,
     task: JoinHandle<()>,
 }
 
@@ -37,6 +40,7 @@ impl Harness {
         let (client, server) = tokio::io::duplex(64 * 1024);
         let (cmd, cmd_rx) = mpsc::channel(8);
         let (_cancel, cancel_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::default());
         let driver = Driver::new(
             Connection::new(Settings::default()),
             Transport::Memory(client),
@@ -44,12 +48,13 @@ impl Harness {
             None,
             cmd_rx,
             cancel_rx,
-            Arc::new(Shared::default()),
+            shared.clone(),
         );
         Self {
             cmd: Some(cmd),
             server,
             buf: BytesMut::new(),
+            shared,
             task: tokio::spawn(driver.run()),
         }
     }
@@ -178,4 +183,94 @@ async fn a_search_whose_consumer_is_gone_is_abandoned_on_the_server() {
     let abandon = h.recv().await;
     assert!(matches!(abandon.op, ProtocolOp::AbandonRequest(id) if id == sent.id));
     h.finish().await;
+}
+
+fn starttls() -> ProtocolOp {
+    ProtocolOp::ExtendedRequest(StartTls::request())
+}
+
+/// Sends StartTLS and answers it with `response`; returns what the caller
+/// got.
+async fn starttls_answered(h: &mut Harness, response: ExtendedResponse) -> Result<TlsInfo, Error> {
+    let (tx, rx) = oneshot::channel();
+    h.submit(starttls(), None, 1, Sink::StartTls(tx)).await;
+    let sent = h.recv().await;
+    assert!(matches!(sent.op, ProtocolOp::ExtendedRequest(_)));
+    h.send(LdapMessage::new(
+        sent.id,
+        ProtocolOp::ExtendedResponse(response),
+    ))
+    .await;
+    rx.await.unwrap()
+}
+
+/// The connection failed with `text`: the driver closes the stream (with
+/// no Unbind) and ends, leaving the reason for the handles.
+async fn failed_with(mut h: Harness, text: &str) {
+    let mut rest = Vec::new();
+    h.server.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty(), "nothing more is sent: {rest:?}");
+    h.task.await.unwrap();
+    let reason = h.shared.closed_with.lock().unwrap().clone().unwrap();
+    assert_eq!(reason.to_string(), text);
+}
+
+#[tokio::test]
+async fn a_refused_starttls_leaves_the_connection_usable() {
+    let mut h = Harness::start();
+    let refusal = StartTls::response(LdapResult::new(ResultCode::UNAVAILABLE));
+    let err = starttls_answered(&mut h, refusal).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Ldap(e) if e.operation == "StartTLS"),
+        "{err:?}"
+    );
+    let (tx, rx) = oneshot::channel();
+    h.submit(whoami(), None, 2, Sink::Single(tx)).await;
+    let sent = h.recv().await;
+    let response = WhoAmI::response(LdapResult::new(ResultCode::SUCCESS), None);
+    h.send(LdapMessage::new(
+        sent.id,
+        ProtocolOp::ExtendedResponse(response),
+    ))
+    .await;
+    assert!(rx.await.unwrap().is_ok());
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_malformed_starttls_success_fails_the_connection() {
+    // RFC 4511 §4.14.2: "The responseValue is always absent".
+    let mut h = Harness::start();
+    let mut response = StartTls::response(LdapResult::new(ResultCode::SUCCESS));
+    response.value = Some(bytes::Bytes::from_static(b"x"));
+    let err = starttls_answered(&mut h, response).await.unwrap_err();
+    let text = "protocol error: malformed message from server: \
+                invalid value: a StartTLS response has no value at byte 0";
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::Decode(_))),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), text);
+    failed_with(h, text).await;
+
+    // A response that names another operation.
+    let mut h = Harness::start();
+    let mut response = StartTls::response(LdapResult::new(ResultCode::SUCCESS));
+    response.name = Some(crate::proto::extended::WHO_AM_I.into());
+    let err = starttls_answered(&mut h, response).await.unwrap_err();
+    let text = "protocol error: malformed message from server: \
+                invalid value: the message names another operation at byte 0";
+    assert_eq!(err.to_string(), text);
+    failed_with(h, text).await;
+}
+
+#[tokio::test]
+async fn a_starttls_success_without_tls_settings_fails_the_connection() {
+    let mut h = Harness::start();
+    let response = StartTls::response(LdapResult::new(ResultCode::SUCCESS));
+    let err = starttls_answered(&mut h, response).await.unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.ends_with("StartTLS is not configured"), "{text}");
+    failed_with(h, &text).await;
 }
