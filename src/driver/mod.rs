@@ -58,6 +58,9 @@ pub(crate) enum Command {
     Unbind(oneshot::Sender<()>),
 }
 
+/// The task of one connection: the state machine, the transport, the
+/// StartTLS upgrade and the routes of the operations in flight. See the
+/// [module docs](self).
 pub(crate) struct Driver {
     machine: Connection,
     io: Io,

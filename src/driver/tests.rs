@@ -274,3 +274,52 @@ async fn a_starttls_success_without_tls_settings_fails_the_connection() {
     assert!(text.ends_with("StartTLS is not configured"), "{text}");
     failed_with(h, &text).await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_search_that_falls_behind_stops_the_reading_until_its_consumer_catches_up() {
+    let mut h = Harness::start();
+    let (tx, mut rx) = mpsc::channel(1);
+    h.submit(search(), None, 1, Sink::Search(tx)).await;
+    let s = h.recv().await.id;
+    let (tx, mut who) = oneshot::channel();
+    h.submit(whoami(), None, 2, Sink::Single(tx)).await;
+    let w = h.recv().await.id;
+    let entry = |dn: &str| {
+        let e = SearchResultEntry::new(dn, vec![]);
+        LdapMessage::new(s, ProtocolOp::SearchResultEntry(e))
+    };
+    let pause = || tokio::time::sleep(Duration::from_secs(1));
+    // The first batch fills the channel; the second waits in the backlog.
+    h.send(entry("cn=1")).await;
+    pause().await;
+    h.send(entry("cn=2")).await;
+    pause().await;
+    // The socket is not read meanwhile: the answer to the other operation
+    // stays in it.
+    let response = WhoAmI::response(LdapResult::new(ResultCode::SUCCESS), None);
+    h.send(LdapMessage::new(w, ProtocolOp::ExtendedResponse(response)))
+        .await;
+    pause().await;
+    assert!(matches!(
+        who.try_recv(),
+        Err(oneshot::error::TryRecvError::Empty)
+    ));
+    // The consumer takes a batch: the backlog moves, reading resumes.
+    let dns = |batch: SearchBatch| -> Vec<String> {
+        batch
+            .iter()
+            .map(|ev| match ev {
+                SearchEvent::Entry(e, _) => e.dn.to_string(),
+                SearchEvent::Done(Ok(_)) => "done".to_owned(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(dns(rx.recv().await.unwrap()), ["cn=1"]);
+    assert_eq!(who.await.unwrap().unwrap().id, w);
+    assert_eq!(dns(rx.recv().await.unwrap()), ["cn=2"]);
+    let done = ProtocolOp::SearchResultDone(LdapResult::new(ResultCode::SUCCESS));
+    h.send(LdapMessage::new(s, done)).await;
+    assert_eq!(dns(rx.recv().await.unwrap()), ["done"]);
+    h.finish().await;
+}
