@@ -24,6 +24,9 @@ pub(crate) enum Transport {
     Tls(Box<TlsStream<TcpStream>>),
     #[cfg(unix)]
     Unix(UnixStream),
+    /// An in-memory stream, for tests of the driver without a socket.
+    #[cfg(test)]
+    Memory(tokio::io::DuplexStream),
 }
 
 /// The result of a TLS handshake: the stream, what it negotiated, and the
@@ -43,6 +46,8 @@ impl Transport {
             Self::Tls(_) => true,
             #[cfg(unix)]
             Self::Unix(_) => true,
+            #[cfg(test)]
+            Self::Memory(_) => false,
         }
     }
 }
@@ -138,6 +143,8 @@ impl AsyncRead for Transport {
             Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
             #[cfg(unix)]
             Self::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(test)]
+            Self::Memory(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -153,6 +160,8 @@ impl AsyncWrite for Transport {
             Self::Tls(s) => Pin::new(s).poll_write(cx, buf),
             #[cfg(unix)]
             Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
+            #[cfg(test)]
+            Self::Memory(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -162,6 +171,8 @@ impl AsyncWrite for Transport {
             Self::Tls(s) => Pin::new(s).poll_flush(cx),
             #[cfg(unix)]
             Self::Unix(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(test)]
+            Self::Memory(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -171,6 +182,8 @@ impl AsyncWrite for Transport {
             Self::Tls(s) => Pin::new(s).poll_shutdown(cx),
             #[cfg(unix)]
             Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(test)]
+            Self::Memory(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }

@@ -1,0 +1,332 @@
+//! The task that owns a connection's socket and its state machine.
+//!
+//! The driver is a hand-written poll loop rather than a `select!`: in one
+//! pass it takes new commands and cancellations, delivers events to the
+//! operations waiting for them, fires deadlines, writes what the state
+//! machine produced and reads what the server sent. Writing never stops
+//! reading. When a search consumer falls behind, its bounded channel fills
+//! up, and the driver stops reading the socket until the consumer catches
+//! up: memory stays bounded and TCP flow control slows the server down.
+//! Meanwhile the other operations still get what is already decoded, and
+//! their deadlines still fire.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | [`Driver`] and its poll loop: commands, cancellations, events, deadlines |
+//! | `router` | where responses go: routes by message ID and token, staging, backlog |
+//! | `io.rs` | the transport: read, write and flush, why the stream ended |
+//! | `starttls.rs` | the StartTLS response, the handshake, the reply |
+//! | `shared.rs` | what the driver and the handles both see |
+
+mod io;
+mod router;
+mod shared;
+mod starttls;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, Sleep};
+
+use crate::conn::{Connection, Event};
+use crate::driver::io::Io;
+use crate::driver::router::Router;
+use crate::driver::starttls::Upgrade;
+use crate::proto::{Control, MessageId, ProtocolOp, ResultCode};
+use crate::tls::HandshakeRecord;
+use crate::transport::Transport;
+use crate::Error;
+
+pub(crate) use crate::driver::router::{SearchBatch, SearchEvent, Sink};
+pub(crate) use crate::driver::shared::Shared;
+pub(crate) use crate::driver::starttls::StartTlsContext;
+
+/// A request from a handle to the driver.
+#[allow(clippy::large_enum_variant)] // moved once, through a bounded channel
+pub(crate) enum Command {
+    Op {
+        op: ProtocolOp,
+        controls: Vec<Control>,
+        timeout: Option<Duration>,
+        token: u64,
+        sink: Sink,
+    },
+    Unbind(oneshot::Sender<()>),
+}
+
+/// The task of one connection: the state machine, the transport, the
+/// StartTLS upgrade and the routes of the operations in flight. See the
+/// [module docs](self).
+pub(crate) struct Driver {
+    machine: Connection,
+    io: Io,
+    upgrade: Upgrade,
+    router: Router,
+    cmd_rx: mpsc::Receiver<Command>,
+    cmds_open: bool,
+    cancel_rx: mpsc::UnboundedReceiver<u64>,
+    sleep: Pin<Box<Sleep>>,
+    unbind_replies: Vec<oneshot::Sender<()>>,
+    shared: Arc<Shared>,
+}
+
+impl Driver {
+    #[allow(clippy::too_many_arguments)] // one constructor, called once
+    pub(crate) fn new(
+        machine: Connection,
+        transport: Transport,
+        record: Option<Arc<Mutex<HandshakeRecord>>>,
+        starttls: Option<StartTlsContext>,
+        cmd_rx: mpsc::Receiver<Command>,
+        cancel_rx: mpsc::UnboundedReceiver<u64>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Self {
+            machine,
+            io: Io::new(transport, record),
+            upgrade: Upgrade::new(starttls),
+            router: Router::default(),
+            cmd_rx,
+            cmds_open: true,
+            cancel_rx,
+            sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
+            unbind_replies: Vec::new(),
+            shared,
+        }
+    }
+
+    /// Runs the connection to its end.
+    pub(crate) async fn run(mut self) {
+        std::future::poll_fn(|cx| self.poll_drive(cx)).await;
+        if let Some(err) = self.machine.closed_with() {
+            tracing::debug!(error = %err, "connection closed");
+        }
+    }
+
+    fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let mut progress = false;
+            progress |= self.poll_commands(cx);
+            progress |= self.poll_cancels(cx);
+            progress |= self.deliver(cx);
+            progress |= self.poll_deadline(cx);
+            progress |= self
+                .upgrade
+                .poll(cx, &mut self.io, &mut self.machine, &self.shared);
+            let (wrote, write_failed) = self.poll_write(cx);
+            progress |= wrote;
+            if write_failed {
+                continue;
+            }
+            if self.finished() {
+                return self.poll_close(cx);
+            }
+            progress |= self.poll_read(cx);
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Whether the driver has nothing left to do but close the socket (and
+    /// hand the searches that fell behind what they have not taken yet).
+    fn finished(&self) -> bool {
+        let done = self.machine.is_closed() || (!self.cmds_open && self.machine.pending_len() == 0);
+        done && !self.machine.wants_write() && self.io.write_idle() && !self.upgrade.in_progress()
+    }
+
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.machine.is_closed() {
+            // Every handle is gone: say goodbye (RFC 4511 §4.3).
+            self.machine.unbind();
+            return self.poll_drive(cx);
+        }
+        // Drain anything still queued for the handles.
+        while let Some(ev) = self.machine.poll_event() {
+            self.dispatch(ev);
+        }
+        let reason = self
+            .machine
+            .closed_with()
+            .cloned()
+            .unwrap_or_else(|| Error::Closed("the connection was unbound".into()));
+        // The machine ended every operation it knew of; an operation it
+        // did not is not left waiting forever.
+        self.router.fail_all(&reason);
+        self.flush_staged();
+        if self.io.poll_shutdown(cx).is_pending() {
+            return Poll::Pending;
+        }
+        *crate::sync::lock(&self.shared.closed_with) = Some(reason);
+        for r in self.unbind_replies.drain(..) {
+            let _ = r.send(());
+        }
+        // The socket is closed and unbind has returned; a search consumer
+        // that fell behind still gets the entries decoded for it, then the
+        // reason the connection ended. (`deliver` until it stalls, so that
+        // every reservation it made is registered for a wake-up.)
+        while self.deliver(cx) {}
+        if self.router.is_backlogged() {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+
+    fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        while self.cmds_open {
+            match self.cmd_rx.poll_recv(cx) {
+                Poll::Ready(Some(cmd)) => {
+                    progress = true;
+                    self.command(cmd);
+                }
+                Poll::Ready(None) => {
+                    progress = true;
+                    self.cmds_open = false;
+                }
+                Poll::Pending => break,
+            }
+        }
+        progress
+    }
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Op {
+                op,
+                controls,
+                timeout,
+                token,
+                sink,
+            } => {
+                let span = tracing::debug_span!("ldap_op", op = crate::conn::op_name(&op));
+                let _e = span.enter();
+                // One clock, tokio's: its paused time drives every deadline
+                // in tests (the machine takes std's `Instant`, free of tokio).
+                let now = Instant::now().into_std();
+                match self.machine.submit(op, controls, now, timeout) {
+                    Ok(id) => {
+                        tracing::trace!(message_id = id.0, "submitted");
+                        self.router.insert(id, token, sink);
+                    }
+                    Err(e) => sink.fail(e),
+                }
+            }
+            Command::Unbind(reply) => {
+                self.machine.unbind();
+                self.unbind_replies.push(reply);
+            }
+        }
+    }
+
+    fn poll_cancels(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        while let Poll::Ready(Some(token)) = self.cancel_rx.poll_recv(cx) {
+            progress = true;
+            if let Some(id) = self.router.cancel(token) {
+                self.machine.abandon(id);
+            }
+        }
+        progress
+    }
+
+    /// Hands events to the operations. Events for a search whose channel
+    /// is full wait in its backlog; the others go out at once.
+    fn deliver(&mut self, cx: &mut Context<'_>) -> bool {
+        let drained = self.router.poll_backlog(cx);
+        self.abandon(drained.gone);
+        let mut progress = drained.progress;
+        while let Some(ev) = self.machine.poll_event() {
+            progress = true;
+            self.dispatch(ev);
+        }
+        self.flush_staged();
+        progress
+    }
+
+    /// Sends each search the batch gathered for it in this pass.
+    fn flush_staged(&mut self) {
+        let gone = self.router.flush();
+        self.abandon(gone);
+    }
+
+    /// The consumers of these searches dropped their streams: abandon the
+    /// searches.
+    fn abandon(&mut self, gone: Vec<MessageId>) {
+        for id in gone {
+            self.machine.abandon(id);
+        }
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Entry(id, e, c) => self.router.forward(id, SearchEvent::Entry(e, c)),
+            Event::Reference(id, r, c) => self.router.forward(id, SearchEvent::Reference(r, c)),
+            Event::Intermediate(id, ir, c) => {
+                self.router.forward(id, SearchEvent::Intermediate(ir, c));
+            }
+            Event::Done(id, res) => {
+                match &res {
+                    Ok(msg) => tracing::debug!(
+                        message_id = id.0,
+                        op = crate::conn::op_name(&msg.op),
+                        code = %msg.op.result().map_or(ResultCode::OTHER, |r| r.code),
+                        "operation done"
+                    ),
+                    Err(e) => tracing::debug!(message_id = id.0, error = %e, "operation failed"),
+                }
+                if let Some((reply, res)) = self.router.finish(id, res) {
+                    self.upgrade.response(reply, res, &mut self.machine);
+                }
+            }
+            Event::Unsolicited(resp) => {
+                tracing::warn!(
+                    name = resp.name.as_deref().unwrap_or(""),
+                    code = %resp.result.code,
+                    "ignoring an unsolicited notification"
+                );
+            }
+            Event::StartTlsReady => self.upgrade.begin(&mut self.io, &mut self.machine),
+        }
+    }
+
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = self.machine.poll_timeout() else {
+            return false;
+        };
+        let deadline = Instant::from_std(deadline);
+        if self.sleep.deadline() != deadline {
+            self.sleep.as_mut().reset(deadline);
+        }
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            self.machine.handle_timeout(Instant::now().into_std());
+            return true;
+        }
+        false
+    }
+
+    /// Returns (progress, failed).
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> (bool, bool) {
+        if self.upgrade.in_progress() {
+            return (false, false);
+        }
+        self.io.poll_write(cx, &mut self.machine)
+    }
+
+    /// Reads the socket, unless a search has fallen behind (its consumer
+    /// must catch up first) or the TLS handshake owns the socket.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.router.is_backlogged() || self.upgrade.in_progress() {
+            return false;
+        }
+        self.io.poll_read(cx, &mut self.machine)
+    }
+}
+
+#[cfg(test)]
+mod tests;

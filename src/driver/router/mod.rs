@@ -1,0 +1,299 @@
+//! Where the responses of each operation go.
+//!
+//! The [`Router`] owns one table, message ID → [`Route`] (the operation's
+//! [`Sink`] and the cancellation token of the handle that sent it), and the
+//! index token → message ID; both are kept in step here and nowhere else.
+//!
+//! Search events decoded during one pass of the driver are staged, one batch
+//! per search, and sent when the pass is over ([`Router::flush`]): the
+//! consumer is woken once per read of the socket, not once per entry. A
+//! batch that finds its search's channel full becomes that search's backlog,
+//! which moves into the channel as room appears ([`Router::poll_backlog`]).
+//! While any search has a backlog, the driver does not read the socket
+//! ([`Router::is_backlogged`]): memory stays bounded and TCP flow control
+//! slows the server down.
+//!
+//! The router knows neither the socket nor the state machine. When the
+//! consumer of a search is gone, it forgets the route and hands the message
+//! ID back, for the driver to abandon the search on the server.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::sync::mpsc::error::{SendError, TrySendError};
+use tokio::sync::mpsc::{self, OwnedPermit};
+use tokio::sync::oneshot;
+
+use crate::proto::{
+    ByteString, Control, IntermediateResponse, LdapMessage, MessageId, SearchResultEntry,
+};
+use crate::tls::TlsInfo;
+use crate::Error;
+
+/// Where the StartTLS result goes: the TLS session, or why there is none.
+pub(crate) type StartTlsReply = oneshot::Sender<Result<TlsInfo, Error>>;
+
+/// Where the responses of an operation go.
+pub(crate) enum Sink {
+    Single(oneshot::Sender<Result<LdapMessage, Error>>),
+    Search(mpsc::Sender<SearchBatch>),
+    StartTls(StartTlsReply),
+}
+
+impl Sink {
+    /// Ends the operation with `e` (a search gets it as its `Done`).
+    pub(crate) fn fail(self, e: Error) {
+        match self {
+            Self::Single(tx) => {
+                let _ = tx.send(Err(e));
+            }
+            Self::Search(tx) => {
+                let _ = tx.try_send(vec![SearchEvent::Done(Err(e))]);
+            }
+            Self::StartTls(tx) => {
+                let _ = tx.send(Err(e));
+            }
+        }
+    }
+}
+
+/// What a search stream receives.
+#[derive(Debug)]
+pub(crate) enum SearchEvent {
+    Entry(SearchResultEntry, Vec<Control>),
+    Reference(Vec<ByteString>, Vec<Control>),
+    Intermediate(IntermediateResponse, Vec<Control>),
+    Done(Result<LdapMessage, Error>),
+}
+
+/// The events of one search decoded from one read of the socket, handed
+/// over in one channel message: the consumer is woken once per read, not
+/// once per entry.
+pub(crate) type SearchBatch = Vec<SearchEvent>;
+
+/// A StartTLS operation that ended: its reply channel and its result. The
+/// driver still has to check the response and run the handshake.
+pub(super) type StartTlsDone = (StartTlsReply, Result<LdapMessage, Error>);
+
+/// An operation in flight: where its responses go, and the token its
+/// handle cancels it with.
+struct Route {
+    sink: Sink,
+    token: u64,
+}
+
+type ReserveFut =
+    Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchBatch>, SendError<()>>> + Send>>;
+
+/// Events for a search whose channel is full, waiting for room. They go
+/// out as one batch when there is.
+struct Backlog {
+    events: SearchBatch,
+    reserve: ReserveFut,
+}
+
+/// Events for a search gathered during one pass, sent when the pass has
+/// handed out everything the machine decoded.
+struct Staged {
+    id: MessageId,
+    tx: mpsc::Sender<SearchBatch>,
+    events: SearchBatch,
+}
+
+/// What [`Router::poll_backlog`] did.
+#[derive(Debug, Default)]
+pub(super) struct Drained {
+    /// A backlog went into its channel, or was dropped with its consumer.
+    pub(super) progress: bool,
+    /// Searches whose consumer is gone: the driver abandons them.
+    pub(super) gone: Vec<MessageId>,
+}
+
+/// The routes of the operations in flight, the search events of the
+/// current pass and the backlogs of the searches that fell behind. See the
+/// [module docs](self).
+#[derive(Default)]
+pub(crate) struct Router {
+    routes: HashMap<MessageId, Route>,
+    /// token → message ID, the inverse of `routes[id].token`.
+    ids: HashMap<u64, MessageId>,
+    /// Search events of the current pass, one batch per search.
+    staged: Vec<Staged>,
+    /// Searches whose consumer fell behind. While there are any, the
+    /// socket is not read.
+    backlog: HashMap<MessageId, Backlog>,
+}
+
+impl Router {
+    /// Routes the responses of operation `id`, sent by the handle that
+    /// holds `token`, to `sink`.
+    pub(super) fn insert(&mut self, id: MessageId, token: u64, sink: Sink) {
+        // The machine reuses an ID only once its operation is over, and a
+        // handle's token is never reused: neither replaces anything, but
+        // the index stays right if one did.
+        if let Some(old) = self.routes.insert(id, Route { sink, token }) {
+            if self.ids.get(&old.token) == Some(&id) {
+                self.ids.remove(&old.token);
+            }
+        }
+        self.ids.insert(token, id);
+    }
+
+    /// How many operations have a route.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    /// The handle holding `token` gave up its operation: forgets the route
+    /// and returns the operation's ID, for the driver to abandon it.
+    /// `None` when the operation is already over (or was never sent).
+    pub(super) fn cancel(&mut self, token: u64) -> Option<MessageId> {
+        let id = self.ids.remove(&token)?;
+        self.routes.remove(&id);
+        Some(id)
+    }
+
+    /// Hands a search event of operation `id` to its search: into this
+    /// pass's batch, or the backlog when the search has fallen behind.
+    /// Dropped when `id` is not a search (or is gone).
+    pub(super) fn forward(&mut self, id: MessageId, ev: SearchEvent) {
+        let tx = match self.routes.get(&id) {
+            Some(Route {
+                sink: Sink::Search(tx),
+                ..
+            }) => Some(tx),
+            _ => None,
+        };
+        stage(&mut self.backlog, &mut self.staged, id, ev, tx);
+    }
+
+    /// Operation `id` is over: delivers `res` and forgets the route. A
+    /// search gets it as its last event, after those already staged. A
+    /// StartTLS is handed back with its result: the driver checks the
+    /// response and runs the handshake before answering.
+    pub(super) fn finish(
+        &mut self,
+        id: MessageId,
+        res: Result<LdapMessage, Error>,
+    ) -> Option<StartTlsDone> {
+        match self.remove(id)? {
+            Sink::Single(tx) => {
+                let _ = tx.send(res);
+                None
+            }
+            Sink::Search(tx) => {
+                let ev = SearchEvent::Done(res);
+                stage(&mut self.backlog, &mut self.staged, id, ev, Some(&tx));
+                None
+            }
+            Sink::StartTls(tx) => Some((tx, res)),
+        }
+    }
+
+    /// Ends every operation that has a route with `err`, each exactly
+    /// once: a search gets it after the events already staged for it (call
+    /// [`Router::flush`] next).
+    pub(super) fn fail_all(&mut self, err: &Error) {
+        let mut ids: Vec<MessageId> = self.routes.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some((tx, _)) = self.finish(id, Err(err.clone())) {
+                let _ = tx.send(Err(err.clone()));
+            }
+        }
+    }
+
+    /// Sends each search the batch gathered for it in this pass; a full
+    /// channel turns the batch into that search's backlog. Returns the
+    /// searches whose consumer is gone (their routes are forgotten), for
+    /// the driver to abandon.
+    pub(super) fn flush(&mut self) -> Vec<MessageId> {
+        let mut gone = Vec::new();
+        for Staged { id, tx, events } in std::mem::take(&mut self.staged) {
+            match tx.try_send(events) {
+                Ok(()) => {}
+                Err(TrySendError::Full(events)) => {
+                    let backlog = Backlog {
+                        events,
+                        reserve: Box::pin(tx.reserve_owned()),
+                    };
+                    self.backlog.insert(id, backlog);
+                }
+                Err(TrySendError::Closed(_)) => {
+                    self.remove(id);
+                    gone.push(id);
+                }
+            }
+        }
+        gone
+    }
+
+    /// Moves each backlog into its channel as room appears (registering
+    /// `cx` for a wake-up where there is none yet).
+    pub(super) fn poll_backlog(&mut self, cx: &mut Context<'_>) -> Drained {
+        let mut drained = Drained::default();
+        self.backlog
+            .retain(|id, backlog| match backlog.reserve.as_mut().poll(cx) {
+                Poll::Pending => true,
+                Poll::Ready(Ok(permit)) => {
+                    if !backlog.events.is_empty() {
+                        permit.send(std::mem::take(&mut backlog.events));
+                    }
+                    drained.progress = true;
+                    false
+                }
+                Poll::Ready(Err(_)) => {
+                    drained.gone.push(*id);
+                    drained.progress = true;
+                    false
+                }
+            });
+        for id in &drained.gone {
+            self.remove(*id);
+        }
+        drained
+    }
+
+    /// Whether a search has fallen behind: the socket must not be read
+    /// until its consumer catches up.
+    pub(super) fn is_backlogged(&self) -> bool {
+        !self.backlog.is_empty()
+    }
+
+    /// Forgets the route of `id`, keeping the token index in step.
+    fn remove(&mut self, id: MessageId) -> Option<Sink> {
+        let route = self.routes.remove(&id)?;
+        if self.ids.get(&route.token) == Some(&id) {
+            self.ids.remove(&route.token);
+        }
+        Some(route.sink)
+    }
+}
+
+/// Adds `ev` to the backlog of search `id` when it has one, else to its
+/// batch of this pass, starting one (on `tx`) if needed.
+fn stage(
+    backlog: &mut HashMap<MessageId, Backlog>,
+    staged: &mut Vec<Staged>,
+    id: MessageId,
+    ev: SearchEvent,
+    tx: Option<&mpsc::Sender<SearchBatch>>,
+) {
+    if let Some(backlog) = backlog.get_mut(&id) {
+        backlog.events.push(ev);
+    } else if let Some(s) = staged.iter_mut().find(|s| s.id == id) {
+        s.events.push(ev);
+    } else if let Some(tx) = tx {
+        staged.push(Staged {
+            id,
+            tx: tx.clone(),
+            events: vec![ev],
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;
