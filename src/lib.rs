@@ -139,6 +139,9 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod proto;
+#[cfg(any(test, feature = "testkit"))]
+#[doc(hidden)]
+pub mod testkit;
 pub mod tls;
 mod transport;
 
