@@ -22,6 +22,8 @@
 pub mod pki;
 pub mod responder;
 pub mod server;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
