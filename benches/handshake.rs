@@ -34,8 +34,9 @@ use tokio_ldap::{ConnConfig, LdapConn};
 use tokio_rustls::TlsConnector;
 
 use common::{cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, Target, Variant};
-use support::pki::{KeyType, Pki, PkiFiles};
+#[cfg(unix)]
 use support::slapd::{SlapdOptions, VerifyClient};
+use tokio_ldap::testkit::pki::{KeyType, Pki, PkiFiles};
 
 /// One server to run the loops against.
 struct Server {
@@ -320,7 +321,7 @@ fn main() {
     let rt = common::runtime();
     let pki = Pki::get(KeyType::Ec);
     let dir = tempfile::tempdir().expect("temp dir");
-    let files = pki.write_to(dir.path());
+    let files = pki.write_to(dir.path()).expect("write the test PKI");
 
     // (a) the in-process responder
     let responder = common::responder::start(pki);
@@ -346,30 +347,36 @@ fn main() {
         ratio_pass(&rt, &local, &vs, false, None);
     }
 
-    // (b) slapd (TLSVerifyClient demand, trusting CA A and CA B)
-    let slapd = common::try_slapd(SlapdOptions {
-        verify_client: VerifyClient::Demand,
-        ..Default::default()
-    });
-    if let Some(slapd) = &slapd {
-        let server = Server {
-            label: "slapd",
-            ldaps_url: slapd.ldaps_url(),
-            ldap_url: slapd.ldap_url(),
-            ldaps_addr: slapd.ldaps_addr(),
-        };
-        let vs = variants(&server, slapd.files(), pki, &phases);
-        if smoke || profiling {
-            common::smoke_run(&rt, &vs);
-            if profiling {
-                common::profile(&rt, &vs);
+    // (b) slapd (TLSVerifyClient demand, trusting CA A and CA B); slapd
+    // runs on Unix only.
+    #[cfg(not(unix))]
+    common::skip_needs_unix("handshake (slapd half)");
+    #[cfg(unix)]
+    {
+        let slapd = common::try_slapd(SlapdOptions {
+            verify_client: VerifyClient::Demand,
+            ..Default::default()
+        });
+        if let Some(slapd) = &slapd {
+            let server = Server {
+                label: "slapd",
+                ldaps_url: slapd.ldaps_url(),
+                ldap_url: slapd.ldap_url(),
+                ldaps_addr: slapd.ldaps_addr(),
+            };
+            let vs = variants(&server, slapd.files(), pki, &phases);
+            if smoke || profiling {
+                common::smoke_run(&rt, &vs);
+                if profiling {
+                    common::profile(&rt, &vs);
+                }
+                return;
             }
-            return;
+            if !common::quick() {
+                criterion_pass(&mut c, &rt, "slapd", &vs);
+            }
+            ratio_pass(&rt, &server, &vs, true, Some(&phases));
         }
-        if !common::quick() {
-            criterion_pass(&mut c, &rt, "slapd", &vs);
-        }
-        ratio_pass(&rt, &server, &vs, true, Some(&phases));
     }
     c.final_summary();
 }

@@ -10,6 +10,10 @@
 //! operations per loop in all. `BENCH_QUICK=1` skips criterion's own
 //! measurements; `BENCH_PROFILE=NAME` runs only the matching loop;
 //! `BENCH_IN_FLIGHT` changes the 64.
+// slapd runs on Unix only (the harness in tests/api/support/slapd.rs):
+// elsewhere this bench is built as a stub that says it was skipped, and
+// what only the slapd loops use is left unused.
+#![cfg_attr(not(unix), allow(unused_imports, dead_code))]
 
 #[path = "../tests/api/support/mod.rs"]
 mod support;
@@ -26,11 +30,13 @@ use tokio_ldap::LdapConn;
 use common::{
     cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
 };
+#[cfg(unix)]
 use support::slapd::{Slapd, SlapdOptions};
 
 /// Operations in flight in the concurrent mode.
 const IN_FLIGHT: usize = 64;
 
+#[cfg(unix)]
 fn ours_conn(rt: &Runtime, slapd: &Slapd) -> LdapConn {
     rt.block_on(async {
         let conn = LdapConn::connect(&slapd.ldaps_url(), common::our_config(slapd.files()))
@@ -41,6 +47,7 @@ fn ours_conn(rt: &Runtime, slapd: &Slapd) -> LdapConn {
     })
 }
 
+#[cfg(unix)]
 fn ldap3_conn(rt: &Runtime, slapd: &Slapd) -> ldap3::Ldap {
     let pki = slapd.pki();
     let config = common::peer_client_config(pki, &pki.alice);
@@ -52,6 +59,7 @@ fn ldap3_conn(rt: &Runtime, slapd: &Slapd) -> ldap3::Ldap {
     })
 }
 
+#[cfg(unix)]
 fn variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
     let ours = ours_conn(rt, slapd);
     let theirs = ldap3_conn(rt, slapd);
@@ -109,6 +117,7 @@ fn variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
     ]
 }
 
+#[cfg(unix)]
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let rt = common::runtime();
@@ -185,4 +194,9 @@ fn main() {
     ];
     common::report("ops", "WhoAmI on one LDAPS connection to slapd", &lines);
     c.final_summary();
+}
+
+#[cfg(not(unix))]
+fn main() {
+    common::skip_needs_unix("ops");
 }

@@ -13,6 +13,10 @@
 //! 20,000-entry subtree only); `BENCH_ROUNDS` (default 5; at most 3 for
 //! 200,000 entries) sets the interleaved rounds; `BENCH_PROFILE=NAME` runs
 //! only the matching variant, for profiling.
+// slapd runs on Unix only (the harness in tests/api/support/slapd.rs):
+// elsewhere this bench is built as a stub that says it was skipped, and
+// what only the slapd loops use is left unused.
+#![cfg_attr(not(unix), allow(unused_imports, dead_code))]
 
 #[path = "../tests/api/support/mod.rs"]
 mod support;
@@ -29,6 +33,7 @@ use common::data::{bulk_ldif, container_dn, BIG_DB_CONFIG};
 use common::{
     cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
 };
+#[cfg(unix)]
 use support::slapd::{Slapd, SlapdOptions};
 
 const SIZES: [(&str, usize); 2] = [("n20k", 20_000), ("n200k", 200_000)];
@@ -36,6 +41,7 @@ const SIZES: [(&str, usize); 2] = [("n20k", 20_000), ("n200k", 200_000)];
 /// The subtree searched in smoke mode (under `cargo test`).
 const SMOKE_SIZES: [(&str, usize); 1] = [("nsmoke", 300)];
 
+#[cfg(unix)]
 fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
     let ours = rt.block_on(async {
         let conn = LdapConn::connect(&slapd.ldaps_url(), common::our_config(slapd.files()))
@@ -116,6 +122,7 @@ fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
     out
 }
 
+#[cfg(unix)]
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let rt = common::runtime();
@@ -225,4 +232,9 @@ fn main() {
         &lines,
     );
     c.final_summary();
+}
+
+#[cfg(not(unix))]
+fn main() {
+    common::skip_needs_unix("search");
 }

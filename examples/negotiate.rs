@@ -160,6 +160,13 @@ async fn negotiate(
     conn.unbind().await.map_err(|e| e.to_string())
 }
 
+/// The demo runs slapd through the test harness, which is Unix-only.
+#[cfg(not(unix))]
+async fn demo() -> Result<(), String> {
+    Err("--demo starts a throwaway slapd, which needs Unix; use --url against a server".to_owned())
+}
+
+#[cfg(unix)]
 async fn demo() -> Result<(), String> {
     use support::slapd::{Slapd, SlapdOptions, VerifyClient};
 

@@ -140,6 +140,9 @@ mod error;
 pub mod fuzzing;
 pub mod proto;
 mod sync;
+#[cfg(any(test, feature = "testkit"))]
+#[doc(hidden)]
+pub mod testkit;
 pub mod tls;
 mod transport;
 

@@ -7,13 +7,11 @@
 //! rustls server in `src/tls/tests/`, where the crate-internal config API is
 //! reachable; through `LdapConn` it is covered by the connection tests.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
 use rustls::{RootCertStore, SignatureScheme};
+use tokio_ldap::testkit::pki::{CustomPki, KeyType, PkiBuilder, Rdn};
 use tokio_ldap::tls::{
     CertRequest, CertStore, ClientCert, EmptyListPolicy, QueryClientCert, ServerCertInfo,
     ServerCertRejected, TlsMode, TrustedCa, VerifyServerCert,
@@ -25,49 +23,47 @@ const ECDSA: &[SignatureScheme] = &[
 ];
 const RSA_ONLY: &[SignatureScheme] = &[SignatureScheme::RSA_PSS_SHA256];
 
+/// A root CA `O=Example Test/CN=<cn>` made with the crate's test PKI
+/// builder, and the client certificates it issues.
 struct Ca {
-    cert: rcgen::Certificate,
-    key: KeyPair,
+    pki: RefCell<CustomPki>,
 }
 
 impl Ca {
     fn new(cn: &str) -> Self {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name = DistinguishedName::new();
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "Example Test");
-        params.distinguished_name.push(DnType::CommonName, cn);
-        let key = KeyPair::generate().unwrap();
-        let cert = params.self_signed(&key).unwrap();
-        Self { cert, key }
+        let pki = PkiBuilder::new(KeyType::Ec)
+            .root("ca", &[Rdn::O("Example Test"), Rdn::Cn(cn)])
+            .build()
+            .unwrap();
+        Self {
+            pki: RefCell::new(pki),
+        }
+    }
+
+    fn cert(&self) -> rustls::pki_types::CertificateDer<'static> {
+        self.pki.borrow().entity("ca").unwrap().cert()
     }
 
     /// The CA as a server names it: the subject `Name` of its certificate,
     /// taken the way rustls' server takes it.
     fn as_named_by_server(&self) -> TrustedCa {
         let mut store = RootCertStore::empty();
-        store.add(self.cert.der().clone()).unwrap();
+        store.add(self.cert()).unwrap();
         TrustedCa::from_der(store.subjects()[0].as_ref().to_vec())
     }
 
-    /// PEM files for a client certificate this CA issues.
+    /// PEM files for a client certificate `OU=people/CN=<cn>` this CA
+    /// issues.
     fn issue(&self, dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name = DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(DnType::OrganizationalUnitName, "people");
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+        let mut pki = self.pki.borrow_mut();
+        let client =
+            PkiBuilder::new(KeyType::Ec).client(cn, &[Rdn::Ou("people"), Rdn::Cn(cn)], "ca");
+        pki.extend(client).unwrap();
+        let leaf = pki.entity(cn).unwrap();
         let crt = dir.join(format!("{cn}.crt"));
         let key_path = dir.join(format!("{cn}.key"));
-        std::fs::write(&crt, cert.pem()).unwrap();
-        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        std::fs::write(&crt, &leaf.cert_pem).unwrap();
+        std::fs::write(&key_path, &leaf.key_pem).unwrap();
         (crt, key_path)
     }
 }
@@ -175,7 +171,7 @@ fn unparseable_names_still_display() {
 
 #[test]
 fn server_cert_hook_closures() {
-    let pinned = Ca::new("Pinned").cert.der().clone();
+    let pinned = Ca::new("Pinned").cert();
     let pin = {
         let pinned = pinned.clone();
         move |info: &ServerCertInfo<'_>| {
@@ -189,7 +185,7 @@ fn server_cert_hook_closures() {
             }
         }
     };
-    let other = Ca::new("Other").cert.der().clone();
+    let other = Ca::new("Other").cert();
     assert!(pin
         .verify_server_cert(&ServerCertInfo::new(&pinned, &[], "ldap"))
         .is_ok());
@@ -202,7 +198,7 @@ fn server_cert_hook_closures() {
 
 #[test]
 fn server_cert_rejections_are_typed() {
-    let cert = Ca::new("Any").cert.der().clone();
+    let cert = Ca::new("Any").cert();
     let info = ServerCertInfo::new(&cert, &[], "ldap");
 
     // A &str, a ServerCertRejected, or none at all (the type named).

@@ -30,7 +30,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 use tokio::runtime::Runtime;
 
-use crate::support::pki::{Entity, Pki};
+use tokio_ldap::testkit::pki::{Entity, Pki, PkiFiles};
 
 /// Threads whose CPU time is not the client's (the in-process responder
 /// runs on threads with this name prefix).
@@ -444,7 +444,9 @@ pub fn quick() -> bool {
     std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0")
 }
 
-/// Starts a slapd, or explains loudly why not and returns `None`.
+/// Starts a slapd, or explains loudly why not and returns `None`. Unix
+/// only, like the slapd harness.
+#[cfg(unix)]
 pub fn try_slapd(
     options: crate::support::slapd::SlapdOptions,
 ) -> Option<crate::support::slapd::Slapd> {
@@ -524,7 +526,7 @@ pub async fn ldap3_whoami(ldap: &mut ldap3::Ldap) -> String {
 
 /// Our client's config: trust `ca_file`, answer the certificate request
 /// with a [`tokio_ldap::CertStore`] holding alice (CA A) and bob (CA B).
-pub fn our_config(files: &crate::support::pki::PkiFiles) -> tokio_ldap::ConnConfig {
+pub fn our_config(files: &PkiFiles) -> tokio_ldap::ConnConfig {
     let alice =
         tokio_ldap::ClientCert::from_pem_files(&files.alice_crt, &files.alice_key).expect("alice");
     let bob = tokio_ldap::ClientCert::from_pem_files(&files.bob_crt, &files.bob_key).expect("bob");
@@ -557,4 +559,14 @@ pub fn profile(rt: &Runtime, variants: &[Variant]) -> bool {
         m.cpu_us()
     );
     true
+}
+
+/// Where slapd cannot run (not Unix): says loudly that the slapd
+/// benchmark `bench` is skipped (a bench under `cargo test` passes with
+/// this message, as it has nothing to run).
+#[cfg(not(unix))]
+pub fn skip_needs_unix(bench: &str) {
+    eprintln!("\n{}", "!".repeat(72));
+    eprintln!("!! the {bench} benchmark needs slapd, which runs on Unix only: SKIPPED.");
+    eprintln!("{}\n", "!".repeat(72));
 }

@@ -185,6 +185,10 @@ async fn two_hundred_tls_connections_with_client_certificates_at_once() {
 /// their sockets): far fewer than one per hundred cycles.
 const FD_SLACK: usize = 16;
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "counts sockets and descriptors through /proc (Linux only)"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_bind_external_unbind_cycles_leave_nothing_behind() {
     let _heavy = HEAVY.lock().await;
@@ -197,6 +201,10 @@ async fn connect_bind_external_unbind_cycles_leave_nothing_behind() {
     .await;
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "counts sockets and descriptors through /proc (Linux only)"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_connect_bind_external_unbind_cycles_leave_nothing_behind() {
     let _heavy = HEAVY.lock().await;

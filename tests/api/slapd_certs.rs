@@ -25,7 +25,10 @@ enum Version {
 
 /// Which client identity the callback returns (`None`: it declines).
 fn identity(slapd: &Slapd, who: Option<&str>) -> Option<ClientCert> {
-    let (cert, key) = slapd.files().client(who?);
+    let (cert, key) = slapd
+        .files()
+        .client(who?)
+        .expect("a client of the test PKI");
     Some(ClientCert::from_pem_files(cert, key).expect("test certificate loads"))
 }
 
@@ -238,7 +241,7 @@ async fn bind_external_with_authzid_and_over_ldapi() {
     );
     let url = slapd.ldaps_url();
     let connect = |who: &str| {
-        let (cert, key) = slapd.files().client(who);
+        let (cert, key) = slapd.files().client(who).expect("a client of the test PKI");
         let config = ConnConfig::new()
             .ca_file(&slapd.files().ca_a)
             .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
@@ -271,7 +274,10 @@ async fn rsa_pki_works_too() {
         key: crate::support::pki::KeyType::Rsa,
         ..Default::default()
     });
-    let (cert, key) = slapd.files().client("bob");
+    let (cert, key) = slapd
+        .files()
+        .client("bob")
+        .expect("a client of the test PKI");
     let config = ConnConfig::new()
         .ca_file(&slapd.files().ca_a)
         .client_cert(ClientCert::from_pem_files(cert, key).unwrap());

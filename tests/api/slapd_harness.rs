@@ -151,7 +151,7 @@ fn pki_structure_and_openssl_verify() {
     assert_eq!(rdn_oids(&pki.server.subject_der), [OID_CN]);
 
     let dir = tempfile::tempdir().unwrap();
-    let files = pki.write_to(dir.path());
+    let files = pki.write_to(dir.path()).expect("write the test PKI");
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(&files.server_key)

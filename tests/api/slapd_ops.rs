@@ -53,7 +53,10 @@ async fn admin(slapd: &Slapd) -> LdapConn {
     let config = ConnConfig::new().ca_file(&slapd.files().ca_a);
     // ldaps under `demand` needs a certificate; the admin uses alice's and
     // then binds simply as the rootdn.
-    let (cert, key) = slapd.files().client("alice");
+    let (cert, key) = slapd
+        .files()
+        .client("alice")
+        .expect("a client of the test PKI");
     let config = config.client_cert(ClientCert::from_pem_files(cert, key).unwrap());
     let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
     conn.bind_simple(ADMIN_DN, ADMIN_PW).await.unwrap();
@@ -91,7 +94,10 @@ async fn simple_bind_refusals_and_errors() {
     let tls = ConnConfig::new()
         .ca_file(&slapd.files().ca_a)
         .starttls(true);
-    let (cert, key) = slapd.files().client("bob");
+    let (cert, key) = slapd
+        .files()
+        .client("bob")
+        .expect("a client of the test PKI");
     let tls = tls.client_cert(ClientCert::from_pem_files(cert, key).unwrap());
     let conn = LdapConn::connect(&slapd.ldap_url(), tls).await.unwrap();
     conn.bind_simple("uid=alice,ou=people,dc=example,dc=com", "alicepw")
@@ -310,7 +316,10 @@ async fn add_modify_compare_rename_delete() {
 #[tokio::test]
 async fn password_modify_and_whoami() {
     let slapd = Slapd::start_default();
-    let (cert, key) = slapd.files().client("carol");
+    let (cert, key) = slapd
+        .files()
+        .client("carol")
+        .expect("a client of the test PKI");
     let config = ConnConfig::new()
         .ca_file(&slapd.files().ca_a)
         .client_cert(ClientCert::from_pem_files(cert, key).unwrap());
@@ -577,7 +586,7 @@ async fn pre_read_and_proxied_authorization() {
 
     // Proxied authorization (RFC 4370): alice may act as bob, carol may not.
     let connect = |who: &'static str| {
-        let (cert, key) = slapd.files().client(who);
+        let (cert, key) = slapd.files().client(who).expect("a client of the test PKI");
         let config = ConnConfig::new()
             .ca_file(&slapd.files().ca_a)
             .client_cert(ClientCert::from_pem_files(cert, key).unwrap());

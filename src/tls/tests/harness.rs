@@ -1,29 +1,22 @@
 //! The in-process server, the client side as the driver will do it, and a
 //! checking `QueryClientCert`.
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::server::WebPkiClientVerifier;
-use rustls::{
-    DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, ServerConnection,
-    SignatureScheme, SupportedProtocolVersion,
-};
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls::{ServerConfig, SupportedProtocolVersion};
+use rustls_pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
-use tokio_rustls::{TlsAcceptor, TlsConnector};
+use tokio_rustls::TlsConnector;
 
 use super::pki::{pki, Ca};
 use crate::error::Error;
 use crate::sync::lock;
-use crate::tls::provider::ring_provider;
+use crate::testkit::pki::Pki as TestPki;
+use crate::testkit::server as testkit;
 use crate::tls::record::HandshakeRecord;
 use crate::tls::{
     handshake_error, read_error_after_handshake, server_name, CertRequest, Choice, ClientCert,
@@ -32,18 +25,10 @@ use crate::tls::{
 
 pub(crate) const GREETING: &[u8] = b"hello";
 
-/// What the server's CertificateRequest names.
-#[derive(Clone)]
-pub(crate) enum Hints {
-    /// The subjects of its roots, in order (rustls' default).
-    Roots,
-    /// These, in this order.
-    Custom(Vec<Vec<u8>>),
-    /// None at all.
-    Empty,
-}
+pub(crate) use crate::testkit::server::Hints;
 
-/// How the server handles client certificates.
+/// How the server handles client certificates (`testkit::server::ClientAuth`
+/// with the roots as this module's [`Ca`]s).
 #[derive(Clone)]
 pub(crate) enum ClientAuth {
     /// No CertificateRequest.
@@ -60,6 +45,29 @@ pub(crate) enum ClientAuth {
     /// Ask (naming `roots`), accept any certificate: like slapd's `try`,
     /// which lets the handshake finish and closes afterwards.
     AcceptAnything { roots: Vec<&'static Ca> },
+}
+
+impl ClientAuth {
+    fn to_testkit(&self) -> testkit::ClientAuth {
+        let ids = |roots: &[&'static Ca]| roots.iter().map(|ca| ca.id).collect();
+        match self {
+            Self::Off => testkit::ClientAuth::Off,
+            Self::WebPki {
+                roots,
+                hints,
+                optional,
+                rsa_only,
+            } => testkit::ClientAuth::Request {
+                roots: ids(roots),
+                hints: hints.clone(),
+                optional: *optional,
+                rsa_only: *rsa_only,
+            },
+            Self::AcceptAnything { roots } => {
+                testkit::ClientAuth::AcceptAnything { roots: ids(roots) }
+            }
+        }
+    }
 }
 
 /// What the server does after its handshake succeeded.
@@ -84,141 +92,8 @@ pub(crate) fn server_config(
     auth: &ClientAuth,
     versions: &[&'static SupportedProtocolVersion],
 ) -> Arc<ServerConfig> {
-    let pki = pki();
-    let builder = ServerConfig::builder_with_provider(ring_provider())
-        .with_protocol_versions(versions)
-        .unwrap();
-    let builder = match auth {
-        ClientAuth::Off => builder.with_no_client_auth(),
-        ClientAuth::WebPki {
-            roots,
-            hints,
-            optional,
-            rsa_only,
-        } => {
-            let provider = if *rsa_only {
-                Arc::new(rsa_only_provider())
-            } else {
-                ring_provider()
-            };
-            let mut verifier =
-                WebPkiClientVerifier::builder_with_provider(root_store(roots), provider);
-            match hints {
-                Hints::Roots => {}
-                Hints::Custom(names) => {
-                    verifier = verifier
-                        .clear_root_hint_subjects()
-                        .add_root_hint_subjects(names.iter().cloned().map(DistinguishedName::from));
-                }
-                Hints::Empty => verifier = verifier.clear_root_hint_subjects(),
-            }
-            if *optional {
-                verifier = verifier.allow_unauthenticated();
-            }
-            builder.with_client_cert_verifier(verifier.build().unwrap())
-        }
-        ClientAuth::AcceptAnything { roots } => {
-            builder.with_client_cert_verifier(Arc::new(AcceptAnything::new(roots)))
-        }
-    };
-    Arc::new(
-        builder
-            .with_single_cert(pki.server.chain.clone(), pki.server.key_der())
-            .unwrap(),
-    )
-}
-
-fn root_store(roots: &[&Ca]) -> Arc<RootCertStore> {
-    let mut store = RootCertStore::empty();
-    for ca in roots {
-        store.add(ca.cert.clone()).unwrap();
-    }
-    Arc::new(store)
-}
-
-/// The ring provider, verifying only RSA signatures (so it offers clients
-/// only RSA schemes).
-fn rsa_only_provider() -> CryptoProvider {
-    static RSA_ONLY: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
-        all: &[
-            webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-            webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-        ],
-        mapping: &[
-            (
-                SignatureScheme::RSA_PSS_SHA256,
-                &[webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA256,
-                &[webpki::ring::RSA_PKCS1_2048_8192_SHA256],
-            ),
-        ],
-    };
-    CryptoProvider {
-        signature_verification_algorithms: RSA_ONLY,
-        ..rustls::crypto::ring::default_provider()
-    }
-}
-
-/// Names `roots` in its CertificateRequest, then accepts any certificate.
-#[derive(Debug)]
-struct AcceptAnything {
-    hints: Vec<DistinguishedName>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl AcceptAnything {
-    fn new(roots: &[&Ca]) -> Self {
-        Self {
-            hints: roots
-                .iter()
-                .map(|ca| DistinguishedName::from(ca.name.clone()))
-                .collect(),
-            algorithms: ring_provider().signature_verification_algorithms,
-        }
-    }
-}
-
-impl ClientCertVerifier for AcceptAnything {
-    fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        &self.hints
-    }
-
-    fn client_auth_mandatory(&self) -> bool {
-        false
-    }
-
-    fn verify_client_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _now: UnixTime,
-    ) -> Result<ClientCertVerified, rustls::Error> {
-        Ok(ClientCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
+    assert!(!versions.is_empty(), "name the TLS versions");
+    testkit::tls_config(TestPki::ec(), &auth.to_testkit(), versions).unwrap()
 }
 
 /// What the server saw.
@@ -233,54 +108,37 @@ pub(crate) async fn serve_one(
     config: Arc<ServerConfig>,
     after: After,
 ) -> (SocketAddr, JoinHandle<Result<ServerSide, String>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.map_err(|e| e.to_string())?;
-        let mut tls = TlsAcceptor::from(config)
-            .accept(tcp)
-            .await
-            .map_err(|e| e.to_string())?;
-        let peer_chain = tls.get_ref().1.peer_certificates().map(<[_]>::to_vec);
+    let (addr, task) = testkit::serve_one(Some(config), move |mut peer| async move {
+        let peer_chain = peer.client_chain().map(<[_]>::to_vec);
         match after {
             After::Greet => {
-                tls.write_all(GREETING).await.map_err(|e| e.to_string())?;
-                tls.flush().await.map_err(|e| e.to_string())?;
-                let mut rest = Vec::new();
-                let _ = tls.read_to_end(&mut rest).await;
+                peer.send_raw(GREETING).await?;
+                peer.read_to_end().await;
             }
-            After::Drop => drop(tls),
+            After::Drop => drop(peer),
         }
-        Ok(ServerSide { peer_chain })
+        Ok::<_, std::io::Error>(ServerSide { peer_chain })
+    })
+    .await
+    .unwrap();
+    let task = tokio::spawn(async move {
+        match task.await {
+            Ok(Ok(Ok(side))) => Ok(side),
+            Ok(Ok(Err(e)) | Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
     });
     (addr, task)
 }
 
 /// Serves one TLS 1.2 handshake the way slapd does with `TLSVerifyClient
-/// demand` and no client certificate: it sends its flight up to
-/// ServerHelloDone, reads the client's answer, and closes the TCP connection
-/// without an alert.
+/// demand` and no client certificate (see
+/// `testkit::server::serve_one_closing_mid_handshake`).
 pub(crate) fn serve_one_closing_mid_handshake(
     config: Arc<ServerConfig>,
 ) -> (SocketAddr, std::thread::JoinHandle<()>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let thread = std::thread::spawn(move || {
-        let (mut sock, _) = listener.accept().unwrap();
-        let mut conn = ServerConnection::new(config).unwrap();
-        while !conn.wants_write() {
-            conn.read_tls(&mut sock).unwrap();
-            conn.process_new_packets().unwrap();
-        }
-        while conn.wants_write() {
-            conn.write_tls(&mut sock).unwrap();
-        }
-        // Read the client's flight (until it waits for ours), then close.
-        sock.set_read_timeout(Some(std::time::Duration::from_millis(100)))
-            .unwrap();
-        let mut buf = [0u8; 8192];
-        while matches!(sock.read(&mut buf), Ok(n) if n > 0) {}
-    });
+    let (addr, thread) = testkit::serve_one_closing_mid_handshake(config).unwrap();
+    let thread = std::thread::spawn(move || thread.join().unwrap().unwrap());
     (addr, thread)
 }
 

@@ -1,10 +1,15 @@
-//! Shared test support: the test PKI and throwaway slapd instances.
+//! Shared test support: the crate's test PKI and scripted server
+//! (`tokio_ldap::testkit`, seen as tests want them) and throwaway slapd
+//! instances.
 //!
-//! Also included by the benches (via `#[path]`), so not every item is used by
-//! every target: hence `dead_code`. The items are `pub` for those other
-//! crates, which makes them "unreachable" from this binary's root.
-#![allow(dead_code, unreachable_pub)]
+//! Also included by the benches and examples (via `#[path]`), so not every
+//! item (nor every re-export) is used by every target: hence `dead_code` and
+//! `unused_imports`. The items are `pub` for those other crates, which makes
+//! them "unreachable" from this binary's root.
+#![allow(dead_code, unused_imports, unreachable_pub)]
 
 pub mod pki;
 pub mod server;
+// slapd runs on Unix only (ldapi socket, peer credentials, file modes).
+#[cfg(unix)]
 pub mod slapd;

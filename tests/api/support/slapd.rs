@@ -193,7 +193,7 @@ impl Slapd {
             .unwrap_or_else(|e| panic!("cannot create a temporary directory in /tmp: {e}"));
         let root = dir.path().to_path_buf();
         let pki = Pki::get(options.key);
-        let files = pki.write_to(&root.join("pki"));
+        let files = pki.write_to(&root.join("pki")).expect("write the test PKI");
         let db_dir = root.join("db");
         fs::create_dir(&db_dir).expect("create db dir");
         let ldapi_path = root.join("ldapi");
@@ -373,7 +373,7 @@ impl Slapd {
     /// certificate `client` (`"alice"`, `"bob"`, `"carol"` (with chain),
     /// `"mallory"`); `extra_args` e.g. `["-ZZ"]` for StartTLS.
     pub fn whoami_with_cert(&self, url: &str, client: &str, extra_args: &[&str]) -> Output {
-        let (crt, key) = self.files.client(client);
+        let (crt, key) = self.files.client(client).expect("a client of the test PKI");
         let mut cmd = self.tool_command("ldapwhoami");
         cmd.env("LDAPTLS_CERT", crt)
             .env("LDAPTLS_KEY", key)
