@@ -8,8 +8,8 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, Reader, Tag, Writer};
-use crate::proto::message::{read_opt_bytes, read_string, LDAP_OID};
-use crate::proto::src::Src;
+use crate::proto::codec::Frame;
+use crate::proto::codec::{read_opt_bytes, read_string, LDAP_OID};
 
 /// A control as carried on the wire: OID, criticality and optional value.
 ///
@@ -45,7 +45,7 @@ impl Control {
     }
 
     /// Reads one `Control`.
-    pub(crate) fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // Control ::= SEQUENCE {
         //      controlType             LDAPOID,
         //      criticality             BOOLEAN DEFAULT FALSE,
@@ -83,7 +83,7 @@ impl Control {
 /// Reads the contents of `Controls ::= SEQUENCE OF control Control`.
 pub(crate) fn decode_controls(
     r: &mut Reader<'_>,
-    src: Src<'_>,
+    src: Frame<'_>,
 ) -> Result<Vec<Control>, DecodeError> {
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -108,7 +108,7 @@ mod tests {
     fn decode(bytes: &[u8]) -> Result<Control, DecodeError> {
         let frame = Bytes::copy_from_slice(bytes);
         let mut r = Reader::new(&frame);
-        let c = Control::decode(&mut r, Src(&frame))?;
+        let c = Control::decode(&mut r, Frame(&frame))?;
         r.finish()?;
         Ok(c)
     }

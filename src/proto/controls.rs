@@ -30,11 +30,11 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::message::{
+use crate::proto::codec::Frame;
+use crate::proto::codec::{
     read_bytes, read_int_in, read_max_int, read_opt_string, read_string, read_strings,
     write_strings, ATTRIBUTE_DESCRIPTION, LDAP_STRING,
 };
-use crate::proto::src::Src;
 use crate::proto::{Control, Filter, ResultCode, SearchResultEntry};
 
 /// OIDs of controls, typed here or not.
@@ -255,8 +255,12 @@ impl SortResponse {
     pub fn from_control(control: &Control) -> Result<Self, DecodeError> {
         decode_value(control, Self::OID, |r, src| {
             r.sequence(Tag::SEQUENCE, |r| {
-                let code = read_int_in(r, Tag::ENUMERATED, "sortResult", 0, i64::from(u32::MAX))?;
-                let result = ResultCode(u32::try_from(code).unwrap_or_default());
+                let result = ResultCode(read_int_in(
+                    r,
+                    Tag::ENUMERATED,
+                    "sortResult",
+                    0..=i64::from(u32::MAX),
+                )?);
                 let attribute = read_opt_string(r, src, SORT_ATTRIBUTE, ATTRIBUTE_DESCRIPTION)?;
                 Ok(Self { result, attribute })
             })
@@ -295,7 +299,7 @@ impl ProxiedAuthz {
     /// Parses the wire form.
     pub fn from_control(control: &Control) -> Result<Self, DecodeError> {
         let value = value_of(control, Self::OID)?;
-        let authz_id = Src(value).string(value, 0).map_err(|e| DecodeError {
+        let authz_id = Frame(value).string(value, 0).map_err(|e| DecodeError {
             kind: DecodeErrorKind::InvalidValue(LDAP_STRING),
             ..e
         })?;
@@ -528,11 +532,11 @@ fn value_of<'c>(control: &'c Control, oid: &str) -> Result<&'c Bytes, DecodeErro
 fn decode_value<T>(
     control: &Control,
     oid: &str,
-    f: impl FnOnce(&mut Reader<'_>, Src<'_>) -> Result<T, DecodeError>,
+    f: impl FnOnce(&mut Reader<'_>, Frame<'_>) -> Result<T, DecodeError>,
 ) -> Result<T, DecodeError> {
     let value = value_of(control, oid)?;
     let mut r = Reader::new(value);
-    let out = f(&mut r, Src(value))?;
+    let out = f(&mut r, Frame(value))?;
     r.finish()?;
     Ok(out)
 }
@@ -549,7 +553,7 @@ fn encode_value(f: impl FnOnce(&mut Writer<'_>)) -> Bytes {
 mod tests {
     use super::*;
     use crate::proto::filter::Ava;
-    use crate::proto::message::tests::golden;
+    use crate::proto::test_util::golden;
     use crate::proto::{Attribute, LdapMessage, LdapResult, MessageId, ProtocolOp};
 
     /// `control` has `oid`, `critical` and `value`, and parses back to `typed`.

@@ -15,8 +15,8 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::message::read_opt_bytes;
-use crate::proto::src::Src;
+use crate::proto::codec::read_opt_bytes;
+use crate::proto::codec::Frame;
 use crate::proto::{
     ExtendedRequest, ExtendedResponse, LdapMessage, LdapResult, MessageId, Password, ProtocolOp,
     ResultCode,
@@ -108,7 +108,7 @@ impl WhoAmI {
         let Some(value) = response.value.as_ref().filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        let authz_id = Src(value).string(value, 0).map_err(|e| DecodeError {
+        let authz_id = Frame(value).string(value, 0).map_err(|e| DecodeError {
             kind: DecodeErrorKind::InvalidValue("the authzId is not UTF-8"),
             ..e
         })?;
@@ -226,7 +226,7 @@ impl PasswordModify {
             return Ok(Self::default());
         };
         let mut r = Reader::new(value);
-        let src = Src(value);
+        let src = Frame(value);
         let out = r.sequence(Tag::SEQUENCE, |r| {
             let user_identity = read_opt_bytes(r, src, USER_IDENTITY)?;
             let old_password = r.optional(OLD_PASSWD)?.map(|t| Password::new(t.value));
@@ -359,7 +359,7 @@ fn another_operation() -> DecodeError {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::proto::message::tests::golden;
+    use crate::proto::test_util::golden;
 
     fn msg(id: i32, op: ProtocolOp) -> LdapMessage {
         LdapMessage::new(MessageId(id), op)

@@ -1,28 +1,12 @@
-use core::fmt;
+//! The top of `proto`: the `LDAPMessage` envelope, which carries one
+//! protocol operation and its controls.
 
 use bytes::Bytes;
-use bytestring::ByteString;
 
-use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Tlv, Writer};
-use crate::proto::control::{decode_controls, encode_controls};
-use crate::proto::src::Src;
-use crate::proto::{op, Control, ProtocolOp};
-
-/// An LDAP message ID (RFC 4511 §4.1.1.1): `0` is reserved for unsolicited
-/// notifications, requests use `1..=2^31-1`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MessageId(pub i32);
-
-impl MessageId {
-    /// The ID of unsolicited notifications.
-    pub const UNSOLICITED: Self = Self(0);
-}
-
-impl fmt::Display for MessageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
+use crate::proto::codec::{next_tag, read_message_id, Frame, MessageId};
+use crate::proto::control::{decode_controls, encode_controls, Control};
+use crate::proto::op::{self, ProtocolOp};
 
 /// One LDAP PDU: `LDAPMessage ::= SEQUENCE { messageID, protocolOp, controls [0] OPTIONAL }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +45,7 @@ impl LdapMessage {
         // `fast_entry_parts`). A DN that is not UTF-8 goes the general way,
         // which reports it.
         if let Some((id, dn, list, len)) = op::fast_entry_parts(&frame, limits) {
-            let src = Src(&frame);
+            let src = Frame(&frame);
             // (The offset only places an error, which the general way reports.)
             if let (Ok(dn), Some(at)) = (src.string(dn, 0), src.range_of(list)) {
                 // The frame itself becomes the attribute list: narrowing it
@@ -85,7 +69,7 @@ impl LdapMessage {
     /// [`decode_with_limits`](Self::decode_with_limits) without the fast
     /// path for search entries.
     pub(crate) fn decode_general(frame: Bytes, limits: Limits) -> Result<Self, DecodeError> {
-        let src = Src(&frame);
+        let src = Frame(&frame);
         let mut r = Reader::with_limits(&frame, limits);
         // LDAPMessage ::= SEQUENCE {
         //      messageID       MessageID,
@@ -154,226 +138,14 @@ impl LdapMessage {
 /// `controls [0] Controls` in `LDAPMessage`.
 const CONTROLS: Tag = Tag::context(0).constructed();
 
-// What each kind of string is called in errors (RFC 4511 §4.1.2-§4.1.5).
-pub(crate) const LDAP_STRING: &str = "LDAPString is not UTF-8";
-pub(crate) const LDAP_DN: &str = "LDAPDN is not UTF-8";
-pub(crate) const LDAP_OID: &str = "LDAPOID is not UTF-8";
-pub(crate) const ATTRIBUTE_DESCRIPTION: &str = "AttributeDescription is not UTF-8";
-
-/// Reads `MessageID ::= INTEGER (0 ..  maxInt)` with `tag`.
-pub(crate) fn read_message_id(r: &mut Reader<'_>, tag: Tag) -> Result<MessageId, DecodeError> {
-    read_max_int(r, tag, "messageID").map(MessageId)
-}
-
-/// Reads an `INTEGER (0 ..  maxInt)` with `tag`; `field` names it in the
-/// error (`maxInt INTEGER ::= 2147483647 -- (2^^31 - 1) --`).
-pub(crate) fn read_max_int(
-    r: &mut Reader<'_>,
-    tag: Tag,
-    field: &'static str,
-) -> Result<i32, DecodeError> {
-    let n = read_int_in(r, tag, field, 0, i64::from(i32::MAX))?;
-    // In range by the check above.
-    Ok(i32::try_from(n).unwrap_or_default())
-}
-
-/// The error for a CHOICE whose alternatives are `known` and whose
-/// element at `offset` has tag `found`: a known tag number with the wrong
-/// primitive/constructed bit is [`DecodeErrorKind::BadConstruction`], any
-/// other tag [`DecodeErrorKind::UnknownChoice`].
-pub(crate) fn choice_error(
-    field: &'static str,
-    found: Tag,
-    offset: usize,
-    known: &[Tag],
-) -> DecodeError {
-    let flipped = Tag {
-        constructed: !found.constructed,
-        ..found
-    };
-    let kind = if known.contains(&flipped) {
-        DecodeErrorKind::BadConstruction
-    } else {
-        DecodeErrorKind::UnknownChoice { field, found }
-    };
-    DecodeError::new(kind, offset)
-}
-
-/// The next element's tag, which must exist; `offset` is where it starts.
-pub(crate) fn next_tag(r: &Reader<'_>) -> Result<(Tag, usize), DecodeError> {
-    match r.peek_tag()? {
-        Some(tag) => Ok((tag, r.offset())),
-        None => Err(r.error(DecodeErrorKind::Truncated { needed: 1 })),
-    }
-}
-
-/// Reads an INTEGER (or ENUMERATED) with `tag` that must lie in
-/// `min..=max`; `field` names it in the error.
-pub(crate) fn read_int_in(
-    r: &mut Reader<'_>,
-    tag: Tag,
-    field: &'static str,
-    min: i64,
-    max: i64,
-) -> Result<i64, DecodeError> {
-    let offset = r.offset();
-    let value = r.integer(tag)?;
-    if value < min || value > max {
-        return Err(DecodeError::new(
-            DecodeErrorKind::IntegerOutOfRange { field, value },
-            offset,
-        ));
-    }
-    Ok(value)
-}
-
-/// Reads an ENUMERATED and maps it with `f`; a value `f` does not know is
-/// an [`DecodeErrorKind::UnknownEnumerated`] error naming `field`.
-pub(crate) fn read_enum<T>(
-    r: &mut Reader<'_>,
-    field: &'static str,
-    f: impl FnOnce(i64) -> Option<T>,
-) -> Result<T, DecodeError> {
-    let offset = r.offset();
-    let value = r.integer(Tag::ENUMERATED)?;
-    f(value).ok_or_else(|| {
-        DecodeError::new(DecodeErrorKind::UnknownEnumerated { field, value }, offset)
-    })
-}
-
-/// Reads a primitive element with `tag` whose content must be UTF-8;
-/// `what` is the error text when it is not.
-pub(crate) fn read_string(
-    r: &mut Reader<'_>,
-    src: Src<'_>,
-    tag: Tag,
-    what: &'static str,
-) -> Result<ByteString, DecodeError> {
-    let tlv = r.element(tag)?;
-    tlv_string(src, &tlv, what)
-}
-
-/// The content of `tlv` as a zero-copy UTF-8 string.
-pub(crate) fn tlv_string(
-    src: Src<'_>,
-    tlv: &Tlv<'_>,
-    what: &'static str,
-) -> Result<ByteString, DecodeError> {
-    src.string(tlv.value, tlv.offset).map_err(|e| DecodeError {
-        kind: DecodeErrorKind::InvalidValue(what),
-        ..e
-    })
-}
-
-/// Reads a primitive element with `tag` as zero-copy bytes.
-pub(crate) fn read_bytes(r: &mut Reader<'_>, src: Src<'_>, tag: Tag) -> Result<Bytes, DecodeError> {
-    Ok(src.bytes(r.octet_string(tag)?))
-}
-
-/// Reads an optional primitive element with `tag` as zero-copy bytes.
-pub(crate) fn read_opt_bytes(
-    r: &mut Reader<'_>,
-    src: Src<'_>,
-    tag: Tag,
-) -> Result<Option<Bytes>, DecodeError> {
-    Ok(r.optional(tag)?.map(|tlv| src.bytes(tlv.value)))
-}
-
-/// Reads an optional primitive element with `tag` as a UTF-8 string.
-pub(crate) fn read_opt_string(
-    r: &mut Reader<'_>,
-    src: Src<'_>,
-    tag: Tag,
-    what: &'static str,
-) -> Result<Option<ByteString>, DecodeError> {
-    r.optional(tag)?
-        .map(|tlv| tlv_string(src, &tlv, what))
-        .transpose()
-}
-
-/// Reads `SEQUENCE OF LDAPString`-style contents: every remaining element
-/// must be a primitive with `tag` holding UTF-8.
-pub(crate) fn read_strings(
-    r: &mut Reader<'_>,
-    src: Src<'_>,
-    tag: Tag,
-    what: &'static str,
-) -> Result<Vec<ByteString>, DecodeError> {
-    let mut out = Vec::with_capacity(count(r));
-    while !r.is_empty() {
-        out.push(read_string(r, src, tag, what)?);
-    }
-    Ok(out)
-}
-
-/// About how many elements are left in `r`, to size a `Vec` before
-/// decoding them: a skim over the headers that validates nothing (the
-/// decoder that follows does) and gives up at anything unusual. Never more
-/// than half the remaining bytes.
-pub(crate) fn count(r: &Reader<'_>) -> usize {
-    let rest = r.rest();
-    let mut n = 0;
-    let mut at = 0usize;
-    while let Some(&[first, len]) = rest
-        .get(at..at.saturating_add(2))
-        .and_then(|h| h.first_chunk())
-    {
-        if first & 0x1f == 0x1f || len >= 0x80 {
-            // A high tag number or a long length: count the rest one by one.
-            let mut r = r.clone();
-            let mut n = 0;
-            while !r.is_empty() && r.tlv().is_ok() {
-                n += 1;
-            }
-            return n;
-        }
-        at = at.saturating_add(2 + usize::from(len));
-        n += 1;
-    }
-    n
-}
-
-/// Writes `SEQUENCE OF`-style contents: each string as a primitive `tag`.
-pub(crate) fn write_strings(w: &mut Writer<'_>, tag: Tag, items: &[ByteString]) {
-    for s in items {
-        w.octet_string(tag, s.as_bytes());
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
-pub(crate) mod tests {
+mod tests {
+    use bytestring::ByteString;
+
     use super::*;
+    use crate::proto::test_util::{decode_err, golden};
     use crate::proto::{LdapResult, ResultCode};
-
-    /// Decodes `bytes`, checks it equals `want`, and that `want` encodes
-    /// back to exactly `bytes`.
-    ///
-    /// With `TOKIO_LDAP_GOLDEN_DUMP=path` set, the vectors are also
-    /// appended to `path` as hex lines, for checking with another codec
-    /// (see `tests/lber_diff.rs` and the module docs of `proto::op`).
-    pub(crate) fn golden(bytes: &[u8], want: &LdapMessage) {
-        if let Some(path) = std::env::var_os("TOKIO_LDAP_GOLDEN_DUMP") {
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap();
-            std::io::Write::write_all(&mut f, format!("{hex}\n").as_bytes()).unwrap();
-        }
-        let got = LdapMessage::decode(Bytes::copy_from_slice(bytes))
-            .unwrap_or_else(|e| panic!("{e} in {bytes:02x?}"));
-        assert_eq!(&got, want);
-        assert_eq!(want.to_vec(), bytes, "encoding of {want:?}");
-        let (id, tag) = LdapMessage::peek_id_and_tag(bytes).unwrap();
-        assert_eq!((id, tag), (want.id, want.op.tag()));
-    }
-
-    /// Decodes `bytes` and returns the error.
-    pub(crate) fn decode_err(bytes: &[u8]) -> DecodeError {
-        LdapMessage::decode(Bytes::copy_from_slice(bytes)).unwrap_err()
-    }
 
     fn unbind(id: i32) -> LdapMessage {
         LdapMessage::new(MessageId(id), ProtocolOp::UnbindRequest)
@@ -512,23 +284,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn string_checks() {
-        let mut out = Vec::new();
-        Writer::new(&mut out).octet_string(Tag::OCTET_STRING, &[0xc3, 0x28]);
-        let frame = Bytes::from(out);
-        let mut r = Reader::new(&frame);
-        let err = read_string(&mut r, Src(&frame), Tag::OCTET_STRING, LDAP_DN).unwrap_err();
-        assert_eq!(
-            err.kind,
-            DecodeErrorKind::InvalidValue("LDAPDN is not UTF-8")
-        );
-        assert_eq!(
-            err.to_string(),
-            "invalid value: LDAPDN is not UTF-8 at byte 0"
-        );
-    }
-
-    #[test]
     fn zero_copy() {
         let bytes = vec![
             0x30, 0x0c, 0x02, 0x01, 0x02, 0x4a, 0x07, b'c', b'n', b'=', b'x', b',', b'o', b'=',
@@ -541,22 +296,6 @@ pub(crate) mod tests {
         assert_eq!(dn, "cn=x,o=");
         let dn_bytes = dn.as_bytes();
         assert_eq!(dn_bytes.as_ptr(), frame[7..].as_ptr());
-    }
-
-    #[test]
-    fn counting_elements() {
-        let count_of = |bytes: &[u8]| count(&Reader::new(bytes));
-        assert_eq!(count_of(&[]), 0);
-        assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x01, 0x61, 0x30, 0x00]), 3);
-        // Long lengths and high tags are counted the slow way.
-        assert_eq!(
-            count_of(&[0x04, 0x00, 0x04, 0x81, 0x01, 0x61, 0x5f, 0x81, 0x48, 0x00]),
-            3
-        );
-        // It is a hint: a truncated last element may count, a bad one
-        // stops the count.
-        assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x05, 0x61]), 2);
-        assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x80, 0x04, 0x00]), 1);
     }
 
     mod properties {

@@ -13,10 +13,13 @@
     clippy::indexing_slicing
 )]
 
+mod codec;
 mod message;
 mod op;
 mod result;
-mod src;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod test_util;
 
 pub mod control;
 pub mod controls;
@@ -26,10 +29,11 @@ pub mod filter;
 pub mod url;
 
 pub use bytestring::ByteString;
+pub use codec::MessageId;
 pub use control::Control;
 pub use dn::Dn;
 pub use filter::Filter;
-pub use message::{LdapMessage, MessageId};
+pub use message::LdapMessage;
 pub use op::{
     AddRequest, Attribute, AttributeIter, AttributeList, AttributeRef, BindAuth, BindRequest,
     BindResponse, CompareRequest, DerefAliases, ExtendedRequest, ExtendedResponse,

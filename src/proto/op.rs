@@ -5,14 +5,15 @@ use bytestring::ByteString;
 use zeroize::Zeroizing;
 
 use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use crate::proto::message::{
+use crate::proto::codec::Frame;
+use crate::proto::codec::{
     choice_error, count, next_tag, read_bytes, read_enum, read_int_in, read_max_int,
     read_message_id, read_opt_bytes, read_opt_string, read_string, read_strings, tlv_string,
-    write_strings, ATTRIBUTE_DESCRIPTION, LDAP_DN, LDAP_OID, LDAP_STRING,
+    write_strings, MessageId, ATTRIBUTE_DESCRIPTION, LDAP_DN, LDAP_OID, LDAP_STRING,
 };
+use crate::proto::filter::Filter;
 use crate::proto::result::read_uris;
-use crate::proto::src::Src;
-use crate::proto::{Filter, LdapResult, MessageId};
+use crate::proto::result::LdapResult;
 
 /// `protocolOp`: every request and response of RFC 4511.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,7 +197,7 @@ impl ProtocolOp {
     }
 
     /// Reads `protocolOp`, the CHOICE of RFC 4511 §4.2 to §4.14.
-    pub(crate) fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         let (tag, offset) = next_tag(r)?;
         let op = match tag {
             BIND_REQUEST => Self::BindRequest(r.sequence(tag, |r| BindRequest::decode(r, src))?),
@@ -533,13 +534,12 @@ const AUTH_SIMPLE: Tag = Tag::context(0x00);
 const AUTH_SASL: Tag = Tag::context(0x03).constructed();
 
 impl BindRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // BindRequest ::= [APPLICATION 0] SEQUENCE {
         //      version                 INTEGER (1 ..  127),
         //      name                    LDAPDN,
         //      authentication          AuthenticationChoice }
-        let version = read_int_in(r, Tag::INTEGER, "version", 1, 127)?;
-        let version = u8::try_from(version).unwrap_or_default();
+        let version = read_int_in(r, Tag::INTEGER, "version", 1..=127)?;
         let name = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
         // AuthenticationChoice ::= CHOICE {
         //      simple                  [0] OCTET STRING,
@@ -598,7 +598,7 @@ impl BindRequest {
 const SERVER_SASL_CREDS: Tag = Tag::context(0x07);
 
 impl BindResponse {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // BindResponse ::= [APPLICATION 1] SEQUENCE {
         //      COMPONENTS OF LDAPResult,
         //      serverSaslCreds    [7] OCTET STRING OPTIONAL }
@@ -619,7 +619,7 @@ impl BindResponse {
 }
 
 impl SearchRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // SearchRequest ::= [APPLICATION 3] SEQUENCE {
         //      baseObject      LDAPDN,
         //      scope           ENUMERATED {
@@ -719,7 +719,7 @@ impl SearchResultEntry {
         self.get(name).and_then(|a| a.first_str())
     }
 
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // SearchResultEntry ::= [APPLICATION 4] SEQUENCE {
         //      objectName      LDAPDN,
         //      attributes      PartialAttributeList }
@@ -739,7 +739,7 @@ impl SearchResultEntry {
 
     /// Reads a whole `SearchResultEntry`, `[APPLICATION 4]` tag included
     /// (the value of a pre-read or post-read response control).
-    pub(crate) fn decode_tagged(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_tagged(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         r.sequence(SEARCH_RESULT_ENTRY, |r| Self::decode(r, src))
     }
 
@@ -763,7 +763,7 @@ impl Attribute {
 
     /// Reads an `Attribute` or `PartialAttribute`; with `need_values`, an
     /// empty set of values is an error (`vals (SIZE(1..MAX))`).
-    fn decode(r: &mut Reader<'_>, src: Src<'_>, need_values: bool) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>, need_values: bool) -> Result<Self, DecodeError> {
         // PartialAttribute ::= SEQUENCE {
         //      type       AttributeDescription,
         //      vals       SET OF value AttributeValue }
@@ -804,7 +804,7 @@ impl Attribute {
 /// Reads the contents of a `PartialAttributeList` or `AttributeList`.
 fn read_attributes(
     r: &mut Reader<'_>,
-    src: Src<'_>,
+    src: Frame<'_>,
     need_values: bool,
 ) -> Result<Vec<Attribute>, DecodeError> {
     let mut out = Vec::with_capacity(count(r));
@@ -893,7 +893,7 @@ impl AttributeList {
 
     /// Reads a `PartialAttributeList` (tag included), checking every
     /// attribute, and keeps its encoding.
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // PartialAttributeList ::= SEQUENCE OF
         //                      partialAttribute PartialAttribute
         let tlv = r.element(Tag::SEQUENCE)?;
@@ -1248,7 +1248,7 @@ impl<'a> AttributeRef<'a> {
 
     /// This attribute as an owned [`Attribute`] sharing the received frame.
     pub fn to_attribute(&self) -> Attribute {
-        let src = Src(self.frame);
+        let src = Frame(self.frame);
         let name = ByteString::try_from(src.bytes(self.name.as_bytes()))
             .unwrap_or_else(|_| ByteString::from(self.name));
         Attribute {
@@ -1308,14 +1308,14 @@ impl Iterator for ValueBytes<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let v = self.values.next()?;
-        Some(Src(self.frame).bytes(v))
+        Some(Frame(self.frame).bytes(v))
     }
 }
 
 impl core::iter::FusedIterator for ValueBytes<'_> {}
 
 impl ModifyRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // ModifyRequest ::= [APPLICATION 6] SEQUENCE {
         //      object          LDAPDN,
         //      changes         SEQUENCE OF change SEQUENCE {
@@ -1367,7 +1367,7 @@ impl ModifyRequest {
 }
 
 impl AddRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // AddRequest ::= [APPLICATION 8] SEQUENCE {
         //      entry           LDAPDN,
         //      attributes      AttributeList }
@@ -1388,7 +1388,7 @@ impl AddRequest {
 const NEW_SUPERIOR: Tag = Tag::context(0x00);
 
 impl ModifyDnRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // ModifyDNRequest ::= [APPLICATION 12] SEQUENCE {
         //      entry           LDAPDN,
         //      newrdn          RelativeLDAPDN,
@@ -1417,7 +1417,7 @@ impl ModifyDnRequest {
 }
 
 impl CompareRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // CompareRequest ::= [APPLICATION 14] SEQUENCE {
         //      entry           LDAPDN,
         //      ava             AttributeValueAssertion }
@@ -1452,7 +1452,7 @@ const REQUEST_NAME: Tag = Tag::context(0x00);
 const REQUEST_VALUE: Tag = Tag::context(0x01);
 
 impl ExtendedRequest {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // ExtendedRequest ::= [APPLICATION 23] SEQUENCE {
         //      requestName      [0] LDAPOID,
         //      requestValue     [1] OCTET STRING OPTIONAL }
@@ -1476,7 +1476,7 @@ const RESPONSE_NAME: Tag = Tag::context(0x0a);
 const RESPONSE_VALUE: Tag = Tag::context(0x0b);
 
 impl ExtendedResponse {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // ExtendedResponse ::= [APPLICATION 24] SEQUENCE {
         //      COMPONENTS OF LDAPResult,
         //      responseName     [10] LDAPOID OPTIONAL,
@@ -1508,7 +1508,7 @@ const INTERMEDIATE_NAME: Tag = Tag::context(0x00);
 const INTERMEDIATE_VALUE: Tag = Tag::context(0x01);
 
 impl IntermediateResponse {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // IntermediateResponse ::= [APPLICATION 25] SEQUENCE {
         //      responseName     [0] LDAPOID OPTIONAL,
         //      responseValue    [1] OCTET STRING OPTIONAL }
@@ -1531,7 +1531,7 @@ impl IntermediateResponse {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::proto::message::tests::{decode_err, golden};
+    use crate::proto::test_util::{decode_err, golden};
     use crate::proto::{LdapMessage, ResultCode};
 
     fn msg(id: i32, op: ProtocolOp) -> LdapMessage {
@@ -2412,7 +2412,7 @@ mod tests {
         /// The entry decoder before `AttributeList`: every attribute into
         /// an owned `Attribute`.
         fn decode_owned(frame: &Bytes) -> Result<Vec<Attribute>, DecodeError> {
-            let src = Src(frame);
+            let src = Frame(frame);
             let mut r = Reader::new(frame);
             let out = r.sequence(Tag::SEQUENCE, |r| {
                 read_message_id(r, Tag::INTEGER)?;

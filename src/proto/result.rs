@@ -3,10 +3,10 @@ use core::fmt;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::message::{
+use crate::proto::codec::Frame;
+use crate::proto::codec::{
     read_int_in, read_string, read_strings, write_strings, LDAP_DN, LDAP_STRING,
 };
-use crate::proto::src::Src;
 
 /// An LDAP `resultCode` (RFC 4511 §4.1.9, Appendix A).
 ///
@@ -139,14 +139,21 @@ impl LdapResult {
     /// enclosing SEQUENCE (which the caller has entered: the result is
     /// tagged `[APPLICATION n]` implicitly, or its components are part of a
     /// larger response).
-    pub(crate) fn decode_components(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_components(
+        r: &mut Reader<'_>,
+        src: Frame<'_>,
+    ) -> Result<Self, DecodeError> {
         // LDAPResult ::= SEQUENCE {
         //      resultCode         ENUMERATED { success (0), ... },
         //      matchedDN          LDAPDN,
         //      diagnosticMessage  LDAPString,
         //      referral           [3] Referral OPTIONAL }
-        let code = read_int_in(r, Tag::ENUMERATED, "resultCode", 0, i64::from(u32::MAX))?;
-        let code = ResultCode(u32::try_from(code).unwrap_or_default());
+        let code = ResultCode(read_int_in(
+            r,
+            Tag::ENUMERATED,
+            "resultCode",
+            0..=i64::from(u32::MAX),
+        )?);
         let matched_dn = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
         let message = read_string(r, src, Tag::OCTET_STRING, LDAP_STRING)?;
         let referrals = match r.peek_tag()? {
@@ -181,7 +188,7 @@ const REFERRAL: Tag = Tag::context(3).constructed();
 /// `SearchResultReference`); `what` names it in the error for an empty one.
 pub(crate) fn read_uris(
     r: &mut Reader<'_>,
-    src: Src<'_>,
+    src: Frame<'_>,
     what: &'static str,
 ) -> Result<Vec<ByteString>, DecodeError> {
     // URI ::= LDAPString     -- limited to characters permitted in URIs
@@ -199,7 +206,7 @@ pub(crate) fn read_uris(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::proto::message::tests::{decode_err, golden};
+    use crate::proto::test_util::{decode_err, golden};
     use crate::proto::{LdapMessage, MessageId, ProtocolOp};
 
     #[test]
