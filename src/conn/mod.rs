@@ -573,7 +573,7 @@ impl Connection {
             let err = ProtocolError::UnexpectedResponse {
                 id,
                 expected: kind.expected_response(),
-                got: op_name(&op),
+                got: op.name(),
             };
             return self.fail(Error::Protocol(err));
         }
@@ -608,7 +608,7 @@ impl Connection {
 
     fn unsolicited(&mut self, msg: LdapMessage) {
         let ProtocolOp::ExtendedResponse(resp) = msg.op else {
-            let got = op_name(&msg.op);
+            let got = msg.op.name();
             return self.fail(Error::Protocol(ProtocolError::Other(format!(
                 "unsolicited message (ID 0) must be an ExtendedResponse, got {got}"
             ))));
@@ -669,31 +669,10 @@ fn is_final(op: &ProtocolOp) -> bool {
     )
 }
 
-/// The RFC 4511 name of a protocol operation.
+/// The RFC 4511 name of a protocol operation: [`ProtocolOp::name`], from
+/// the op table of `proto` (kept for the driver's tracing spans).
 pub(crate) fn op_name(op: &ProtocolOp) -> &'static str {
-    match op {
-        ProtocolOp::BindRequest(_) => "BindRequest",
-        ProtocolOp::BindResponse(_) => "BindResponse",
-        ProtocolOp::UnbindRequest => "UnbindRequest",
-        ProtocolOp::SearchRequest(_) => "SearchRequest",
-        ProtocolOp::SearchResultEntry(_) => "SearchResultEntry",
-        ProtocolOp::SearchResultDone(_) => "SearchResultDone",
-        ProtocolOp::SearchResultReference(_) => "SearchResultReference",
-        ProtocolOp::ModifyRequest(_) => "ModifyRequest",
-        ProtocolOp::ModifyResponse(_) => "ModifyResponse",
-        ProtocolOp::AddRequest(_) => "AddRequest",
-        ProtocolOp::AddResponse(_) => "AddResponse",
-        ProtocolOp::DelRequest(_) => "DelRequest",
-        ProtocolOp::DelResponse(_) => "DelResponse",
-        ProtocolOp::ModifyDnRequest(_) => "ModifyDNRequest",
-        ProtocolOp::ModifyDnResponse(_) => "ModifyDNResponse",
-        ProtocolOp::CompareRequest(_) => "CompareRequest",
-        ProtocolOp::CompareResponse(_) => "CompareResponse",
-        ProtocolOp::AbandonRequest(_) => "AbandonRequest",
-        ProtocolOp::ExtendedRequest(_) => "ExtendedRequest",
-        ProtocolOp::ExtendedResponse(_) => "ExtendedResponse",
-        ProtocolOp::IntermediateResponse(_) => "IntermediateResponse",
-    }
+    op.name()
 }
 
 #[cfg(test)]

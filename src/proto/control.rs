@@ -8,8 +8,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, Reader, Tag, Writer};
-use crate::proto::codec::Frame;
-use crate::proto::codec::{read_opt_bytes, read_string, LDAP_OID};
+use crate::proto::codec::{read_opt_bytes, read_string, Frame, LDAP_OID};
 
 /// A control as carried on the wire: OID, criticality and optional value.
 ///

@@ -30,12 +30,14 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::codec::Frame;
 use crate::proto::codec::{
     read_bytes, read_int_in, read_max_int, read_opt_string, read_string, read_strings,
-    write_strings, ATTRIBUTE_DESCRIPTION, LDAP_STRING,
+    write_strings, Frame, ATTRIBUTE_DESCRIPTION, LDAP_STRING,
 };
-use crate::proto::{Control, Filter, ResultCode, SearchResultEntry};
+use crate::proto::control::Control;
+use crate::proto::filter::Filter;
+use crate::proto::op::SearchResultEntry;
+use crate::proto::result::ResultCode;
 
 /// OIDs of controls, typed here or not.
 pub mod oid {

@@ -15,12 +15,10 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::codec::read_opt_bytes;
-use crate::proto::codec::Frame;
-use crate::proto::{
-    ExtendedRequest, ExtendedResponse, LdapMessage, LdapResult, MessageId, Password, ProtocolOp,
-    ResultCode,
-};
+use crate::proto::codec::{read_opt_bytes, Frame, MessageId};
+use crate::proto::message::LdapMessage;
+use crate::proto::op::{ExtendedRequest, ExtendedResponse, Password, ProtocolOp};
+use crate::proto::result::{LdapResult, ResultCode};
 
 /// StartTLS, RFC 4511 §4.14.
 pub const START_TLS: &str = "1.3.6.1.4.1.1466.20037";

@@ -3,9 +3,8 @@ use core::fmt;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::codec::Frame;
 use crate::proto::codec::{
-    read_int_in, read_string, read_strings, write_strings, LDAP_DN, LDAP_STRING,
+    read_int_in, read_string, read_strings, write_strings, Frame, LDAP_DN, LDAP_STRING,
 };
 
 /// An LDAP `resultCode` (RFC 4511 §4.1.9, Appendix A).

@@ -22,7 +22,7 @@ use core::net::Ipv6Addr;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
-use super::Scope;
+use crate::proto::op::Scope;
 
 /// The scheme of an LDAP URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -21,9 +21,8 @@
 use bytes::Bytes;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use crate::proto::codec::Frame;
 use crate::proto::codec::{
-    choice_error, next_tag, read_bytes, read_opt_string, read_string, ATTRIBUTE_DESCRIPTION,
+    choice_error, next_tag, read_bytes, read_opt_string, read_string, Frame, ATTRIBUTE_DESCRIPTION,
 };
 use crate::proto::filter::{Ava, Filter, MatchingRuleAssertion, Substrings};
 
