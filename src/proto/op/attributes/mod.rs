@@ -24,7 +24,7 @@ use core::fmt;
 use bytes::Bytes;
 use bytestring::ByteString;
 
-use crate::ber::{DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
+use crate::ber::{split_tlv, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::codec::{count, read_bytes, read_string, Frame, ATTRIBUTE_DESCRIPTION};
 
 /// An attribute with its values (`Attribute` / `PartialAttribute`).
@@ -135,13 +135,6 @@ pub struct AttributeList {
     len: usize,
 }
 
-/// Limits for reading back a list that decoding has already checked: the
-/// lengths were bounded then, and the nesting here is two levels.
-const VALIDATED: Limits = Limits {
-    max_len: usize::MAX,
-    max_depth: u32::MAX,
-};
-
 impl AttributeList {
     /// Encodes `attributes` into a list.
     pub fn new(attributes: Vec<Attribute>) -> Self {
@@ -214,6 +207,12 @@ impl AttributeList {
         })
     }
 
+    /// A list from the contents of a `PartialAttributeList` that
+    /// [`fast_entry_parts`] checked, and its length.
+    pub(crate) fn from_checked(encoded: Bytes, len: usize) -> Self {
+        Self { encoded, len }
+    }
+
     /// Writes the `PartialAttributeList` (tag included): the stored
     /// encoding, verbatim.
     pub(super) fn encode(&self, w: &mut Writer<'_>) {
@@ -221,48 +220,13 @@ impl AttributeList {
     }
 }
 
-/// The element at the start of `buf` if its identifier is the one octet
-/// `tag`, its length is definite in at most four octets and at most `max`,
-/// and its contents are all there: `(contents, rest)`. `None` for anything
-/// else, well-formed or not.
-#[inline(always)]
-fn simple_tlv(buf: &[u8], tag: u8, max: usize) -> Option<(&[u8], &[u8])> {
-    let [t, first, rest @ ..] = buf else {
-        return None;
-    };
-    if *t != tag {
-        return None;
-    }
-    let (len, rest) = if *first < 0x80 {
-        (usize::from(*first), rest)
-    } else if let (0x81, [b, rest @ ..]) = (*first, rest) {
-        (usize::from(*b), rest)
-    } else if let (0x82, [b1, b2, rest @ ..]) = (*first, rest) {
-        (usize::from(*b1) << 8 | usize::from(*b2), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let (octets, rest) = rest.split_at_checked(n)?;
-        let len = octets.iter().try_fold(0usize, |acc, &b| {
-            acc.checked_mul(256)?.checked_add(usize::from(b))
-        })?;
-        (len, rest)
-    };
-    if len > max {
-        return None;
-    }
-    rest.split_at_checked(len)
-}
-
 /// The element at the start of `buf`, which must have `tag`, written
 /// `tag_octet` in the usual form: `(contents, rest)`, or `None` if it is
 /// malformed (which a list that decoding accepted never is).
 #[inline]
 fn read_tlv(buf: &[u8], tag: Tag, tag_octet: u8) -> Option<(&[u8], &[u8])> {
-    simple_tlv(buf, tag_octet, usize::MAX).or_else(|| {
-        let mut r = Reader::with_limits(buf, VALIDATED);
+    split_tlv(buf, tag_octet, usize::MAX).or_else(|| {
+        let mut r = Reader::with_limits(buf, Limits::UNLIMITED);
         let value = r.octet_string(tag).ok()?;
         Some((value, r.rest()))
     })
@@ -286,11 +250,11 @@ pub(crate) fn fast_entry_parts(frame: &[u8], limits: Limits) -> Option<(i32, &[u
         return None;
     }
     let max = limits.max_len;
-    let (message, rest) = simple_tlv(frame, 0x30, max)?;
-    let (id, message) = simple_tlv(message, 0x02, max)?;
-    let (entry, controls) = simple_tlv(message, 0x64, max)?;
-    let (dn, entry) = simple_tlv(entry, 0x04, max)?;
-    let (list, after) = simple_tlv(entry, 0x30, max)?;
+    let (message, rest) = split_tlv(frame, 0x30, max)?;
+    let (id, message) = split_tlv(message, 0x02, max)?;
+    let (entry, controls) = split_tlv(message, 0x64, max)?;
+    let (dn, entry) = split_tlv(entry, 0x04, max)?;
+    let (list, after) = split_tlv(entry, 0x30, max)?;
     if !(rest.is_empty() && controls.is_empty() && after.is_empty()) {
         return None;
     }
@@ -305,27 +269,19 @@ pub(crate) fn fast_entry_parts(frame: &[u8], limits: Limits) -> Option<(i32, &[u
     Some((id, dn, list, len))
 }
 
-impl AttributeList {
-    /// A list from the contents of a `PartialAttributeList` that
-    /// [`fast_entry_parts`] checked, and its length.
-    pub(crate) fn from_checked(encoded: Bytes, len: usize) -> Self {
-        Self { encoded, len }
-    }
-}
-
 /// Counts the attributes of a `PartialAttributeList`'s contents if they
 /// are valid and use only one-octet tags and lengths of at most four
 /// octets (at most `max`); `None` otherwise, valid or not.
 fn count_attributes(mut list: &[u8], max: usize) -> Option<usize> {
     let mut n = 0;
     while !list.is_empty() {
-        let (attribute, rest) = simple_tlv(list, 0x30, max)?;
+        let (attribute, rest) = split_tlv(list, 0x30, max)?;
         let attribute_start = attribute;
-        let (name, attribute) = simple_tlv(attribute, 0x04, max)?;
+        let (name, attribute) = split_tlv(attribute, 0x04, max)?;
         if !name_is_ascii(attribute_start, name) && core::str::from_utf8(name).is_err() {
             return None;
         }
-        let (values, attribute) = simple_tlv(attribute, 0x31, max)?;
+        let (values, attribute) = split_tlv(attribute, 0x31, max)?;
         if !attribute.is_empty() {
             return None;
         }
@@ -365,22 +321,13 @@ fn name_is_ascii(within: &[u8], name: &[u8]) -> bool {
 }
 
 /// Checks that `values` is a run of OCTET STRINGs (`0x04`), each at most
-/// `max` long; the short length form, the usual one, without a call.
+/// `max` long.
 #[inline(always)]
 fn skip_octet_strings(mut values: &[u8], max: usize) -> Option<()> {
-    loop {
-        match values {
-            [] => return Some(()),
-            [0x04, len @ 0..=0x7f, rest @ ..] => {
-                let len = usize::from(*len);
-                if len > max {
-                    return None;
-                }
-                values = rest.get(len..)?;
-            }
-            _ => values = simple_tlv(values, 0x04, max)?.1,
-        }
+    while !values.is_empty() {
+        values = split_tlv(values, 0x04, max)?.1;
     }
+    Some(())
 }
 
 /// Checks one `PartialAttribute` without keeping anything; the errors and
