@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::codec::{next_tag, read_message_id, Frame, MessageId};
-use crate::proto::control::{decode_controls, encode_controls, Control};
+use crate::proto::controls::{decode_controls, encode_controls, Control};
 use crate::proto::op::{self, ProtocolOp};
 
 /// One LDAP PDU: `LDAPMessage ::= SEQUENCE { messageID, protocolOp, controls [0] OPTIONAL }`.

@@ -21,7 +21,6 @@ mod result;
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod test_util;
 
-pub mod control;
 pub mod controls;
 pub mod dn;
 pub mod extended;
@@ -30,7 +29,7 @@ pub mod url;
 
 pub use bytestring::ByteString;
 pub use codec::MessageId;
-pub use control::Control;
+pub use controls::Control;
 pub use dn::Dn;
 pub use filter::Filter;
 pub use message::LdapMessage;
