@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 
 use crate::ber::{frame_len, DecodeErrorKind, Limits};
-use crate::proto::extended::{NOTICE_OF_DISCONNECTION, START_TLS};
+use crate::proto::extended::{NoticeOfDisconnection, START_TLS};
 use crate::proto::{
     Control, ExtendedResponse, IntermediateResponse, LdapMessage, MessageId, ProtocolOp,
     SearchResultEntry,
@@ -615,16 +615,14 @@ impl Connection {
         };
         // RFC 4511 §4.4.1: a Notice of Disconnection; the server closes
         // the connection right after it.
-        let is_notice = resp.name.as_deref() == Some(NOTICE_OF_DISCONNECTION)
-            || (resp.name.is_none() && !resp.result.code.is_success());
-        if is_notice {
-            let message = if resp.result.message.is_empty() {
+        if let Some(notice) = NoticeOfDisconnection::from_unsolicited(&resp) {
+            let message = if notice.message.is_empty() {
                 "(no message)".to_owned()
             } else {
-                resp.result.message.to_string()
+                notice.message.to_string()
             };
             return self.fail(Error::Disconnected {
-                code: resp.result.code,
+                code: notice.code,
                 message,
             });
         }

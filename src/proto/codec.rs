@@ -212,7 +212,7 @@ pub(crate) fn read_strings(
     tag: Tag,
     what: &'static str,
 ) -> Result<Vec<ByteString>, DecodeError> {
-    let mut out = Vec::with_capacity(count(r));
+    let mut out = Vec::with_capacity(capacity_hint(r));
     while !r.is_empty() {
         out.push(read_string(r, src, tag, what)?);
     }
@@ -223,7 +223,7 @@ pub(crate) fn read_strings(
 /// decoding them: a skim over the headers that validates nothing (the
 /// decoder that follows does) and gives up at anything unusual. Never more
 /// than half the remaining bytes.
-pub(crate) fn count(r: &Reader<'_>) -> usize {
+pub(crate) fn capacity_hint(r: &Reader<'_>) -> usize {
     let rest = r.rest();
     let mut n = 0;
     let mut at = 0usize;
@@ -300,9 +300,49 @@ mod tests {
         );
     }
 
+    /// One reader for every bounded integer: a value outside the range,
+    /// or one that the field's type cannot hold, is an error naming the
+    /// field at the element's offset, never a default.
+    #[test]
+    fn integers_out_of_range_are_errors_naming_the_field() {
+        let mut out = Vec::new();
+        let mut w = Writer::new(&mut out);
+        w.integer(Tag::INTEGER, 7);
+        w.integer(Tag::INTEGER, 300);
+        w.integer(Tag::INTEGER, 300);
+        w.integer(Tag::ENUMERATED, -1);
+        let mut r = Reader::new(&out);
+        assert_eq!(
+            read_int_in::<u8>(&mut r, Tag::INTEGER, "version", 1..=127),
+            Ok(7)
+        );
+        let err = read_int_in::<u8>(&mut r, Tag::INTEGER, "version", 1..=127).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::IntegerOutOfRange {
+                field: "version",
+                value: 300
+            }
+        );
+        assert_eq!(err.offset, 3);
+        // In the range, but not in the type.
+        let mut r = Reader::new(out.get(3..).unwrap());
+        let err = read_int_in::<u8>(&mut r, Tag::INTEGER, "size", 0..=1000).unwrap_err();
+        assert_eq!(err.to_string(), "size 300 is out of range at byte 0");
+        let mut r = Reader::new(out.get(11..).unwrap());
+        let err = read_int_in::<u32>(
+            &mut r,
+            Tag::ENUMERATED,
+            "resultCode",
+            0..=i64::from(u32::MAX),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "resultCode -1 is out of range at byte 0");
+    }
+
     #[test]
     fn counting_elements() {
-        let count_of = |bytes: &[u8]| count(&Reader::new(bytes));
+        let count_of = |bytes: &[u8]| capacity_hint(&Reader::new(bytes));
         assert_eq!(count_of(&[]), 0);
         assert_eq!(count_of(&[0x04, 0x00, 0x04, 0x01, 0x61, 0x30, 0x00]), 3);
         // Long lengths and high tags are counted the slow way.

@@ -322,6 +322,20 @@ impl NoticeOfDisconnection {
         })
     }
 
+    /// The notice an unsolicited notification (an ExtendedResponse under
+    /// message ID 0) stands for, if any: one named with the notice's OID,
+    /// or one with no responseName and a result code other than success,
+    /// as some servers send it (the notice is the only unsolicited
+    /// notification RFC 4511 defines, §4.4).
+    pub(crate) fn from_unsolicited(response: &ExtendedResponse) -> Option<Self> {
+        Self::from_response(response).or_else(|| {
+            (response.name.is_none() && !response.result.code.is_success()).then(|| Self {
+                code: response.result.code,
+                message: response.result.message.clone(),
+            })
+        })
+    }
+
     /// The message a server sends (for test servers).
     pub fn to_message(&self) -> LdapMessage {
         let mut result = LdapResult::new(self.code);
@@ -575,5 +589,45 @@ mod tests {
             ..r
         };
         assert_eq!(NoticeOfDisconnection::from_response(&other_name), None);
+        assert_eq!(NoticeOfDisconnection::from_unsolicited(&other_name), None);
+    }
+
+    /// Unsolicited, a nameless failure is a notice too; a nameless success
+    /// is not.
+    #[test]
+    fn notice_of_disconnection_without_a_name() {
+        let mut result = LdapResult::new(ResultCode::PROTOCOL_ERROR);
+        result.message = "bad PDU".into();
+        let nameless = ExtendedResponse {
+            result,
+            name: None,
+            value: None,
+        };
+        assert_eq!(NoticeOfDisconnection::from_response(&nameless), None);
+        assert_eq!(
+            NoticeOfDisconnection::from_unsolicited(&nameless),
+            Some(NoticeOfDisconnection {
+                code: ResultCode::PROTOCOL_ERROR,
+                message: "bad PDU".into(),
+            })
+        );
+        let named = NoticeOfDisconnection {
+            code: ResultCode::UNAVAILABLE,
+            message: "bye".into(),
+        }
+        .to_message();
+        let ProtocolOp::ExtendedResponse(named) = named.op else {
+            unreachable!()
+        };
+        assert_eq!(
+            NoticeOfDisconnection::from_unsolicited(&named),
+            NoticeOfDisconnection::from_response(&named)
+        );
+        let success = ExtendedResponse {
+            result: success(),
+            name: None,
+            value: None,
+        };
+        assert_eq!(NoticeOfDisconnection::from_unsolicited(&success), None);
     }
 }

@@ -17,7 +17,7 @@
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, Reader, Tag, Writer};
-use crate::proto::codec::{count, read_enum, read_string, Frame, LDAP_DN};
+use crate::proto::codec::{capacity_hint, read_enum, read_string, Frame, LDAP_DN};
 use crate::proto::op::attributes::Attribute;
 
 /// `ModifyRequest ::= [APPLICATION 6] SEQUENCE { object, changes }`.
@@ -64,7 +64,7 @@ impl ModifyRequest {
         //           modification    PartialAttribute } }
         let object = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
         let changes = r.sequence(Tag::SEQUENCE, |r| {
-            let mut changes = Vec::with_capacity(count(r));
+            let mut changes = Vec::with_capacity(capacity_hint(r));
             while !r.is_empty() {
                 changes.push(r.sequence(Tag::SEQUENCE, |r| {
                     let op = read_enum(r, "operation", |n| match n {

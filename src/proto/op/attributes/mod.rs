@@ -25,7 +25,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{split_tlv, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use crate::proto::codec::{count, read_bytes, read_string, Frame, ATTRIBUTE_DESCRIPTION};
+use crate::proto::codec::{capacity_hint, read_bytes, read_string, Frame, ATTRIBUTE_DESCRIPTION};
 
 /// An attribute with its values (`Attribute` / `PartialAttribute`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl Attribute {
                         "an Attribute must have at least one value",
                     )));
                 }
-                let mut values = Vec::with_capacity(count(r));
+                let mut values = Vec::with_capacity(capacity_hint(r));
                 while !r.is_empty() {
                     values.push(read_bytes(r, src, Tag::OCTET_STRING)?);
                 }
@@ -98,7 +98,7 @@ pub(super) fn read_attributes(
     src: Frame<'_>,
     need_values: bool,
 ) -> Result<Vec<Attribute>, DecodeError> {
-    let mut out = Vec::with_capacity(count(r));
+    let mut out = Vec::with_capacity(capacity_hint(r));
     while !r.is_empty() {
         out.push(Attribute::decode(r, src, need_values)?);
     }
