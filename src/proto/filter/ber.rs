@@ -24,7 +24,7 @@ use crate::ber::{DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::codec::{
     choice_error, next_tag, read_bytes, read_opt_string, read_string, Frame, ATTRIBUTE_DESCRIPTION,
 };
-use crate::proto::filter::{Ava, Filter, MatchingRuleAssertion, Substrings};
+use crate::proto::filter::model::{Ava, Filter, MatchingRuleAssertion, Substrings};
 
 impl Filter {
     /// The BER encoding of this filter (as it appears in a SearchRequest,

@@ -122,8 +122,8 @@ macro_rules! protocol_ops {
             }
 
             /// The RFC 4511 name of the operation whose tag is `tag` (as returned
-            /// by [`LdapMessage::peek_id_and_tag`](crate::proto::LdapMessage::peek_id_and_tag)),
-            /// or `None` if no operation has that tag.
+            /// by `LdapMessage::peek_id_and_tag`), or `None` if no operation has
+            /// that tag.
             pub fn name_of_tag(tag: Tag) -> Option<&'static str> {
                 match tag {
                     $($tag => Some($name),)*

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use bytes::Bytes;
 use bytestring::ByteString;
 
-use super::{Ava, Filter, MatchingRuleAssertion, Substrings};
+use crate::proto::filter::model::{Ava, Filter, MatchingRuleAssertion, Substrings};
 
 /// How deeply filters may nest (`(&(!(|(...))))`) before
 /// [`Filter::parse`] gives up with [`FilterParseError::TooDeep`].
