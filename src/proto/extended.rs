@@ -371,7 +371,7 @@ fn another_operation() -> DecodeError {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::proto::test_util::golden;
+    use crate::proto::tests::golden;
 
     fn msg(id: i32, op: ProtocolOp) -> LdapMessage {
         LdapMessage::new(MessageId(id), op)

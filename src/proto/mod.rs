@@ -17,9 +17,6 @@ mod codec;
 mod message;
 mod op;
 mod result;
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::panic)]
-mod test_util;
 
 pub mod controls;
 pub mod dn;
@@ -44,3 +41,7 @@ pub use result::{LdapResult, ResultCode};
 #[cfg(test)]
 pub(crate) use op::fast_entry_parts;
 pub use url::LdapUrl;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests;

@@ -3,7 +3,7 @@ use bytes::Bytes;
 use super::*;
 use crate::ber::{DecodeErrorKind, Tag};
 use crate::proto::filter::Ava;
-use crate::proto::test_util::golden;
+use crate::proto::tests::golden;
 use crate::proto::{
     Attribute, Filter, LdapMessage, LdapResult, MessageId, ProtocolOp, ResultCode,
     SearchResultEntry,

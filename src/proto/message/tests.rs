@@ -1,7 +1,7 @@
 use bytestring::ByteString;
 
 use super::*;
-use crate::proto::test_util::{decode_err, golden};
+use crate::proto::tests::{decode_err, golden};
 use crate::proto::{LdapResult, ResultCode};
 
 fn unbind(id: i32) -> LdapMessage {

@@ -1,7 +1,7 @@
 use bytes::Bytes;
 
 use super::*;
-use crate::proto::test_util::{decode_err, golden};
+use crate::proto::tests::{decode_err, golden};
 use crate::proto::{Filter, LdapMessage, ResultCode};
 
 fn msg(id: i32, op: ProtocolOp) -> LdapMessage {

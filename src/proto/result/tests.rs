@@ -1,5 +1,5 @@
 use super::*;
-use crate::proto::test_util::{decode_err, golden};
+use crate::proto::tests::{decode_err, golden};
 use crate::proto::{LdapMessage, MessageId, ProtocolOp};
 
 #[test]

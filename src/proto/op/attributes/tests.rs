@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::proto::codec::{read_message_id, LDAP_DN};
 use crate::proto::op::SEARCH_RESULT_ENTRY;
-use crate::proto::test_util::{decode_err, golden};
+use crate::proto::tests::{decode_err, golden};
 use crate::proto::{LdapMessage, MessageId, ProtocolOp, SearchResultEntry};
 
 fn msg(id: i32, op: ProtocolOp) -> LdapMessage {

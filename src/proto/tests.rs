@@ -1,5 +1,5 @@
-//! Helpers shared by the unit tests of `proto`: golden byte vectors and
-//! decode errors of whole messages.
+//! What the unit tests of `proto` share: golden byte vectors and decode
+//! errors of whole messages.
 
 use bytes::Bytes;
 
