@@ -78,16 +78,20 @@ const fn op_tag(number: u32, constructed: bool) -> Tag {
     }
 }
 
-/// The table of protocol operations, written once: from each row
-/// `Variant(payload) = TAG_CONST, number, form, direction, "RFC name";`
-/// it makes the [`ProtocolOp`] variant, the tag constant, and the
-/// [`ProtocolOp::tag`], [`ProtocolOp::name`], [`ProtocolOp::name_of_tag`]
-/// and [`ProtocolOp::is_response`] lookups.
+/// The table of protocol operations, written once. From each row,
+/// `Variant(payload) = TAG_CONST, number, form, "RFC name", direction;`,
+/// where the direction is `response` or `request -> ` the name of the
+/// response it expects (`none` for Unbind and Abandon), it makes the
+/// [`ProtocolOp`] variant, the tag constant, and the [`ProtocolOp::tag`],
+/// [`ProtocolOp::name`], [`ProtocolOp::name_of_tag`],
+/// [`ProtocolOp::is_response`] and [`ProtocolOp::expected_response`]
+/// lookups.
 macro_rules! protocol_ops {
     ($(
         $(#[doc = $doc:literal])*
         $variant:ident $(($payload:ty))? =
-            $tag:ident, $number:literal, $form:ident, $direction:ident, $name:literal;
+            $tag:ident, $number:literal, $form:ident, $name:literal,
+            $direction:ident $(-> $expects:tt)?;
     )*) => {
         /// `protocolOp`: every request and response of RFC 4511.
         #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,67 +142,95 @@ macro_rules! protocol_ops {
                     $(Self::$variant { .. } => protocol_ops!(@is_response $direction),)*
                 }
             }
+
+            /// What a server answers this request with, by RFC 4511 name
+            /// (`"BindResponse"`, or for a search
+            /// `"SearchResultEntry, SearchResultReference or SearchResultDone"`);
+            /// `None` for a response, and for the requests that have no
+            /// response (Unbind and Abandon).
+            pub fn expected_response(&self) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant { .. } => {
+                        protocol_ops!(@expects $direction $(-> $expects)?)
+                    })*
+                }
+            }
         }
     };
     (@constructed constructed) => { true };
     (@constructed primitive) => { false };
     (@is_response request) => { false };
     (@is_response response) => { true };
+    (@expects request -> none) => { None };
+    (@expects request -> $expects:literal) => { Some($expects) };
+    (@expects response) => { None };
 }
 
 protocol_ops! {
     /// `[APPLICATION 0]`
-    BindRequest(BindRequest) = BIND_REQUEST, 0x00, constructed, request, "BindRequest";
+    BindRequest(BindRequest) =
+        BIND_REQUEST, 0x00, constructed, "BindRequest", request -> "BindResponse";
     /// `[APPLICATION 1]`
-    BindResponse(BindResponse) = BIND_RESPONSE, 0x01, constructed, response, "BindResponse";
+    BindResponse(BindResponse) =
+        BIND_RESPONSE, 0x01, constructed, "BindResponse", response;
     /// `[APPLICATION 2]`
-    UnbindRequest = UNBIND_REQUEST, 0x02, primitive, request, "UnbindRequest";
+    UnbindRequest =
+        UNBIND_REQUEST, 0x02, primitive, "UnbindRequest", request -> none;
     /// `[APPLICATION 3]`
-    SearchRequest(SearchRequest) = SEARCH_REQUEST, 0x03, constructed, request, "SearchRequest";
+    SearchRequest(SearchRequest) =
+        SEARCH_REQUEST, 0x03, constructed, "SearchRequest",
+        request -> "SearchResultEntry, SearchResultReference or SearchResultDone";
     /// `[APPLICATION 4]`
     SearchResultEntry(SearchResultEntry) =
-        SEARCH_RESULT_ENTRY, 0x04, constructed, response, "SearchResultEntry";
+        SEARCH_RESULT_ENTRY, 0x04, constructed, "SearchResultEntry", response;
     /// `[APPLICATION 5]`
     SearchResultDone(LdapResult) =
-        SEARCH_RESULT_DONE, 0x05, constructed, response, "SearchResultDone";
+        SEARCH_RESULT_DONE, 0x05, constructed, "SearchResultDone", response;
     /// `[APPLICATION 19]`: continuation references (URIs).
     SearchResultReference(Vec<ByteString>) =
-        SEARCH_RESULT_REFERENCE, 0x13, constructed, response, "SearchResultReference";
+        SEARCH_RESULT_REFERENCE, 0x13, constructed, "SearchResultReference", response;
     /// `[APPLICATION 6]`
-    ModifyRequest(ModifyRequest) = MODIFY_REQUEST, 0x06, constructed, request, "ModifyRequest";
+    ModifyRequest(ModifyRequest) =
+        MODIFY_REQUEST, 0x06, constructed, "ModifyRequest", request -> "ModifyResponse";
     /// `[APPLICATION 7]`
-    ModifyResponse(LdapResult) = MODIFY_RESPONSE, 0x07, constructed, response, "ModifyResponse";
+    ModifyResponse(LdapResult) =
+        MODIFY_RESPONSE, 0x07, constructed, "ModifyResponse", response;
     /// `[APPLICATION 8]`
-    AddRequest(AddRequest) = ADD_REQUEST, 0x08, constructed, request, "AddRequest";
+    AddRequest(AddRequest) =
+        ADD_REQUEST, 0x08, constructed, "AddRequest", request -> "AddResponse";
     /// `[APPLICATION 9]`
-    AddResponse(LdapResult) = ADD_RESPONSE, 0x09, constructed, response, "AddResponse";
+    AddResponse(LdapResult) =
+        ADD_RESPONSE, 0x09, constructed, "AddResponse", response;
     /// `[APPLICATION 10]`: the DN to delete.
-    DelRequest(ByteString) = DEL_REQUEST, 0x0a, primitive, request, "DelRequest";
+    DelRequest(ByteString) =
+        DEL_REQUEST, 0x0a, primitive, "DelRequest", request -> "DelResponse";
     /// `[APPLICATION 11]`
-    DelResponse(LdapResult) = DEL_RESPONSE, 0x0b, constructed, response, "DelResponse";
+    DelResponse(LdapResult) =
+        DEL_RESPONSE, 0x0b, constructed, "DelResponse", response;
     /// `[APPLICATION 12]`
     ModifyDnRequest(ModifyDnRequest) =
-        MODIFY_DN_REQUEST, 0x0c, constructed, request, "ModifyDNRequest";
+        MODIFY_DN_REQUEST, 0x0c, constructed, "ModifyDNRequest", request -> "ModifyDNResponse";
     /// `[APPLICATION 13]`
     ModifyDnResponse(LdapResult) =
-        MODIFY_DN_RESPONSE, 0x0d, constructed, response, "ModifyDNResponse";
+        MODIFY_DN_RESPONSE, 0x0d, constructed, "ModifyDNResponse", response;
     /// `[APPLICATION 14]`
     CompareRequest(CompareRequest) =
-        COMPARE_REQUEST, 0x0e, constructed, request, "CompareRequest";
+        COMPARE_REQUEST, 0x0e, constructed, "CompareRequest", request -> "CompareResponse";
     /// `[APPLICATION 15]`
     CompareResponse(LdapResult) =
-        COMPARE_RESPONSE, 0x0f, constructed, response, "CompareResponse";
+        COMPARE_RESPONSE, 0x0f, constructed, "CompareResponse", response;
     /// `[APPLICATION 16]`: the ID of the operation to abandon.
-    AbandonRequest(MessageId) = ABANDON_REQUEST, 0x10, primitive, request, "AbandonRequest";
+    AbandonRequest(MessageId) =
+        ABANDON_REQUEST, 0x10, primitive, "AbandonRequest", request -> none;
     /// `[APPLICATION 23]`
     ExtendedRequest(ExtendedRequest) =
-        EXTENDED_REQUEST, 0x17, constructed, request, "ExtendedRequest";
+        EXTENDED_REQUEST, 0x17, constructed, "ExtendedRequest", request -> "ExtendedResponse";
     /// `[APPLICATION 24]`
     ExtendedResponse(ExtendedResponse) =
-        EXTENDED_RESPONSE, 0x18, constructed, response, "ExtendedResponse";
+        EXTENDED_RESPONSE, 0x18, constructed, "ExtendedResponse", response;
     /// `[APPLICATION 25]`
     IntermediateResponse(IntermediateResponse) =
-        INTERMEDIATE_RESPONSE, 0x19, constructed, response, "IntermediateResponse";
+        INTERMEDIATE_RESPONSE, 0x19, constructed, "IntermediateResponse", response;
 }
 
 impl ProtocolOp {

@@ -647,3 +647,35 @@ fn names_and_tags() {
     assert_eq!(done.result(), Some(&success()));
     assert!(!ProtocolOp::DelRequest(s("x")).is_response());
 }
+
+/// Every request names the response it expects, from the same table;
+/// responses, Unbind and Abandon expect none.
+#[test]
+fn expected_responses() {
+    assert_eq!(
+        ProtocolOp::DelRequest(s("x")).expected_response(),
+        Some("DelResponse")
+    );
+    assert_eq!(
+        ProtocolOp::SearchRequest(search(Scope::Base, DerefAliases::Never)).expected_response(),
+        Some("SearchResultEntry, SearchResultReference or SearchResultDone")
+    );
+    assert_eq!(ProtocolOp::UnbindRequest.expected_response(), None);
+    assert_eq!(
+        ProtocolOp::AbandonRequest(MessageId(1)).expected_response(),
+        None
+    );
+    assert_eq!(
+        ProtocolOp::SearchResultDone(success()).expected_response(),
+        None
+    );
+    // The named response is one of the table's names.
+    let request = ProtocolOp::ModifyDnRequest(ModifyDnRequest {
+        entry: s("cn=a"),
+        new_rdn: s("cn=b"),
+        delete_old_rdn: true,
+        new_superior: None,
+    });
+    let response = ProtocolOp::ModifyDnResponse(success());
+    assert_eq!(request.expected_response(), Some(response.name()));
+}
