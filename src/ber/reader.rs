@@ -422,14 +422,22 @@ fn check_len(
 /// to fall back on for the rest.
 #[inline(always)]
 pub fn split_tlv(buf: &[u8], tag: u8, max_len: usize) -> Option<(&[u8], &[u8])> {
-    let [first, rest @ ..] = buf else {
-        return None;
-    };
-    if *first != tag {
-        return None;
+    match buf {
+        // The short form, by far the most common, without a call: the
+        // first rule of `read_len`.
+        [t, len @ 0..=0x7f, rest @ ..] if *t == tag => {
+            let len = usize::from(*len);
+            if len > max_len {
+                return None;
+            }
+            rest.split_at_checked(len)
+        }
+        [t, rest @ ..] if *t == tag => {
+            let (len, len_len) = read_len(rest, 1, max_len).ok()?;
+            rest.get(len_len..)?.split_at_checked(len)
+        }
+        _ => None,
     }
-    let (len, len_len) = read_len(rest, 1, max_len).ok()?;
-    rest.get(len_len..)?.split_at_checked(len)
 }
 
 /// How long the first complete element of `buf` is, header included.
