@@ -43,6 +43,6 @@ mod tag;
 mod writer;
 
 pub use error::{DecodeError, DecodeErrorKind};
-pub use reader::{frame_len, Limits, Reader, Tlv};
+pub use reader::{frame_len, split_tlv, Limits, Reader, Tlv};
 pub use tag::{Class, Tag};
 pub use writer::Writer;

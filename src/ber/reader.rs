@@ -16,6 +16,14 @@ impl Limits {
         max_len: 16 * 1024 * 1024,
         max_depth: 64,
     };
+
+    /// No limits at all: only for reading back input that was already
+    /// checked with limits (the lengths were bounded then, and the nesting
+    /// is known), never for input from the network.
+    pub const UNLIMITED: Self = Self {
+        max_len: usize::MAX,
+        max_depth: u32::MAX,
+    };
 }
 
 impl Default for Limits {
@@ -401,6 +409,37 @@ fn check_len(
     }
 }
 
+/// Splits off the element at the start of `buf` if its identifier is the
+/// one octet `tag`: `(contents, rest)`, where `rest` is the input after the
+/// element.
+///
+/// The length follows the rules of [`Reader`] (it is read by the same
+/// code): definite, in short form or in long form of at most four octets,
+/// no larger than `max_len`, and all the contents present. `None` for
+/// anything else, well-formed or not, with no error to place: this is the
+/// fast way through input that is usually in the common shape (one-octet
+/// tags), such as the attribute lists of search entries, with a [`Reader`]
+/// to fall back on for the rest.
+#[inline(always)]
+pub fn split_tlv(buf: &[u8], tag: u8, max_len: usize) -> Option<(&[u8], &[u8])> {
+    match buf {
+        // The short form, by far the most common, without a call: the
+        // first rule of `read_len`.
+        [t, len @ 0..=0x7f, rest @ ..] if *t == tag => {
+            let len = usize::from(*len);
+            if len > max_len {
+                return None;
+            }
+            rest.split_at_checked(len)
+        }
+        [t, rest @ ..] if *t == tag => {
+            let (len, len_len) = read_len(rest, 1, max_len).ok()?;
+            rest.get(len_len..)?.split_at_checked(len)
+        }
+        _ => None,
+    }
+}
+
 /// How long the first complete element of `buf` is, header included.
 ///
 /// Returns `Ok(None)` when more input is needed to tell (the header itself
@@ -432,6 +471,37 @@ pub fn frame_len(buf: &[u8], max_len: usize) -> Result<Option<usize>, DecodeErro
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_tlv_reads_lengths_as_the_reader_does() {
+        let input = [0x04, 0x02, b'h', b'i', 0x05, 0x00];
+        assert_eq!(
+            split_tlv(&input, 0x04, 16),
+            Some((&b"hi"[..], &[0x05, 0x00][..]))
+        );
+        // Long forms, non-minimal too (Active Directory).
+        let long = [0x30, 0x81, 0x01, 0xaa];
+        assert_eq!(split_tlv(&long, 0x30, 16), Some((&[0xaa][..], &[][..])));
+        let ad = [0x04, 0x84, 0, 0, 0, 0x01, b'x', b'y'];
+        assert_eq!(split_tlv(&ad, 0x04, 16), Some((&b"x"[..], &b"y"[..])));
+        // Another tag, an indefinite or five-octet length, a length over
+        // the limit or past the end, a missing length: no.
+        assert_eq!(split_tlv(&input, 0x30, 16), None);
+        assert_eq!(split_tlv(&[0x30, 0x80, 0x00, 0x00], 0x30, 16), None);
+        assert_eq!(
+            split_tlv(&[0x04, 0x85, 0, 0, 0, 0, 0x01, 0], 0x04, 16),
+            None
+        );
+        assert_eq!(split_tlv(&input, 0x04, 1), None);
+        assert_eq!(split_tlv(&[0x04, 0x03, b'h', b'i'], 0x04, 16), None);
+        assert_eq!(split_tlv(&[0x04, 0x82, 0x00], 0x04, 16), None);
+        assert_eq!(split_tlv(&[0x04], 0x04, 16), None);
+        assert_eq!(split_tlv(&[], 0x04, 16), None);
+        // Whatever it accepts, the reader accepts the same way.
+        let mut r = Reader::new(&ad);
+        assert_eq!(r.octet_string(Tag::OCTET_STRING).unwrap(), b"x");
+        assert_eq!(r.rest(), b"y");
+    }
 
     #[test]
     fn short_and_long_lengths() {

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 
 use crate::ber::{frame_len, DecodeErrorKind, Limits};
-use crate::proto::extended::{NOTICE_OF_DISCONNECTION, START_TLS};
+use crate::proto::extended::{NoticeOfDisconnection, START_TLS};
 use crate::proto::{
     Control, ExtendedResponse, IntermediateResponse, LdapMessage, MessageId, ProtocolOp,
     SearchResultEntry,
@@ -66,19 +66,6 @@ impl OpKind {
             ProtocolOp::ExtendedRequest(_) => Self::Extended,
             _ => return None,
         })
-    }
-
-    fn expected_response(self) -> &'static str {
-        match self {
-            Self::Bind => "BindResponse",
-            Self::Search => "SearchResultEntry, SearchResultReference or SearchResultDone",
-            Self::Modify => "ModifyResponse",
-            Self::Add => "AddResponse",
-            Self::Delete => "DelResponse",
-            Self::ModifyDn => "ModifyDNResponse",
-            Self::Compare => "CompareResponse",
-            Self::Extended | Self::StartTls => "ExtendedResponse",
-        }
     }
 
     /// Operations that must have the connection to themselves.
@@ -134,6 +121,8 @@ impl Default for Settings {
 #[derive(Debug)]
 struct Pending {
     kind: OpKind,
+    /// The response the request expects, by name, from proto's op table.
+    expects: &'static str,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
     /// Whether anybody still waits for the result (a dropped bind keeps
@@ -498,6 +487,7 @@ impl Connection {
             id,
             Pending {
                 kind,
+                expects: msg.op.expected_response().unwrap_or("a response"),
                 deadline,
                 timeout,
                 orphaned: false,
@@ -549,7 +539,7 @@ impl Connection {
             }
             return self.fail(Error::Protocol(ProtocolError::UnknownMessageId(msg.id)));
         };
-        let kind = pending.kind;
+        let (kind, expects) = (pending.kind, pending.expects);
         let orphaned = pending.orphaned;
         let LdapMessage { id, op, controls } = msg;
         let fits = matches!(
@@ -572,8 +562,8 @@ impl Connection {
         if !fits {
             let err = ProtocolError::UnexpectedResponse {
                 id,
-                expected: kind.expected_response(),
-                got: op_name(&op),
+                expected: expects,
+                got: op.name(),
             };
             return self.fail(Error::Protocol(err));
         }
@@ -608,23 +598,20 @@ impl Connection {
 
     fn unsolicited(&mut self, msg: LdapMessage) {
         let ProtocolOp::ExtendedResponse(resp) = msg.op else {
-            let got = op_name(&msg.op);
             return self.fail(Error::Protocol(ProtocolError::UnsolicitedNotExtended {
-                got,
+                got: msg.op.name(),
             }));
         };
         // RFC 4511 §4.4.1: a Notice of Disconnection; the server closes
         // the connection right after it.
-        let is_notice = resp.name.as_deref() == Some(NOTICE_OF_DISCONNECTION)
-            || (resp.name.is_none() && !resp.result.code.is_success());
-        if is_notice {
-            let message = if resp.result.message.is_empty() {
+        if let Some(notice) = NoticeOfDisconnection::from_unsolicited(&resp) {
+            let message = if notice.message.is_empty() {
                 "(no message)".to_owned()
             } else {
-                resp.result.message.to_string()
+                notice.message.to_string()
             };
             return self.fail(Error::Disconnected {
-                code: resp.result.code,
+                code: notice.code,
                 message,
             });
         }
@@ -667,33 +654,6 @@ fn is_final(op: &ProtocolOp) -> bool {
             | ProtocolOp::SearchResultReference(_)
             | ProtocolOp::IntermediateResponse(_)
     )
-}
-
-/// The RFC 4511 name of a protocol operation.
-pub(crate) fn op_name(op: &ProtocolOp) -> &'static str {
-    match op {
-        ProtocolOp::BindRequest(_) => "BindRequest",
-        ProtocolOp::BindResponse(_) => "BindResponse",
-        ProtocolOp::UnbindRequest => "UnbindRequest",
-        ProtocolOp::SearchRequest(_) => "SearchRequest",
-        ProtocolOp::SearchResultEntry(_) => "SearchResultEntry",
-        ProtocolOp::SearchResultDone(_) => "SearchResultDone",
-        ProtocolOp::SearchResultReference(_) => "SearchResultReference",
-        ProtocolOp::ModifyRequest(_) => "ModifyRequest",
-        ProtocolOp::ModifyResponse(_) => "ModifyResponse",
-        ProtocolOp::AddRequest(_) => "AddRequest",
-        ProtocolOp::AddResponse(_) => "AddResponse",
-        ProtocolOp::DelRequest(_) => "DelRequest",
-        ProtocolOp::DelResponse(_) => "DelResponse",
-        ProtocolOp::ModifyDnRequest(_) => "ModifyDNRequest",
-        ProtocolOp::ModifyDnResponse(_) => "ModifyDNResponse",
-        ProtocolOp::CompareRequest(_) => "CompareRequest",
-        ProtocolOp::CompareResponse(_) => "CompareResponse",
-        ProtocolOp::AbandonRequest(_) => "AbandonRequest",
-        ProtocolOp::ExtendedRequest(_) => "ExtendedRequest",
-        ProtocolOp::ExtendedResponse(_) => "ExtendedResponse",
-        ProtocolOp::IntermediateResponse(_) => "IntermediateResponse",
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 
 use super::*;
+use crate::proto::extended::NOTICE_OF_DISCONNECTION;
 use crate::proto::{
     BindAuth, BindRequest, BindResponse, ByteString, DerefAliases, ExtendedRequest, Filter,
     LdapResult, ResultCode, Scope, SearchRequest,

@@ -204,7 +204,7 @@ impl Driver {
                 token,
                 sink,
             } => {
-                let span = tracing::debug_span!("ldap_op", op = crate::conn::op_name(&op));
+                let span = tracing::debug_span!("ldap_op", op = op.name());
                 let _e = span.enter();
                 // One clock, tokio's: its paused time drives every deadline
                 // in tests (the machine takes std's `Instant`, free of tokio).
@@ -274,7 +274,7 @@ impl Driver {
                 match &res {
                     Ok(msg) => tracing::debug!(
                         message_id = id.0,
-                        op = crate::conn::op_name(&msg.op),
+                        op = msg.op.name(),
                         code = %msg.op.result().map_or(ResultCode::OTHER, |r| r.code),
                         "operation done"
                     ),

@@ -15,12 +15,10 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::message::read_opt_bytes;
-use crate::proto::src::Src;
-use crate::proto::{
-    ExtendedRequest, ExtendedResponse, LdapMessage, LdapResult, MessageId, Password, ProtocolOp,
-    ResultCode,
-};
+use crate::proto::codec::{read_opt_bytes, Frame, MessageId};
+use crate::proto::message::LdapMessage;
+use crate::proto::op::{ExtendedRequest, ExtendedResponse, Password, ProtocolOp};
+use crate::proto::result::{LdapResult, ResultCode};
 
 /// StartTLS, RFC 4511 §4.14.
 pub const START_TLS: &str = "1.3.6.1.4.1.1466.20037";
@@ -108,7 +106,7 @@ impl WhoAmI {
         let Some(value) = response.value.as_ref().filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        let authz_id = Src(value).string(value, 0).map_err(|e| DecodeError {
+        let authz_id = Frame(value).string(value, 0).map_err(|e| DecodeError {
             kind: DecodeErrorKind::InvalidValue("the authzId is not UTF-8"),
             ..e
         })?;
@@ -226,7 +224,7 @@ impl PasswordModify {
             return Ok(Self::default());
         };
         let mut r = Reader::new(value);
-        let src = Src(value);
+        let src = Frame(value);
         let out = r.sequence(Tag::SEQUENCE, |r| {
             let user_identity = read_opt_bytes(r, src, USER_IDENTITY)?;
             let old_password = r.optional(OLD_PASSWD)?.map(|t| Password::new(t.value));
@@ -324,6 +322,20 @@ impl NoticeOfDisconnection {
         })
     }
 
+    /// The notice an unsolicited notification (an ExtendedResponse under
+    /// message ID 0) stands for, if any: one named with the notice's OID,
+    /// or one with no responseName and a result code other than success,
+    /// as some servers send it (the notice is the only unsolicited
+    /// notification RFC 4511 defines, §4.4).
+    pub(crate) fn from_unsolicited(response: &ExtendedResponse) -> Option<Self> {
+        Self::from_response(response).or_else(|| {
+            (response.name.is_none() && !response.result.code.is_success()).then(|| Self {
+                code: response.result.code,
+                message: response.result.message.clone(),
+            })
+        })
+    }
+
     /// The message a server sends (for test servers).
     pub fn to_message(&self) -> LdapMessage {
         let mut result = LdapResult::new(self.code);
@@ -359,7 +371,7 @@ fn another_operation() -> DecodeError {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::proto::message::tests::golden;
+    use crate::proto::tests::golden;
 
     fn msg(id: i32, op: ProtocolOp) -> LdapMessage {
         LdapMessage::new(MessageId(id), op)
@@ -577,5 +589,45 @@ mod tests {
             ..r
         };
         assert_eq!(NoticeOfDisconnection::from_response(&other_name), None);
+        assert_eq!(NoticeOfDisconnection::from_unsolicited(&other_name), None);
+    }
+
+    /// Unsolicited, a nameless failure is a notice too; a nameless success
+    /// is not.
+    #[test]
+    fn notice_of_disconnection_without_a_name() {
+        let mut result = LdapResult::new(ResultCode::PROTOCOL_ERROR);
+        result.message = "bad PDU".into();
+        let nameless = ExtendedResponse {
+            result,
+            name: None,
+            value: None,
+        };
+        assert_eq!(NoticeOfDisconnection::from_response(&nameless), None);
+        assert_eq!(
+            NoticeOfDisconnection::from_unsolicited(&nameless),
+            Some(NoticeOfDisconnection {
+                code: ResultCode::PROTOCOL_ERROR,
+                message: "bad PDU".into(),
+            })
+        );
+        let named = NoticeOfDisconnection {
+            code: ResultCode::UNAVAILABLE,
+            message: "bye".into(),
+        }
+        .to_message();
+        let ProtocolOp::ExtendedResponse(named) = named.op else {
+            unreachable!()
+        };
+        assert_eq!(
+            NoticeOfDisconnection::from_unsolicited(&named),
+            NoticeOfDisconnection::from_response(&named)
+        );
+        let success = ExtendedResponse {
+            result: success(),
+            name: None,
+            value: None,
+        };
+        assert_eq!(NoticeOfDisconnection::from_unsolicited(&success), None);
     }
 }

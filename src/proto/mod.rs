@@ -6,6 +6,20 @@
 //! [`Bytes`](bytes::Bytes) and returns a model whose strings and values are
 //! slices of that buffer (no copies); [`LdapMessage::encode`] appends the
 //! minimal DER-style encoding to a `Vec<u8>`.
+//!
+//! The files, from the bottom up (each imports only files below it, and
+//! this one only re-exports):
+//!
+//! | file | what |
+//! |---|---|
+//! | `codec.rs` | the received frame, [`MessageId`], the field readers and writers every PDU uses (only [`ber`](crate::ber) below) |
+//! | [`dn`], [`filter`] (`model`, `ber`, `text`) | distinguished names; search filters, binary and text |
+//! | `result/` | [`ResultCode`], [`LdapResult`] |
+//! | `op/` | one file per PDU family (`attributes`, then `bind`, `search`, `modify`, `add`, `modify_dn`, `compare`, `extended`) and `mod.rs`: [`ProtocolOp`], its table, tags and names |
+//! | [`url`] | LDAP URLs (it uses the search [`Scope`]) |
+//! | [`controls`] | the wire-form [`Control`] and the typed controls (pre/post-read carry a search entry) |
+//! | `message/` | the `LDAPMessage` envelope: [`LdapMessage`] |
+//! | [`extended`] | typed extended operations (the Notice of Disconnection is a whole message) |
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,12 +27,11 @@
     clippy::indexing_slicing
 )]
 
+mod codec;
 mod message;
 mod op;
 mod result;
-mod src;
 
-pub mod control;
 pub mod controls;
 pub mod dn;
 pub mod extended;
@@ -26,10 +39,11 @@ pub mod filter;
 pub mod url;
 
 pub use bytestring::ByteString;
-pub use control::Control;
+pub use codec::MessageId;
+pub use controls::Control;
 pub use dn::Dn;
 pub use filter::Filter;
-pub use message::{LdapMessage, MessageId};
+pub use message::LdapMessage;
 pub use op::{
     AddRequest, Attribute, AttributeIter, AttributeList, AttributeRef, BindAuth, BindRequest,
     BindResponse, CompareRequest, DerefAliases, ExtendedRequest, ExtendedResponse,
@@ -41,3 +55,7 @@ pub use result::{LdapResult, ResultCode};
 #[cfg(test)]
 pub(crate) use op::fast_entry_parts;
 pub use url::LdapUrl;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests;

@@ -21,11 +21,10 @@
 use bytes::Bytes;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use crate::proto::filter::{Ava, Filter, MatchingRuleAssertion, Substrings};
-use crate::proto::message::{
-    choice_error, next_tag, read_bytes, read_opt_string, read_string, ATTRIBUTE_DESCRIPTION,
+use crate::proto::codec::{
+    choice_error, next_tag, read_bytes, read_opt_string, read_string, Frame, ATTRIBUTE_DESCRIPTION,
 };
-use crate::proto::src::Src;
+use crate::proto::filter::model::{Ava, Filter, MatchingRuleAssertion, Substrings};
 
 impl Filter {
     /// The BER encoding of this filter (as it appears in a SearchRequest,
@@ -40,7 +39,7 @@ impl Filter {
     /// `bytes` must hold exactly one filter. Values are slices of `bytes`.
     pub fn from_ber(bytes: Bytes) -> Result<Self, DecodeError> {
         let mut r = Reader::with_limits(&bytes, Limits::DEFAULT);
-        let filter = Self::decode(&mut r, Src(&bytes))?;
+        let filter = Self::decode(&mut r, Frame(&bytes))?;
         r.finish()?;
         Ok(filter)
     }
@@ -80,7 +79,7 @@ impl Filter {
     /// Iterative, not recursive: `and`, `or` and `not` push a frame on a
     /// heap stack. Each frame is a child [`Reader`], so nesting counts
     /// against the reader's depth limit like any constructed value.
-    pub(crate) fn decode<'a>(r: &mut Reader<'a>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode<'a>(r: &mut Reader<'a>, src: Frame<'_>) -> Result<Self, DecodeError> {
         let mut stack: Vec<Open<'a>> = Vec::new();
         loop {
             let cur = match stack.last_mut() {
@@ -180,7 +179,7 @@ enum Item<'a> {
 }
 
 impl<'a> Item<'a> {
-    fn read(r: &mut Reader<'a>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>, src: Frame<'_>) -> Result<Self, DecodeError> {
         let (tag, offset) = next_tag(r)?;
         let filter = match tag {
             AND | OR | NOT => {
@@ -220,7 +219,7 @@ impl<'a> Item<'a> {
 }
 
 impl Ava {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // AttributeValueAssertion ::= SEQUENCE {
         //      attributeDesc   AttributeDescription,
         //      assertionValue  AssertionValue }
@@ -242,7 +241,7 @@ const ANY: Tag = Tag::context(0x01);
 const FINAL: Tag = Tag::context(0x02);
 
 impl Substrings {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // SubstringFilter ::= SEQUENCE {
         //      type           AttributeDescription,
         //      substrings     SEQUENCE SIZE (1..MAX) OF substring CHOICE {
@@ -317,7 +316,7 @@ const MATCH_VALUE: Tag = Tag::context(0x03);
 const DN_ATTRIBUTES: Tag = Tag::context(0x04);
 
 impl MatchingRuleAssertion {
-    fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // MatchingRuleAssertion ::= SEQUENCE {
         //      matchingRule    [1] MatchingRuleId OPTIONAL,
         //      type            [2] AttributeDescription OPTIONAL,
@@ -727,7 +726,7 @@ mod tests {
                     max_depth: 5_000,
                 };
                 let mut r = Reader::with_limits(&bytes, limits);
-                let f = Filter::decode(&mut r, Src(&bytes)).unwrap();
+                let f = Filter::decode(&mut r, Frame(&bytes)).unwrap();
                 // Unwind the result by hand: dropping a 3,000-deep Box
                 // chain recursively would itself need a deep stack.
                 let mut depth = 0;

@@ -1,69 +1,8 @@
 //! Search filters (RFC 4511 §4.5.1.7, string form RFC 4515).
 
-use bytes::Bytes;
-use bytestring::ByteString;
-
-/// A search filter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Filter {
-    /// `and [0] SET OF Filter`; `(&)` is the absolute true filter (RFC 4526).
-    And(Vec<Self>),
-    /// `or [1] SET OF Filter`; `(|)` is the absolute false filter.
-    Or(Vec<Self>),
-    /// `not [2] Filter`.
-    Not(Box<Self>),
-    /// `equalityMatch [3]`: `(attr=value)`.
-    Equality(Ava),
-    /// `substrings [4]`: `(attr=ini*any*fin)`.
-    Substrings(Substrings),
-    /// `greaterOrEqual [5]`: `(attr>=value)`.
-    GreaterOrEqual(Ava),
-    /// `lessOrEqual [6]`: `(attr<=value)`.
-    LessOrEqual(Ava),
-    /// `present [7]`: `(attr=*)`.
-    Present(ByteString),
-    /// `approxMatch [8]`: `(attr~=value)`.
-    Approx(Ava),
-    /// `extensibleMatch [9]`: `(attr:dn:rule:=value)`.
-    Extensible(MatchingRuleAssertion),
-}
-
-/// `AttributeValueAssertion`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ava {
-    /// The attribute description.
-    pub attribute: ByteString,
-    /// The assertion value (unescaped).
-    pub value: Bytes,
-}
-
-/// `SubstringFilter`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Substrings {
-    /// The attribute description.
-    pub attribute: ByteString,
-    /// `initial`: what the value starts with.
-    pub initial: Option<Bytes>,
-    /// `any`: what it contains, in order.
-    pub any: Vec<Bytes>,
-    /// `final`: what it ends with.
-    pub final_: Option<Bytes>,
-}
-
-/// `MatchingRuleAssertion`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MatchingRuleAssertion {
-    /// `matchingRule [1]`.
-    pub rule: Option<ByteString>,
-    /// `type [2]`.
-    pub attribute: Option<ByteString>,
-    /// `matchValue [3]`.
-    pub value: Bytes,
-    /// `dnAttributes [4]`.
-    pub dn_attributes: bool,
-}
-
 mod ber;
+mod model;
 mod text;
 
+pub use model::{Ava, Filter, MatchingRuleAssertion, Substrings};
 pub use text::{escape_filter_value, escape_filter_value as escape, FilterParseError, MAX_DEPTH};

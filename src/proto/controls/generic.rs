@@ -1,15 +1,20 @@
-//! Controls (RFC 4511 §4.1.11) and the typed controls tokio-ldap knows.
+//! The wire form of a control (RFC 4511 §4.1.11), the `Controls` list of a
+//! message, and what every typed control's codec shares.
 //!
-//! [`Control`] is the wire form. The typed controls in
-//! [`controls`](crate::proto::controls) convert to it with `From` and back
-//! with `from_control`; controls tokio-ldap does not know stay raw.
+//! ```text
+//! Controls ::= SEQUENCE OF control Control
+//!
+//! Control ::= SEQUENCE {
+//!      controlType             LDAPOID,
+//!      criticality             BOOLEAN DEFAULT FALSE,
+//!      controlValue            OCTET STRING OPTIONAL }
+//! ```
 
 use bytes::Bytes;
 use bytestring::ByteString;
 
-use crate::ber::{DecodeError, Reader, Tag, Writer};
-use crate::proto::message::{read_opt_bytes, read_string, LDAP_OID};
-use crate::proto::src::Src;
+use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
+use crate::proto::codec::{read_opt_bytes, read_string, Frame, LDAP_OID};
 
 /// A control as carried on the wire: OID, criticality and optional value.
 ///
@@ -45,7 +50,7 @@ impl Control {
     }
 
     /// Reads one `Control`.
-    pub(crate) fn decode(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(r: &mut Reader<'_>, src: Frame<'_>) -> Result<Self, DecodeError> {
         // Control ::= SEQUENCE {
         //      controlType             LDAPOID,
         //      criticality             BOOLEAN DEFAULT FALSE,
@@ -83,7 +88,7 @@ impl Control {
 /// Reads the contents of `Controls ::= SEQUENCE OF control Control`.
 pub(crate) fn decode_controls(
     r: &mut Reader<'_>,
-    src: Src<'_>,
+    src: Frame<'_>,
 ) -> Result<Vec<Control>, DecodeError> {
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -99,6 +104,46 @@ pub(crate) fn encode_controls(controls: &[Control], w: &mut Writer<'_>) {
     }
 }
 
+/// Fails unless `control` has `oid`.
+pub(super) fn check_oid(control: &Control, oid: &str) -> Result<(), DecodeError> {
+    if control.oid != oid {
+        return Err(DecodeError::new(
+            DecodeErrorKind::InvalidValue("the control has another OID"),
+            0,
+        ));
+    }
+    Ok(())
+}
+
+/// The value of `control`, which must have `oid` and a value.
+pub(super) fn value_of<'c>(control: &'c Control, oid: &str) -> Result<&'c Bytes, DecodeError> {
+    check_oid(control, oid)?;
+    control.value.as_ref().ok_or_else(|| {
+        DecodeError::new(DecodeErrorKind::InvalidValue("the control has no value"), 0)
+    })
+}
+
+/// Decodes the value of `control` (which must have `oid`) with `f`, which
+/// must consume all of it. Error offsets are relative to the value.
+pub(super) fn decode_value<T>(
+    control: &Control,
+    oid: &str,
+    f: impl FnOnce(&mut Reader<'_>, Frame<'_>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    let value = value_of(control, oid)?;
+    let mut r = Reader::new(value);
+    let out = f(&mut r, Frame(value))?;
+    r.finish()?;
+    Ok(out)
+}
+
+/// A control value written by `f`.
+pub(super) fn encode_value(f: impl FnOnce(&mut Writer<'_>)) -> Bytes {
+    let mut out = Vec::new();
+    f(&mut Writer::new(&mut out));
+    Bytes::from(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -108,7 +153,7 @@ mod tests {
     fn decode(bytes: &[u8]) -> Result<Control, DecodeError> {
         let frame = Bytes::copy_from_slice(bytes);
         let mut r = Reader::new(&frame);
-        let c = Control::decode(&mut r, Src(&frame))?;
+        let c = Control::decode(&mut r, Frame(&frame))?;
         r.finish()?;
         Ok(c)
     }

@@ -3,10 +3,9 @@ use core::fmt;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::message::{
-    read_int_in, read_string, read_strings, write_strings, LDAP_DN, LDAP_STRING,
+use crate::proto::codec::{
+    read_int_in, read_string, read_strings, write_strings, Frame, LDAP_DN, LDAP_STRING,
 };
-use crate::proto::src::Src;
 
 /// An LDAP `resultCode` (RFC 4511 §4.1.9, Appendix A).
 ///
@@ -139,14 +138,21 @@ impl LdapResult {
     /// enclosing SEQUENCE (which the caller has entered: the result is
     /// tagged `[APPLICATION n]` implicitly, or its components are part of a
     /// larger response).
-    pub(crate) fn decode_components(r: &mut Reader<'_>, src: Src<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_components(
+        r: &mut Reader<'_>,
+        src: Frame<'_>,
+    ) -> Result<Self, DecodeError> {
         // LDAPResult ::= SEQUENCE {
         //      resultCode         ENUMERATED { success (0), ... },
         //      matchedDN          LDAPDN,
         //      diagnosticMessage  LDAPString,
         //      referral           [3] Referral OPTIONAL }
-        let code = read_int_in(r, Tag::ENUMERATED, "resultCode", 0, i64::from(u32::MAX))?;
-        let code = ResultCode(u32::try_from(code).unwrap_or_default());
+        let code = ResultCode(read_int_in(
+            r,
+            Tag::ENUMERATED,
+            "resultCode",
+            0..=i64::from(u32::MAX),
+        )?);
         let matched_dn = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
         let message = read_string(r, src, Tag::OCTET_STRING, LDAP_STRING)?;
         let referrals = match r.peek_tag()? {
@@ -181,7 +187,7 @@ const REFERRAL: Tag = Tag::context(3).constructed();
 /// `SearchResultReference`); `what` names it in the error for an empty one.
 pub(crate) fn read_uris(
     r: &mut Reader<'_>,
-    src: Src<'_>,
+    src: Frame<'_>,
     what: &'static str,
 ) -> Result<Vec<ByteString>, DecodeError> {
     // URI ::= LDAPString     -- limited to characters permitted in URIs
@@ -197,100 +203,4 @@ pub(crate) fn read_uris(
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-    use crate::proto::message::tests::{decode_err, golden};
-    use crate::proto::{LdapMessage, MessageId, ProtocolOp};
-
-    #[test]
-    fn result_with_referral() {
-        // SearchResultDone referral (10), matchedDN "o=x", message "see",
-        // referral [3] { "ldap://a/" }.
-        let bytes = [
-            0x30, 0x1f, 0x02, 0x01, 0x02, 0x65, 0x1a, 0x0a, 0x01, 0x0a, 0x04, 0x03, b'o', b'=',
-            b'x', 0x04, 0x03, b's', b'e', b'e', 0xa3, 0x0b, 0x04, 0x09, b'l', b'd', b'a', b'p',
-            b':', b'/', b'/', b'a', b'/',
-        ];
-        let msg = LdapMessage::new(
-            MessageId(2),
-            ProtocolOp::SearchResultDone(LdapResult {
-                code: ResultCode::REFERRAL,
-                matched_dn: "o=x".into(),
-                message: "see".into(),
-                referrals: vec!["ldap://a/".into()],
-            }),
-        );
-        golden(&bytes, &msg);
-    }
-
-    #[test]
-    fn unknown_result_codes_are_kept() {
-        // ModifyResponse with AD's vendor code 0x2000 (no name).
-        let bytes = [
-            0x30, 0x0d, 0x02, 0x01, 0x02, 0x67, 0x08, 0x0a, 0x02, 0x20, 0x00, 0x04, 0x00, 0x04,
-            0x00,
-        ];
-        let result = LdapResult::new(ResultCode(0x2000));
-        golden(
-            &bytes,
-            &LdapMessage::new(MessageId(2), ProtocolOp::ModifyResponse(result)),
-        );
-        assert_eq!(ResultCode(0x2000).to_string(), "resultCode 8192");
-        assert_eq!(ResultCode::BUSY.to_string(), "busy (51)");
-    }
-
-    #[test]
-    fn bad_result_code() {
-        let err = decode_err(&[
-            0x30, 0x0c, 0x02, 0x01, 0x02, 0x67, 0x07, 0x0a, 0x01, 0xff, 0x04, 0x00, 0x04, 0x00,
-        ]);
-        assert_eq!(
-            err.kind,
-            DecodeErrorKind::IntegerOutOfRange {
-                field: "resultCode",
-                value: -1
-            }
-        );
-        assert_eq!(err.to_string(), "resultCode -1 is out of range at byte 7");
-        // Encoded as INTEGER instead of ENUMERATED.
-        let err = decode_err(&[
-            0x30, 0x0c, 0x02, 0x01, 0x02, 0x67, 0x07, 0x02, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
-        ]);
-        assert_eq!(
-            err.kind,
-            DecodeErrorKind::UnexpectedTag {
-                expected: Tag::ENUMERATED,
-                found: Tag::INTEGER
-            }
-        );
-    }
-
-    #[test]
-    fn empty_referral_is_rejected() {
-        let err = decode_err(&[
-            0x30, 0x0e, 0x02, 0x01, 0x02, 0x67, 0x09, 0x0a, 0x01, 0x0a, 0x04, 0x00, 0x04, 0x00,
-            0xa3, 0x00,
-        ]);
-        assert_eq!(
-            err.kind,
-            DecodeErrorKind::InvalidValue("Referral must hold at least one URI")
-        );
-        assert_eq!(
-            err.to_string(),
-            "invalid value: Referral must hold at least one URI at byte 16"
-        );
-    }
-
-    #[test]
-    fn message_must_be_utf8() {
-        let err = decode_err(&[
-            0x30, 0x0d, 0x02, 0x01, 0x02, 0x67, 0x08, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x01,
-            0xff,
-        ]);
-        assert_eq!(
-            err.kind,
-            DecodeErrorKind::InvalidValue("LDAPString is not UTF-8")
-        );
-        assert_eq!(err.offset, 12);
-    }
-}
+mod tests;

@@ -1,0 +1,96 @@
+//! Controls (RFC 4511 §4.1.11): the wire form, [`Control`], and the typed
+//! controls tokio-ldap can build and parse.
+//!
+//! Every typed control has the same shape:
+//!
+//! * `T::OID`, its OID (also listed, with others, in [`oid`]);
+//! * `impl From<T> for Control` and `T::to_control(&self)`: the wire form,
+//!   with the criticality given in `T`'s documentation (change it with
+//!   [`Control::with_criticality`]);
+//! * `T::from_control(&Control) -> Result<T, DecodeError>` and
+//!   `impl TryFrom<&Control> for T`: parses the wire form, failing on
+//!   another OID or a malformed value. Parsed values are slices of the
+//!   control's value (no copies).
+//!
+//! Controls without a type here stay raw [`Control`]s.
+//!
+//! ```
+//! use tokio_ldap::proto::controls::PagedResults;
+//! use tokio_ldap::proto::Control;
+//!
+//! let request: Control = PagedResults { size: 500, cookie: Default::default() }.into();
+//! assert_eq!(request.oid, PagedResults::OID);
+//! // ... and on the SearchResultDone:
+//! let response = request.clone();
+//! let paged = PagedResults::from_control(&response)?;
+//! assert!(paged.cookie.is_empty()); // no more pages
+//! # Ok::<(), tokio_ldap::ber::DecodeError>(())
+//! ```
+//!
+//! The files: `generic.rs` (the wire form [`Control`] and the `Controls`
+//! list), [`oid`], and one file per typed control family: `paged.rs`
+//! (RFC 2696), `sort.rs` (RFC 2891), `authz.rs` (RFC 4370),
+//! `manage_dsa_it.rs` (RFC 3296), `assertion.rs` (RFC 4528) and
+//! `read_entry.rs` (RFC 4527).
+
+use crate::ber::DecodeError;
+
+mod assertion;
+mod authz;
+mod generic;
+mod manage_dsa_it;
+pub mod oid;
+mod paged;
+mod read_entry;
+mod sort;
+
+pub use assertion::Assertion;
+pub use authz::ProxiedAuthz;
+pub use generic::Control;
+pub(crate) use generic::{decode_controls, encode_controls};
+pub use manage_dsa_it::{manage_dsa_it, ManageDsaIt};
+pub use paged::PagedResults;
+pub use read_entry::{PostRead, PreRead, ReadEntry};
+pub use sort::{SortKey, SortRequest, SortResponse};
+
+/// `From<T> for Control`, `From<&T> for Control` and `TryFrom<&Control>
+/// for T`, for every typed control `T`.
+macro_rules! conversions {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Control {
+            fn from(c: $t) -> Self {
+                c.to_control()
+            }
+        }
+
+        impl From<&$t> for Control {
+            fn from(c: &$t) -> Self {
+                c.to_control()
+            }
+        }
+
+        impl TryFrom<&Control> for $t {
+            type Error = DecodeError;
+
+            fn try_from(c: &Control) -> Result<Self, DecodeError> {
+                Self::from_control(c)
+            }
+        }
+    )*};
+}
+
+conversions!(
+    PagedResults,
+    SortRequest,
+    SortResponse,
+    ProxiedAuthz,
+    ManageDsaIt,
+    Assertion,
+    PreRead,
+    PostRead,
+    ReadEntry
+);
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests;

@@ -1,0 +1,406 @@
+use proptest::prelude::*;
+
+use super::*;
+
+fn p(s: &str) -> LdapUrl {
+    LdapUrl::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn err(s: &str) -> UrlError {
+    LdapUrl::parse(s).expect_err(s)
+}
+
+#[test]
+fn hosts_and_ports() {
+    let u = p("ldap://ldap.example.com");
+    assert_eq!(
+        (u.scheme, u.host.as_str(), u.port),
+        (Scheme::Ldap, "ldap.example.com", None)
+    );
+    assert_eq!(u.port_or_default(), 389);
+    assert_eq!(p("ldaps://h").port_or_default(), 636);
+    assert_eq!(p("ldaps://h:1636/").port_or_default(), 1636);
+    assert_eq!(p("ldap://h:/").port, None);
+    assert_eq!(p("ldap://h:0").port, Some(0));
+    assert_eq!(p("ldap://h:65535").port, Some(65535));
+    assert_eq!(p("LDAP://H").scheme, Scheme::Ldap);
+    assert_eq!(p("LdApS://h").scheme, Scheme::Ldaps);
+    let u = p("ldap://[::1]:389/");
+    assert_eq!(
+        (u.host.as_str(), u.port, u.connect_host()),
+        ("::1", Some(389), "::1")
+    );
+    assert_eq!(p("ldap://[2001:db8::7]").host, "2001:db8::7");
+    assert_eq!(p("ldap://192.0.2.1:10389").host, "192.0.2.1");
+    let u = p("ldap:///");
+    assert_eq!(
+        (u.host.as_str(), u.port, u.connect_host()),
+        ("", None, "localhost")
+    );
+    assert_eq!(p("ldap://").connect_host(), "localhost");
+    assert_eq!(p("ldap://:1389").port, Some(1389));
+    assert_eq!(p("ldap://my%2Dhost").host, "my-host");
+    assert_eq!(p("ldap://h").socket_path, None);
+}
+
+#[test]
+fn ldapi() {
+    let u = p("ldapi://%2Fvar%2Frun%2Fslapd%2Fldapi");
+    assert_eq!(u.scheme, Scheme::Ldapi);
+    assert_eq!(u.socket_path.as_deref(), Some("/var/run/slapd/ldapi"));
+    assert_eq!((u.host.as_str(), u.port), ("", None));
+    assert_eq!(u.to_string(), "ldapi://%2Fvar%2Frun%2Fslapd%2Fldapi");
+    assert_eq!(p("ldapi:///").socket_path, None);
+    assert_eq!(p("ldapi://").socket_path, None);
+    let u = p("ldapi://%2Ftmp%2Fa%3Ab%20c/cn=x");
+    assert_eq!(u.socket_path.as_deref(), Some("/tmp/a:b c"));
+    assert_eq!(u.dn, "cn=x");
+    assert_eq!(
+        p("ldapi://%2Ftmp%2Fa:b").socket_path.as_deref(),
+        Some("/tmp/a:b")
+    );
+}
+
+#[test]
+fn rfc4516_examples() {
+    let u = p("ldap:///o=University%20of%20Michigan,c=US");
+    assert_eq!(
+        (u.host.as_str(), u.dn.as_str()),
+        ("", "o=University of Michigan,c=US")
+    );
+    let u = p("ldap://ldap1.example.net/o=University%20of%20Michigan,c=US");
+    assert_eq!(u.host, "ldap1.example.net");
+    let u = p("ldap://ldap1.example.net/o=University%20of%20Michigan,c=US?postalAddress");
+    assert_eq!(u.attributes, ["postalAddress"]);
+    let u = p(
+        "ldap://ldap1.example.net:6666/o=University%20of%20Michigan,c=US??sub?(cn=Babs%20Jensen)",
+    );
+    assert_eq!(u.port, Some(6666));
+    assert!(u.attributes.is_empty());
+    assert_eq!(u.scope, Some(Scope::Subtree));
+    assert_eq!(u.filter.as_deref(), Some("(cn=Babs Jensen)"));
+    let u = p("LDAP://ldap1.example.com/c=GB?objectClass?ONE");
+    assert_eq!(
+        (u.attributes.as_slice(), u.scope),
+        (&["objectClass".to_owned()][..], Some(Scope::OneLevel))
+    );
+    let u = p("ldap://ldap2.example.com/o=Question%3f,c=US?mail");
+    assert_eq!(u.dn, "o=Question?,c=US");
+    let u = p("ldap://ldap3.example.com/o=Babsco,c=US???(four-octet=%5c00%5c00%5c00%5c04)");
+    assert_eq!(u.filter.as_deref(), Some("(four-octet=\\00\\00\\00\\04)"));
+    let u = p("ldap://ldap.example.com/o=An%20Example%5C2C%20Inc.,c=US");
+    assert_eq!(u.dn, "o=An Example\\2C Inc.,c=US");
+    let u = p("ldap:///??sub??e-bindname=cn=Manager%2cdc=example%2cdc=com");
+    assert_eq!(
+        u.extensions,
+        [Extension {
+            critical: false,
+            name: "e-bindname".into(),
+            value: Some("cn=Manager,dc=example,dc=com".into())
+        }]
+    );
+    let u = p("ldap:///??sub??!e-bindname=cn=Manager%2cdc=example%2cdc=com,x-flag");
+    assert!(u.extensions[0].critical);
+    assert_eq!(
+        u.extensions[1],
+        Extension {
+            critical: false,
+            name: "x-flag".into(),
+            value: None
+        }
+    );
+    assert_eq!(p("ldap:///??base").scope, Some(Scope::Base));
+    assert_eq!(p("ldap:///??children").scope, Some(Scope::Subordinate));
+    assert_eq!(p("ldap:///??subordinate").scope, Some(Scope::Subordinate));
+    assert_eq!(p("ldap:///????").filter, None);
+}
+
+#[test]
+fn display() {
+    for s in [
+        "ldap://ldap.example.com",
+        "ldaps://h:1636",
+        "ldap://[::1]:389",
+        "ldap://:389",
+        "ldap:///o=University%20of%20Michigan,c=US",
+        "ldap://h/dc=example?cn,mail?sub?(cn=Babs%20Jensen)?!e-bindname=cn=Manager%2Cdc=x,x-flag",
+        "ldap://h/??children",
+        "ldap://h/???(a=%3F)",
+        "ldapi://%2Fvar%2Frun%2Fldapi/cn=x",
+        "ldapi://",
+        "ldap://h/cn=%C3%A9",
+    ] {
+        assert_eq!(p(s).to_string(), s);
+    }
+    assert_eq!(p("LDAP://h/").to_string(), "ldap://h");
+    assert_eq!(p("ldap://h/cn=é").to_string(), "ldap://h/cn=%C3%A9");
+    assert_eq!(p("ldap://h/??sub??").to_string(), "ldap://h/??sub");
+    assert_eq!(p("ldap://h/?%2C?base").to_string(), "ldap://h/?%2C?base");
+}
+
+#[test]
+fn list() {
+    let urls = LdapUrl::parse_list("ldap://a ldaps://b:1636\n ldapi://").unwrap();
+    assert_eq!(urls.len(), 3);
+    assert_eq!(urls[1].port_or_default(), 1636);
+    assert_eq!(LdapUrl::parse_list("ldap://a").unwrap().len(), 1);
+    assert_eq!(LdapUrl::parse_list("  \t "), Err(UrlError::EmptyList));
+    assert_eq!(LdapUrl::parse_list(""), Err(UrlError::EmptyList));
+    assert_eq!(UrlError::EmptyList.to_string(), "no LDAP URL given");
+    assert_eq!(UrlError::EmptyList.position(), None);
+    assert_eq!(
+        LdapUrl::parse_list("ldap://a  ldap://b:x"),
+        Err(UrlError::InvalidPort { position: 19 })
+    );
+}
+
+#[test]
+fn error_expected() {
+    for (s, expected, position) in [
+        ("", "a scheme ('ldap://', 'ldaps://' or 'ldapi://')", 0),
+        (
+            "host:389",
+            "a scheme ('ldap://', 'ldaps://' or 'ldapi://')",
+            0,
+        ),
+        ("ldap://h?cn", "'/' before '?'", 8),
+        ("ldap://[::1", "']'", 11),
+        ("ldap://[::1]x", "':' or '/'", 12),
+    ] {
+        let e = err(s);
+        assert_eq!(e, UrlError::Expected { expected, position }, "{s}");
+        assert_eq!(
+            e.to_string(),
+            format!("expected {expected} at position {position}")
+        );
+    }
+}
+
+#[test]
+fn error_unknown_scheme() {
+    let e = err("http://h/");
+    assert_eq!(
+        e,
+        UrlError::UnknownScheme {
+            scheme: "http".into(),
+            position: 0
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "unknown scheme \"http\" at position 0: expected ldap, ldaps or ldapi"
+    );
+    assert!(matches!(err("://h"), UrlError::UnknownScheme { .. }));
+}
+
+#[test]
+fn error_unexpected_char() {
+    for (s, ch, position) in [
+        ("ldap://h/cn=a b", ' ', 13),
+        ("ldap://h/\t", '\t', 9),
+        ("ldap://user@h/", '@', 11),
+        ("ldap://h#x", '#', 8),
+        ("ldapi://a/b\n", '\n', 11),
+        ("ldapi://%2Fa#", '#', 12),
+    ] {
+        assert_eq!(err(s), UrlError::UnexpectedChar { ch, position }, "{s}");
+    }
+    assert_eq!(
+        err("ldap://h/a b").to_string(),
+        "unexpected character ' ' at position 10 (percent-encode it)"
+    );
+}
+
+#[test]
+fn error_invalid_percent_encoding() {
+    for (s, position) in [
+        ("ldap://h/cn=%", 12),
+        ("ldap://h/cn=%4", 12),
+        ("ldap://h/cn=%zz", 12),
+        ("ldap://h%/", 8),
+        ("ldapi://%2", 8),
+        ("ldap://h/?a,b%g", 13),
+        ("ldap://h/???(a=b)?x=%", 20),
+    ] {
+        assert_eq!(err(s), UrlError::InvalidPercentEncoding { position }, "{s}");
+    }
+    assert_eq!(
+        err("ldap://h/%").to_string(),
+        "invalid percent-encoding at position 9: '%' must be followed by two hex digits"
+    );
+}
+
+#[test]
+fn error_invalid_utf8() {
+    let e = err("ldap://h/cn=x%ff");
+    assert_eq!(e, UrlError::InvalidUtf8 { position: 9 });
+    assert_eq!(
+        e.to_string(),
+        "the text at position 9 is not valid UTF-8 once percent-decoded"
+    );
+    assert_eq!(err("ldapi://%c3").position(), Some(8));
+}
+
+#[test]
+fn error_invalid_host() {
+    let e = err("ldap://[::g]/");
+    assert_eq!(
+        e,
+        UrlError::InvalidHost {
+            reason: "not an IPv6 address between '[' and ']'",
+            position: 8
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid host at position 8: not an IPv6 address between '[' and ']'"
+    );
+    assert_eq!(err("ldap://[h]").position(), Some(8));
+    let e = err("ldap://a%3Ab/");
+    assert_eq!(
+        e.to_string(),
+        "invalid host at position 7: a host name cannot contain ':' (IPv6 addresses go in brackets)"
+    );
+}
+
+#[test]
+fn error_invalid_port() {
+    for (s, position) in [
+        ("ldap://h:99999", 9),
+        ("ldap://h:x", 9),
+        ("ldap://h:1:2", 9),
+        ("ldap://[::1]:+1", 13),
+        ("ldap://h:-1/", 9),
+    ] {
+        assert_eq!(err(s), UrlError::InvalidPort { position }, "{s}");
+    }
+    assert_eq!(
+        err("ldap://h:x").to_string(),
+        "invalid port at position 9: expected a number from 0 to 65535"
+    );
+}
+
+#[test]
+fn error_invalid_scope() {
+    let e = err("ldap://h/dc=x??subtree");
+    assert_eq!(
+        e,
+        UrlError::InvalidScope {
+            scope: "subtree".into(),
+            position: 15
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid scope \"subtree\" at position 15: expected base, one, sub or children"
+    );
+}
+
+#[test]
+fn error_too_many_parts() {
+    let e = err("ldap://h/dc=x?cn?sub?(a=b)?x?y");
+    assert_eq!(e, UrlError::TooManyParts { position: 28 });
+    assert_eq!(
+        e.to_string(),
+        "unexpected '?' at position 28: an LDAP URL has at most dn?attributes?scope?filter?extensions"
+    );
+}
+
+#[test]
+fn error_empty() {
+    for (s, what, position) in [
+        ("ldap://h/?cn,,sn", "attribute", 13),
+        ("ldap://h/?cn,", "attribute", 13),
+        ("ldap://h/????a,", "extension", 15),
+        ("ldap://h/????!", "extension name", 14),
+        ("ldap://h/????=x", "extension name", 13),
+    ] {
+        let e = err(s);
+        assert_eq!(e, UrlError::Empty { what, position }, "{s}");
+        assert_eq!(
+            e.to_string(),
+            format!("empty {what} at position {position}")
+        );
+    }
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof!["\\PC{0,8}", "[a-z?,=!%/:#@\\[\\] ]{0,8}"]
+}
+
+fn nonempty() -> impl Strategy<Value = String> {
+    text().prop_filter("non-empty", |s| !s.is_empty())
+}
+
+fn url() -> impl Strategy<Value = LdapUrl> {
+    let host = prop_oneof![
+        Just(String::new()),
+        "[a-z0-9.-]{1,12}",
+        "\\PC{1,6}".prop_filter("no ':'", |h| !h.contains(':')),
+        any::<Ipv6Addr>().prop_map(|a| a.to_string()),
+    ];
+    let scope = proptest::option::of(prop_oneof![
+        Just(Scope::Base),
+        Just(Scope::OneLevel),
+        Just(Scope::Subtree),
+        Just(Scope::Subordinate),
+    ]);
+    let ext = (any::<bool>(), nonempty(), proptest::option::of(text())).prop_map(
+        |(critical, name, value)| Extension {
+            critical,
+            name,
+            value,
+        },
+    );
+    (
+        prop_oneof![Just(Scheme::Ldap), Just(Scheme::Ldaps), Just(Scheme::Ldapi)],
+        host,
+        proptest::option::of(any::<u16>()),
+        proptest::option::of(nonempty()),
+        text(),
+        proptest::collection::vec(nonempty(), 0..3),
+        scope,
+        proptest::option::of(nonempty()),
+        proptest::collection::vec(ext, 0..3),
+    )
+        .prop_map(
+            |(scheme, host, port, socket_path, dn, attributes, scope, filter, extensions)| {
+                let ldapi = scheme == Scheme::Ldapi;
+                LdapUrl {
+                    scheme,
+                    host: if ldapi { String::new() } else { host },
+                    port: if ldapi { None } else { port },
+                    socket_path: if ldapi { socket_path } else { None },
+                    dn,
+                    attributes,
+                    scope,
+                    filter,
+                    extensions,
+                }
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn round_trip(u in url()) {
+        let text = u.to_string();
+        prop_assert_eq!(LdapUrl::parse(&text), Ok(u), "{}", text);
+    }
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in "\\PC{0,40}") {
+        let _ = LdapUrl::parse_list(&s);
+        if let Ok(u) = LdapUrl::parse(&s) {
+            prop_assert_eq!(LdapUrl::parse(&u.to_string()), Ok(u));
+        }
+    }
+
+    #[test]
+    fn url_like_strings_never_panic(s in "(ldap|ldaps|ldapi|LDAP)://[a-z0-9:/?,=!%\\[\\]#@. ]{0,30}") {
+        let _ = LdapUrl::parse_list(&s);
+        if let Ok(u) = LdapUrl::parse(&s) {
+            prop_assert_eq!(LdapUrl::parse(&u.to_string()), Ok(u));
+        }
+    }
+}
