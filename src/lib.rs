@@ -102,13 +102,21 @@
 //!
 //! # Layers
 //!
-//! | module | job |
-//! |---|---|
-//! | [`ber`] | bounded, zero-copy BER reader and writer |
-//! | [`proto`] | the RFC 4511 message model, filters (RFC 4515), DNs (RFC 4514), URLs (RFC 4516) |
-//! | `conn` | the sans-IO connection state machine (message IDs, routing, ordering, deadlines) |
-//! | [`tls`] | [`QueryClientCert`] and the rustls plumbing behind it |
-//! | driver | the task that owns the socket |
+//! Data flows down this table on a request and up on a response. Each
+//! layer imports only the layers above it in the table (`tests/architecture.rs`
+//! holds that, and that no two files import each other); each module's own
+//! docs list its files in the same bottom-up order.
+//!
+//! | module | job | IO? |
+//! |---|---|---|
+//! | [`ber`] | bounded, zero-copy BER reader and writer; the one owner of BER length rules | no |
+//! | [`proto`] | the RFC 4511 message model: `codec` (the frame, field readers) at the bottom, then results, one file per PDU family (`op/`), controls, the message envelope, typed extended operations; filters (RFC 4515), DNs (RFC 4514), URLs (RFC 4516) | no |
+//! | `error` | [`Error`], split by cause | no |
+//! | `conn` | the sans-IO connection state machine: message IDs, the pending table, routing, ordering, deadlines (time is passed in) | no |
+//! | [`tls`] | [`QueryClientCert`] and the rustls plumbing behind it, as a chain of files from names and PEM up to the handshake diagnostics | config only |
+//! | `transport` | TCP, TLS, `ldapi://` sockets | yes |
+//! | `driver` | the task that owns the socket: the poll loop, the router (where responses go; unit-tested without a socket), IO, the StartTLS upgrade | yes |
+//! | `client` | [`LdapConn`] and what it is configured and called with: config, the handle, per-call options, search streams, paging | through the driver |
 //!
 //! Nothing a server sends can panic the client: every length is checked
 //! against a limit before anything is allocated, nesting depth is bounded,
