@@ -289,60 +289,72 @@ fn resolve(
     modules.get(&cur).cloned()
 }
 
-/// Every cycle (strongly connected component of more than one file), with
-/// the lines of the imports that close it.
+/// One cycle for each group of files that import each other (a strongly
+/// connected component of more than one file): the shortest one through the
+/// group's first file, with the line of each import on it.
 fn cycles(edges: &BTreeMap<String, Vec<(usize, String)>>) -> Vec<String> {
+    let nodes: BTreeSet<&String> = edges
+        .iter()
+        .flat_map(|(f, to)| std::iter::once(f).chain(to.iter().map(|(_, t)| t)))
+        .collect();
+    let reach = |from: &String| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(n) = stack.pop() {
+            for (_, next) in edges.get(&n).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    stack.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reachable: BTreeMap<&String, BTreeSet<String>> =
+        nodes.iter().map(|n| (*n, reach(n))).collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
-    let mut reported: BTreeSet<BTreeSet<String>> = BTreeSet::new();
-    for start in edges.keys() {
-        // Shortest path from a successor of `start` back to `start`.
-        let mut prev: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        let mut queue = std::collections::VecDeque::new();
-        queue.push_back(start.clone());
-        let mut found = false;
-        while let Some(node) = queue.pop_front() {
-            for (line, next) in edges.get(&node).into_iter().flatten() {
-                if next == start {
-                    prev.insert(format!("{start}#end"), (node.clone(), *line));
-                    found = true;
-                    break;
-                }
-                if !prev.contains_key(next) && next != start {
-                    prev.insert(next.clone(), (node.clone(), *line));
-                    queue.push_back(next.clone());
-                }
-            }
-            if found {
-                break;
-            }
-        }
-        if !found {
+    for start in &nodes {
+        if done.contains(*start) || !reachable[start].contains(*start) {
             continue;
         }
-        let mut chain = vec![];
-        let mut at = format!("{start}#end");
-        loop {
-            let (p, line) = prev[&at].clone();
-            chain.push((p.clone(), line));
-            if p == *start {
-                break;
-            }
-            at = p;
-        }
-        chain.reverse();
-        let members: BTreeSet<String> = chain.iter().map(|(f, _)| f.clone()).collect();
-        if !reported.insert(members) {
-            continue;
-        }
-        let hops: Vec<String> = chain
+        // The group: every file that reaches `start` and that `start` reaches.
+        let group: BTreeSet<String> = reachable[start]
             .iter()
-            .enumerate()
-            .map(|(i, (f, line))| {
-                let to = chain.get(i + 1).map_or(start, |(t, _)| t);
-                format!("src/{f}:{line} imports src/{to}")
-            })
+            .filter(|n| reachable.get(n).is_some_and(|r| r.contains(*start)))
+            .cloned()
             .collect();
-        out.push(format!("import cycle: {}", hops.join(", ")));
+        done.extend(group.iter().cloned());
+        // Shortest way round, breadth first, inside the group.
+        let mut prev: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([(*start).clone()]);
+        'search: while let Some(node) = queue.pop_front() {
+            for (line, next) in edges.get(&node).into_iter().flatten() {
+                if !group.contains(next) || prev.contains_key(next) {
+                    continue;
+                }
+                prev.insert(next.clone(), (node.clone(), *line));
+                if next == *start {
+                    break 'search;
+                }
+                queue.push_back(next.clone());
+            }
+        }
+        let mut hops = Vec::new();
+        let mut at = (*start).clone();
+        while let Some((from, line)) = prev.get(&at) {
+            hops.push(format!("src/{from}:{line} imports src/{at}"));
+            at = from.clone();
+            if at == **start {
+                break;
+            }
+        }
+        hops.reverse();
+        let others = if group.len() > hops.len() {
+            format!(" ({} files in all import each other)", group.len())
+        } else {
+            String::new()
+        };
+        out.push(format!("import cycle: {}{others}", hops.join(", ")));
     }
     out
 }
@@ -581,45 +593,33 @@ fn collect_paths(
         }
     }
     rest = chars.into_iter().collect();
-    // Inline paths: crate::a::b, super::a, self::a.
+    // Inline paths: `crate::a::b`, `super::a`, `self::a`, and paths
+    // through a child module (`codec::read_string(..)`).
     let toks: Vec<(usize, &str)> = tokens(&rest);
     let mut k = 0;
     while k < toks.len() {
         let (pos, t) = toks[k];
-        if matches!(t, "crate" | "super" | "self") && toks.get(k + 1).is_some_and(|x| x.1 == "::") {
-            let mut path = vec![t.to_string()];
-            let mut m = k + 1;
-            while toks.get(m).is_some_and(|x| x.1 == "::")
-                && toks.get(m + 1).is_some_and(|x| is_ident(x.1))
-            {
-                path.push(toks[m + 1].1.to_string());
-                m += 2;
-            }
-            if let Some(abs) = absolute(&path, module, modules) {
-                out.push((line_of(pos), abs, false));
-            }
-            k = m;
-        } else if is_ident(t)
-            && toks.get(k + 1).is_some_and(|x| x.1 == "::")
-            && (k == 0 || toks[k - 1].1 != "::")
-            && modules.contains_key(&[module, &[t.to_string()]].concat())
-        {
-            // A path through a child module: `codec::read_string(..)`.
-            let mut path = vec![t.to_string()];
-            let mut m = k + 1;
-            while toks.get(m).is_some_and(|x| x.1 == "::")
-                && toks.get(m + 1).is_some_and(|x| is_ident(x.1))
-            {
-                path.push(toks[m + 1].1.to_string());
-                m += 2;
-            }
-            if let Some(abs) = absolute(&path, module, modules) {
-                out.push((line_of(pos), abs, false));
-            }
-            k = m;
-        } else {
+        let starts_path = toks.get(k + 1).is_some_and(|x| x.1 == "::")
+            && (matches!(t, "crate" | "super" | "self")
+                || is_ident(t)
+                    && (k == 0 || toks[k - 1].1 != "::")
+                    && modules.contains_key(&[module, &[t.to_string()]].concat()));
+        if !starts_path {
             k += 1;
+            continue;
         }
+        let mut path = vec![t.to_string()];
+        let mut m = k + 1;
+        while toks.get(m).is_some_and(|x| x.1 == "::")
+            && toks.get(m + 1).is_some_and(|x| is_ident(x.1))
+        {
+            path.push(toks[m + 1].1.to_string());
+            m += 2;
+        }
+        if let Some(abs) = absolute(&path, module, modules) {
+            out.push((line_of(pos), abs, false));
+        }
+        k = m;
     }
     out
 }
