@@ -5,16 +5,16 @@
 //! use tokio_ldap::proto::Scope;
 //!
 //! let url: LdapUrl = "ldap://ldap.example.com/dc=example,dc=com?cn,mail?sub?(uid=j%2A)".parse()?;
-//! assert_eq!(url.scheme, Scheme::Ldap);
-//! assert_eq!(url.host, "ldap.example.com");
+//! assert_eq!(url.scheme(), Scheme::Ldap);
+//! assert_eq!(url.host(), "ldap.example.com");
 //! assert_eq!(url.port_or_default(), 389);
-//! assert_eq!(url.dn, "dc=example,dc=com");
-//! assert_eq!(url.attributes, ["cn", "mail"]);
-//! assert_eq!(url.scope, Some(Scope::Subtree));
-//! assert_eq!(url.filter.as_deref(), Some("(uid=j*)"));
+//! assert_eq!(url.dn(), "dc=example,dc=com");
+//! assert_eq!(url.attributes(), ["cn", "mail"]);
+//! assert_eq!(url.scope(), Some(Scope::Subtree));
+//! assert_eq!(url.filter(), Some("(uid=j*)"));
 //!
 //! let local: LdapUrl = "ldapi://%2Fvar%2Frun%2Fslapd%2Fldapi".parse()?;
-//! assert_eq!(local.socket_path.as_deref(), Some("/var/run/slapd/ldapi"));
+//! assert_eq!(local.socket_path(), Some("/var/run/slapd/ldapi"));
 //! # Ok::<(), tokio_ldap::proto::url::UrlError>(())
 //! ```
 
@@ -352,11 +352,11 @@ impl LdapUrl {
     /// use tokio_ldap::proto::url::LdapUrl;
     ///
     /// let url = LdapUrl::parse("LDAPS://[2001:db8::1]:1636/o=Acme%2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb")?;
-    /// assert_eq!(url.host, "2001:db8::1");
+    /// assert_eq!(url.host(), "2001:db8::1");
     /// assert_eq!(url.port_or_default(), 1636);
-    /// assert_eq!(url.dn, "o=Acme, Inc.");
-    /// assert!(url.extensions[0].critical);
-    /// assert_eq!(url.extensions[0].value.as_deref(), Some("a,b"));
+    /// assert_eq!(url.dn(), "o=Acme, Inc.");
+    /// assert!(url.extensions()[0].critical());
+    /// assert_eq!(url.extensions()[0].value(), Some("a,b"));
     /// assert_eq!(url.to_string(), "ldaps://[2001:db8::1]:1636/o=Acme,%20Inc.??one?(cn=*)?!x-opt=a%2Cb");
     ///
     /// let err = LdapUrl::parse("ldap://host:99999").unwrap_err();
@@ -453,7 +453,7 @@ impl LdapUrl {
     ///
     /// let urls = LdapUrl::parse_list(" ldaps://a.example.com\tldaps://b.example.com:1636 ")?;
     /// assert_eq!(urls.len(), 2);
-    /// assert_eq!(urls[1].port, Some(1636));
+    /// assert_eq!(urls[1].port(), Some(1636));
     /// assert_eq!(LdapUrl::parse_list("ldap://a http://b").unwrap_err().position(), Some(9));
     /// # Ok::<(), tokio_ldap::proto::url::UrlError>(())
     /// ```

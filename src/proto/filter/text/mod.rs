@@ -107,7 +107,7 @@ impl Filter {
     /// [`MAX_DEPTH`] levels.
     ///
     /// ```
-    /// use tokio_ldap::proto::Filter;
+    /// use tokio_ldap::proto::filter::Filter;
     ///
     /// let f = Filter::parse("(&(objectClass=person)(cn=J*n Sm\\2ath))")?;
     /// let Filter::And(items) = &f else { unreachable!() };
