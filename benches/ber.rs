@@ -64,18 +64,22 @@ fn entry() -> LdapMessage {
             .map(|(name, values)| Attribute::new(name, values.iter()))
             .collect(),
     );
-    LdapMessage::new(MessageId(42), ProtocolOp::SearchResultEntry(entry))
+    LdapMessage::new(id(42), ProtocolOp::SearchResultEntry(entry))
 }
 
 fn bind() -> LdapMessage {
     LdapMessage::new(
-        MessageId(1),
-        ProtocolOp::BindRequest(BindRequest {
-            version: 3,
-            name: ByteString::from_static("cn=admin,dc=example,dc=com"),
-            auth: BindAuth::Simple(Password::new("secret")),
-        }),
+        id(1),
+        ProtocolOp::BindRequest(BindRequest::new(
+            ByteString::from_static("cn=admin,dc=example,dc=com"),
+            BindAuth::Simple(Password::new("secret")),
+        )),
     )
+}
+
+/// The message ID `n`, which is not negative.
+fn id(n: i32) -> MessageId {
+    MessageId::new(n).expect("a message ID is not negative")
 }
 
 fn octets(class: TagClass, id: u64, v: &[u8]) -> LTag {
@@ -125,7 +129,7 @@ fn lber_entry(msg: &LdapMessage) -> LTag {
     LTag::Sequence(Sequence {
         inner: vec![
             LTag::Integer(Integer {
-                inner: i64::from(msg.id.0),
+                inner: i64::from(msg.id.get()),
                 ..Default::default()
             }),
             op,
@@ -166,10 +170,10 @@ fn walk(r: &mut Reader<'_>) -> Result<usize, DecodeError> {
     let mut n = 0;
     while !r.is_empty() {
         let tlv = r.tlv()?;
-        if tlv.tag.constructed {
+        if tlv.tag().constructed {
             n += walk(&mut tlv.reader(r)?)?;
         } else {
-            n += tlv.value.len();
+            n += tlv.value().len();
         }
     }
     Ok(n)

@@ -121,6 +121,79 @@
 //! Nothing a server sends can panic the client: every length is checked
 //! against a limit before anything is allocated, nesting depth is bounded,
 //! and every malformed message becomes a typed [`Error`].
+//!
+//! # Stability
+//!
+//! The crate follows semantic versioning (before 1.0, a breaking change
+//! raises the minor version: 0.1 to 0.2). Covered by that promise:
+//!
+//! * everything at the crate root: [`LdapConn`], [`ConnConfig`], the
+//!   search and option types, [`Error`] and its parts, and the [`tls`]
+//!   module ([`QueryClientCert`] and the types around it);
+//! * [`proto`], the LDAP model: entries, results, controls
+//!   ([`proto::controls`]), extended operations ([`proto::extended`]),
+//!   filters, DNs and URLs, and the whole message ([`proto::LdapMessage`])
+//!   for those who speak the protocol themselves (a test server, a proxy);
+//! * [`ber`], the reader and writer, to encode and decode the values of
+//!   controls and extended operations this crate has no type for.
+//!
+//! Not covered, and hidden from these docs: `testkit` (the test PKI and
+//! scripted servers, behind the `testkit` feature, public in name only
+//! until it is made a supported module) and `fuzzing` (entry points for
+//! the fuzz targets, built only under `cfg(fuzzing)`). The connection
+//! state machine, the driver, the transports and the codec's frame and
+//! field readers are private. [`rustls`] is re-exported so its types in
+//! [`ConnConfig`] and [`TlsInfo`] need no separate dependency; like
+//! [`bytes::Bytes`] and [`proto::ByteString`] (from `bytestring`) in the
+//! model's fields, a new major version of it is a breaking change here.
+//!
+//! The rules the public types follow:
+//!
+//! * **`#[non_exhaustive]` where a type may grow.** Enums whose ASN.1 has
+//!   an extension marker or that list what this crate supports
+//!   ([`proto::ProtocolOp`], [`proto::filter::Filter`],
+//!   [`proto::BindAuth`], [`Scope`], [`ModifyOp`], [`proto::url::Scheme`],
+//!   and every error kind) need a `_` arm in a `match`. Structs with public
+//!   fields that may gain fields (requests, responses, [`Attribute`],
+//!   [`Modification`], [`controls::Control`], the typed controls,
+//!   [`ber::Limits`], ...) are made with their constructor, and their
+//!   fields are then read and set directly. Closed types stay exhaustive:
+//!   [`ber::Class`] (two bits), [`ber::Tag`] (class, form and number are
+//!   all a tag is), [`proto::DerefAliases`] (no extension marker),
+//!   [`proto::dn::Dn`], [`proto::dn::Rdn`] and [`proto::dn::DnValue`]
+//!   (RFC 4514's grammar).
+//! * **Accessors where a value must have been checked.** A
+//!   [`proto::MessageId`] is never negative, a [`ber::Tlv`]'s offsets are
+//!   positions in its reader's input, an [`proto::url::LdapUrl`]'s parts
+//!   depend on each other: their fields are private.
+//! * **One path per item.** An item of a public module of `proto` is named
+//!   through that module only (`proto::controls::Control`,
+//!   `proto::filter::Filter`, `proto::dn::Dn`, `proto::url::LdapUrl`);
+//!   `proto` itself holds the operations, results and the message. The
+//!   crate root re-exports the names most programs need — [`ResultCode`],
+//!   [`Scope`], [`Attribute`], [`Modification`], [`ModifyOp`] and the
+//!   [`controls`] module — and those are the names these docs use: the
+//!   same items, not copies.
+//! * **MSRV**: Rust 1.88 (`rust-version` in `Cargo.toml`), raised only in
+//!   a minor release and said so in its notes.
+//!
+//! ```
+//! use tokio_ldap::proto::{LdapMessage, MessageId, ProtocolOp};
+//! use tokio_ldap::{Attribute, Modification, ModifyOp};
+//!
+//! // Build with constructors, then set fields as needed.
+//! let change = Modification::new(ModifyOp::Replace, Attribute::new("mail", ["a@example.com"]));
+//! assert_eq!(change.attribute.name, "mail");
+//!
+//! // Match with a catch-all arm: later versions may add operations.
+//! let id = MessageId::new(1).expect("not negative");
+//! let message = LdapMessage::new(id, ProtocolOp::DelRequest("cn=old".into()));
+//! let what = match &message.op {
+//!     ProtocolOp::DelRequest(dn) => format!("delete {dn}"),
+//!     other => other.name().to_string(),
+//! };
+//! assert_eq!(what, "delete cn=old");
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // The library proves its invariants or returns an error; only tests (which

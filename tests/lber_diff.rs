@@ -17,13 +17,14 @@ use lber::structure::{StructureTag, PL};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use tokio_ldap::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use tokio_ldap::proto::controls::{PagedResults, PostRead, SortKey, SortRequest};
+use tokio_ldap::proto::controls::{Control, PagedResults, PostRead, SortKey, SortRequest};
 use tokio_ldap::proto::extended::{NoticeOfDisconnection, PasswordModify};
+use tokio_ldap::proto::filter::{Ava, Filter};
 use tokio_ldap::proto::{
     AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
-    Control, DerefAliases, ExtendedRequest, ExtendedResponse, Filter, IntermediateResponse,
-    LdapMessage, LdapResult, MessageId, Modification, ModifyDnRequest, ModifyOp, ModifyRequest,
-    Password, ProtocolOp, ResultCode, Scope, SearchRequest, SearchResultEntry,
+    DerefAliases, ExtendedRequest, ExtendedResponse, IntermediateResponse, LdapMessage, LdapResult,
+    MessageId, Modification, ModifyDnRequest, ModifyOp, ModifyRequest, Password, ProtocolOp,
+    ResultCode, Scope, SearchRequest, SearchResultEntry,
 };
 
 /// One TLV: class (0 universal .. 3 private), tag number, and either the
@@ -61,18 +62,18 @@ fn ours(data: &[u8], limits: Limits) -> Result<Node, DecodeError> {
     let mut top = Reader::with_limits(data, limits);
     let root = top.tlv()?;
     top.finish()?;
-    if !root.tag.constructed {
-        let body = Body::Primitive(root.value.to_vec());
+    if !root.tag().constructed {
+        let body = Body::Primitive(root.value().to_vec());
         return Ok(Node {
-            class: class(root.tag),
-            number: root.tag.number.into(),
+            class: class(root.tag()),
+            number: root.tag().number.into(),
             body,
         });
     }
     let mut stack = vec![Frame {
         reader: root.reader(&top)?,
-        class: class(root.tag),
-        number: root.tag.number.into(),
+        class: class(root.tag()),
+        number: root.tag().number.into(),
         children: Vec::new(),
     }];
     loop {
@@ -95,9 +96,9 @@ fn ours(data: &[u8], limits: Limits) -> Result<Node, DecodeError> {
             continue;
         }
         let tlv = frame.reader.tlv()?;
-        if tlv.tag.constructed {
+        if tlv.tag().constructed {
             let reader = tlv.reader(&frame.reader)?;
-            let (class, number) = (class(tlv.tag), tlv.tag.number.into());
+            let (class, number) = (class(tlv.tag()), tlv.tag().number.into());
             stack.push(Frame {
                 reader,
                 class,
@@ -105,10 +106,10 @@ fn ours(data: &[u8], limits: Limits) -> Result<Node, DecodeError> {
                 children: Vec::new(),
             });
         } else {
-            let body = Body::Primitive(tlv.value.to_vec());
+            let body = Body::Primitive(tlv.value().to_vec());
             frame.children.push(Node {
-                class: class(tlv.tag),
-                number: tlv.tag.number.into(),
+                class: class(tlv.tag()),
+                number: tlv.tag().number.into(),
                 body,
             });
         }
@@ -243,13 +244,17 @@ fn s(v: &'static str) -> ByteString {
     ByteString::from_static(v)
 }
 
+fn id(n: i32) -> MessageId {
+    MessageId::new(n).expect("a message ID is not negative")
+}
+
 /// One message of every kind, built through the public API.
 fn every_kind() -> Vec<LdapMessage> {
-    let result = || LdapResult {
-        code: ResultCode::REFERRAL,
-        matched_dn: s("o=x"),
-        message: s("see elsewhere"),
-        referrals: vec![s("ldap://a/o=x"), s("ldap://b/o=x")],
+    let result = || {
+        LdapResult::new(ResultCode::REFERRAL)
+            .with_matched_dn("o=x")
+            .with_message("see elsewhere")
+            .with_referrals(["ldap://a/o=x", "ldap://b/o=x"])
     };
     let filter: Filter = Filter::And(vec![
         Filter::Present(s("objectClass")),
@@ -263,111 +268,92 @@ fn every_kind() -> Vec<LdapMessage> {
         ],
     );
     let ops = vec![
-        ProtocolOp::BindRequest(BindRequest {
-            version: 3,
-            name: s("cn=a"),
-            auth: BindAuth::Simple(Password::new("secret")),
-        }),
-        ProtocolOp::BindRequest(BindRequest {
-            version: 3,
-            name: ByteString::new(),
-            auth: BindAuth::Sasl {
+        ProtocolOp::BindRequest(BindRequest::new(
+            "cn=a",
+            BindAuth::Simple(Password::new("secret")),
+        )),
+        ProtocolOp::BindRequest(BindRequest::new(
+            "",
+            BindAuth::Sasl {
                 mechanism: s("EXTERNAL"),
                 credentials: Some(Bytes::new()),
             },
-        }),
-        ProtocolOp::BindResponse(BindResponse {
-            result: result(),
-            server_sasl_creds: Some(Bytes::from_static(b"creds")),
+        )),
+        ProtocolOp::BindResponse({
+            let mut response = BindResponse::new(result());
+            response.server_sasl_creds = Some(Bytes::from_static(b"creds"));
+            response
         }),
         ProtocolOp::UnbindRequest,
-        ProtocolOp::SearchRequest(SearchRequest {
-            base: s("o=x"),
-            scope: Scope::Subtree,
-            deref: DerefAliases::Always,
-            size_limit: 1000,
-            time_limit: 30,
-            types_only: true,
-            filter,
-            attributes: vec![s("cn"), s("*")],
+        ProtocolOp::SearchRequest({
+            let mut search = SearchRequest::new("o=x", Scope::Subtree, filter);
+            search.deref = DerefAliases::Always;
+            search.size_limit = 1000;
+            search.time_limit = 30;
+            search.types_only = true;
+            search.attributes = vec![s("cn"), s("*")];
+            search
         }),
         ProtocolOp::SearchResultEntry(entry),
         ProtocolOp::SearchResultDone(result()),
         ProtocolOp::SearchResultReference(vec![s("ldap://a/"), s("ldap://b/")]),
-        ProtocolOp::ModifyRequest(ModifyRequest {
-            object: s("cn=a"),
-            changes: vec![Modification {
-                op: ModifyOp::Replace,
-                attribute: Attribute::new("sn", ["x"]),
-            }],
-        }),
+        ProtocolOp::ModifyRequest(ModifyRequest::new(
+            "cn=a",
+            vec![Modification::new(
+                ModifyOp::Replace,
+                Attribute::new("sn", ["x"]),
+            )],
+        )),
         ProtocolOp::ModifyResponse(result()),
-        ProtocolOp::AddRequest(AddRequest {
-            entry: s("cn=a"),
-            attributes: vec![Attribute::new("objectClass", ["top", "person"])],
-        }),
+        ProtocolOp::AddRequest(AddRequest::new(
+            "cn=a",
+            vec![Attribute::new("objectClass", ["top", "person"])],
+        )),
         ProtocolOp::AddResponse(result()),
         ProtocolOp::DelRequest(s("cn=a")),
         ProtocolOp::DelResponse(result()),
-        ProtocolOp::ModifyDnRequest(ModifyDnRequest {
-            entry: s("cn=a,o=x"),
-            new_rdn: s("cn=b"),
-            delete_old_rdn: true,
-            new_superior: Some(s("o=y")),
+        ProtocolOp::ModifyDnRequest({
+            let mut rename = ModifyDnRequest::new("cn=a,o=x", "cn=b", true);
+            rename.new_superior = Some(s("o=y"));
+            rename
         }),
         ProtocolOp::ModifyDnResponse(result()),
-        ProtocolOp::CompareRequest(CompareRequest {
-            entry: s("cn=a"),
-            attribute: s("sn"),
-            value: Bytes::from_static(b"x"),
-        }),
+        ProtocolOp::CompareRequest(CompareRequest::new("cn=a", "sn", "x")),
         ProtocolOp::CompareResponse(result()),
-        ProtocolOp::AbandonRequest(MessageId(12345)),
+        ProtocolOp::AbandonRequest(id(12345)),
         ProtocolOp::ExtendedRequest(
             PasswordModify::new()
                 .old_password("a")
                 .new_password("b")
                 .into(),
         ),
-        ProtocolOp::ExtendedRequest(ExtendedRequest {
-            name: s("1.2.3"),
-            value: None,
+        ProtocolOp::ExtendedRequest(ExtendedRequest::new("1.2.3", None)),
+        ProtocolOp::ExtendedResponse({
+            let mut response = ExtendedResponse::new(result());
+            response.name = Some(s("1.2.3"));
+            response.value = Some(Bytes::from_static(b"v"));
+            response
         }),
-        ProtocolOp::ExtendedResponse(ExtendedResponse {
-            result: result(),
-            name: Some(s("1.2.3")),
-            value: Some(Bytes::from_static(b"v")),
-        }),
-        ProtocolOp::IntermediateResponse(IntermediateResponse {
-            name: Some(s("1.2.3")),
-            value: Some(Bytes::from_static(b"v")),
-        }),
+        ProtocolOp::IntermediateResponse(IntermediateResponse::new(
+            Some(s("1.2.3")),
+            Some(Bytes::from_static(b"v")),
+        )),
     ];
     let controls: Vec<Control> = vec![
-        PagedResults {
-            size: 10,
-            cookie: Bytes::from_static(b"cookie"),
-        }
-        .into(),
+        PagedResults::new(10, Bytes::from_static(b"cookie")).into(),
         SortRequest::new([SortKey::new("cn")]).into(),
         PostRead::new(["cn"]).into(),
     ];
     let mut out: Vec<LdapMessage> = ops
         .into_iter()
         .enumerate()
-        .map(|(i, op)| LdapMessage {
-            id: MessageId(i as i32 + 1),
-            op,
-            controls: controls.clone(),
+        .map(|(i, op)| {
+            let mut message = LdapMessage::new(id(i as i32 + 1), op);
+            message.controls = controls.clone();
+            message
         })
         .collect();
-    out.push(
-        NoticeOfDisconnection {
-            code: ResultCode::UNAVAILABLE,
-            message: s("bye"),
-        }
-        .to_message(),
-    );
+    out.push(NoticeOfDisconnection::new(ResultCode::UNAVAILABLE, "bye").to_message());
     out
 }
 
@@ -506,10 +492,7 @@ fn nesting_10000_deep() {
     assert_eq!(err.kind, DecodeErrorKind::DepthExceeded { max: 64 });
     assert!(LdapMessage::decode(Bytes::from(data.clone())).is_err());
     // With the limit out of the way, our walk still needs no deep stack.
-    let limits = Limits {
-        max_len: usize::MAX,
-        max_depth: u32::MAX,
-    };
+    let limits = Limits::UNLIMITED;
     let handle = std::thread::Builder::new()
         .stack_size(128 * 1024)
         .spawn({
@@ -604,12 +587,7 @@ fn string() -> impl Strategy<Value = ByteString> {
 fn filter() -> impl Strategy<Value = Filter> {
     let leaf = prop_oneof![
         string().prop_map(Filter::Present),
-        (string(), vec(any::<u8>(), 0..20)).prop_map(|(a, v)| Filter::Equality(
-            tokio_ldap::proto::filter::Ava {
-                attribute: a,
-                value: Bytes::from(v)
-            }
-        )),
+        (string(), vec(any::<u8>(), 0..20)).prop_map(|(a, v)| Filter::Equality(Ava::new(a, v))),
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
         prop_oneof![
@@ -621,29 +599,18 @@ fn filter() -> impl Strategy<Value = Filter> {
 }
 
 fn message() -> impl Strategy<Value = LdapMessage> {
-    let attribute =
-        (string(), vec(vec(any::<u8>(), 0..200), 0..4)).prop_map(|(name, values)| Attribute {
-            name,
-            values: values.into_iter().map(Bytes::from).collect(),
-        });
+    let attribute = (string(), vec(vec(any::<u8>(), 0..200), 0..4))
+        .prop_map(|(name, values)| Attribute::new(&name, values));
     let entry = (string(), vec(attribute, 0..12)).prop_map(|(dn, attributes)| {
         ProtocolOp::SearchResultEntry(SearchResultEntry::new(dn, attributes))
     });
     let search =
         (string(), filter(), vec(string(), 0..4)).prop_map(|(base, filter, attributes)| {
-            ProtocolOp::SearchRequest(SearchRequest {
-                base,
-                scope: Scope::Subtree,
-                deref: DerefAliases::Never,
-                size_limit: 0,
-                time_limit: 0,
-                types_only: false,
-                filter,
-                attributes,
-            })
+            let mut search = SearchRequest::new(base, Scope::Subtree, filter);
+            search.attributes = attributes;
+            ProtocolOp::SearchRequest(search)
         });
-    (0..=i32::MAX, prop_oneof![entry, search])
-        .prop_map(|(id, op)| LdapMessage::new(MessageId(id), op))
+    (0..=i32::MAX, prop_oneof![entry, search]).prop_map(|(n, op)| LdapMessage::new(id(n), op))
 }
 
 proptest! {

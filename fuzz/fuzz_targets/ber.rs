@@ -10,7 +10,7 @@ fn walk(r: &mut Reader<'_>) -> usize {
     while !r.is_empty() {
         let Ok(tlv) = r.tlv() else { return n };
         n += 1;
-        if tlv.tag.constructed {
+        if tlv.tag().constructed {
             if let Ok(mut inner) = tlv.reader(r) {
                 n += walk(&mut inner);
             }
@@ -20,10 +20,7 @@ fn walk(r: &mut Reader<'_>) -> usize {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits {
-        max_len: 1 << 20,
-        max_depth: 32,
-    };
+    let limits = Limits::DEFAULT.with_max_len(1 << 20).with_max_depth(32);
     let mut r = Reader::with_limits(data, limits);
     let n = walk(&mut r);
     assert!(n <= data.len());

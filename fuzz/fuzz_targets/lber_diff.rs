@@ -16,24 +16,24 @@ fn ours(r: &mut Reader<'_>) -> Option<Vec<Node>> {
     let mut out = Vec::new();
     while !r.is_empty() {
         let tlv = r.tlv().ok()?;
-        if tlv.tag.number >= 31 {
+        if tlv.tag().number >= 31 {
             // lber reads only the low-tag-number form.
             return None;
         }
-        let class = match tlv.tag.class {
+        let class = match tlv.tag().class {
             Class::Universal => 0,
             Class::Application => 1,
             Class::Context => 2,
             Class::Private => 3,
         };
-        let value = if tlv.tag.constructed {
+        let value = if tlv.tag().constructed {
             Ok(ours(&mut tlv.reader(r).ok()?)?)
         } else {
-            Err(tlv.value.to_vec())
+            Err(tlv.value().to_vec())
         };
         out.push(Node {
             class,
-            number: u64::from(tlv.tag.number),
+            number: u64::from(tlv.tag().number),
             value,
         });
     }
@@ -65,10 +65,7 @@ fuzz_target!(|data: &[u8]| {
     if data.len() > 4096 {
         return;
     }
-    let limits = Limits {
-        max_len: 1 << 20,
-        max_depth: 64,
-    };
+    let limits = Limits::DEFAULT.with_max_len(1 << 20).with_max_depth(64);
     let mut r = Reader::with_limits(data, limits);
     let Some(mine) = ours(&mut r) else { return };
     let [mine] = &mine[..] else { return };

@@ -6,8 +6,13 @@ use crate::ber::Tag;
 ///
 /// `offset` is the byte position, from the start of the outermost input
 /// given to the [`Reader`](crate::ber::Reader), of the element that failed.
+///
+/// Made by a [`Reader`](crate::ber::Reader) ([`Reader::error`](crate::ber::Reader::error)
+/// for checks of your own); it may carry more context one day, so it
+/// cannot be written as a literal outside this crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} at byte {offset}")]
+#[non_exhaustive]
 pub struct DecodeError {
     /// What was wrong.
     pub kind: DecodeErrorKind,

@@ -43,6 +43,7 @@ mod tag;
 mod writer;
 
 pub use error::{DecodeError, DecodeErrorKind};
-pub use reader::{frame_len, split_tlv, Limits, Reader, Tlv};
+pub(crate) use reader::split_tlv;
+pub use reader::{frame_len, Limits, Reader, Tlv};
 pub use tag::{Class, Tag};
 pub use writer::Writer;

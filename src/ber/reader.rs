@@ -1,7 +1,19 @@
 use crate::ber::{Class, DecodeError, DecodeErrorKind, Tag};
 
 /// Limits a [`Reader`] enforces on untrusted input.
+///
+/// More limits may be added (a count of elements, say), so the struct
+/// cannot be written as a literal outside this crate: start from
+/// [`Limits::DEFAULT`] and change what you need.
+///
+/// ```
+/// use tokio_ldap::ber::Limits;
+///
+/// let limits = Limits::DEFAULT.with_max_len(1 << 20).with_max_depth(16);
+/// assert_eq!((limits.max_len, limits.max_depth), (1 << 20, 16));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest length any single element may announce, in bytes.
     pub max_len: usize,
@@ -24,6 +36,20 @@ impl Limits {
         max_len: usize::MAX,
         max_depth: u32::MAX,
     };
+
+    /// The same limits with `max_len` bytes as the largest length any
+    /// element may announce.
+    #[must_use]
+    pub const fn with_max_len(self, max_len: usize) -> Self {
+        Self { max_len, ..self }
+    }
+
+    /// The same limits with `max_depth` as the deepest nesting of
+    /// constructed values.
+    #[must_use]
+    pub const fn with_max_depth(self, max_depth: u32) -> Self {
+        Self { max_depth, ..self }
+    }
 }
 
 impl Default for Limits {
@@ -33,19 +59,48 @@ impl Default for Limits {
 }
 
 /// One tag-length-value element read from the input.
+///
+/// Only a [`Reader`] makes one: its offsets are positions in that reader's
+/// input, which [`Tlv::reader`] relies on, so the fields are read through
+/// accessors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tlv<'a> {
     /// The element's tag.
-    pub tag: Tag,
+    pub(crate) tag: Tag,
     /// The content octets, a sub-slice of the reader's input.
-    pub value: &'a [u8],
+    pub(crate) value: &'a [u8],
     /// Byte offset of the element's first identifier octet.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// Length of the identifier and length octets.
-    pub header_len: usize,
+    pub(crate) header_len: usize,
 }
 
 impl<'a> Tlv<'a> {
+    /// The element's tag.
+    #[inline]
+    pub fn tag(&self) -> Tag {
+        self.tag
+    }
+
+    /// The content octets, a sub-slice of the reader's input.
+    #[inline]
+    pub fn value(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// Byte offset of the element's first identifier octet within the
+    /// reader's whole input.
+    #[inline]
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Length of the identifier and length octets.
+    #[inline]
+    pub fn header_len(&self) -> usize {
+        self.header_len
+    }
+
     /// A reader over this element's contents, one level deeper than
     /// `parent`, with the same limits.
     #[inline]
@@ -421,7 +476,7 @@ fn check_len(
 /// tags), such as the attribute lists of search entries, with a [`Reader`]
 /// to fall back on for the rest.
 #[inline(always)]
-pub fn split_tlv(buf: &[u8], tag: u8, max_len: usize) -> Option<(&[u8], &[u8])> {
+pub(crate) fn split_tlv(buf: &[u8], tag: u8, max_len: usize) -> Option<(&[u8], &[u8])> {
     match buf {
         // The short form, by far the most common, without a call: the
         // first rule of `read_len`.

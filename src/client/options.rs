@@ -24,7 +24,7 @@ use crate::Error;
 /// use std::time::Duration;
 /// use tokio_ldap::{controls, OpOptions};
 ///
-/// let opts = OpOptions::new().timeout(Duration::from_secs(2)).control(controls::manage_dsa_it());
+/// let opts = OpOptions::new().timeout(Duration::from_secs(2)).control(controls::ManageDsaIt.to_control());
 /// conn.with(opts).delete("cn=ref,dc=example,dc=com").await?;
 /// # Ok(()) }
 /// ```
@@ -74,7 +74,7 @@ impl OpOptions {
 ///
 /// let patient = OpOptions::new().timeout(Duration::from_secs(60));
 /// let everyone = conn.with(patient).search_all(Search::new("dc=example,dc=com")).await?;
-/// conn.with(OpOptions::new().control(controls::manage_dsa_it()))
+/// conn.with(OpOptions::new().control(controls::ManageDsaIt.to_control()))
 ///     .delete("cn=ref,dc=example,dc=com")
 ///     .await?;
 /// # let _ = everyone; Ok(()) }

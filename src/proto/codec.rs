@@ -48,12 +48,38 @@ impl Frame<'_> {
 
 /// An LDAP message ID (RFC 4511 §4.1.1.1): `0` is reserved for unsolicited
 /// notifications, requests use `1..=2^31-1`.
+///
+/// The number is never negative (`MessageID ::= INTEGER (0 .. maxInt)`):
+/// make one with [`MessageId::new`], read it with [`MessageId::get`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MessageId(pub i32);
+pub struct MessageId(pub(crate) i32);
 
 impl MessageId {
     /// The ID of unsolicited notifications.
     pub const UNSOLICITED: Self = Self(0);
+
+    /// The message ID `id`, or `None` if it is negative (outside
+    /// `0 .. maxInt`).
+    ///
+    /// ```
+    /// use tokio_ldap::proto::MessageId;
+    ///
+    /// assert_eq!(MessageId::new(7).map(MessageId::get), Some(7));
+    /// assert_eq!(MessageId::new(0), Some(MessageId::UNSOLICITED));
+    /// assert_eq!(MessageId::new(-1), None);
+    /// ```
+    pub const fn new(id: i32) -> Option<Self> {
+        if id < 0 {
+            None
+        } else {
+            Some(Self(id))
+        }
+    }
+
+    /// The number, in `0..=2^31-1`.
+    pub const fn get(self) -> i32 {
+        self.0
+    }
 }
 
 impl fmt::Display for MessageId {

@@ -31,14 +31,10 @@ pub const PASSWORD_MODIFY: &str = "1.3.6.1.4.1.4203.1.11.1";
 /// Cancel, RFC 3909.
 pub const CANCEL: &str = "1.3.6.1.1.8";
 
-/// The StartTLS request (RFC 4511 §4.14.1): no value.
-pub fn start_tls() -> ExtendedRequest {
+/// The StartTLS request (RFC 4511 §4.14.1): no value. Users have one path,
+/// [`StartTls::request`]; this short form is for the crate's own use.
+pub(crate) fn start_tls() -> ExtendedRequest {
     StartTls::request()
-}
-
-/// The "Who am I?" request (RFC 4532): no value.
-pub fn who_am_i() -> ExtendedRequest {
-    WhoAmI::request()
 }
 
 /// StartTLS (RFC 4511 §4.14).
@@ -134,6 +130,7 @@ impl WhoAmI {
 /// The passwords are [`Password`]s, wiped on drop; the encoded request,
 /// being a `Bytes`, is not.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PasswordModify {
     /// `userIdentity [0]`: whose password (a DN, or an authzId).
     pub user_identity: Option<Bytes>,
@@ -287,12 +284,23 @@ impl From<&PasswordModify> for ExtendedRequest {
 /// A Notice of Disconnection (RFC 4511 §4.4.1): the server is about to
 /// close the connection; it comes as an ExtendedResponse with message ID 0.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NoticeOfDisconnection {
     /// Why: `unavailable`, `protocolError` or `strongerAuthRequired` per
     /// the RFC, or anything else a server chooses.
     pub code: ResultCode,
     /// The server's diagnostic message.
     pub message: ByteString,
+}
+
+impl NoticeOfDisconnection {
+    /// A notice with `code` and `message`.
+    pub fn new(code: ResultCode, message: impl Into<ByteString>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 impl NoticeOfDisconnection {
@@ -424,7 +432,10 @@ mod tests {
     fn who_am_i_request_and_response() {
         let mut bytes = vec![0x30, 0x1e, 0x02, 0x01, 0x02, 0x77, 0x19, 0x80, 0x17];
         bytes.extend_from_slice(b"1.3.6.1.4.1.4203.1.11.3");
-        golden(&bytes, &msg(2, ProtocolOp::ExtendedRequest(who_am_i())));
+        golden(
+            &bytes,
+            &msg(2, ProtocolOp::ExtendedRequest(WhoAmI::request())),
+        );
         // ExtendedResponse { success, "", "", [11] "dn:cn=a" }
         let bytes = [
             0x30, 0x15, 0x02, 0x01, 0x02, 0x78, 0x10, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
@@ -513,7 +524,7 @@ mod tests {
         };
         let err = PasswordModify::from_request(&bad).unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::TrailingData { remaining: 3 });
-        let err = PasswordModify::from_request(&who_am_i()).unwrap_err();
+        let err = PasswordModify::from_request(&WhoAmI::request()).unwrap_err();
         assert_eq!(
             err.kind,
             DecodeErrorKind::InvalidValue("the message names another operation")

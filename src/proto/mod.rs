@@ -40,9 +40,6 @@ pub mod url;
 
 pub use bytestring::ByteString;
 pub use codec::MessageId;
-pub use controls::Control;
-pub use dn::Dn;
-pub use filter::Filter;
 pub use message::LdapMessage;
 pub use op::{
     AddRequest, Attribute, AttributeIter, AttributeList, AttributeRef, BindAuth, BindRequest,
@@ -52,9 +49,14 @@ pub use op::{
 };
 pub use result::{LdapResult, ResultCode};
 
+// Crate-internal short paths; users name these through their modules
+// (`proto::controls::Control`, `proto::dn::Dn`, `proto::filter::Filter`):
+// one public path per item.
+pub(crate) use controls::Control;
+pub(crate) use dn::Dn;
+pub(crate) use filter::Filter;
 #[cfg(test)]
 pub(crate) use op::fast_entry_parts;
-pub use url::LdapUrl;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

@@ -39,7 +39,7 @@
 //!
 //! | row | file | holds | imports |
 //! |---|---|---|---|
-//! | 1 | `name.rs` | RFC 4514 text of DER names, [`TrustedCa`], CA-list text | (`proto::Dn`) |
+//! | 1 | `name.rs` | RFC 4514 text of DER names, [`TrustedCa`], CA-list text | (`proto::dn::Dn`) |
 //! | 1 | `pem.rs` | PEM loading with errors that name the file | (`error`) |
 //! | 1 | `provider.rs` | the ring crypto provider | |
 //! | 1 | `panic.rs` | running application code, a panic becoming its message | |

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio_ldap::proto::controls::Control;
 use tokio_ldap::proto::{
-    Attribute, Control, IntermediateResponse, LdapResult, MessageId, ProtocolOp, ResultCode,
-    SearchResultEntry,
+    Attribute, ExtendedResponse, IntermediateResponse, LdapResult, MessageId, ProtocolOp,
+    ResultCode, SearchResultEntry,
 };
 use tokio_ldap::{ConnConfig, Error, LdapConn, OpOptions, Search, SearchItem};
 
@@ -73,11 +74,9 @@ async fn many_operations_in_flight_answered_out_of_order() {
         let mut out = Vec::new();
         for id in ids.iter().rev() {
             let v = format!("dn:cn={id}");
-            let op = ProtocolOp::ExtendedResponse(tokio_ldap::proto::ExtendedResponse {
-                result: LdapResult::new(ResultCode::SUCCESS),
-                name: None,
-                value: Some(Bytes::from(v)),
-            });
+            let mut response = ExtendedResponse::new(LdapResult::new(ResultCode::SUCCESS));
+            response.value = Some(Bytes::from(v));
+            let op = ProtocolOp::ExtendedResponse(response);
             Peer::encode_into(&mut out, *id, op);
         }
         let _ = p.send_raw(&out).await;
@@ -102,14 +101,8 @@ fn big_entry(i: usize) -> ProtocolOp {
     ProtocolOp::SearchResultEntry(SearchResultEntry::new(
         format!("uid=user{i},ou=people,dc=example,dc=com"),
         vec![
-            Attribute {
-                name: "cn".into(),
-                values: vec![Bytes::from(format!("User {i}"))],
-            },
-            Attribute {
-                name: "description".into(),
-                values: vec![Bytes::from(vec![b'x'; 900])],
-            },
+            Attribute::new("cn", [format!("User {i}")]),
+            Attribute::new("description", [vec![b'x'; 900]]),
         ],
     ))
 }
@@ -251,7 +244,10 @@ async fn timeout_fires_and_abandons_on_the_server() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(second, ProtocolOp::AbandonRequest(MessageId(1)));
+    assert_eq!(
+        second,
+        ProtocolOp::AbandonRequest(MessageId::new(1).unwrap())
+    );
 }
 
 #[tokio::test]
@@ -279,7 +275,7 @@ async fn dropping_an_operation_future_sends_abandon() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(next, ProtocolOp::AbandonRequest(MessageId(1)));
+    assert_eq!(next, ProtocolOp::AbandonRequest(MessageId::new(1).unwrap()));
 }
 
 #[tokio::test]
@@ -326,13 +322,10 @@ async fn notice_of_disconnection_fails_every_pending_operation() {
         }
         let mut result = LdapResult::new(ResultCode::UNAVAILABLE);
         result.message = "going down for maintenance".into();
-        let notice = tokio_ldap::proto::ExtendedResponse {
-            result,
-            name: Some("1.3.6.1.4.1.1466.20036".into()),
-            value: None,
-        };
+        let mut notice = ExtendedResponse::new(result);
+        notice.name = Some("1.3.6.1.4.1.1466.20036".into());
         let _ = p
-            .send(MessageId(0), ProtocolOp::ExtendedResponse(notice))
+            .send(MessageId::UNSOLICITED, ProtocolOp::ExtendedResponse(notice))
             .await;
         p.close().await;
     })
@@ -463,10 +456,10 @@ async fn response_controls_of_entries_references_and_intermediates_reach_the_str
         let _ = p.send(m.id, entry("cn=b")).await;
         let reference = ProtocolOp::SearchResultReference(vec!["ldap://other/".into()]);
         let _ = p.send_with(m.id, reference, vec![state(2), state(3)]).await;
-        let intermediate = ProtocolOp::IntermediateResponse(IntermediateResponse {
-            name: Some("1.3.6.1.4.1.4203.1.9.1.4".into()),
-            value: None,
-        });
+        let intermediate = ProtocolOp::IntermediateResponse(IntermediateResponse::new(
+            Some("1.3.6.1.4.1.4203.1.9.1.4".into()),
+            None,
+        ));
         let _ = p.send_with(m.id, intermediate, vec![state(4)]).await;
         let done = ProtocolOp::SearchResultDone(ok());
         let _ = p
@@ -538,7 +531,7 @@ async fn paged_search_items_keep_their_controls_across_pages() {
             } else {
                 Bytes::new()
             };
-            let paged = PagedResults { size: 0, cookie }.to_control();
+            let paged = PagedResults::new(0, cookie).to_control();
             let _ = p
                 .send_with(m.id, ProtocolOp::SearchResultDone(ok()), vec![paged])
                 .await;

@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_ldap::ber::Reader;
-use tokio_ldap::proto::controls::PagedResults;
+use tokio_ldap::proto::controls::{Control, PagedResults};
 use tokio_ldap::proto::extended::{NOTICE_OF_DISCONNECTION, START_TLS};
 use tokio_ldap::proto::{
-    BindAuth, BindResponse, Control, ExtendedResponse, LdapMessage, LdapResult, MessageId,
-    ProtocolOp, SearchResultEntry,
+    BindAuth, BindResponse, ExtendedResponse, LdapMessage, LdapResult, MessageId, ProtocolOp,
+    SearchResultEntry,
 };
 use tokio_ldap::rustls::pki_types::CertificateDer;
 use tokio_ldap::rustls::version::{TLS12, TLS13};
@@ -75,30 +75,27 @@ fn encode(id: i32, op: ProtocolOp) -> Vec<u8> {
 
 fn encode_with(id: i32, op: ProtocolOp, controls: Vec<Control>) -> Vec<u8> {
     let mut out = Vec::new();
-    LdapMessage {
-        id: MessageId(id),
-        op,
-        controls,
-    }
-    .encode(&mut out);
+    let mut message = LdapMessage::new(mid(id), op);
+    message.controls = controls;
+    message.encode(&mut out);
     out
 }
 
+/// The message ID `n` (not negative).
+fn mid(n: i32) -> MessageId {
+    MessageId::new(n).unwrap()
+}
+
 fn whoami_response(authz: &str) -> ProtocolOp {
-    ProtocolOp::ExtendedResponse(ExtendedResponse {
-        result: ok(),
-        name: None,
-        value: Some(Bytes::copy_from_slice(authz.as_bytes())),
-    })
+    let mut response = ExtendedResponse::new(ok());
+    response.value = Some(Bytes::copy_from_slice(authz.as_bytes()));
+    ProtocolOp::ExtendedResponse(response)
 }
 
 fn entry(dn: &str, value: &[u8]) -> ProtocolOp {
     ProtocolOp::SearchResultEntry(SearchResultEntry::new(
         dn,
-        vec![Attribute {
-            name: "description".into(),
-            values: vec![Bytes::copy_from_slice(value)],
-        }],
+        vec![Attribute::new("description", [value])],
     ))
 }
 
@@ -125,7 +122,7 @@ fn assert_unknown_id<const N: usize>(errs: [Error; N], id: i32) {
         format!("protocol error: response for message ID {id}, which has no operation pending");
     for err in errs {
         assert!(
-            matches!(err, Error::Protocol(ProtocolError::UnknownMessageId(MessageId(i))) if i == id),
+            matches!(err, Error::Protocol(ProtocolError::UnknownMessageId(got)) if got.get() == id),
             "{err:?}"
         );
         assert_eq!(err.to_string(), text);
@@ -197,7 +194,7 @@ async fn truncated_pdu_then_close() {
         let Some(ms) = recv_n(&mut p, 3).await else {
             return;
         };
-        let full = encode(ms[0].id.0, whoami_response("dn:cn=x"));
+        let full = encode(ms[0].id.get(), whoami_response("dn:cn=x"));
         let _ = p.send_raw(&full[..10]).await;
         p.close().await;
     })
@@ -368,7 +365,7 @@ fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
 async fn message_over_the_configured_size_limit() {
     let small = encode(3, entry("cn=small,dc=example,dc=com", &[b'a'; 900]));
     let big = encode(3, entry("cn=big,dc=example,dc=com", &[b'b'; 5000]));
-    let big_len = Reader::new(&big).tlv().unwrap().value.len();
+    let big_len = Reader::new(&big).tlv().unwrap().value().len();
     assert!(small.len() < 1024);
     let (small, big) = (Arc::new(small), Arc::new(big));
     let srv = server::start(move |mut p: Peer| {
@@ -438,7 +435,7 @@ async fn response_for_an_unknown_message_id() {
         |e| {
             matches!(
                 e,
-                Error::Protocol(ProtocolError::UnknownMessageId(MessageId(99)))
+                Error::Protocol(ProtocolError::UnknownMessageId(got)) if got.get() == 99
             )
         },
         "protocol error: response for message ID 99, which has no operation pending",
@@ -457,10 +454,10 @@ async fn response_of_the_wrong_type_for_its_id() {
             matches!(
                 e,
                 Error::Protocol(ProtocolError::UnexpectedResponse {
-                    id: MessageId(1),
+                    id,
                     expected: "ExtendedResponse",
                     got: "DelResponse",
-                })
+                }) if id.get() == 1
             )
         },
         "protocol error: message ID 1: expected ExtendedResponse, got DelResponse",
@@ -535,11 +532,9 @@ async fn unsolicited_message_that_is_not_an_extended_response() {
 fn notice(name: Option<&str>, code: ResultCode, message: &str) -> ProtocolOp {
     let mut result = LdapResult::new(code);
     result.message = message.into();
-    ProtocolOp::ExtendedResponse(ExtendedResponse {
-        result,
-        name: name.map(Into::into),
-        value: None,
-    })
+    let mut response = ExtendedResponse::new(result);
+    response.name = name.map(Into::into);
+    ProtocolOp::ExtendedResponse(response)
 }
 
 #[tokio::test]
@@ -605,7 +600,7 @@ async fn unknown_unsolicited_notification_is_ignored() {
                         "nothing to worry about",
                     );
                     let mut out = encode(0, n);
-                    out.extend(encode(m.id.0, whoami_response("dn:cn=still-here")));
+                    out.extend(encode(m.id.get(), whoami_response("dn:cn=still-here")));
                     let _ = p.send_raw(&out).await;
                 }
                 _ => return,
@@ -630,11 +625,9 @@ async fn whoami_authz_id_that_is_not_utf8_is_a_decode_error() {
             let ProtocolOp::ExtendedRequest(_) = m.op else {
                 return;
             };
-            let bad = ProtocolOp::ExtendedResponse(ExtendedResponse {
-                result: ok(),
-                name: None,
-                value: Some(Bytes::from_static(b"dn:cn=\xff")),
-            });
+            let mut bad = ExtendedResponse::new(ok());
+            bad.value = Some(Bytes::from_static(b"dn:cn=\xff"));
+            let bad = ProtocolOp::ExtendedResponse(bad);
             let _ = p.send(m.id, bad).await;
         }
     })
@@ -691,7 +684,7 @@ async fn silent_server_every_timeout_fires_and_every_operation_is_abandoned() {
     for _ in 0..6 {
         let m = within("server", rx.recv()).await.unwrap();
         if let ProtocolOp::AbandonRequest(target) = m.op {
-            abandoned.push(target.0);
+            abandoned.push(target.get());
         }
     }
     abandoned.sort_unstable();
@@ -705,7 +698,7 @@ async fn server_dripping_a_byte_every_100ms_hits_the_timeout() {
         let tx = tx.clone();
         async move {
             let Some(m) = p.recv_op().await else { return };
-            let reply = encode(m.id.0, whoami_response("dn:cn=slow"));
+            let reply = encode(m.id.get(), whoami_response("dn:cn=slow"));
             // Four bytes, 100 ms apart: the client gives up in between.
             for b in &reply[..4] {
                 if p.send_raw(&[*b]).await.is_err() {
@@ -744,7 +737,7 @@ async fn server_dripping_a_byte_every_100ms_hits_the_timeout() {
     );
     assert_eq!(
         within("abandon", rx.recv()).await,
-        Some(ProtocolOp::AbandonRequest(MessageId(1)))
+        Some(ProtocolOp::AbandonRequest(mid(1)))
     );
     // The half-received late answer is completed and discarded; the
     // connection goes on.
@@ -756,7 +749,7 @@ async fn server_dripping_a_byte_every_100ms_hits_the_timeout() {
 async fn server_dripping_a_byte_every_10ms_still_delivers() {
     let srv = server::start(|mut p: Peer| async move {
         while let Some(m) = p.recv_op().await {
-            for b in encode(m.id.0, whoami_response("dn:cn=drip")) {
+            for b in encode(m.id.get(), whoami_response("dn:cn=drip")) {
                 if p.send_raw(&[b]).await.is_err() {
                     return;
                 }
@@ -1010,11 +1003,11 @@ async fn starttls_response_followed_by_injected_plaintext() {
         async move {
             let Some(m) = p.recv_op().await else { return };
             let mut out = encode(
-                m.id.0,
-                ProtocolOp::ExtendedResponse(ExtendedResponse {
-                    result: ok(),
-                    name: Some(START_TLS.into()),
-                    value: None,
+                m.id.get(),
+                ProtocolOp::ExtendedResponse({
+                    let mut response = ExtendedResponse::new(ok());
+                    response.name = Some(START_TLS.into());
+                    response
                 }),
             );
             out.extend_from_slice(&forged);
@@ -1087,10 +1080,9 @@ async fn sasl_bind_in_progress_forever() {
                     ProtocolOp::BindRequest(_) => {
                         let mut result = LdapResult::new(ResultCode::SASL_BIND_IN_PROGRESS);
                         result.message = "go on".into();
-                        ProtocolOp::BindResponse(BindResponse {
-                            result,
-                            server_sasl_creds: Some(Bytes::from_static(b"more")),
-                        })
+                        let mut response = BindResponse::new(result);
+                        response.server_sasl_creds = Some(Bytes::from_static(b"more"));
+                        ProtocolOp::BindResponse(response)
                     }
                     _ => whoami_response("dn:cn=after"),
                 };
@@ -1135,7 +1127,7 @@ async fn sasl_bind_in_progress_forever() {
         .filter_map(|op| match op {
             ProtocolOp::BindRequest(b) => match &b.auth {
                 BindAuth::Sasl { mechanism, .. } => Some(mechanism.to_string()),
-                BindAuth::Simple(_) => None,
+                _ => None,
             },
             _ => None,
         })
@@ -1148,13 +1140,13 @@ async fn sasl_bind_in_progress_forever() {
 async fn paged_results_control_with_a_garbage_value() {
     let srv = server::start(|mut p: Peer| async move {
         while let Some(m) = p.recv_op().await {
-            let mut out = encode(m.id.0, entry("cn=a,dc=example,dc=com", b"a"));
+            let mut out = encode(m.id.get(), entry("cn=a,dc=example,dc=com", b"a"));
             let garbage = Control::new(
                 PagedResults::OID,
                 Some(Bytes::from_static(b"\x30\x05\x02\x01")),
             );
             out.extend(encode_with(
-                m.id.0,
+                m.id.get(),
                 ProtocolOp::SearchResultDone(ok()),
                 vec![garbage],
             ));
@@ -1234,10 +1226,10 @@ async fn largest_accepted_message_arriving_in_1kb_pieces() {
         1,
         entry("cn=big,dc=example,dc=com", &vec![b'x'; LIMIT_LEN - 100]),
     );
-    let content = Reader::new(&probe).tlv().unwrap().value.len();
+    let content = Reader::new(&probe).tlv().unwrap().value().len();
     let value = vec![b'x'; LIMIT_LEN - 100 + (LIMIT_LEN - content)];
     let pdu = encode(1, entry("cn=big,dc=example,dc=com", &value));
-    assert_eq!(Reader::new(&pdu).tlv().unwrap().value.len(), LIMIT_LEN);
+    assert_eq!(Reader::new(&pdu).tlv().unwrap().value().len(), LIMIT_LEN);
     let pdu = Arc::new(pdu);
     let srv = server::start(move |mut p: Peer| {
         let pdu = pdu.clone();
@@ -1279,11 +1271,11 @@ async fn stalled_search_consumer_does_not_stop_other_timeouts() {
         let mut out = Vec::new();
         for i in 0..2_000 {
             out.extend(encode(
-                search.id.0,
+                search.id.get(),
                 entry(&format!("cn={i},dc=example,dc=com"), &[b'v'; 100]),
             ));
         }
-        out.extend(encode(search.id.0, ProtocolOp::SearchResultDone(ok())));
+        out.extend(encode(search.id.get(), ProtocolOp::SearchResultDone(ok())));
         let _ = p.send_raw(&out).await;
         let Some(who) = p.recv_op().await else { return };
         let _ = p.send(who.id, whoami_response("dn:cn=late")).await;
@@ -1331,7 +1323,7 @@ async fn unbind_while_a_search_consumer_is_stalled() {
             let mut out = Vec::new();
             for i in 0..500 {
                 out.extend(encode(
-                    search.id.0,
+                    search.id.get(),
                     entry(&format!("cn={i},dc=example,dc=com"), &[b'v'; 100]),
                 ));
             }
@@ -1391,7 +1383,7 @@ async fn server_floods_while_the_client_writes_a_4mb_request() {
         let mut out = Vec::with_capacity(64 * 1024);
         for i in 0..ENTRIES {
             out.extend(encode(
-                search.id.0,
+                search.id.get(),
                 entry(&format!("cn={i},dc=example,dc=com"), &[b'e'; 1000]),
             ));
             if out.len() >= 32 * 1024 {
@@ -1429,10 +1421,7 @@ async fn server_floods_while_the_client_writes_a_4mb_request() {
         }
         n
     };
-    let big = Attribute {
-        name: "jpegPhoto".into(),
-        values: vec![Bytes::from(vec![0x5a; VALUE])],
-    };
+    let big = Attribute::new("jpegPhoto", [vec![0x5a; VALUE]]);
     let add = conn.add("cn=big,dc=example,dc=com", vec![big]);
     let (n, added) = tokio::join!(within("search", consume), within("add", add));
     added.unwrap();
@@ -1473,7 +1462,7 @@ async fn slow_consumer_of_a_million_small_entries_keeps_memory_bounded() {
                     out.clear();
                 }
             }
-            out.extend(encode(m.id.0, ProtocolOp::SearchResultDone(ok())));
+            out.extend(encode(m.id.get(), ProtocolOp::SearchResultDone(ok())));
             let _ = p.send_raw(&out).await;
             w.store(ENTRIES, Ordering::Relaxed);
             until_closed(p).await;

@@ -67,11 +67,9 @@ fn ok() -> LdapResult {
 }
 
 fn whoami_response(value: String) -> ProtocolOp {
-    ProtocolOp::ExtendedResponse(ExtendedResponse {
-        result: ok(),
-        name: None,
-        value: Some(Bytes::from(value)),
-    })
+    let mut response = ExtendedResponse::new(ok());
+    response.value = Some(Bytes::from(value));
+    ProtocolOp::ExtendedResponse(response)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,10 +121,7 @@ async fn external_server(mut p: Peer) {
     while let Some(m) = p.recv_op().await {
         let op = match m.op {
             ProtocolOp::BindRequest(_) => {
-                ProtocolOp::BindResponse(tokio_ldap::proto::BindResponse {
-                    result: ok(),
-                    server_sasl_creds: None,
-                })
+                ProtocolOp::BindResponse(tokio_ldap::proto::BindResponse::new(ok()))
             }
             ProtocolOp::ExtendedRequest(_) => whoami_response(who.clone()),
             _ => return,

@@ -16,6 +16,7 @@ mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
 mod support;
+mod surface;
 
 /// Stands for the slapd tests where they are not built, so that a run
 /// says they were skipped instead of passing without them.

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio_ldap::controls;
+use tokio_ldap::proto::controls::Control;
 use tokio_ldap::proto::extended::PasswordModify;
-use tokio_ldap::proto::{Attribute, Control, SearchResultEntry};
+use tokio_ldap::proto::{Attribute, SearchResultEntry};
 use tokio_ldap::{
     ClientCert, ConnConfig, Error, LdapConn, Modification, ModifyOp, OpOptions, ResultCode, Scope,
     Search, SearchItem,
@@ -32,13 +32,7 @@ fn bulk_ldif() -> String {
 }
 
 fn attr(name: &str, values: &[&str]) -> Attribute {
-    Attribute {
-        name: name.into(),
-        values: values
-            .iter()
-            .map(|v| Bytes::copy_from_slice(v.as_bytes()))
-            .collect(),
-    }
+    Attribute::new(name, values)
 }
 
 fn values(e: &SearchResultEntry, name: &str) -> Vec<String> {
@@ -245,10 +239,7 @@ async fn add_modify_compare_rename_delete() {
         .unwrap_err();
     assert_eq!(err.result_code(), Some(ResultCode::ENTRY_ALREADY_EXISTS));
 
-    let m = |op, name, vals: &[&str]| Modification {
-        op,
-        attribute: attr(name, vals),
-    };
+    let m = |op, name, vals: &[&str]| Modification::new(op, attr(name, vals));
     conn.modify(
         dn,
         vec![
@@ -358,10 +349,10 @@ async fn controls_assertion_read_entry_manage_dsa_it_and_referrals() {
 
     // Assertion (RFC 4528): the modify only happens if the filter matches.
     let assert_ctl = controls::Assertion::new("(sn=NotAlice)".parse().unwrap());
-    let change = vec![Modification {
-        op: ModifyOp::Replace,
-        attribute: attr("description", &["x"]),
-    }];
+    let change = vec![Modification::new(
+        ModifyOp::Replace,
+        attr("description", &["x"]),
+    )];
     let err = conn
         .with(OpOptions::new().control(assert_ctl))
         .modify(alice, change.clone())
@@ -385,7 +376,7 @@ async fn controls_assertion_read_entry_manage_dsa_it_and_referrals() {
     // A referral object, added with ManageDsaIT (RFC 3296), comes back as
     // a continuation reference from a subtree search, and as a referral
     // result for a base search.
-    conn.with(OpOptions::new().control(controls::manage_dsa_it()))
+    conn.with(OpOptions::new().control(controls::ManageDsaIt.to_control()))
         .add(
             "ou=elsewhere,dc=example,dc=com",
             vec![
@@ -421,7 +412,7 @@ async fn controls_assertion_read_entry_manage_dsa_it_and_referrals() {
     );
     // With ManageDsaIT the referral object itself is returned.
     let r = conn
-        .with(OpOptions::new().control(controls::manage_dsa_it()))
+        .with(OpOptions::new().control(controls::ManageDsaIt.to_control()))
         .search_all(Search::new("ou=elsewhere,dc=example,dc=com").scope(Scope::Base))
         .await
         .unwrap();
@@ -568,10 +559,10 @@ async fn pre_read_and_proxied_authorization() {
     // Pre-read (RFC 4527): the entry as it was before the change.
     let admin = admin(&slapd).await;
     let bob = "uid=bob,ou=people,dc=example,dc=com";
-    let change = vec![Modification {
-        op: ModifyOp::Replace,
-        attribute: attr("sn", &["Bobson"]),
-    }];
+    let change = vec![Modification::new(
+        ModifyOp::Replace,
+        attr("sn", &["Bobson"]),
+    )];
     let resp = admin
         .with(OpOptions::new().control(controls::PreRead::new(["sn"])))
         .modify_with_response(bob, change)

@@ -14,6 +14,7 @@ use crate::proto::filter::Filter;
 /// by default, so that a server without support refuses the operation
 /// instead of performing it unconditionally.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Assertion {
     /// The condition.
     pub filter: Filter,

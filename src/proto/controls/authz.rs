@@ -14,6 +14,7 @@ use crate::proto::controls::oid;
 /// Proxied authorization v2 (RFC 4370): perform the operation as
 /// `authz_id`. Always critical, as the RFC requires.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProxiedAuthz {
     /// The authorization identity (`"dn:..."` or `"u:..."`); empty for
     /// the anonymous identity.

@@ -21,6 +21,7 @@ use crate::proto::codec::{read_opt_bytes, read_string, Frame, LDAP_OID};
 /// Typed controls convert to and from this form; controls tokio-ldap does
 /// not know stay available here, raw.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Control {
     /// `controlType`: the control's OID.
     pub oid: ByteString,

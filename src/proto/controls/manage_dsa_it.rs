@@ -30,8 +30,3 @@ impl ManageDsaIt {
         Ok(Self)
     }
 }
-
-/// The ManageDsaIT control (RFC 3296), non-critical.
-pub fn manage_dsa_it() -> Control {
-    ManageDsaIt.to_control()
-}

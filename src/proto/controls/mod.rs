@@ -15,10 +15,9 @@
 //! Controls without a type here stay raw [`Control`]s.
 //!
 //! ```
-//! use tokio_ldap::proto::controls::PagedResults;
-//! use tokio_ldap::proto::Control;
+//! use tokio_ldap::proto::controls::{Control, PagedResults};
 //!
-//! let request: Control = PagedResults { size: 500, cookie: Default::default() }.into();
+//! let request: Control = PagedResults::new(500, Vec::new()).into();
 //! assert_eq!(request.oid, PagedResults::OID);
 //! // ... and on the SearchResultDone:
 //! let response = request.clone();
@@ -48,7 +47,7 @@ pub use assertion::Assertion;
 pub use authz::ProxiedAuthz;
 pub use generic::Control;
 pub(crate) use generic::{decode_controls, encode_controls};
-pub use manage_dsa_it::{manage_dsa_it, ManageDsaIt};
+pub use manage_dsa_it::ManageDsaIt;
 pub use paged::PagedResults;
 pub use read_entry::{PostRead, PreRead, ReadEntry};
 pub use sort::{SortKey, SortRequest, SortResponse};

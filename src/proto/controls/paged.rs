@@ -23,11 +23,23 @@ use crate::proto::controls::oid;
 /// `size` is the server's estimate of the total (0 if unknown) and an
 /// empty `cookie` means there are no more pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PagedResults {
     /// Page size (request) or estimated total (response).
     pub size: i32,
     /// The server's opaque cookie.
     pub cookie: Bytes,
+}
+
+impl PagedResults {
+    /// A request for pages of `size` entries, or a response announcing
+    /// `size`; `cookie` is empty on the first request and on the last page.
+    pub fn new(size: i32, cookie: impl Into<Bytes>) -> Self {
+        Self {
+            size,
+            cookie: cookie.into(),
+        }
+    }
 }
 
 impl PagedResults {

@@ -18,6 +18,7 @@ use crate::proto::op::SearchResultEntry;
 /// was before a modify, delete or modify DN. Non-critical. The entry comes
 /// back as a [`ReadEntry`] control.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PreRead {
     /// The attributes to return (empty: all user attributes).
     pub attributes: Vec<ByteString>,
@@ -27,6 +28,7 @@ pub struct PreRead {
 /// it is after an add, modify or modify DN. Non-critical. The entry comes
 /// back as a [`ReadEntry`] control.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PostRead {
     /// The attributes to return (empty: all user attributes).
     pub attributes: Vec<ByteString>,
@@ -75,11 +77,19 @@ read_request!(PostRead, oid::POST_READ);
 /// The response to a [`PreRead`] or [`PostRead`] request (RFC 4527): the
 /// entry as it was before, or is after, the operation. Non-critical.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadEntry {
     /// `true` for a post-read response, `false` for a pre-read one.
     pub post: bool,
     /// The entry, with the attributes that were asked for.
     pub entry: SearchResultEntry,
+}
+
+impl ReadEntry {
+    /// The entry as it was before (`post == false`) or after the change.
+    pub fn new(post: bool, entry: SearchResultEntry) -> Self {
+        Self { post, entry }
+    }
 }
 
 impl ReadEntry {

@@ -22,6 +22,7 @@ use crate::proto::result::ResultCode;
 /// Server-side sort request (RFC 2891). Non-critical: a server that cannot
 /// sort returns the entries unsorted (mark it critical to get an error).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SortRequest {
     /// The sort keys, most significant first.
     pub keys: Vec<SortKey>,
@@ -29,6 +30,7 @@ pub struct SortRequest {
 
 /// One key of a [`SortRequest`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SortKey {
     /// `attributeType`: the attribute to sort on.
     pub attribute: ByteString,
@@ -118,12 +120,21 @@ impl SortRequest {
 /// Server-side sort response (RFC 2891), on the SearchResultDone.
 /// Non-critical.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SortResponse {
     /// `sortResult`: `success`, or why the entries are not sorted
     /// (`noSuchAttribute`, `inappropriateMatching`, `unwillingToPerform`, ...).
     pub result: ResultCode,
     /// `attributeType [0]`: the attribute that caused the failure.
     pub attribute: Option<ByteString>,
+}
+
+impl SortResponse {
+    /// A response with `result`, naming `attribute` as the cause of a
+    /// failure, if any.
+    pub fn new(result: ResultCode, attribute: Option<ByteString>) -> Self {
+        Self { result, attribute }
+    }
 }
 
 const SORT_ATTRIBUTE: Tag = Tag::context(0x00);

@@ -184,14 +184,17 @@ fn proxied_authz() {
 #[test]
 fn manage_dsa_it_control() {
     check(ManageDsaIt, "2.16.840.1.113730.3.4.2", false, None);
-    assert_eq!(manage_dsa_it(), Control::new(oid::MANAGE_DSA_IT, None));
+    assert_eq!(
+        ManageDsaIt.to_control(),
+        Control::new(oid::MANAGE_DSA_IT, None)
+    );
     let err = ManageDsaIt::from_control(&raw(oid::MANAGE_DSA_IT, &[])).unwrap_err();
     assert_eq!(
         err.kind,
         DecodeErrorKind::InvalidValue("ManageDsaIT has no value")
     );
     // Critical on request.
-    let c = manage_dsa_it().with_criticality(true);
+    let c = ManageDsaIt.to_control().with_criticality(true);
     assert!(c.critical);
     assert_eq!(ManageDsaIt::from_control(&c).unwrap(), ManageDsaIt);
 }
@@ -287,7 +290,7 @@ fn read_entry_responses() {
             found: Tag::SEQUENCE
         }
     );
-    let err = ReadEntry::from_control(&manage_dsa_it()).unwrap_err();
+    let err = ReadEntry::from_control(&ManageDsaIt.to_control()).unwrap_err();
     assert_eq!(
         err.kind,
         DecodeErrorKind::InvalidValue("the control has another OID")

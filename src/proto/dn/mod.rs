@@ -53,6 +53,7 @@ pub struct Rdn {
 
 /// One `type=value` of an RDN.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct AttributeTypeAndValue {
     /// The attribute type as written: a name (`CN`, `uid`) or a dotted OID
     /// (`2.5.4.3`).

@@ -5,4 +5,4 @@ mod model;
 mod text;
 
 pub use model::{Ava, Filter, MatchingRuleAssertion, Substrings};
-pub use text::{escape_filter_value, escape_filter_value as escape, FilterParseError, MAX_DEPTH};
+pub use text::{escape_filter_value, FilterParseError, MAX_DEPTH};

@@ -5,6 +5,7 @@ use bytestring::ByteString;
 
 /// A search filter.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Filter {
     /// `and [0] SET OF Filter`; `(&)` is the absolute true filter (RFC 4526).
     And(Vec<Self>),
@@ -30,6 +31,7 @@ pub enum Filter {
 
 /// `AttributeValueAssertion`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Ava {
     /// The attribute description.
     pub attribute: ByteString,
@@ -37,8 +39,19 @@ pub struct Ava {
     pub value: Bytes,
 }
 
+impl Ava {
+    /// The assertion that `attribute` has `value`.
+    pub fn new(attribute: impl Into<ByteString>, value: impl AsRef<[u8]>) -> Self {
+        Self {
+            attribute: attribute.into(),
+            value: Bytes::copy_from_slice(value.as_ref()),
+        }
+    }
+}
+
 /// `SubstringFilter`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Substrings {
     /// The attribute description.
     pub attribute: ByteString,
@@ -50,8 +63,22 @@ pub struct Substrings {
     pub final_: Option<Bytes>,
 }
 
+impl Substrings {
+    /// A substrings assertion on `attribute` with no parts yet (set
+    /// `initial`, `any` and `final_`).
+    pub fn new(attribute: impl Into<ByteString>) -> Self {
+        Self {
+            attribute: attribute.into(),
+            initial: None,
+            any: Vec::new(),
+            final_: None,
+        }
+    }
+}
+
 /// `MatchingRuleAssertion`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MatchingRuleAssertion {
     /// `matchingRule [1]`.
     pub rule: Option<ByteString>,
@@ -61,4 +88,17 @@ pub struct MatchingRuleAssertion {
     pub value: Bytes,
     /// `dnAttributes [4]`.
     pub dn_attributes: bool,
+}
+
+impl MatchingRuleAssertion {
+    /// An extensible match of `value` with neither rule nor attribute
+    /// named yet (set `rule`, `attribute` and `dn_attributes`).
+    pub fn new(value: impl AsRef<[u8]>) -> Self {
+        Self {
+            rule: None,
+            attribute: None,
+            value: Bytes::copy_from_slice(value.as_ref()),
+            dn_attributes: false,
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::proto::op::{self, ProtocolOp};
 
 /// One LDAP PDU: `LDAPMessage ::= SEQUENCE { messageID, protocolOp, controls [0] OPTIONAL }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LdapMessage {
     /// The message ID.
     pub id: MessageId,

@@ -18,11 +18,22 @@ use crate::proto::op::attributes::{read_attributes, write_attributes, Attribute}
 
 /// `AddRequest ::= [APPLICATION 8] SEQUENCE { entry, attributes }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AddRequest {
     /// The DN of the new entry.
     pub entry: ByteString,
     /// Its attributes.
     pub attributes: Vec<Attribute>,
+}
+
+impl AddRequest {
+    /// A request to add the entry `entry` with `attributes`.
+    pub fn new(entry: impl Into<ByteString>, attributes: Vec<Attribute>) -> Self {
+        Self {
+            entry: entry.into(),
+            attributes,
+        }
+    }
 }
 
 impl AddRequest {

@@ -62,6 +62,7 @@ impl fmt::Debug for Password {
 
 /// `BindRequest ::= [APPLICATION 0] SEQUENCE { version, name, authentication }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BindRequest {
     /// Protocol version; always 3 for requests this crate sends.
     pub version: u8,
@@ -71,8 +72,20 @@ pub struct BindRequest {
     pub auth: BindAuth,
 }
 
+impl BindRequest {
+    /// A version 3 bind as `name` with `auth`.
+    pub fn new(name: impl Into<ByteString>, auth: BindAuth) -> Self {
+        Self {
+            version: 3,
+            name: name.into(),
+            auth,
+        }
+    }
+}
+
 /// `AuthenticationChoice`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BindAuth {
     /// `simple [0] OCTET STRING`.
     Simple(Password),
@@ -87,11 +100,22 @@ pub enum BindAuth {
 
 /// `BindResponse ::= [APPLICATION 1] SEQUENCE { COMPONENTS OF LDAPResult, serverSaslCreds [7] OPTIONAL }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BindResponse {
     /// The result.
     pub result: LdapResult,
     /// `serverSaslCreds [7]`.
     pub server_sasl_creds: Option<Bytes>,
+}
+
+impl BindResponse {
+    /// A response with `result` and no `serverSaslCreds`.
+    pub fn new(result: LdapResult) -> Self {
+        Self {
+            result,
+            server_sasl_creds: None,
+        }
+    }
 }
 
 /// `simple [0] OCTET STRING` in `AuthenticationChoice`.

@@ -20,6 +20,7 @@ use crate::proto::codec::{read_bytes, read_string, Frame, ATTRIBUTE_DESCRIPTION,
 
 /// `CompareRequest ::= [APPLICATION 14] SEQUENCE { entry, ava }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompareRequest {
     /// The DN of the entry.
     pub entry: ByteString,
@@ -27,6 +28,21 @@ pub struct CompareRequest {
     pub attribute: ByteString,
     /// The value to compare with.
     pub value: Bytes,
+}
+
+impl CompareRequest {
+    /// A request to compare `attribute` of `entry` with `value`.
+    pub fn new(
+        entry: impl Into<ByteString>,
+        attribute: impl Into<ByteString>,
+        value: impl AsRef<[u8]>,
+    ) -> Self {
+        Self {
+            entry: entry.into(),
+            attribute: attribute.into(),
+            value: Bytes::copy_from_slice(value.as_ref()),
+        }
+    }
 }
 
 impl CompareRequest {

@@ -26,6 +26,7 @@ use crate::proto::result::LdapResult;
 
 /// `ExtendedRequest ::= [APPLICATION 23] SEQUENCE { requestName [0], requestValue [1] OPTIONAL }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtendedRequest {
     /// The OID of the operation.
     pub name: ByteString,
@@ -33,8 +34,19 @@ pub struct ExtendedRequest {
     pub value: Option<Bytes>,
 }
 
+impl ExtendedRequest {
+    /// The extended operation `name` (its OID) with `value`.
+    pub fn new(name: impl Into<ByteString>, value: Option<Bytes>) -> Self {
+        Self {
+            name: name.into(),
+            value,
+        }
+    }
+}
+
 /// `ExtendedResponse ::= [APPLICATION 24] SEQUENCE { COMPONENTS OF LDAPResult, responseName [10], responseValue [11] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtendedResponse {
     /// The result.
     pub result: LdapResult,
@@ -44,13 +56,32 @@ pub struct ExtendedResponse {
     pub value: Option<Bytes>,
 }
 
+impl ExtendedResponse {
+    /// A response with `result` and no name or value.
+    pub fn new(result: LdapResult) -> Self {
+        Self {
+            result,
+            name: None,
+            value: None,
+        }
+    }
+}
+
 /// `IntermediateResponse ::= [APPLICATION 25] SEQUENCE { responseName [0], responseValue [1] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IntermediateResponse {
     /// `responseName [0]`.
     pub name: Option<ByteString>,
     /// `responseValue [1]`.
     pub value: Option<Bytes>,
+}
+
+impl IntermediateResponse {
+    /// An intermediate response with `name` (an OID) and `value`.
+    pub fn new(name: Option<ByteString>, value: Option<Bytes>) -> Self {
+        Self { name, value }
+    }
 }
 
 /// `requestName [0] LDAPOID` in `ExtendedRequest`.

@@ -94,7 +94,11 @@ macro_rules! protocol_ops {
             $direction:ident $(-> $expects:tt)?;
     )*) => {
         /// `protocolOp`: every request and response of RFC 4511.
+        ///
+        /// Non-exhaustive: the ASN.1 choice has an extension marker, and
+        /// operations that later RFCs define may be added.
         #[derive(Clone, Debug, PartialEq, Eq)]
+        #[non_exhaustive]
         pub enum ProtocolOp {
             $(
                 $(#[doc = $doc])*

@@ -22,6 +22,7 @@ use crate::proto::op::attributes::Attribute;
 
 /// `ModifyRequest ::= [APPLICATION 6] SEQUENCE { object, changes }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModifyRequest {
     /// The DN of the entry to modify.
     pub object: ByteString,
@@ -29,8 +30,19 @@ pub struct ModifyRequest {
     pub changes: Vec<Modification>,
 }
 
+impl ModifyRequest {
+    /// A request to apply `changes` to the entry `object`.
+    pub fn new(object: impl Into<ByteString>, changes: Vec<Modification>) -> Self {
+        Self {
+            object: object.into(),
+            changes,
+        }
+    }
+}
+
 /// One change of a modify request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Modification {
     /// What to do.
     pub op: ModifyOp,
@@ -38,8 +50,16 @@ pub struct Modification {
     pub attribute: Attribute,
 }
 
+impl Modification {
+    /// The change `op` on `attribute`.
+    pub fn new(op: ModifyOp, attribute: Attribute) -> Self {
+        Self { op, attribute }
+    }
+}
+
 /// The `operation` of a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ModifyOp {
     /// `add (0)`.
     Add,

@@ -17,6 +17,7 @@ use crate::proto::codec::{read_opt_string, read_string, Frame, LDAP_DN};
 
 /// `ModifyDNRequest ::= [APPLICATION 12] SEQUENCE { ... }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModifyDnRequest {
     /// The DN of the entry to rename or move.
     pub entry: ByteString,
@@ -26,6 +27,24 @@ pub struct ModifyDnRequest {
     pub delete_old_rdn: bool,
     /// `newSuperior [0]`: the new parent, to move the entry.
     pub new_superior: Option<ByteString>,
+}
+
+impl ModifyDnRequest {
+    /// A request to rename `entry` to `new_rdn` under the same parent
+    /// (set `new_superior` to move it), deleting the old RDN's values if
+    /// `delete_old_rdn`.
+    pub fn new(
+        entry: impl Into<ByteString>,
+        new_rdn: impl Into<ByteString>,
+        delete_old_rdn: bool,
+    ) -> Self {
+        Self {
+            entry: entry.into(),
+            new_rdn: new_rdn.into(),
+            delete_old_rdn,
+            new_superior: None,
+        }
+    }
 }
 
 /// `newSuperior [0] LDAPDN` in `ModifyDNRequest`.

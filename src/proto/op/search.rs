@@ -50,6 +50,7 @@ use crate::proto::result::read_uris;
 
 /// The `scope` of a search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scope {
     /// `baseObject (0)`: the base entry only.
     Base,
@@ -78,6 +79,7 @@ pub enum DerefAliases {
 
 /// `SearchRequest ::= [APPLICATION 3] SEQUENCE { ... }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SearchRequest {
     /// `baseObject`.
     pub base: ByteString,
@@ -97,8 +99,27 @@ pub struct SearchRequest {
     pub attributes: Vec<ByteString>,
 }
 
+impl SearchRequest {
+    /// A search of `base` with `scope` and `filter`: aliases never
+    /// dereferenced, no size or time limit, types and values of all user
+    /// attributes (set the fields to change that).
+    pub fn new(base: impl Into<ByteString>, scope: Scope, filter: Filter) -> Self {
+        Self {
+            base: base.into(),
+            scope,
+            deref: DerefAliases::Never,
+            size_limit: 0,
+            time_limit: 0,
+            types_only: false,
+            filter,
+            attributes: Vec::new(),
+        }
+    }
+}
+
 /// `SearchResultEntry ::= [APPLICATION 4] SEQUENCE { objectName, attributes }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SearchResultEntry {
     /// `objectName`.
     pub dn: ByteString,

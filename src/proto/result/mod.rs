@@ -110,6 +110,7 @@ impl fmt::Debug for ResultCode {
 
 /// `LDAPResult` (RFC 4511 §4.1.9).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LdapResult {
     /// `resultCode`.
     pub code: ResultCode,
@@ -119,6 +120,35 @@ pub struct LdapResult {
     pub message: ByteString,
     /// `referral [3]`: the URIs, empty when absent.
     pub referrals: Vec<ByteString>,
+}
+
+impl LdapResult {
+    /// The same result with `message` as its `diagnosticMessage`.
+    #[must_use]
+    pub fn with_message(self, message: impl Into<ByteString>) -> Self {
+        Self {
+            message: message.into(),
+            ..self
+        }
+    }
+
+    /// The same result with `matched_dn` as its `matchedDN`.
+    #[must_use]
+    pub fn with_matched_dn(self, matched_dn: impl Into<ByteString>) -> Self {
+        Self {
+            matched_dn: matched_dn.into(),
+            ..self
+        }
+    }
+
+    /// The same result with these `referral` URIs.
+    #[must_use]
+    pub fn with_referrals<S: Into<ByteString>>(self, uris: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            referrals: uris.into_iter().map(Into::into).collect(),
+            ..self
+        }
+    }
 }
 
 impl LdapResult {

@@ -5,16 +5,16 @@
 //! use tokio_ldap::proto::Scope;
 //!
 //! let url: LdapUrl = "ldap://ldap.example.com/dc=example,dc=com?cn,mail?sub?(uid=j%2A)".parse()?;
-//! assert_eq!(url.scheme, Scheme::Ldap);
-//! assert_eq!(url.host, "ldap.example.com");
+//! assert_eq!(url.scheme(), Scheme::Ldap);
+//! assert_eq!(url.host(), "ldap.example.com");
 //! assert_eq!(url.port_or_default(), 389);
-//! assert_eq!(url.dn, "dc=example,dc=com");
-//! assert_eq!(url.attributes, ["cn", "mail"]);
-//! assert_eq!(url.scope, Some(Scope::Subtree));
-//! assert_eq!(url.filter.as_deref(), Some("(uid=j*)"));
+//! assert_eq!(url.dn(), "dc=example,dc=com");
+//! assert_eq!(url.attributes(), ["cn", "mail"]);
+//! assert_eq!(url.scope(), Some(Scope::Subtree));
+//! assert_eq!(url.filter(), Some("(uid=j*)"));
 //!
 //! let local: LdapUrl = "ldapi://%2Fvar%2Frun%2Fslapd%2Fldapi".parse()?;
-//! assert_eq!(local.socket_path.as_deref(), Some("/var/run/slapd/ldapi"));
+//! assert_eq!(local.socket_path(), Some("/var/run/slapd/ldapi"));
 //! # Ok::<(), tokio_ldap::proto::url::UrlError>(())
 //! ```
 
@@ -26,6 +26,7 @@ use crate::proto::op::Scope;
 
 /// The scheme of an LDAP URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scheme {
     /// `ldap://`: LDAP over TCP, port 389 unless given (StartTLS may follow).
     Ldap,
@@ -66,37 +67,39 @@ impl fmt::Display for Scheme {
 /// A parsed LDAP URL:
 /// `scheme://[host[:port]][/dn[?attributes[?scope[?filter[?extensions]]]]]`.
 ///
-/// All text fields hold the percent-decoded text.
+/// All text parts hold the percent-decoded text. Only [`LdapUrl::parse`]
+/// makes one (the parts depend on each other: an `ldapi` URL has a socket
+/// path and no host), so the parts are read through accessors.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LdapUrl {
     /// `ldap`, `ldaps` or `ldapi` (the scheme is case-insensitive).
-    pub scheme: Scheme,
+    pub(crate) scheme: Scheme,
     /// The host name or IP address (an IPv6 address without its brackets),
     /// empty when the URL gives none (`ldap:///`), which means `localhost`
     /// (see [`LdapUrl::connect_host`]). Always empty for `ldapi`.
-    pub host: String,
+    pub(crate) host: String,
     /// The port, if the URL gives one (see [`LdapUrl::port_or_default`]).
     /// Always `None` for `ldapi`.
-    pub port: Option<u16>,
+    pub(crate) port: Option<u16>,
     /// For `ldapi`, the path of the socket (`ldapi://%2Fvar%2Frun%2Fldapi`
     /// gives `/var/run/ldapi`); `None` when the URL gives none
     /// (`ldapi:///`), which means the platform's default socket. Always
     /// `None` for `ldap` and `ldaps`.
-    pub socket_path: Option<String>,
+    pub(crate) socket_path: Option<String>,
     /// The base DN, possibly empty. Not checked here: see
     /// [`Dn::parse`](super::dn::Dn::parse).
-    pub dn: String,
+    pub(crate) dn: String,
     /// The attributes to return (empty: all user attributes).
-    pub attributes: Vec<String>,
+    pub(crate) attributes: Vec<String>,
     /// The scope; `None` when not given (RFC 4516's default is `base`).
     /// `children` and `subordinate` give [`Scope::Subordinate`].
-    pub scope: Option<Scope>,
+    pub(crate) scope: Option<Scope>,
     /// The filter; `None` when not given (RFC 4516's default is
     /// `(objectClass=*)`). Not checked here: see
-    /// [`Filter::parse`](super::Filter::parse).
-    pub filter: Option<String>,
+    /// [`Filter::parse`](super::filter::Filter::parse).
+    pub(crate) filter: Option<String>,
     /// The extensions, such as `!bindname=cn=admin`.
-    pub extensions: Vec<Extension>,
+    pub(crate) extensions: Vec<Extension>,
 }
 
 /// An extension of an LDAP URL: `[!]name[=value]`.
@@ -104,11 +107,86 @@ pub struct LdapUrl {
 pub struct Extension {
     /// Marked critical with a leading `!`: a client that does not support
     /// it must not use the URL.
-    pub critical: bool,
+    pub(crate) critical: bool,
     /// The extension type: an OID or a name such as `bindname`.
-    pub name: String,
+    pub(crate) name: String,
     /// The value, if any.
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
+}
+
+impl LdapUrl {
+    /// `ldap`, `ldaps` or `ldapi` (the scheme is case-insensitive).
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host name or IP address (an IPv6 address without its brackets),
+    /// empty when the URL gives none (`ldap:///`), which means `localhost`
+    /// (see [`LdapUrl::connect_host`]). Always empty for `ldapi`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port, if the URL gives one (see [`LdapUrl::port_or_default`]).
+    /// Always `None` for `ldapi`.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// For `ldapi`, the path of the socket (`ldapi://%2Fvar%2Frun%2Fldapi`
+    /// gives `/var/run/ldapi`); `None` when the URL gives none
+    /// (`ldapi:///`), which means the platform's default socket. Always
+    /// `None` for `ldap` and `ldaps`.
+    pub fn socket_path(&self) -> Option<&str> {
+        self.socket_path.as_deref()
+    }
+
+    /// The base DN, possibly empty. Not checked here: see
+    /// [`Dn::parse`](super::dn::Dn::parse).
+    pub fn dn(&self) -> &str {
+        &self.dn
+    }
+
+    /// The attributes to return (empty: all user attributes).
+    pub fn attributes(&self) -> &[String] {
+        &self.attributes
+    }
+
+    /// The scope; `None` when not given (RFC 4516's default is `base`).
+    /// `children` and `subordinate` give [`Scope::Subordinate`].
+    pub fn scope(&self) -> Option<Scope> {
+        self.scope
+    }
+
+    /// The filter; `None` when not given (RFC 4516's default is
+    /// `(objectClass=*)`). Not checked here: see
+    /// [`Filter::parse`](super::filter::Filter::parse).
+    pub fn filter(&self) -> Option<&str> {
+        self.filter.as_deref()
+    }
+
+    /// The extensions, such as `!bindname=cn=admin`.
+    pub fn extensions(&self) -> &[Extension] {
+        &self.extensions
+    }
+}
+
+impl Extension {
+    /// Marked critical with a leading `!`: a client that does not support
+    /// it must not use the URL.
+    pub fn critical(&self) -> bool {
+        self.critical
+    }
+
+    /// The extension type: an OID or a name such as `bindname`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value, if any.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
 }
 
 /// Why an LDAP URL (or list of URLs) did not parse.
@@ -274,11 +352,11 @@ impl LdapUrl {
     /// use tokio_ldap::proto::url::LdapUrl;
     ///
     /// let url = LdapUrl::parse("LDAPS://[2001:db8::1]:1636/o=Acme%2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb")?;
-    /// assert_eq!(url.host, "2001:db8::1");
+    /// assert_eq!(url.host(), "2001:db8::1");
     /// assert_eq!(url.port_or_default(), 1636);
-    /// assert_eq!(url.dn, "o=Acme, Inc.");
-    /// assert!(url.extensions[0].critical);
-    /// assert_eq!(url.extensions[0].value.as_deref(), Some("a,b"));
+    /// assert_eq!(url.dn(), "o=Acme, Inc.");
+    /// assert!(url.extensions()[0].critical());
+    /// assert_eq!(url.extensions()[0].value(), Some("a,b"));
     /// assert_eq!(url.to_string(), "ldaps://[2001:db8::1]:1636/o=Acme,%20Inc.??one?(cn=*)?!x-opt=a%2Cb");
     ///
     /// let err = LdapUrl::parse("ldap://host:99999").unwrap_err();
@@ -375,7 +453,7 @@ impl LdapUrl {
     ///
     /// let urls = LdapUrl::parse_list(" ldaps://a.example.com\tldaps://b.example.com:1636 ")?;
     /// assert_eq!(urls.len(), 2);
-    /// assert_eq!(urls[1].port, Some(1636));
+    /// assert_eq!(urls[1].port(), Some(1636));
     /// assert_eq!(LdapUrl::parse_list("ldap://a http://b").unwrap_err().position(), Some(9));
     /// # Ok::<(), tokio_ldap::proto::url::UrlError>(())
     /// ```

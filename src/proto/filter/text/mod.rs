@@ -107,7 +107,7 @@ impl Filter {
     /// [`MAX_DEPTH`] levels.
     ///
     /// ```
-    /// use tokio_ldap::proto::Filter;
+    /// use tokio_ldap::proto::filter::Filter;
     ///
     /// let f = Filter::parse("(&(objectClass=person)(cn=J*n Sm\\2ath))")?;
     /// let Filter::And(items) = &f else { unreachable!() };
@@ -204,11 +204,10 @@ impl fmt::Display for Filter {
 /// bytes that are not part of valid UTF-8 become `\xx` too. Everything else,
 /// including non-ASCII UTF-8, is kept as it is. Use this whenever a filter is
 /// built from user input, so that the input cannot change the filter's
-/// structure. Also available as `filter::escape`.
+/// structure.
 ///
 /// ```
-/// use tokio_ldap::proto::filter::escape_filter_value;
-/// use tokio_ldap::proto::Filter;
+/// use tokio_ldap::proto::filter::{escape_filter_value, Filter};
 ///
 /// let user_input = "*)(uid=*";
 /// let text = format!("(&(objectClass=person)(uid={}))", escape_filter_value(user_input));

@@ -29,6 +29,7 @@ use crate::proto::codec::{capacity_hint, read_bytes, read_string, Frame, ATTRIBU
 
 /// An attribute with its values (`Attribute` / `PartialAttribute`).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Attribute {
     /// The attribute description, e.g. `cn` or `userCertificate;binary`.
     pub name: ByteString,
