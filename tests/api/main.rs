@@ -3,7 +3,11 @@
 //! `scripts/install-test-deps`) and the crate's scripted in-process servers
 //! (`tokio_ldap::testkit::server`).
 
+// 389 Directory Server (shared instances, see support/ds389.rs): Unix
+// only, like slapd.
 mod driver;
+#[cfg(unix)]
+mod ds389_harness;
 mod hostile;
 mod load;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
