@@ -151,6 +151,7 @@ pub use client::{
     SearchStream, WithOptions,
 };
 pub use error::{Error, LdapError, ProtocolError};
+pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};
 pub use rustls;

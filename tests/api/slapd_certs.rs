@@ -256,7 +256,13 @@ async fn bind_external_with_authzid_and_over_ldapi() {
         err.result_code(),
         Some(tokio_ldap::ResultCode::INSUFFICIENT_ACCESS_RIGHTS)
     );
-    assert_eq!(err.to_string(), "bind failed: insufficientAccessRights (50): SASL(-14): authorization failure: not authorized");
+    assert_eq!(
+        err.to_string(),
+        "bind failed: insufficientAccessRights (50): SASL(-14): authorization failure: not \
+         authorized (the server refused the client certificate sent during the TLS handshake, \
+         CN=carol,OU=people,DC=example,DC=com (issued by CN=Test CA-A Intermediate,O=Example \
+         Test,DC=example,DC=com), acting as dn:uid=bob,ou=people,dc=example,dc=com)"
+    );
     let alice = connect("alice").await.unwrap();
     alice
         .bind_external(Some("dn:uid=bob,ou=people,dc=example,dc=com"))

@@ -1,0 +1,1 @@
+//! 389-DS client-certificate tests (filled in next).
