@@ -32,6 +32,8 @@
 //!   `authz-regexp` gives it. The test PKI names clients by `CN`, and
 //!   389-DS's certmap compares a certificate attribute with the entry
 //!   attribute of the same name, so the `uid` is reached through `cn`.
+//! - `ou=people` carries an ACI letting any bound user read the people
+//!   (not `userPassword`);
 //! - one extra client, dave (`CN=dave,OU=people,DC=example,DC=com`, issued by
 //!   CA-A), trusted but with no entry: 389-DS refuses to map it.
 //!
@@ -279,8 +281,12 @@ impl Ds389 {
     }
 
     fn load_entries(&self) -> Result<(), String> {
+        // Bound users may read the people (not their passwords), as under
+        // slapd's `access to * by * read`.
         let mut ldif = format!(
-            "dn: {PEOPLE_DN}\nobjectClass: top\nobjectClass: organizationalUnit\nou: people\n"
+            "dn: {PEOPLE_DN}\nobjectClass: top\nobjectClass: organizationalUnit\nou: people\n\
+             aci: (targetattr != \"userPassword\")(version 3.0; acl \"tests read people\"; \
+             allow (read, search, compare) userdn = \"ldap:///all\";)\n"
         );
         for u in USERS {
             let _ = write!(
@@ -633,8 +639,9 @@ fn configure(
 }
 
 /// Adds the listener addresses and TLS to `cn=config` and sets the client
-/// authentication policy on `cn=encryption,cn=config`.
-fn edit_dse(dse: &str, auth: ClientAuth) -> Result<String, String> {
+/// authentication policy on `cn=encryption,cn=config` (replacing what the
+/// entries had for these attributes).
+pub fn edit_dse(dse: &str, auth: ClientAuth) -> Result<String, String> {
     let add_to = |dse: &str, dn: &str, lines: &str| -> Result<String, String> {
         let start = dse
             .find(&format!("dn: {dn}\n"))
