@@ -427,10 +427,21 @@ impl InstancePaths {
         all
     }
 
-    /// Stops the server if its pid file names a live process, and removes
-    /// the instance.
+    /// The pid of this instance's ns-slapd, if its pid file names a live
+    /// process that is this instance's server (a pid file left behind may
+    /// name a pid reused since by an unrelated process).
+    fn server_pid(&self) -> Option<u32> {
+        let pid = read_pid(&self.pid_file)?;
+        let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        let config = self.config_dir.display().to_string();
+        (cmdline.contains("ns-slapd") && cmdline.split('\0').any(|arg| arg == config))
+            .then_some(pid)
+    }
+
+    /// Stops the server if it runs, and removes the instance.
     fn remove(&self) {
-        if let Some(pid) = read_pid(&self.pid_file) {
+        if let Some(pid) = self.server_pid() {
             let _ = Command::new("kill")
                 .args(["-TERM", &pid.to_string()])
                 .stdin(Stdio::null())
@@ -683,9 +694,12 @@ fn start(
     mut ldaps_port: u16,
 ) -> Result<((Child, ChildStdin), u16, u16), String> {
     let supervisor = dir.join("supervise.sh");
+    // The instance, and this work directory (a shared instance lives in a
+    // static, whose TempDir is never dropped).
     let removals: Vec<String> = paths
         .all()
-        .iter()
+        .into_iter()
+        .chain([dir])
         .map(|p| format!("'{}'", p.display()))
         .collect();
     // Ignores the terminal's signals (the test run's Ctrl-C reaches the
@@ -697,7 +711,8 @@ fn start(
              {NS_SLAPD} -D '{config}' -i '{pid}' || exit 1\n\
              echo started\n\
              while read -r _; do :; done\n\
-             pid=$(cat '{pid}' 2>/dev/null) && kill -TERM \"$pid\" 2>/dev/null\n\
+             pid=$(cat '{pid}' 2>/dev/null) && grep -q ns-slapd /proc/\"$pid\"/cmdline 2>/dev/null && \
+             kill -TERM \"$pid\" 2>/dev/null || pid=\n\
              while [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null; do sleep 0.1; done\n\
              rm -rf {removals}\n",
             config = paths.config_dir.display(),
@@ -741,8 +756,7 @@ fn start(
             }
             // The daemon writes its pid file at once; gone after a grace
             // period means it exited (a port taken, a bad configuration).
-            let alive = read_pid(&paths.pid_file)
-                .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+            let alive = paths.server_pid().is_some();
             let waited = launched.elapsed();
             if (!alive && waited > Duration::from_secs(3)) || waited >= READY_TIMEOUT {
                 break;
@@ -755,7 +769,7 @@ fn start(
         let _ = child.kill();
         let _ = child.wait();
         drop(stdin);
-        if let Some(pid) = read_pid(&paths.pid_file) {
+        if let Some(pid) = paths.server_pid() {
             let _ = Command::new("kill")
                 .args(["-TERM", &pid.to_string()])
                 .status();
