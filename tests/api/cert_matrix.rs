@@ -112,80 +112,34 @@ const DS389_NO_CERT: &str = "bind failed: inappropriateAuthentication (48): miss
 ///   1.3) for none under `required`.
 /// - no certificate under `allowed`: the EXTERNAL bind fails with 7 on
 ///   slapd, 48 on 389-DS.
+#[rustfmt::skip]
 pub(crate) const TABLE: &[Row] = &[
-    Row {
-        cert: CaA,
-        policy: Required,
-        slapd: Bound("alice"),
-        ds389: Bound("alice"),
-    },
-    Row {
-        cert: CaB,
-        policy: Required,
-        slapd: Bound("bob"),
-        ds389: Bound("bob"),
-    },
-    Row {
-        cert: IntermediateChain,
-        policy: Required,
-        slapd: Bound("carol"),
-        ds389: Bound("carol"),
-    },
-    Row {
-        cert: LeafOnly,
-        policy: Required,
-        slapd: Rejected(Closed),
-        ds389: Bound("carol"),
-    },
-    Row {
-        cert: Untrusted,
-        policy: Required,
-        slapd: Rejected(Closed),
-        ds389: Rejected(Alert("UnknownCA", "UnknownCA")),
-    },
-    Row {
-        cert: Declined,
-        policy: Required,
-        slapd: Rejected(Closed),
-        ds389: Rejected(Alert("BadCertificate", "CertificateRequired")),
-    },
-    Row {
-        cert: CaA,
-        policy: Allowed,
-        slapd: Bound("alice"),
-        ds389: Bound("alice"),
-    },
-    Row {
-        cert: CaB,
-        policy: Allowed,
-        slapd: Bound("bob"),
-        ds389: Bound("bob"),
-    },
-    Row {
-        cert: IntermediateChain,
-        policy: Allowed,
-        slapd: Bound("carol"),
-        ds389: Bound("carol"),
-    },
-    Row {
-        cert: LeafOnly,
-        policy: Allowed,
-        slapd: Rejected(Closed),
-        ds389: Bound("carol"),
-    },
-    Row {
-        cert: Untrusted,
-        policy: Allowed,
-        slapd: Rejected(Closed),
-        ds389: Rejected(Alert("UnknownCA", "UnknownCA")),
-    },
-    Row {
-        cert: Declined,
-        policy: Allowed,
-        slapd: BindFails(ResultCode::AUTH_METHOD_NOT_SUPPORTED, SLAPD_NO_CERT),
-        ds389: BindFails(ResultCode::INAPPROPRIATE_AUTHENTICATION, DS389_NO_CERT),
-    },
+    //  certificate        policy    OpenLDAP slapd                  389 Directory Server
+    row(CaA,               Required, Bound("alice"),                 Bound("alice")),
+    row(CaB,               Required, Bound("bob"),                   Bound("bob")),
+    row(IntermediateChain, Required, Bound("carol"),                 Bound("carol")),
+    row(LeafOnly,          Required, Rejected(Closed),               Bound("carol")),
+    row(Untrusted,         Required, Rejected(Closed),               Rejected(Alert("UnknownCA", "UnknownCA"))),
+    row(Declined,          Required, Rejected(Closed),               Rejected(Alert("BadCertificate", "CertificateRequired"))),
+    row(CaA,               Allowed,  Bound("alice"),                 Bound("alice")),
+    row(CaB,               Allowed,  Bound("bob"),                   Bound("bob")),
+    row(IntermediateChain, Allowed,  Bound("carol"),                 Bound("carol")),
+    row(LeafOnly,          Allowed,  Rejected(Closed),               Bound("carol")),
+    row(Untrusted,         Allowed,  Rejected(Closed),               Rejected(Alert("UnknownCA", "UnknownCA"))),
+    row(Declined,          Allowed,  BindFails(NO_MECH, SLAPD_NO_CERT), BindFails(INAPPROPRIATE, DS389_NO_CERT)),
 ];
+
+const fn row(cert: Cert, policy: Policy, slapd: Expect, ds389: Expect) -> Row {
+    Row {
+        cert,
+        policy,
+        slapd,
+        ds389,
+    }
+}
+
+const NO_MECH: ResultCode = ResultCode::AUTH_METHOD_NOT_SUPPORTED;
+const INAPPROPRIATE: ResultCode = ResultCode::INAPPROPRIATE_AUTHENTICATION;
 
 const CA_A: &str = "CN=Test CA-A,O=Example Test,DC=example,DC=com";
 const CA_B: &str = "CN=Test CA-B,O=Example Test,DC=example,DC=com";
