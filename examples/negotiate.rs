@@ -12,7 +12,13 @@
 //! # The demo: starts a throwaway OpenLDAP slapd on loopback that trusts two
 //! # CAs, with four client certificates to choose from (scripts/demo).
 //! cargo run --example negotiate -- --demo
+//! # The same against a throwaway 389 Directory Server (needs root;
+//! # scripts/demo --server 389ds).
+//! cargo run --example negotiate -- --demo --server 389ds
 //! ```
+//!
+//! The identity is compared as a typed [`AuthzId`]: slapd answers WhoAmI
+//! with `dn:uid=...`, 389-DS with `dn: uid=...`, the same identity.
 
 #[path = "../tests/api/support/mod.rs"]
 mod support;
@@ -20,7 +26,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tokio_ldap::{CertRequest, CertStore, ClientCert, ConnConfig, LdapConn};
+use tokio_ldap::{AuthzId, CertRequest, CertStore, ClientCert, ConnConfig, LdapConn};
 
 struct Args {
     url: Option<String>,
@@ -28,11 +34,19 @@ struct Args {
     certs: Option<PathBuf>,
     starttls: bool,
     demo: bool,
+    server: Server,
+}
+
+/// The server the demo starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Server {
+    Slapd,
+    Ds389,
 }
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: negotiate --url URL --ca CA.pem --certs DIR [--starttls]\n       negotiate --demo\n\n\
+        "usage: negotiate --url URL --ca CA.pem --certs DIR [--starttls]\n       negotiate --demo [--server slapd|389ds]\n\n\
          DIR holds NAME.crt (certificate, with its chain) and NAME.key pairs."
     );
     ExitCode::from(2)
@@ -45,6 +59,7 @@ fn parse_args() -> Option<Args> {
         certs: None,
         starttls: false,
         demo: false,
+        server: Server::Slapd,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -54,6 +69,13 @@ fn parse_args() -> Option<Args> {
             "--certs" => a.certs = Some(it.next()?.into()),
             "--starttls" => a.starttls = true,
             "--demo" => a.demo = true,
+            "--server" => {
+                a.server = match it.next()?.as_str() {
+                    "slapd" => Server::Slapd,
+                    "389ds" => Server::Ds389,
+                    _ => return None,
+                }
+            }
             _ => return None,
         }
     }
@@ -92,6 +114,7 @@ async fn negotiate(
     ca: Option<&Path>,
     certs: &Path,
     starttls: bool,
+    expected: Option<&AuthzId>,
 ) -> Result<(), String> {
     let ids = load_identities(certs)?;
     println!("Identities to choose from:");
@@ -152,50 +175,83 @@ async fn negotiate(
     conn.bind_external(None)
         .await
         .map_err(|e| format!("EXTERNAL bind: {e}"))?;
-    let who = conn.whoami().await.map_err(|e| format!("WhoAmI: {e}"))?;
-    println!(
-        "EXTERNAL bind: ok; the server maps us to {}",
-        who.as_deref().unwrap_or("(anonymous)")
-    );
+    let who = conn
+        .whoami_identity()
+        .await
+        .map_err(|e| format!("WhoAmI: {e}"))?;
+    match &who {
+        AuthzId::Anonymous => {
+            println!("EXTERNAL bind: ok; the server maps us to no one (anonymous)")
+        }
+        who => println!("EXTERNAL bind: ok; the server maps us to {who}"),
+    }
+    // Compare identities as AuthzIds, never as WhoAmI's text.
+    if let Some(expected) = expected {
+        let ok = who.eq_ignore_case(expected);
+        println!("Expected {expected}: {}", if ok { "yes" } else { "NO" });
+        if !ok {
+            return Err(format!("bound as {who}, expected {expected}"));
+        }
+    }
     conn.unbind().await.map_err(|e| e.to_string())
 }
 
-/// The demo runs slapd through the test harness, which is Unix-only.
+/// The demo runs slapd or 389-DS through the test harness, which is
+/// Unix-only.
 #[cfg(not(unix))]
-async fn demo() -> Result<(), String> {
-    Err("--demo starts a throwaway slapd, which needs Unix; use --url against a server".to_owned())
+async fn demo(_server: Server) -> Result<(), String> {
+    Err("--demo starts a throwaway server, which needs Unix; use --url against a server".to_owned())
 }
 
 #[cfg(unix)]
-async fn demo() -> Result<(), String> {
+async fn demo(server: Server) -> Result<(), String> {
+    use support::ds389::{ClientAuth, Ds389};
     use support::slapd::{Slapd, SlapdOptions, VerifyClient};
 
-    println!("Starting a throwaway OpenLDAP slapd on 127.0.0.1 (TLSVerifyClient demand,");
-    println!(
-        "trusting Test CA-A and Test CA-B; EXTERNAL maps cn=NAME,ou=people,... to uid=NAME)..."
-    );
-    let slapd = Slapd::start(SlapdOptions {
-        verify_client: VerifyClient::Demand,
-        ..Default::default()
-    });
+    let slapd;
+    let (ldap_url, ldaps_url, files, dir) = match server {
+        Server::Slapd => {
+            println!("Starting a throwaway OpenLDAP slapd on 127.0.0.1 (TLSVerifyClient demand,");
+            println!(
+                "trusting Test CA-A and Test CA-B; EXTERNAL maps cn=NAME,ou=people,... to uid=NAME)..."
+            );
+            slapd = Slapd::start(SlapdOptions {
+                verify_client: VerifyClient::Demand,
+                ..Default::default()
+            });
+            let dir = slapd.dir().join("identities");
+            (slapd.ldap_url(), slapd.ldaps_url(), slapd.files(), dir)
+        }
+        Server::Ds389 => {
+            println!("Creating a throwaway 389 Directory Server on 127.0.0.1 (nsSSLClientAuth");
+            println!(
+                "required, Test CA-A and Test CA-B trusted with CT,,; certmap finds uid=NAME by the CN)..."
+            );
+            let ds = Ds389::shared(ClientAuth::Required);
+            println!("{} ready in {:?}", ds.version(), ds.creation_time());
+            let dir = ds.files().dir.join("identities");
+            (ds.ldap_url(), ds.ldaps_url(), ds.files(), dir)
+        }
+    };
     // The identities: mallory (untrusted CA), carol (via an intermediate
     // of CA-A, chain included), bob (CA-B). The store tries them in name
     // order and takes the first one a CA the server named has issued.
-    let dir = slapd.dir().join("identities");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let f = slapd.files();
     for (name, crt, key) in [
-        ("1-mallory", &f.mallory_crt, &f.mallory_key),
-        ("2-carol", &f.carol_chain, &f.carol_key),
-        ("3-bob", &f.bob_crt, &f.bob_key),
+        ("1-mallory", &files.mallory_crt, &files.mallory_key),
+        ("2-carol", &files.carol_chain, &files.carol_key),
+        ("3-bob", &files.bob_crt, &files.bob_key),
     ] {
         std::fs::copy(crt, dir.join(format!("{name}.crt"))).map_err(|e| e.to_string())?;
         std::fs::copy(key, dir.join(format!("{name}.key"))).map_err(|e| e.to_string())?;
     }
-    println!("\n=== LDAPS: {} ===", slapd.ldaps_url());
-    negotiate(&slapd.ldaps_url(), Some(&f.ca_a), &dir, false).await?;
-    println!("\n=== StartTLS: {} ===", slapd.ldap_url());
-    negotiate(&slapd.ldap_url(), Some(&f.ca_a), &dir, true).await?;
+    let carol: AuthzId = "dn:uid=carol,ou=people,dc=example,dc=com"
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    println!("\n=== LDAPS: {ldaps_url} ===");
+    negotiate(&ldaps_url, Some(&files.ca_a), &dir, false, Some(&carol)).await?;
+    println!("\n=== StartTLS: {ldap_url} ===");
+    negotiate(&ldap_url, Some(&files.ca_a), &dir, true, Some(&carol)).await?;
     Ok(())
 }
 
@@ -205,12 +261,12 @@ async fn main() -> ExitCode {
         return usage();
     };
     let res = if args.demo {
-        demo().await
+        demo(args.server).await
     } else {
         let (Some(url), Some(certs)) = (args.url.as_deref(), args.certs.as_deref()) else {
             return usage();
         };
-        negotiate(url, args.ca.as_deref(), certs, args.starttls).await
+        negotiate(url, args.ca.as_deref(), certs, args.starttls, None).await
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@ use std::io;
 use std::sync::Arc;
 
 use crate::ber::DecodeError;
+use crate::proto::authz::AuthzIdError;
 use crate::proto::{LdapResult, MessageId, ResultCode};
 
 /// Everything that can go wrong, split by cause.
@@ -27,10 +28,23 @@ pub enum Error {
         #[source]
         source: Option<rustls::Error>,
     },
-    /// The server closed the connection right after a TLS handshake in which
-    /// it had asked for a client certificate: how OpenLDAP rejects a missing
-    /// or untrusted certificate under TLS 1.3 (and, with an untrusted one,
-    /// under TLS 1.2 too).
+    /// The server refused the client certificate, or the lack of one, after
+    /// asking for it in the TLS handshake. The message says which CAs the
+    /// server named and what was sent (subject and issuer, or why nothing
+    /// was), whichever way the server refused:
+    ///
+    /// - OpenLDAP slapd (GnuTLS) sends no alert: it closes the connection,
+    ///   during the handshake (TLS 1.2, no certificate under `demand`) or
+    ///   right after a handshake that looked successful to the client (TLS
+    ///   1.3; an untrusted certificate under any version), so the close
+    ///   shows on the first read.
+    /// - 389 Directory Server (NSS) sends an alert: `UnknownCA` for a
+    ///   certificate it does not trust (under `required` and `allowed`
+    ///   alike), and for no certificate under `required` `BadCertificate`
+    ///   (TLS 1.2, during the handshake) or `CertificateRequired` (TLS 1.3,
+    ///   after it). The alert is named in the message.
+    /// - Other certificate alerts (e.g. rustls-based servers' `AccessDenied`,
+    ///   `CertificateExpired`) are reported the same way.
     #[error("{0}")]
     ClientCertRejected(String),
     /// The application's [`QueryClientCert`](crate::QueryClientCert) panicked.
@@ -167,6 +181,10 @@ pub enum ProtocolError {
         /// What arrived, e.g. `"SearchResultEntry"`.
         got: &'static str,
     },
+    /// A "Who am I?" answer whose identity is neither empty nor `dn:` nor
+    /// `u:` (RFC 4532 §2.2, RFC 4513 §5.2.1.8).
+    #[error("the server's authorization identity does not parse: {0}")]
+    AuthzId(#[from] AuthzIdError),
     /// Bytes that came after the StartTLS response and before the TLS
     /// handshake: in clear text, from the server or from someone on the path
     /// (RFC 4511 §4.14.2: the handshake begins right after the response).

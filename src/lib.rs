@@ -23,7 +23,9 @@
 //!    │  Certificate(alice + chain), CertificateVerify, Finished ──▶
 //!    ▼
 //!  conn.bind_external(None)   ── SASL EXTERNAL ──▶ server maps the subject
-//!  conn.whoami()              ◀── "dn:uid=alice,ou=people,dc=example,dc=com"
+//!  conn.whoami_identity()     ◀── "dn:uid=alice,ou=people,dc=example,dc=com"
+//!                                  (389-DS: "dn: uid=alice,..."; both parse
+//!                                   to the same AuthzId::Dn)
 //! ```
 //!
 //! # Getting started
@@ -48,7 +50,9 @@
 //! }
 //!
 //! conn.bind_external(None).await?;
-//! println!("bound as {:?}", conn.whoami().await?);
+//! // Compare identities typed: servers spell WhoAmI's answer differently.
+//! let me = conn.whoami_identity().await?;
+//! println!("bound as {me}, DN {:?}", me.dn().map(ToString::to_string));
 //!
 //! let people = conn
 //!     .search_all(
@@ -232,6 +236,7 @@ pub use client::{
     SearchStream, WithOptions,
 };
 pub use error::{Error, LdapError, ProtocolError};
+pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};
 pub use rustls;

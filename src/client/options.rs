@@ -8,6 +8,7 @@ use bytes::Bytes;
 use super::handle::LdapConn;
 use super::response::{ldap_error, unexpected};
 use super::search::{Search, SearchResults, SearchStream};
+use crate::proto::authz::AuthzId;
 use crate::proto::extended::{PasswordModify, WhoAmI};
 use crate::proto::{
     AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
@@ -109,19 +110,38 @@ impl WithOptions<'_> {
     /// the peer credentials of an `ldapi://` socket.
     ///
     /// `authzid` (e.g. `"dn:uid=bob,ou=people,dc=example,dc=com"` or
-    /// `"u:bob"`) asks to act as another identity; `None` sends empty
-    /// credentials. Either way the credentials field is present, so the
-    /// bind completes in one round trip.
+    /// `"u:bob"`, see [`AuthzId`]'s `Display`) asks to act as another
+    /// identity; `None` sends empty credentials. Either way the credentials
+    /// field is present, so the bind completes in one round trip.
+    ///
+    /// Servers differ; check the identity after binding
+    /// ([`whoami_identity`](Self::whoami_identity)) rather than assuming it:
+    ///
+    /// - OpenLDAP slapd is anonymous until this bind; it maps the
+    ///   certificate's subject (through `authz-regexp`, no entry needed) and
+    ///   honours an `authzid` where its `authz-policy` allows, refusing it
+    ///   otherwise (insufficientAccessRights).
+    /// - 389 Directory Server binds the identity its certificate mapping
+    ///   finds as soon as the TLS handshake ends, before any bind; this bind
+    ///   then succeeds and **ignores an `authzid`**: the identity stays the
+    ///   certificate's. A trusted certificate that maps to no entry fails
+    ///   with invalidCredentials (49) and no text.
+    ///
+    /// A failure says what TLS knows: that the server did not ask for a
+    /// certificate, that none was sent, or which one was sent (subject and
+    /// issuer) when the server refused to map it.
     ///
     /// ```no_run
-    /// use tokio_ldap::{ClientCert, ConnConfig, LdapConn};
+    /// use tokio_ldap::{AuthzId, ClientCert, ConnConfig, LdapConn};
     ///
-    /// # async fn f() -> Result<(), tokio_ldap::Error> {
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
     /// let cert = ClientCert::from_pem_files("alice.crt", "alice.key")?;
     /// let config = ConnConfig::new().ca_file("ca.pem").client_cert(cert);
     /// let conn = LdapConn::connect("ldaps://ldap.example.com", config).await?;
     /// conn.bind_external(None).await?;
-    /// println!("bound as {:?}", conn.whoami().await?);
+    /// // "dn:uid=alice,..." from slapd, "dn: uid=alice,..." from 389-DS.
+    /// let alice: AuthzId = "dn:uid=alice,ou=people,dc=example,dc=com".parse()?;
+    /// assert!(conn.whoami_identity().await?.eq_ignore_case(&alice));
     /// # Ok(()) }
     /// ```
     pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
@@ -130,12 +150,13 @@ impl WithOptions<'_> {
         let resp = self
             .bind_sasl_raw("EXTERNAL", Some(creds))
             .await
-            .map_err(|e| explain_external_failure(conn, e))?;
+            .map_err(|e| explain_external_failure(conn, authzid, e))?;
         // EXTERNAL takes one round trip: a server that asks for more
         // (saslBindInProgress) gets no second step.
         if resp.result.code != ResultCode::SUCCESS {
             return Err(explain_external_failure(
                 conn,
+                authzid,
                 ldap_error("bind", resp.result),
             ));
         }
@@ -194,11 +215,39 @@ impl WithOptions<'_> {
     /// The identity the server associates with this connection (RFC
     /// 4532), as sent (`"dn:..."` or `"u:..."`); `None` when anonymous. An
     /// identity that is not UTF-8 is an [`Error::Protocol`], as from
-    /// [`WhoAmI::parse_response`].
+    /// [`WhoAmI::parse_response`]. The text differs between servers for
+    /// the same identity (389 Directory Server puts a space after `dn:`):
+    /// compare identities with [`whoami_identity`](Self::whoami_identity).
     pub async fn whoami(self) -> Result<Option<String>, Error> {
         let resp = self.extended(WhoAmI::request()).await?;
         let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
         Ok(authz_id.map(|id| id.to_string()))
+    }
+
+    /// Who am I? (RFC 4532) as a typed identity: [`AuthzId::Dn`] with the
+    /// parsed DN, [`AuthzId::User`], or [`AuthzId::Anonymous`]. Compare
+    /// identities through it: servers spell them differently (OpenLDAP
+    /// `dn:uid=alice,...`, 389 Directory Server `dn: uid=alice,...`), and
+    /// [`AuthzId::parse`] reads both. An identity that does not parse is an
+    /// [`Error::Protocol`] ([`ProtocolError::AuthzId`](crate::ProtocolError::AuthzId)).
+    ///
+    /// ```no_run
+    /// # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), Box<dyn std::error::Error>> {
+    /// use tokio_ldap::AuthzId;
+    ///
+    /// conn.bind_external(None).await?;
+    /// let alice: AuthzId = "dn:uid=alice,ou=people,dc=example,dc=com".parse()?;
+    /// let me = conn.whoami_identity().await?;
+    /// assert!(me.eq_ignore_case(&alice), "bound as {me}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn whoami_identity(self) -> Result<AuthzId, Error> {
+        let resp = self.extended(WhoAmI::request()).await?;
+        let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
+        match authz_id {
+            None => Ok(AuthzId::Anonymous),
+            Some(id) => AuthzId::parse(&id).map_err(|e| Error::Protocol(e.into())),
+        }
     }
 
     /// Any extended operation; a non-success result is an error.
@@ -384,6 +433,11 @@ impl LdapConn {
         self.with(OpOptions::default()).whoami().await
     }
 
+    /// Who am I? as a typed identity: [`WithOptions::whoami_identity`] with the default options.
+    pub async fn whoami_identity(&self) -> Result<AuthzId, Error> {
+        self.with(OpOptions::default()).whoami_identity().await
+    }
+
     /// Starts a search whose items stream in: [`WithOptions::search`] with the default options.
     pub async fn search(&self, request: Search) -> Result<SearchStream, Error> {
         self.with(OpOptions::default()).search(request).await
@@ -463,24 +517,40 @@ fn bind_result(msg: LdapMessage) -> Result<Option<Bytes>, Error> {
 }
 
 /// Adds what TLS knows to a failed EXTERNAL bind: no certificate was
-/// requested, or none was sent.
-fn explain_external_failure(conn: &LdapConn, e: Error) -> Error {
+/// requested, none was sent, or which one was sent (389 Directory Server
+/// answers a trusted certificate it cannot map with a bare
+/// invalidCredentials).
+fn explain_external_failure(conn: &LdapConn, authzid: Option<&str>, e: Error) -> Error {
     let Error::Ldap(mut le) = e else { return e };
     let hint = match conn.tls_info() {
-        None if !conn.url().starts_with("ldapi") => {
-            Some("the connection is not using TLS, so there is no client certificate to bind with")
-        }
-        Some(info) if info.trusted_cas().is_none() => {
-            Some("the server did not ask for a client certificate during the TLS handshake")
-        }
-        Some(info) if info.client_cert_sent().is_none() => {
-            Some("no client certificate was sent during the TLS handshake")
-        }
-        _ => None,
+        None if !conn.url().starts_with("ldapi") => Some(
+            "the connection is not using TLS, so there is no client certificate to bind with"
+                .to_owned(),
+        ),
+        Some(info) if info.trusted_cas().is_none() => Some(
+            "the server did not ask for a client certificate during the TLS handshake".to_owned(),
+        ),
+        Some(info) => match info.client_cert_sent() {
+            None => Some("no client certificate was sent during the TLS handshake".to_owned()),
+            Some(sent) => {
+                let cert = format!("{} (issued by {})", sent.subject(), sent.issuer());
+                Some(match authzid.filter(|a| !a.is_empty()) {
+                    None => format!(
+                        "the server refused to map the client certificate sent during the TLS \
+                         handshake to an identity: {cert}"
+                    ),
+                    Some(authzid) => format!(
+                        "the server refused the client certificate sent during the TLS \
+                         handshake, {cert}, acting as {authzid}"
+                    ),
+                })
+            }
+        },
+        None => None,
     };
     if let Some(hint) = hint {
         let msg = if le.result.message.is_empty() {
-            hint.to_owned()
+            hint
         } else {
             format!("{} ({hint})", le.result.message)
         };

@@ -14,6 +14,7 @@
 //! |---|---|
 //! | `codec.rs` | the received frame, [`MessageId`], the field readers and writers every PDU uses (only [`ber`](crate::ber) below) |
 //! | [`dn`], [`filter`] (`model`, `ber`, `text`) | distinguished names; search filters, binary and text |
+//! | [`authz`] | authorization identities (`dn:`, `u:`, anonymous), parsed as servers send them |
 //! | `result/` | [`ResultCode`], [`LdapResult`] |
 //! | `op/` | one file per PDU family (`attributes`, then `bind`, `search`, `modify`, `add`, `modify_dn`, `compare`, `extended`) and `mod.rs`: [`ProtocolOp`], its table, tags and names |
 //! | [`url`] | LDAP URLs (it uses the search [`Scope`]) |
@@ -32,6 +33,7 @@ mod message;
 mod op;
 mod result;
 
+pub mod authz;
 pub mod controls;
 pub mod dn;
 pub mod extended;

@@ -33,12 +33,10 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
                 message: server_cert_message(cert_err, record),
                 source: Some(tls),
             },
-            rustls::Error::AlertReceived(alert) if record.cert_requested && is_cert_alert(alert) => {
-                Error::ClientCertRejected(format!(
-                    "the server rejected the TLS handshake with alert {alert:?} after asking for a client certificate; {}; {}",
-                    sent(record),
-                    trusts(&record.trusted_cas)
-                ))
+            rustls::Error::AlertReceived(alert)
+                if record.cert_requested && is_cert_alert(alert) =>
+            {
+                rejected_by_alert(alert, record)
             }
             ref other => {
                 let mut message =
@@ -111,16 +109,24 @@ pub(crate) fn read_error_after_handshake(
     }
     match rustls_error(err) {
         Some(rustls::Error::AlertReceived(alert)) if is_cert_alert(alert) => {
-            Some(Error::ClientCertRejected(format!(
-                "the server rejected the client certificate with alert {alert:?}: {}; {}",
-                trusts(&record.trusted_cas),
-                sent(record)
-            )))
+            Some(rejected_by_alert(alert, record))
         }
         Some(_) => None,
         None if is_closed(err) => closed_after_handshake(record),
         None => None,
     }
+}
+
+/// A certificate alert after a CertificateRequest, during the handshake
+/// (TLS 1.2) or on the first read after it (TLS 1.3): one message for both,
+/// so that 389 Directory Server's `UnknownCA`, `BadCertificate` and
+/// `CertificateRequired` read alike.
+fn rejected_by_alert(alert: AlertDescription, record: &HandshakeRecord) -> Error {
+    Error::ClientCertRejected(format!(
+        "the server rejected the client certificate with alert {alert:?} after asking for one: {}; {}",
+        trusts(&record.trusted_cas),
+        sent(record)
+    ))
 }
 
 /// [`Error::CallbackPanicked`] if the application's callback panicked. The

@@ -875,7 +875,7 @@ async fn untrusted_client_certificate_rejected_after_a_tls13_handshake() {
     let sent = conn.tls_info().unwrap();
     assert_eq!(sent.client_cert_sent().unwrap().subject(), MALLORY);
     let text = format!(
-        "the server rejected the client certificate with alert UnknownCA: it trusts: {CA_A}; {CA_B}; sent: {MALLORY} (issued by CN=Untrusted CA,O=Evil Test, not among the CAs the server named)"
+        "the server rejected the client certificate with alert UnknownCA after asking for one: it trusts: {CA_A}; {CA_B}; sent: {MALLORY} (issued by CN=Untrusted CA,O=Evil Test, not among the CAs the server named)"
     );
     assert_all_fail(&conn, |e| matches!(e, Error::ClientCertRejected(_)), &text).await;
 }
@@ -891,7 +891,7 @@ async fn missing_client_certificate_rejected_in_a_tls12_handshake() {
     assert_eq!(
         err.to_string(),
         format!(
-            "the server rejected the TLS handshake with alert CertificateRequired after asking for a client certificate; none was sent (no client certificate configured); it trusts: {CA_A}; {CA_B}"
+            "the server rejected the client certificate with alert CertificateRequired after asking for one: it trusts: {CA_A}; {CA_B}; none was sent (no client certificate configured)"
         )
     );
 }

@@ -1,9 +1,22 @@
 //! Integration tests for tokio-ldap, run against real servers (throwaway
-//! OpenLDAP slapd instances; see `support/slapd.rs` and
+//! OpenLDAP slapd instances, see `support/slapd.rs`; shared 389 Directory
+//! Server instances, see `support/ds389.rs`; both installed by
 //! `scripts/install-test-deps`) and the crate's scripted in-process servers
 //! (`tokio_ldap::testkit::server`).
 
+// The client-certificate scenarios run against both real servers, with the
+// expected outcome per server in one table.
+#[cfg(unix)]
+mod cert_matrix;
 mod driver;
+// 389 Directory Server (shared instances, see support/ds389.rs): Unix
+// only, like slapd.
+#[cfg(unix)]
+mod ds389_certs;
+#[cfg(unix)]
+mod ds389_harness;
+// 389-DS's behaviours played by the scripted server: every platform.
+mod ds389_scripted;
 mod hostile;
 mod load;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
@@ -18,9 +31,9 @@ mod slapd_ops;
 mod support;
 mod surface;
 
-/// Stands for the slapd tests where they are not built, so that a run
-/// says they were skipped instead of passing without them.
+/// Stands for the slapd and 389-DS tests where they are not built, so that
+/// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd tests (slapd_certs, slapd_harness, slapd_ops) need Unix: slapd, ldapi sockets; not built on this OS"]
+#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_harness, slapd_ops) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
 fn slapd_tests_need_unix() {}

@@ -1,163 +1,47 @@
-//! The client-certificate matrix against a real slapd, all through
-//! `QueryClientCert` and `bind_external`:
-//! {LDAPS, StartTLS} × {TLS 1.2, TLS 1.3} × {CA-A, CA-B, intermediate chain,
-//! untrusted CA, callback declines}.
+//! Client certificates against a real slapd, all through `QueryClientCert`
+//! and `bind_external`: the scenario table shared with 389-DS
+//! (`cert_matrix`: {LDAPS, StartTLS} × {TLS 1.2, TLS 1.3} × {CA-A, CA-B,
+//! intermediate chain, leaf-only chain, untrusted CA, callback declines} ×
+//! {demand, try}), and slapd's own cases.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use tokio_ldap::tls::TlsVersion;
-use tokio_ldap::{CertRequest, ClientCert, ConnConfig, Error, LdapConn};
+use tokio_ldap::{CertRequest, ClientCert, ConnConfig, LdapConn};
 
+use crate::cert_matrix::{self, Policy, Server, Target};
 use crate::support::slapd::{Slapd, SlapdOptions, VerifyClient};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Ldaps,
-    StartTls,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Version {
-    Tls12,
-    Tls13,
-}
-
-/// Which client identity the callback returns (`None`: it declines).
-fn identity(slapd: &Slapd, who: Option<&str>) -> Option<ClientCert> {
-    let (cert, key) = slapd
-        .files()
-        .client(who?)
-        .expect("a client of the test PKI");
-    Some(ClientCert::from_pem_files(cert, key).expect("test certificate loads"))
-}
-
-struct Outcome {
-    result: Result<Option<String>, Error>,
-    hints: Vec<Vec<u8>>,
-    calls: usize,
-}
-
-async fn attempt(slapd: &Slapd, mode: Mode, version: Version, who: Option<&str>) -> Outcome {
-    let cert = identity(slapd, who);
-    let seen: Arc<Mutex<(Vec<Vec<u8>>, usize)>> = Arc::default();
-    let record = seen.clone();
-    let query = move |req: &CertRequest<'_>| {
-        let mut r = record.lock().unwrap();
-        r.0 = req
-            .trusted_cas()
-            .iter()
-            .map(|ca| ca.der().to_vec())
-            .collect();
-        r.1 += 1;
-        cert.clone()
-    };
-    let versions = match version {
-        Version::Tls12 => [TlsVersion::Tls12],
-        Version::Tls13 => [TlsVersion::Tls13],
-    };
-    let config = ConnConfig::new()
-        .ca_file(&slapd.files().ca_a)
-        .client_cert_query(query)
-        .tls_versions(&versions)
-        .starttls(mode == Mode::StartTls)
-        .connect_timeout(Some(Duration::from_secs(10)));
-    let url = match mode {
-        Mode::Ldaps => slapd.ldaps_url(),
-        Mode::StartTls => slapd.ldap_url(),
-    };
-    let result = async {
-        let conn = LdapConn::connect(&url, config).await?;
-        let info = conn.tls_info().expect("TLS is active");
-        let expected = match version {
-            Version::Tls12 => rustls::ProtocolVersion::TLSv1_2,
-            Version::Tls13 => rustls::ProtocolVersion::TLSv1_3,
-        };
-        assert_eq!(info.version(), expected);
-        conn.bind_external(None).await?;
-        conn.whoami().await
-    }
+/// The shared scenario table (`cert_matrix`) against slapd with
+/// `TLSVerifyClient` `policy` (demand for required, try for allowed).
+async fn matrix(policy: Policy) {
+    let slapd = Slapd::start(SlapdOptions {
+        verify_client: match policy {
+            Policy::Required => VerifyClient::Demand,
+            Policy::Allowed => VerifyClient::Try,
+        },
+        ..Default::default()
+    });
+    let log = || slapd.log();
+    cert_matrix::run(&Target {
+        server: Server::Slapd,
+        policy,
+        ldap_url: slapd.ldap_url(),
+        ldaps_url: slapd.ldaps_url(),
+        pki: slapd.pki(),
+        files: slapd.files(),
+        log: &log,
+    })
     .await;
-    let (hints, calls) = seen.lock().unwrap().clone();
-    Outcome {
-        result,
-        hints,
-        calls,
-    }
 }
-
-const CA_NAMES: &str =
-    "CN=Test CA-A,O=Example Test,DC=example,DC=com; CN=Test CA-B,O=Example Test,DC=example,DC=com";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificate_matrix_under_demand() {
-    let slapd = Slapd::start(SlapdOptions {
-        verify_client: VerifyClient::Demand,
-        ..Default::default()
-    });
-    let want_hints = vec![
-        slapd.pki().ca_a_subject_der().to_vec(),
-        slapd.pki().ca_b_subject_der().to_vec(),
-    ];
-    let mut rows = Vec::new();
-    for mode in [Mode::Ldaps, Mode::StartTls] {
-        for version in [Version::Tls12, Version::Tls13] {
-            for who in [
-                Some("alice"),
-                Some("bob"),
-                Some("carol"),
-                Some("mallory"),
-                None,
-            ] {
-                let out = attempt(&slapd, mode, version, who).await;
-                let case = format!("{mode:?} {version:?} {}", who.unwrap_or("declined"));
-                assert_eq!(out.calls, 1, "{case}: callback called once");
-                assert_eq!(
-                    out.hints, want_hints,
-                    "{case}: hints are slapd's CA file, in order, DER-identical"
-                );
-                match who {
-                    Some(name @ ("alice" | "bob" | "carol")) => {
-                        let want = format!("dn:uid={name},ou=people,dc=example,dc=com");
-                        match &out.result {
-                            Ok(Some(dn)) => assert_eq!(dn, &want, "{case}"),
-                            other => panic!(
-                                "{case}: expected {want}, got {other:?}\nslapd log:\n{}",
-                                slapd.log()
-                            ),
-                        }
-                    }
-                    _ => {
-                        let err = out.result.as_ref().expect_err(&case);
-                        let msg = err.to_string();
-                        assert!(
-                            matches!(err, Error::ClientCertRejected(_) | Error::Tls { .. }),
-                            "{case}: {err:?}"
-                        );
-                        assert!(
-                            msg.contains(CA_NAMES),
-                            "{case}: the error names the CAs: {msg}"
-                        );
-                        match who {
-                            Some(_) => assert!(
-                                msg.contains("CN=mallory,OU=people,DC=example,DC=com"),
-                                "{case}: the error names what was sent: {msg}"
-                            ),
-                            None => assert!(msg.contains("none was sent"), "{case}: {msg}"),
-                        }
-                    }
-                }
-                rows.push(format!(
-                    "{case}: {}",
-                    match &out.result {
-                        Ok(w) => format!("ok {w:?}"),
-                        Err(e) => format!("error: {e}"),
-                    }
-                ));
-            }
-        }
-    }
-    println!("{}", rows.join("\n"));
+    matrix(Policy::Required).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificate_matrix_under_try() {
+    matrix(Policy::Allowed).await;
 }
 
 #[tokio::test]
@@ -256,7 +140,13 @@ async fn bind_external_with_authzid_and_over_ldapi() {
         err.result_code(),
         Some(tokio_ldap::ResultCode::INSUFFICIENT_ACCESS_RIGHTS)
     );
-    assert_eq!(err.to_string(), "bind failed: insufficientAccessRights (50): SASL(-14): authorization failure: not authorized");
+    assert_eq!(
+        err.to_string(),
+        "bind failed: insufficientAccessRights (50): SASL(-14): authorization failure: not \
+         authorized (the server refused the client certificate sent during the TLS handshake, \
+         CN=carol,OU=people,DC=example,DC=com (issued by CN=Test CA-A Intermediate,O=Example \
+         Test,DC=example,DC=com), acting as dn:uid=bob,ou=people,dc=example,dc=com)"
+    );
     let alice = connect("alice").await.unwrap();
     alice
         .bind_external(Some("dn:uid=bob,ou=people,dc=example,dc=com"))

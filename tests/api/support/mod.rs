@@ -1,6 +1,6 @@
 //! Shared test support: the crate's test PKI and scripted server
-//! (`tokio_ldap::testkit`, seen as tests want them) and throwaway slapd
-//! instances.
+//! (`tokio_ldap::testkit`, seen as tests want them), throwaway slapd
+//! instances and shared 389 Directory Server instances.
 //!
 //! Also included by the benches and examples (via `#[path]`), so not every
 //! item (nor every re-export) is used by every target: hence `dead_code` and
@@ -13,3 +13,6 @@ pub mod server;
 // slapd runs on Unix only (ldapi socket, peer credentials, file modes).
 #[cfg(unix)]
 pub mod slapd;
+// 389-DS, like slapd: Unix only (and root: it lives in /etc/dirsrv).
+#[cfg(unix)]
+pub mod ds389;
