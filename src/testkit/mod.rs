@@ -19,6 +19,7 @@
 //! Only loopback TCP is used here, so everything builds on every OS; file
 //! modes of written keys are set on Unix only.
 
+pub mod directory;
 pub mod pki;
 pub mod responder;
 pub mod server;

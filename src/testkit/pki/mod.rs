@@ -614,9 +614,11 @@ fn subject_from_text(text: &str) -> Result<DistinguishedName, Error> {
             "uid" | "userid" => Rdn::Uid(value),
             "c" => Rdn::C(value),
             "l" => Rdn::L(value),
-            other => return Err(Error::new(format!(
+            other => {
+                return Err(Error::new(format!(
                 "subject {text:?}: attribute type {other:?} is not one of DC, O, OU, CN, UID, C, L"
-            ))),
+            )))
+            }
         });
     }
     dn(&rdns)
