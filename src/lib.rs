@@ -141,7 +141,6 @@ pub mod fuzzing;
 pub mod proto;
 mod sync;
 #[cfg(any(test, feature = "testkit"))]
-#[doc(hidden)]
 pub mod testkit;
 pub mod tls;
 mod transport;

@@ -110,7 +110,7 @@ fn attr_value(number: usize, line: &str) -> Result<(&str, Bytes), Error> {
 /// Standard base64 with padding; `None` on anything else.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let text = text.as_bytes();
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let sextet = |c: u8| -> Option<u32> {

@@ -20,6 +20,7 @@ mod search;
 mod tests;
 
 pub use self::entry::Entry;
+pub(crate) use self::entry::{canonical_name, normalize_dn};
 pub use self::search::SearchOutcome;
 
 use crate::proto::dn::Dn;
