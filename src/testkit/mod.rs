@@ -25,9 +25,15 @@
 //!
 //! # Differences from slapd
 //!
-//! The crate's own tests run one list of scenarios against a `TestServer`
-//! and against OpenLDAP's slapd and expect the same outcomes. What the
-//! `TestServer` does differently, on purpose:
+//! The crate's own tests (`tests/api/fidelity.rs`) run one list of
+//! scenarios against a `TestServer` and against OpenLDAP's slapd (with the
+//! crate's test configuration: `TLSVerifyClient try`, the rootdn
+//! `cn=admin,dc=example,dc=com`, EXTERNAL mapped by `authz-regexp` from
+//! `cn=NAME,ou=people,...` to `uid=NAME,ou=people,...`) and expect the
+//! same outcomes: binds, EXTERNAL over LDAPS, StartTLS and ldapi, WhoAmI,
+//! each filter type, the scopes, size limit, paging, attribute selection,
+//! each write operation and each rejection. What the `TestServer` does
+//! differently, on purpose:
 //!
 //! - No schema: any attribute on any entry, no single-value or
 //!   objectClass checks (slapd: objectClassViolation, constraintViolation).
@@ -41,6 +47,10 @@
 //! - Ordering filters (`>=`, `<=`) work on every attribute (slapd: only
 //!   on attributes with an ORDERING rule, e.g. `uidNumber`; elsewhere
 //!   Undefined).
+//! - Entries come in the order they were added, for every scope. slapd
+//!   returns a subtree search in that order too, but a one-level search in
+//!   the order of the index it uses (LDAP defines no order; the fidelity
+//!   suite compares one-level results as sets).
 //! - `userPassword` is stored and compared in clear.
 //! - Requests of one connection are answered one after the other (slapd
 //!   runs them concurrently); Abandon is accepted and ignored.

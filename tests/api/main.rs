@@ -1,9 +1,11 @@
 //! Integration tests for tokio-ldap, run against real servers (throwaway
 //! OpenLDAP slapd instances; see `support/slapd.rs` and
 //! `scripts/install-test-deps`) and the crate's scripted in-process servers
-//! (`tokio_ldap::testkit::server`).
+//! (`tokio_ldap::testkit`), and the fidelity of the testkit's `TestServer`
+//! to slapd (`fidelity`).
 
 mod driver;
+mod fidelity;
 mod hostile;
 mod load;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
