@@ -11,13 +11,13 @@ use rustls::ServerConfig;
 use rustls_pki_types::CertificateDer;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::ber::{frame_len, Limits};
+use crate::ber::Limits;
 use crate::proto::dn::Dn;
 use crate::proto::{LdapMessage, ResultCode};
 use crate::sync::lock;
 use crate::testkit::test_server::faults::{Action, ConnectionRecord, Faults, Transport};
 use crate::testkit::test_server::session::{
-    authz_id, notice, response_with, Reply, Session, Shared,
+    authz_id, next_frame, notice, response_with, Reply, Session, Shared,
 };
 use crate::testkit::test_server::tls::deferred_rejection;
 
@@ -199,27 +199,19 @@ async fn handshake(
 }
 
 /// The next whole message, `None` at the end of the stream; an error
-/// (said as a person reads it) when the client announces a message over
-/// `max_len` or sends what is not BER.
+/// (see [`next_frame`]) for what is not an LDAPMessage or is over
+/// `max_len`.
 async fn read_frame(
     io: &mut Box<dyn Io>,
     buf: &mut BytesMut,
     max_len: usize,
 ) -> Result<Option<bytes::Bytes>, String> {
     loop {
-        // Every LDAPMessage is a SEQUENCE: anything else is refused at once
-        // rather than waited on.
-        if let Some(first) = buf.first().filter(|b| **b != 0x30) {
-            return Err(format!(
-                "the client sent an invalid message: expected an LDAPMessage (a SEQUENCE, 0x30), found 0x{first:02x}"
-            ));
+        if let Some(frame) = next_frame(buf, max_len)? {
+            return Ok(Some(frame));
         }
-        match frame_len(buf, max_len) {
-            Ok(Some(len)) if len <= buf.len() => return Ok(Some(buf.split_to(len).freeze())),
-            Ok(Some(len)) => buf.reserve(len - buf.len()),
-            Ok(None) => buf.reserve(4096),
-            Err(e) => return Err(format!("the client sent an invalid message: {e}")),
-        }
+        // At most the announced length (under max_len) is buffered.
+        buf.reserve(4096);
         match io.read_buf(buf).await {
             Ok(0) | Err(_) => return Ok(None),
             Ok(_) => {}

@@ -25,6 +25,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use self::conn::{serve, Context, Io};
 use self::faults::{Action, Faults};
 pub use self::faults::{ConnectionRecord, Operation, Transport};
+#[doc(hidden)]
+pub use self::session::fuzz_requests;
 pub use self::session::ExternalMapping;
 use self::session::{check_template, Shared};
 use self::tls::TlsSetup;

@@ -357,3 +357,84 @@ pub(crate) fn check_template(mapping: &ExternalMapping) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The next whole message at the front of `buf`, split off; `Ok(None)`
+/// when more bytes are needed. An error, said as a person reads it, when
+/// the client sends what is not an LDAPMessage or announces one over
+/// `max_len` bytes: nothing is buffered for it.
+pub(crate) fn next_frame(
+    buf: &mut bytes::BytesMut,
+    max_len: usize,
+) -> Result<Option<bytes::Bytes>, String> {
+    // Every LDAPMessage is a SEQUENCE: anything else is refused at once
+    // rather than waited on.
+    if let Some(first) = buf.first().filter(|b| **b != 0x30) {
+        return Err(format!(
+            "the client sent an invalid message: expected an LDAPMessage (a SEQUENCE, 0x30), found 0x{first:02x}"
+        ));
+    }
+    match crate::ber::frame_len(buf, max_len) {
+        Ok(Some(len)) if len <= buf.len() => Ok(Some(buf.split_to(len).freeze())),
+        Ok(_) => Ok(None),
+        Err(e) => Err(format!("the client sent an invalid message: {e}")),
+    }
+}
+
+/// Feeds `input` to a server session as the bytes a client sends, the way
+/// a [`TestServer`](super::TestServer) connection reads them (framing,
+/// limits, decoding, then each request answered over
+/// [`Directory::example`]), without IO. The first byte chooses the
+/// session: bit 0 TLS on, bit 1 a client certificate
+/// (`CN=alice,OU=people,DC=example,DC=com`), bit 2 an ldapi peer. Checks
+/// that every answer encodes to a message that decodes. For the fuzz
+/// target `server`; panics only when such a check fails.
+#[doc(hidden)]
+#[allow(clippy::panic, reason = "a fuzz check: a panic is the finding")]
+pub fn fuzz_requests(input: &[u8]) {
+    let Some((&flags, rest)) = input.split_first() else {
+        return;
+    };
+    let shared = Shared {
+        directory: Mutex::new(Directory::example()),
+        mapping: ExternalMapping::Template("uid={CN},ou=people,dc=example,dc=com".to_owned()),
+        ldapi_identity: None,
+    };
+    let mut session = Session::new(flags & 1 != 0);
+    if flags & 2 != 0 {
+        session.cert_subject = Dn::parse("CN=alice,OU=people,DC=example,DC=com").ok();
+    }
+    if flags & 4 != 0 {
+        session.peer = Dn::parse("gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth").ok();
+    }
+    let limits = crate::ber::Limits {
+        max_len: 1 << 20,
+        max_depth: 64,
+    };
+    let mut buf = bytes::BytesMut::from(rest);
+    loop {
+        let frame = match next_frame(&mut buf, limits.max_len) {
+            Ok(Some(frame)) => frame,
+            Ok(None) | Err(_) => return,
+        };
+        let Ok(message) = LdapMessage::decode_with_limits(frame, limits) else {
+            return;
+        };
+        let (messages, done) = match session.handle(&shared, &message) {
+            Reply::Send(m) => (m, false),
+            Reply::StartTls(m) => {
+                session.tls = true;
+                (vec![m], false)
+            }
+            Reply::Close(m, _) => (m, true),
+        };
+        for m in messages {
+            let bytes = m.to_vec();
+            if let Err(e) = LdapMessage::decode(bytes::Bytes::from(bytes)) {
+                panic!("the server's answer {m:?} does not decode: {e}");
+            }
+        }
+        if done {
+            return;
+        }
+    }
+}

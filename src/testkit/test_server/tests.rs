@@ -534,3 +534,28 @@ async fn a_wrong_key_fails_before_any_connection() {
     assert_eq!(e.to_string(), "no entity \"nobody\" in the test PKI");
     let _: Option<ClientCert> = None;
 }
+
+/// The fuzz target's entry point on its seeds (each a series of whole
+/// requests) and on hostile shapes.
+#[test]
+fn the_fuzz_entry_point_survives_its_seeds_and_hostile_shapes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/server");
+    let mut seeds = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        // Each seed decodes as a series of requests.
+        let mut buf = bytes::BytesMut::from(&bytes[1..]);
+        let mut ops = 0;
+        while let Ok(Some(frame)) = super::session::next_frame(&mut buf, 1 << 20) {
+            LdapMessage::decode(frame).unwrap();
+            ops += 1;
+        }
+        assert!(ops >= 2 && buf.is_empty(), "{entry:?}", entry = dir);
+        super::fuzz_requests(&bytes);
+        seeds += 1;
+    }
+    assert_eq!(seeds, 3);
+    super::fuzz_requests(&[]);
+    super::fuzz_requests(&[0, 0x30, 0x84, 0xff, 0xff, 0xff, 0xff]);
+    super::fuzz_requests(&[7, 0xff, 0x00]);
+}
