@@ -412,9 +412,8 @@ pub fn fuzz_requests(input: &[u8]) {
     };
     let mut buf = bytes::BytesMut::from(rest);
     loop {
-        let frame = match next_frame(&mut buf, limits.max_len) {
-            Ok(Some(frame)) => frame,
-            Ok(None) | Err(_) => return,
+        let Ok(Some(frame)) = next_frame(&mut buf, limits.max_len) else {
+            return;
         };
         let Ok(message) = LdapMessage::decode_with_limits(frame, limits) else {
             return;
