@@ -29,6 +29,8 @@ use tokio_ldap::{
     ResultCode, Search, SearchItem, SearchResults, TrustedCa,
 };
 
+use tokio_ldap::testkit::{Operation, TestPki, TestServer};
+
 use crate::support::pki::Pki;
 use crate::support::server::{self, ClientAuth, Peer};
 
@@ -132,20 +134,19 @@ fn assert_unknown_id<const N: usize>(errs: [Error; N], id: i32) {
     }
 }
 
-/// A server that waits for the three requests of [`three_ops`], answers
-/// with `bytes`, and keeps the connection open until the client closes it.
-async fn replying(bytes: Vec<u8>) -> server::Server {
-    server::start(move |mut p: Peer| {
-        let bytes = bytes.clone();
-        async move {
-            if recv_n(&mut p, 3).await.is_none() {
-                return;
-            }
-            let _ = p.send_raw(&bytes).await;
-            until_closed(p).await;
-        }
-    })
-    .await
+/// A `TestServer` that leaves the requests of [`three_ops`] unanswered
+/// until the third arrives, answers it with `bytes`, and keeps the
+/// connection open until the client closes it.
+async fn replying(bytes: Vec<u8>) -> TestServer {
+    static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+    let pki = PKI.get_or_init(|| TestPki::new().expect("the test PKI"));
+    let srv = TestServer::builder(pki)
+        .start()
+        .await
+        .expect("the test server");
+    srv.respond_with_bytes(Operation::Any, Vec::new());
+    srv.send_bytes_at(3, bytes);
+    srv
 }
 
 type ThreeResults = (
@@ -219,7 +220,7 @@ async fn garbage_bytes() {
         Content-Type: text/html\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
     // Keep the connection open: the client must give up by itself.
     let srv = replying(HTTP.to_vec()).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -235,7 +236,7 @@ async fn indefinite_length() {
         0x30, 0x80, 0x02, 0x01, 0x01, 0x6b, 0x80, 0x00, 0x00, 0x00, 0x00,
     ])
     .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -248,7 +249,7 @@ async fn indefinite_length() {
 async fn four_gib_length() {
     // A SEQUENCE announcing 2^32 - 1 bytes, then a trickle of content.
     let srv = replying(vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01]).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -272,7 +273,7 @@ async fn length_of_five_octets() {
         0x30, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0x01,
     ])
     .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -432,7 +433,7 @@ async fn stream_until_error(conn: &LdapConn) -> (Vec<String>, Error) {
 #[tokio::test]
 async fn response_for_an_unknown_message_id() {
     let srv = replying(encode(99, ProtocolOp::DelResponse(ok()))).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -450,7 +451,7 @@ async fn response_for_an_unknown_message_id() {
 async fn response_of_the_wrong_type_for_its_id() {
     // ID 1 is the WhoAmI, an extended operation.
     let srv = replying(encode(1, ProtocolOp::DelResponse(ok()))).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -473,7 +474,7 @@ async fn duplicate_response() {
     let mut out = encode(2, ProtocolOp::DelResponse(ok()));
     out.extend(encode(2, ProtocolOp::DelResponse(ok())));
     let srv = replying(out).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let (who, del, search) = three_ops(&conn).await;
     // The first answer completes the delete; the second one is a protocol
     // violation that ends the connection and the operations still pending.
@@ -487,7 +488,7 @@ async fn search_entry_after_search_result_done() {
     out.extend(encode(3, ProtocolOp::SearchResultDone(ok())));
     out.extend(encode(3, entry("cn=late,dc=example,dc=com", b"late")));
     let srv = replying(out).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let (who, del, search) = three_ops(&conn).await;
     let search = search.unwrap();
     assert_eq!(search.entries.len(), 1);
@@ -502,7 +503,7 @@ async fn negative_message_id() {
         0x30, 0x0c, 0x02, 0x01, 0xff, 0x6b, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
     ])
     .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -514,7 +515,7 @@ async fn negative_message_id() {
 #[tokio::test]
 async fn unsolicited_message_that_is_not_an_extended_response() {
     let srv = replying(encode(0, entry("cn=stray,dc=example,dc=com", b"x"))).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {

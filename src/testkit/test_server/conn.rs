@@ -105,15 +105,15 @@ pub(crate) async fn serve(
         if !faults.delay.is_zero() {
             tokio::time::sleep(faults.delay).await;
         }
-        match faults.action_for(&message.op) {
+        match faults.action_for(received, &message.op) {
             Some(Action::Bytes(bytes)) => {
-                if io.write_all(bytes).await.is_err() || io.flush().await.is_err() {
+                if io.write_all(&bytes).await.is_err() || io.flush().await.is_err() {
                     return;
                 }
                 continue;
             }
             Some(Action::Fail(code)) => {
-                let mut result = crate::proto::LdapResult::new(*code);
+                let mut result = crate::proto::LdapResult::new(code);
                 result.message = "injected by the test".into();
                 if let Some(op) = response_with(&message.op, result) {
                     if write(&mut io, &[LdapMessage::new(message.id, op)])

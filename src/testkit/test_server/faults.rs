@@ -65,15 +65,22 @@ pub(crate) struct Faults {
     pub(crate) delay: Duration,
     pub(crate) drop_after: Option<usize>,
     pub(crate) actions: Vec<(Operation, Action)>,
+    /// Bytes to send when a connection's message number `.0` arrives.
+    pub(crate) at_message: Vec<(usize, Vec<u8>)>,
 }
 
 impl Faults {
-    /// The first action for `op`, if any.
-    pub(crate) fn action_for(&self, op: &ProtocolOp) -> Option<&Action> {
+    /// What to do with message number `n` (from 1) of a connection, `op`:
+    /// bytes for its number first, then the first action for its
+    /// operation.
+    pub(crate) fn action_for(&self, n: usize, op: &ProtocolOp) -> Option<Action> {
+        if let Some((_, bytes)) = self.at_message.iter().find(|(at, _)| *at == n) {
+            return Some(Action::Bytes(bytes.clone()));
+        }
         self.actions
             .iter()
             .find(|(o, _)| o.matches(op))
-            .map(|(_, a)| a)
+            .map(|(_, a)| a.clone())
     }
 }
 

@@ -414,6 +414,15 @@ impl TestServer {
             .push((op, Action::Bytes(bytes.into())));
     }
 
+    /// From now on, when a connection's message number `n` (from 1,
+    /// whatever it is) arrives, sends `bytes` instead of its response. This
+    /// comes before the faults by operation, so with
+    /// `respond_with_bytes(Operation::Any, [])` the first `n - 1` requests
+    /// stay unanswered (in flight) until the bytes come.
+    pub fn send_bytes_at(&self, n: usize, bytes: impl Into<Vec<u8>>) {
+        lock(&self.ctx.faults).at_message.push((n, bytes.into()));
+    }
+
     /// From now on, answers every `op` with `code` (message "injected by
     /// the test") instead of carrying it out.
     pub fn fail(&self, op: Operation, code: ResultCode) {
