@@ -511,6 +511,98 @@ fn compare(server: &str, got: &[(&'static str, String)], ldapi: bool) {
     }
 }
 
+/// With a certificate required (slapd: `TLSVerifyClient demand`; the
+/// `TestServer`: `ClientAuth::Required`, rejections by closing after the
+/// handshake): a trusted certificate, none, and an untrusted one.
+async fn run_demanding(t: &Target) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "demand: alice",
+            t.external(&t.ldaps, false, Some("alice")).await,
+        ),
+        (
+            "demand: alice over StartTLS",
+            t.external(&t.ldap, true, Some("alice")).await,
+        ),
+        ("demand: none", t.external(&t.ldaps, false, None).await),
+        (
+            "demand: none over StartTLS",
+            t.external(&t.ldap, true, None).await,
+        ),
+        (
+            "demand: untrusted mallory",
+            t.external(&t.ldaps, false, Some("mallory")).await,
+        ),
+    ]
+}
+
+const EXPECTED_DEMANDING: &[(&str, &str)] = &[
+    (
+        "demand: alice",
+        "Some(\"dn:uid=alice,ou=people,dc=example,dc=com\")",
+    ),
+    (
+        "demand: alice over StartTLS",
+        "Some(\"dn:uid=alice,ou=people,dc=example,dc=com\")",
+    ),
+    ("demand: none", "error ClientCertRejected"),
+    ("demand: none over StartTLS", "error ClientCertRejected"),
+    ("demand: untrusted mallory", "error ClientCertRejected"),
+];
+
+fn compare_demanding(server: &str, got: &[(&'static str, String)]) {
+    let want: Vec<(&str, &str)> = EXPECTED_DEMANDING.to_vec();
+    let got_ref: Vec<(&str, &str)> = got.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    if got_ref != want {
+        let mut report = String::new();
+        for (name, outcome) in got {
+            report.push_str(&format!("    ({name:?}, {outcome:?}),\n"));
+        }
+        panic!("{server}: the outcomes differ from the expected ones; got:\n{report}");
+    }
+}
+
+#[tokio::test]
+async fn test_server_demanding_a_certificate_gives_the_expected_outcomes() {
+    let pki = TestPki::new().unwrap();
+    let server = TestServer::builder(&pki)
+        .client_auth(ClientAuth::Required)
+        .rejection(Rejection::CloseAfterHandshake)
+        .external_mapping(ExternalMapping::Template(
+            "uid={CN},ou=people,dc=example,dc=com".into(),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let target = Target {
+        ldaps: server.ldaps_url(),
+        ldap: server.ldap_url(),
+        ldapi: None,
+        ca: pki.entity("ca-a").unwrap().cert(),
+        cert: Box::new(move |n| pki.client_cert(n).unwrap()),
+    };
+    compare_demanding("TestServer", &run_demanding(&target).await);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn slapd_demanding_a_certificate_gives_the_expected_outcomes() {
+    use crate::support::slapd::{Slapd, SlapdOptions, VerifyClient};
+    let slapd = Slapd::start(SlapdOptions {
+        verify_client: VerifyClient::Demand,
+        ..Default::default()
+    });
+    let pki = slapd.pki();
+    let target = Target {
+        ldaps: slapd.ldaps_url(),
+        ldap: slapd.ldap_url(),
+        ldapi: None,
+        ca: pki.ca_a.cert(),
+        cert: Box::new(move |n| pki.entity(n).unwrap().client_cert().unwrap()),
+    };
+    compare_demanding("slapd", &run_demanding(&target).await);
+}
+
 #[tokio::test]
 async fn test_server_gives_the_expected_outcomes() {
     let pki = TestPki::new().unwrap();

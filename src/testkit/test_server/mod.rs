@@ -185,18 +185,19 @@ impl TestServerBuilder {
             .map_err(bind("ldaps://"))?;
         let ldap_addr = ldap.local_addr().map_err(bind("ldap://"))?;
         let ldaps_addr = ldaps.local_addr().map_err(bind("ldaps://"))?;
-        let mut tasks = vec![
+        let tasks = vec![
             tokio::spawn(accept_tcp(ldap, Arc::clone(&ctx), Transport::Ldap)),
             tokio::spawn(accept_tcp(ldaps, Arc::clone(&ctx), Transport::Ldaps)),
         ];
         #[cfg(unix)]
-        let ldapi = {
+        let (tasks, ldapi) = {
+            let mut tasks = tasks;
             let socket = unix::Socket::new()?;
             tasks.push(tokio::spawn(unix::accept(
                 socket.listen()?,
                 Arc::clone(&ctx),
             )));
-            socket
+            (tasks, socket)
         };
         Ok(TestServer {
             ldap_addr,
