@@ -56,6 +56,10 @@
 //!   runs them concurrently); Abandon is accepted and ignored.
 //! - The paged-results cookie is the offset of the next entry; a size
 //!   limit does not apply to paged searches.
+//! - A search's time limit is ignored, and so is `derefAliases` (there
+//!   are no aliases).
+//! - The server keeps a [`ConnectionRecord`] of every connection for its
+//!   whole life (for tests to read), so memory grows with connections.
 //! - Controls: only paged results is understood; another critical control
 //!   gets unavailableCriticalExtension, a non-critical one is ignored.
 //!
