@@ -5,12 +5,16 @@
 //! with SASL EXTERNAL and prints the identity the server mapped it to.
 //!
 //! ```sh
+//! # With nothing installed: an in-process test server (tokio_ldap::testkit)
+//! # that trusts two CAs, and a test PKI with three identities to choose from.
+//! cargo run --example negotiate
+//!
 //! # Against your server: a CA file and a directory of NAME.crt + NAME.key pairs.
 //! cargo run --example negotiate -- --url ldaps://ldap.example.com --ca ca.pem --certs ./certs
 //! cargo run --example negotiate -- --url ldap://ldap.example.com --starttls --ca ca.pem --certs ./certs
 //!
-//! # The demo: starts a throwaway OpenLDAP slapd on loopback that trusts two
-//! # CAs, with four client certificates to choose from (scripts/demo).
+//! # The same demo against a throwaway OpenLDAP slapd on loopback (Unix;
+//! # scripts/demo installs slapd first).
 //! cargo run --example negotiate -- --demo
 //! # The same against a throwaway 389 Directory Server (needs root;
 //! # scripts/demo --server 389ds).
@@ -26,6 +30,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use tokio_ldap::testkit::{ClientAuth, ExternalMapping, TestPki, TestServer};
 use tokio_ldap::{AuthzId, CertRequest, CertStore, ClientCert, ConnConfig, LdapConn};
 
 struct Args {
@@ -46,7 +51,9 @@ enum Server {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: negotiate --url URL --ca CA.pem --certs DIR [--starttls]\n       negotiate --demo [--server slapd|389ds]\n\n\
+        "usage: negotiate                  (in-process test server, nothing to install)\n       \
+         negotiate --url URL --ca CA.pem --certs DIR [--starttls]\n       \
+         negotiate --demo [--server slapd|389ds]   (a throwaway real server, Unix)\n\n\
          DIR holds NAME.crt (certificate, with its chain) and NAME.key pairs."
     );
     ExitCode::from(2)
@@ -79,7 +86,8 @@ fn parse_args() -> Option<Args> {
             _ => return None,
         }
     }
-    (a.demo || (a.url.is_some() && a.certs.is_some())).then_some(a)
+    let own_server = a.url.is_some() || a.certs.is_some() || a.ca.is_some() || a.starttls;
+    (!own_server || (a.url.is_some() && a.certs.is_some() && !a.demo)).then_some(a)
 }
 
 /// Loads every `NAME.crt` + `NAME.key` pair of `dir`, sorted by name.
@@ -109,11 +117,22 @@ fn load_identities(dir: &Path) -> Result<Vec<(String, ClientCert)>, String> {
     Ok(out)
 }
 
+/// How the example answers the server's request for a certificate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Offer {
+    /// The store's choice: the first identity issued by a CA the server
+    /// named, or none.
+    Store,
+    /// The first identity, whatever the server named (to show a rejection).
+    First,
+}
+
 async fn negotiate(
     url: &str,
     ca: Option<&Path>,
     certs: &Path,
     starttls: bool,
+    offer: Offer,
     expected: Option<&AuthzId>,
 ) -> Result<(), String> {
     let ids = load_identities(certs)?;
@@ -149,6 +168,11 @@ async fn negotiate(
                     "  {name:<10} no certificate of its chain was issued by a CA the server named"
                 ),
             }
+        }
+        if offer == Offer::First {
+            let (name, cert) = candidates.first()?;
+            println!("Decision: {name}, sent whatever the server named (to see it refused)");
+            return Some(cert.clone());
         }
         let choice = store.choose(req);
         println!("Decision: {}", choice.reason());
@@ -196,20 +220,105 @@ async fn negotiate(
     conn.unbind().await.map_err(|e| e.to_string())
 }
 
+/// The scenarios, against a server at `ldaps` and `ldap` (for StartTLS)
+/// that demands a certificate from CA-A or CA-B and maps
+/// `CN=<name>,OU=people,DC=example,DC=com` to `uid=<name>,ou=people,...`:
+/// the choice over LDAPS and over StartTLS, then a declined and a rejected
+/// certificate. `files` gives each identity's `(certificate, key)` files.
+async fn scenarios(
+    ldaps: &str,
+    ldap: &str,
+    ca: &Path,
+    files: &[(&str, PathBuf, PathBuf)],
+    dir: &Path,
+) -> Result<(), String> {
+    let identities = |sub: &str, names: &[&str]| -> Result<PathBuf, String> {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+        for (name, crt, key) in files.iter().filter(|(n, _, _)| names.contains(n)) {
+            // Numbered so the store tries them in this order.
+            let at = names.iter().position(|n| n == name).unwrap_or(0) + 1;
+            std::fs::copy(crt, d.join(format!("{at}-{name}.crt"))).map_err(|e| e.to_string())?;
+            std::fs::copy(key, d.join(format!("{at}-{name}.key"))).map_err(|e| e.to_string())?;
+        }
+        Ok(d)
+    };
+    // mallory (an untrusted CA), carol (an intermediate of CA-A, chain
+    // included), bob (CA-B): the store takes the first one a named CA issued.
+    let three = identities("three", &["mallory", "carol", "bob"])?;
+    let carol: AuthzId = "dn:uid=carol,ou=people,dc=example,dc=com"
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    println!("\n=== LDAPS: {ldaps} ===");
+    negotiate(ldaps, Some(ca), &three, false, Offer::Store, Some(&carol)).await?;
+    println!("\n=== StartTLS: {ldap} ===");
+    negotiate(ldap, Some(ca), &three, true, Offer::Store, Some(&carol)).await?;
+
+    let alone = identities("mallory", &["mallory"])?;
+    println!("\n=== Declined: only mallory, whom no named CA issued ===");
+    match negotiate(ldaps, Some(ca), &alone, false, Offer::Store, None).await {
+        Ok(()) => return Err("the server let an anonymous client in".to_owned()),
+        Err(e) => println!("As expected, the server refused the handshake:\n  {e}"),
+    }
+    println!("\n=== Rejected: mallory sent anyway ===");
+    match negotiate(ldaps, Some(ca), &alone, false, Offer::First, None).await {
+        Ok(()) => return Err("the server accepted an untrusted certificate".to_owned()),
+        Err(e) => println!("As expected, the server rejected the certificate:\n  {e}"),
+    }
+    Ok(())
+}
+
+/// The default: everything in this process. A test PKI (CA-A with an
+/// intermediate, CA-B, an untrusted CA) and a `TestServer` that trusts
+/// CA-A and CA-B; nothing to install, on any OS.
+async fn in_process() -> Result<(), String> {
+    let pki = TestPki::new().map_err(|e| format!("test PKI: {e}"))?;
+    let server = TestServer::builder(&pki)
+        .trust(&["ca-a", "ca-b"])
+        .client_auth(ClientAuth::Required)
+        .external_mapping(ExternalMapping::Template(
+            "uid={CN},ou=people,dc=example,dc=com".to_owned(),
+        ))
+        .start()
+        .await
+        .map_err(|e| format!("test server: {e}"))?;
+    println!("An in-process LDAP test server (tokio_ldap::testkit::TestServer) on 127.0.0.1:");
+    println!("it demands a client certificate issued by Test CA-A or Test CA-B, and SASL");
+    println!("EXTERNAL maps CN=NAME,OU=people,... to uid=NAME,ou=people,dc=example,dc=com.");
+    let dir = std::env::temp_dir().join(format!("tokio-ldap-negotiate-{}", std::process::id()));
+    let files = pki
+        .write_identities(&dir.join("all"), &["mallory", "carol", "bob"])
+        .map_err(|e| e.to_string())?;
+    let ca = dir.join("ca-a.pem");
+    pki.write_cas(&ca, &["ca-a"]).map_err(|e| e.to_string())?;
+    let files: Vec<(&str, PathBuf, PathBuf)> = ["mallory", "carol", "bob"]
+        .into_iter()
+        .zip(files)
+        .map(|(n, (c, k))| (n, c, k))
+        .collect();
+    let outcome = scenarios(&server.ldaps_url(), &server.ldap_url(), &ca, &files, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
 /// The demo runs slapd or 389-DS through the test harness, which is
 /// Unix-only.
 #[cfg(not(unix))]
 async fn demo(_server: Server) -> Result<(), String> {
-    Err("--demo starts a throwaway server, which needs Unix; use --url against a server".to_owned())
+    Err(
+        "--demo starts a throwaway server, which needs Unix; run without arguments for the \
+         in-process server, or use --url against a server"
+            .to_owned(),
+    )
 }
 
 #[cfg(unix)]
 async fn demo(server: Server) -> Result<(), String> {
-    use support::ds389::{ClientAuth, Ds389};
+    use support::ds389::{ClientAuth as DsClientAuth, Ds389};
     use support::slapd::{Slapd, SlapdOptions, VerifyClient};
 
     let slapd;
-    let (ldap_url, ldaps_url, files, dir) = match server {
+    let (ldap_url, ldaps_url, f, dir) = match server {
         Server::Slapd => {
             println!("Starting a throwaway OpenLDAP slapd on 127.0.0.1 (TLSVerifyClient demand,");
             println!(
@@ -227,32 +336,18 @@ async fn demo(server: Server) -> Result<(), String> {
             println!(
                 "required, Test CA-A and Test CA-B trusted with CT,,; certmap finds uid=NAME by the CN)..."
             );
-            let ds = Ds389::shared(ClientAuth::Required);
+            let ds = Ds389::shared(DsClientAuth::Required);
             println!("{} ready in {:?}", ds.version(), ds.creation_time());
             let dir = ds.files().dir.join("identities");
             (ds.ldap_url(), ds.ldaps_url(), ds.files(), dir)
         }
     };
-    // The identities: mallory (untrusted CA), carol (via an intermediate
-    // of CA-A, chain included), bob (CA-B). The store tries them in name
-    // order and takes the first one a CA the server named has issued.
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    for (name, crt, key) in [
-        ("1-mallory", &files.mallory_crt, &files.mallory_key),
-        ("2-carol", &files.carol_chain, &files.carol_key),
-        ("3-bob", &files.bob_crt, &files.bob_key),
-    ] {
-        std::fs::copy(crt, dir.join(format!("{name}.crt"))).map_err(|e| e.to_string())?;
-        std::fs::copy(key, dir.join(format!("{name}.key"))).map_err(|e| e.to_string())?;
-    }
-    let carol: AuthzId = "dn:uid=carol,ou=people,dc=example,dc=com"
-        .parse()
-        .map_err(|e| format!("{e}"))?;
-    println!("\n=== LDAPS: {ldaps_url} ===");
-    negotiate(&ldaps_url, Some(&files.ca_a), &dir, false, Some(&carol)).await?;
-    println!("\n=== StartTLS: {ldap_url} ===");
-    negotiate(&ldap_url, Some(&files.ca_a), &dir, true, Some(&carol)).await?;
-    Ok(())
+    let files = [
+        ("mallory", f.mallory_crt.clone(), f.mallory_key.clone()),
+        ("carol", f.carol_chain.clone(), f.carol_key.clone()),
+        ("bob", f.bob_crt.clone(), f.bob_key.clone()),
+    ];
+    scenarios(&ldaps_url, &ldap_url, &f.ca_a, &files, &dir).await
 }
 
 #[tokio::main]
@@ -260,13 +355,21 @@ async fn main() -> ExitCode {
     let Some(args) = parse_args() else {
         return usage();
     };
-    let res = if args.demo {
-        demo(args.server).await
-    } else {
-        let (Some(url), Some(certs)) = (args.url.as_deref(), args.certs.as_deref()) else {
-            return usage();
-        };
-        negotiate(url, args.ca.as_deref(), certs, args.starttls, None).await
+    let res = match (args.demo, args.url.as_deref(), args.certs.as_deref()) {
+        (true, _, _) => demo(args.server).await,
+        (false, Some(url), Some(certs)) => {
+            negotiate(
+                url,
+                args.ca.as_deref(),
+                certs,
+                args.starttls,
+                Offer::Store,
+                None,
+            )
+            .await
+        }
+        (false, None, None) => in_process().await,
+        _ => return usage(),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -104,6 +104,83 @@
 //! ([`SearchStream::controls`]). Dropping an operation or a search stream
 //! abandons it on the server.
 //!
+//! # Testing your code
+//!
+//! Your own certificate logic deserves tests: which identity is chosen
+//! when the server names CA-A, what happens when it names none, when the
+//! certificate has expired, when the server rejects it. The
+//! `testkit` module (Cargo feature `testkit`; put it in your
+//! dev-dependencies) has what they need, in-process, on any OS: a test
+//! PKI made in memory, with the awkward certificates on purpose
+//! (`testkit::TestPki`), and an LDAP server on loopback whose
+//! CertificateRequest names the CAs the test chooses
+//! (`testkit::TestServer`), with a directory, SASL EXTERNAL, WhoAmI,
+//! searches and writes, injected faults and a record of what each client
+//! sent.
+//!
+//! ```toml
+//! [dev-dependencies]
+//! tokio-ldap = { version = "0.1", features = ["testkit"] }
+//! tokio = { version = "1", features = ["macros", "rt"] }
+//! ```
+//!
+//! ```
+//! # // Here `#[tokio::test]` runs the test once, as `#[tokio::main]`
+//! # // would; in your tests it is the usual attribute.
+//! # mod tokio { pub use ::tokio::*; pub use ::tokio::main as test; }
+//! use tokio_ldap::testkit::{ClientAuth, ExternalMapping, TestPki, TestServer};
+//! use tokio_ldap::{CertStore, ConnConfig, LdapConn};
+//!
+//! #[tokio::test]
+//! async fn the_identity_issued_by_the_named_ca_is_chosen() -> Result<(), Box<dyn std::error::Error>> {
+//!     // CA-A and CA-B, each with a client: alice (CA-A), bob (CA-B).
+//!     let pki = TestPki::new()?;
+//!     // A server that trusts only CA-A, names it, and demands a certificate.
+//!     let server = TestServer::builder(&pki)
+//!         .trust(&["ca-a"])
+//!         .client_auth(ClientAuth::Required)
+//!         .external_mapping(ExternalMapping::Template(
+//!             "uid={CN},ou=people,dc=example,dc=com".into(),
+//!         ))
+//!         .start()
+//!         .await?;
+//!
+//!     // The code under test: a store with two identities.
+//!     let store = CertStore::new()
+//!         .with_named("bob", pki.client_cert("bob")?)
+//!         .with_named("alice", pki.client_cert("alice")?);
+//!     let config = ConnConfig::new()
+//!         .root_certificate(pki.entity("ca-a")?.cert())
+//!         .client_cert_query(store);
+//!     let conn = LdapConn::connect(&server.ldaps_url(), config).await?;
+//!
+//!     // The server named CA-A; alice was chosen and mapped.
+//!     let info = conn.tls_info().expect("TLS is on");
+//!     let named: Vec<String> = info.trusted_cas().unwrap_or_default().iter().map(|ca| ca.to_string()).collect();
+//!     assert_eq!(named, ["CN=Test CA-A,O=Example Test,DC=example,DC=com"]);
+//!     assert_eq!(info.client_cert_sent().map(|c| c.subject()), Some("CN=alice,OU=people,DC=example,DC=com"));
+//!     conn.bind_external(None).await?;
+//!     assert_eq!(conn.whoami().await?.as_deref(), Some("dn:uid=alice,ou=people,dc=example,dc=com"));
+//!
+//!     // And the server saw the same.
+//!     let seen = &server.connections()[0];
+//!     assert_eq!(seen.client_subject().as_deref(), Some("CN=alice,OU=people,DC=example,DC=com"));
+//!     assert_eq!(seen.identity.as_deref(), Some("dn:uid=alice,ou=people,dc=example,dc=com"));
+//!     Ok(())
+//! }
+//! # fn main() { the_identity_issued_by_the_named_ca_is_chosen().unwrap() }
+//! ```
+//!
+//! The rest of the toolkit: `testkit::ClientAuth` (none, optional,
+//! required), `testkit::CaNames` (the trusted CAs, any DER names, none),
+//! `testkit::Rejection` (a TLS alert, or closing after the handshake as
+//! slapd and Active Directory do under TLS 1.3), `testkit::TlsVersions`,
+//! a `testkit::Directory` from LDIF or code, and faults
+//! (`TestServer::fail`,
+//! `drop_after`,
+//! `delay_responses`,
+//! `respond_with_bytes`).
+//!
 //! # Layers
 //!
 //! Data flows down this table on a request and up on a response. Each
@@ -121,6 +198,7 @@
 //! | `transport` | TCP, TLS, `ldapi://` sockets | yes |
 //! | `driver` | the task that owns the socket: the poll loop, the router (where responses go; unit-tested without a socket), IO, the StartTLS upgrade | yes |
 //! | `client` | [`LdapConn`] and what it is configured and called with: config, the handle, per-call options, search streams, paging | through the driver |
+//! | `testkit` | (feature `testkit`) a test PKI and an in-process LDAP server, for your tests | yes |
 //!
 //! Nothing a server sends can panic the client: every length is checked
 //! against a limit before anything is allocated, nesting depth is bounded,
@@ -226,7 +304,6 @@ pub mod fuzzing;
 pub mod proto;
 mod sync;
 #[cfg(any(test, feature = "testkit"))]
-#[doc(hidden)]
 pub mod testkit;
 pub mod tls;
 mod transport;

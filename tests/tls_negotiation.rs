@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use rustls::{RootCertStore, SignatureScheme};
-use tokio_ldap::testkit::pki::{CustomPki, KeyType, PkiBuilder, Rdn};
+use tokio_ldap::testkit::pki::{KeyType, PkiBuilder, Rdn, TestPki};
 use tokio_ldap::tls::{
     CertRequest, CertStore, ClientCert, EmptyListPolicy, QueryClientCert, ServerCertInfo,
     ServerCertRejected, TlsMode, TrustedCa, VerifyServerCert,
@@ -26,7 +26,7 @@ const RSA_ONLY: &[SignatureScheme] = &[SignatureScheme::RSA_PSS_SHA256];
 /// A root CA `O=Example Test/CN=<cn>` made with the crate's test PKI
 /// builder, and the client certificates it issues.
 struct Ca {
-    pki: RefCell<CustomPki>,
+    pki: RefCell<TestPki>,
 }
 
 impl Ca {

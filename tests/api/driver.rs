@@ -1,4 +1,13 @@
-//! The driver and `LdapConn` against the scripted in-process server.
+//! The driver and `LdapConn` against the testkit's `TestServer` (with its
+//! fault injection and its record of requests), and, where a test must
+//! script the server's bytes itself, against the scripted server: answers
+//! out of order (`many_operations_in_flight_answered_out_of_order`), a
+//! server that pushes entries without reading
+//! (`slow_consumer_of_a_large_search_keeps_memory_bounded`), a search held
+//! open mid-stream (`dropping_a_search_stream_sends_abandon`), and controls
+//! on entries, references and intermediate responses
+//! (`response_controls_of_entries_references_and_intermediates_reach_the_stream`,
+//! `paged_search_items_keep_their_controls_across_pages`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,7 +22,40 @@ use tokio_ldap::proto::{
 };
 use tokio_ldap::{ConnConfig, Error, LdapConn, OpOptions, Search, SearchItem};
 
+use tokio_ldap::proto::extended::WHO_AM_I;
+use tokio_ldap::proto::LdapMessage;
+use tokio_ldap::testkit::{Operation, TestPki, TestServer};
+
 use crate::support::server::{self, Peer};
+
+/// A `TestServer` with the standard test PKI and directory.
+async fn test_server() -> TestServer {
+    static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+    let pki = PKI.get_or_init(|| TestPki::new().expect("the test PKI"));
+    TestServer::builder(pki)
+        .start()
+        .await
+        .expect("start the test server")
+}
+
+/// The operations the first client sent, once there are `n` (within 5 s).
+async fn requests_when(srv: &TestServer, n: usize) -> Vec<ProtocolOp> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let sent: Vec<ProtocolOp> = srv.connections()[0]
+                .requests
+                .iter()
+                .map(|m| m.op.clone())
+                .collect();
+            if sent.len() >= n {
+                return sent;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the server did not see {n} requests"))
+}
 
 fn plain() -> ConnConfig {
     ConnConfig::new().connect_timeout(Some(Duration::from_secs(5)))
@@ -23,28 +65,11 @@ fn ok() -> LdapResult {
     LdapResult::new(ResultCode::SUCCESS)
 }
 
-/// Answers every WhoAmI with `dn:cn=n` where n is its message ID, and every
-/// search with `n` entries.
-async fn echo(mut p: Peer) {
-    while let Some(m) = p.recv_op().await {
-        match m.op {
-            ProtocolOp::ExtendedRequest(_) => {
-                let v = format!("dn:cn={}", m.id);
-                let _ = p
-                    .extended_response(m.id, ResultCode::SUCCESS, Some(v.as_bytes()))
-                    .await;
-            }
-            ProtocolOp::UnbindRequest => return,
-            _ => return,
-        }
-    }
-}
-
 #[tokio::test]
 async fn whoami_and_plaintext_password_refusal() {
-    let srv = server::start(echo).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
-    assert_eq!(conn.whoami().await.unwrap(), Some("dn:cn=1".to_owned()));
+    let srv = test_server().await;
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
+    assert_eq!(conn.whoami().await.unwrap(), None);
     let err = conn
         .bind_simple("cn=admin,dc=example,dc=com", "secret")
         .await
@@ -60,6 +85,10 @@ async fn whoami_and_plaintext_password_refusal() {
         .unwrap_err();
     assert!(matches!(err, Error::InsecurePassword), "{err}");
     assert!(conn.tls_info().is_none());
+    // Nothing but the WhoAmI reached the server.
+    let sent = &srv.connections()[0].requests;
+    assert_eq!(sent.len(), 1);
+    assert!(matches!(&sent[0].op, ProtocolOp::ExtendedRequest(e) if e.name == WHO_AM_I));
 }
 
 #[tokio::test]
@@ -211,17 +240,10 @@ async fn dropping_a_search_stream_sends_abandon() {
 
 #[tokio::test]
 async fn timeout_fires_and_abandons_on_the_server() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let srv = server::start(move |mut p: Peer| {
-        let tx = tx.clone();
-        async move {
-            while let Some(m) = p.recv().await {
-                let _ = tx.send(m.op);
-            }
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = test_server().await;
+    // No answer to WhoAmI: nothing at all instead of the response.
+    srv.respond_with_bytes(Operation::Extended(WHO_AM_I.to_owned()), Vec::new());
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let start = Instant::now();
     let err = conn
         .with(OpOptions::new().timeout(Duration::from_millis(200)))
@@ -238,103 +260,78 @@ async fn timeout_fires_and_abandons_on_the_server() {
         took >= Duration::from_millis(200) && took < Duration::from_secs(3),
         "{took:?}"
     );
-    let first = rx.recv().await.unwrap();
-    assert!(matches!(first, ProtocolOp::ExtendedRequest(_)));
-    let second = tokio::time::timeout(Duration::from_secs(2), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let sent = requests_when(&srv, 2).await;
+    assert!(matches!(sent[0], ProtocolOp::ExtendedRequest(_)));
     assert_eq!(
-        second,
+        sent[1],
         ProtocolOp::AbandonRequest(MessageId::new(1).unwrap())
     );
 }
 
 #[tokio::test]
 async fn dropping_an_operation_future_sends_abandon() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let srv = server::start(move |mut p: Peer| {
-        let tx = tx.clone();
-        async move {
-            while let Some(m) = p.recv().await {
-                let _ = tx.send(m.op);
-            }
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = test_server().await;
+    srv.respond_with_bytes(Operation::Delete, Vec::new());
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let fut = conn.delete("cn=x,dc=example,dc=com");
     assert!(tokio::time::timeout(Duration::from_millis(100), fut)
         .await
         .is_err());
-    assert!(matches!(
-        rx.recv().await.unwrap(),
-        ProtocolOp::DelRequest(_)
-    ));
-    let next = tokio::time::timeout(Duration::from_secs(2), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(next, ProtocolOp::AbandonRequest(MessageId::new(1).unwrap()));
+    let sent = requests_when(&srv, 2).await;
+    assert!(matches!(sent[0], ProtocolOp::DelRequest(_)));
+    assert_eq!(
+        sent[1],
+        ProtocolOp::AbandonRequest(MessageId::new(1).unwrap())
+    );
 }
 
 #[tokio::test]
 async fn last_handle_dropped_sends_unbind_and_closes() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let srv = server::start(move |mut p: Peer| {
-        let tx = tx.clone();
-        async move {
-            while let Some(m) = p.recv().await {
-                let _ = tx.send(Some(m.op));
-            }
-            let _ = tx.send(None);
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = test_server().await;
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let other = conn.clone();
     drop(conn);
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(
-        rx.try_recv().is_err(),
+        srv.connections()[0].requests.is_empty(),
         "nothing happens while a clone lives"
     );
     drop(other);
-    let unbind = tokio::time::timeout(Duration::from_secs(2), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(unbind, Some(ProtocolOp::UnbindRequest));
-    let eof = tokio::time::timeout(Duration::from_secs(2), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(eof, None);
+    let sent = requests_when(&srv, 1).await;
+    assert_eq!(sent, [ProtocolOp::UnbindRequest]);
+    let closed = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            if let Some(why) = srv.connections()[0].closed_because.clone() {
+                return why;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, "the client unbound");
 }
 
 #[tokio::test]
 async fn notice_of_disconnection_fails_every_pending_operation() {
-    let srv = server::start(|mut p: Peer| async move {
-        for _ in 0..3 {
-            if p.recv_op().await.is_none() {
-                return;
-            }
-        }
-        let mut result = LdapResult::new(ResultCode::UNAVAILABLE);
-        result.message = "going down for maintenance".into();
-        let mut notice = ExtendedResponse::new(result);
-        notice.name = Some("1.3.6.1.4.1.1466.20036".into());
-        let _ = p
-            .send(MessageId::UNSOLICITED, ProtocolOp::ExtendedResponse(notice))
-            .await;
-        p.close().await;
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = test_server().await;
+    let mut result = LdapResult::new(ResultCode::UNAVAILABLE);
+    result.message = "going down for maintenance".into();
+    let mut notice = ExtendedResponse::new(result);
+    notice.name = Some("1.3.6.1.4.1.1466.20036".into());
+    let notice =
+        LdapMessage::new(MessageId::UNSOLICITED, ProtocolOp::ExtendedResponse(notice)).to_vec();
+    // The first request is answered with the notice, the others not at all.
+    srv.respond_with_bytes(Operation::Extended(WHO_AM_I.to_owned()), notice);
+    srv.respond_with_bytes(Operation::Any, Vec::new());
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let (a, b, c) = tokio::join!(
-        conn.whoami(),
         conn.compare("cn=x", "cn", "x"),
-        conn.search_all(Search::new("dc=example,dc=com"))
+        conn.search_all(Search::new("dc=example,dc=com")),
+        async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            conn.whoami().await
+        },
     );
     for err in [a.unwrap_err(), b.unwrap_err(), c.unwrap_err()] {
         assert_eq!(err.result_code(), Some(ResultCode::UNAVAILABLE));
@@ -357,10 +354,11 @@ async fn failover_tries_urls_in_order() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let srv = server::start(echo).await;
-    let urls = format!("ldap://{dead} {}", srv.url());
+    let srv = test_server().await;
+    let urls = format!("ldap://{dead} {}", srv.ldap_url());
     let conn = LdapConn::connect(&urls, plain()).await.unwrap();
-    assert_eq!(conn.whoami().await.unwrap(), Some("dn:cn=1".to_owned()));
+    assert_eq!(conn.whoami().await.unwrap(), None);
+    assert_eq!(srv.connections().len(), 1);
     let err = LdapConn::connect(&format!("ldap://{dead}"), plain())
         .await
         .unwrap_err();
@@ -374,21 +372,33 @@ async fn failover_tries_urls_in_order() {
 
 #[tokio::test]
 async fn ldap_result_errors_carry_code_and_message() {
-    let srv = server::start(|mut p: Peer| async move {
-        while let Some(m) = p.recv_op().await {
-            let mut r = LdapResult::new(ResultCode::NO_SUCH_OBJECT);
-            r.matched_dn = "dc=example,dc=com".into();
-            r.message = "entry does not exist".into();
-            let _ = p.send(m.id, ProtocolOp::DelResponse(r)).await;
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    // The directory's own answer, as the root DN over LDAPS: the code and
+    // the matched DN.
+    let srv = test_server().await;
+    let config = plain().root_certificate(srv.ca_certificate().unwrap());
+    let conn = LdapConn::connect(&srv.ldaps_url(), config).await.unwrap();
+    conn.bind_simple("cn=admin,dc=example,dc=com", "secret")
+        .await
+        .unwrap();
+    let err = conn
+        .delete("cn=missing,ou=people,dc=example,dc=com")
+        .await
+        .unwrap_err();
+    assert_eq!(err.result_code(), Some(ResultCode::NO_SUCH_OBJECT));
+    assert_eq!(
+        err.to_string(),
+        "delete failed: noSuchObject (32) (matched DN: ou=people,dc=example,dc=com)"
+    );
+    // With a diagnostic message too (an injected answer).
+    let mut r = LdapResult::new(ResultCode::NO_SUCH_OBJECT);
+    r.matched_dn = "dc=example,dc=com".into();
+    r.message = "entry does not exist".into();
+    let answer = LdapMessage::new(MessageId::new(3).unwrap(), ProtocolOp::DelResponse(r)).to_vec();
+    srv.respond_with_bytes(Operation::Delete, answer);
     let err = conn
         .delete("cn=missing,dc=example,dc=com")
         .await
         .unwrap_err();
-    assert_eq!(err.result_code(), Some(ResultCode::NO_SUCH_OBJECT));
     assert_eq!(
         err.to_string(),
         "delete failed: noSuchObject (32): entry does not exist (matched DN: dc=example,dc=com)"
@@ -403,22 +413,10 @@ async fn ldap_result_errors_carry_code_and_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_operations_in_flight_over_tls_all_reach_the_server() {
     use futures_util::StreamExt;
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
     const N: usize = 2_000;
-    let pki = crate::support::pki::Pki::get(crate::support::pki::KeyType::Ec);
-    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes()).unwrap();
-    let server_config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![CertificateDer::from(pki.server.cert_der.clone())], key)
-    .unwrap();
-    let srv = server::start_tls(Arc::new(server_config), echo).await;
-    let config = plain().root_certificate(CertificateDer::from(pki.ca_a.cert_der.clone()));
+    let srv = test_server().await;
+    let config = plain().root_certificate(srv.ca_certificate().unwrap());
     let conn = LdapConn::connect(&srv.ldaps_url(), config).await.unwrap();
     let answered = futures_util::stream::iter(0..N)
         .map(|_| {
@@ -426,12 +424,13 @@ async fn many_operations_in_flight_over_tls_all_reach_the_server() {
             async move { c.whoami().await }
         })
         .buffer_unordered(256)
-        .filter(|r| std::future::ready(matches!(r, Ok(Some(_)))))
+        .filter(|r| std::future::ready(matches!(r, Ok(None))))
         .count();
     let answered = tokio::time::timeout(Duration::from_secs(30), answered)
         .await
         .expect("operations in flight over TLS stalled");
     assert_eq!(answered, N);
+    assert_eq!(srv.connections()[0].requests.len(), N);
 }
 
 #[tokio::test]

@@ -1,6 +1,35 @@
-//! Hostile servers and faults: the scripted in-process server sends what a
-//! correct server never would, and every call must end promptly with the
-//! exact error, taking every other operation in flight down with it.
+//! Hostile servers and faults: the server sends what a correct server never
+//! would, and every call must end promptly with the exact error, taking
+//! every other operation in flight down with it.
+//!
+//! Most scenarios run against the testkit's `TestServer` and its fault
+//! injection (bytes instead of a response, bytes at a given message,
+//! silence) or its TLS settings (the CA names, rejection by alert or by
+//! closing). The scripted raw-bytes server stays where the faults cannot
+//! say what the server does:
+//!
+//! - closing right after a partial message (`truncated_pdu_then_close`);
+//! - bytes built for the client's limits, sent in pieces or in bulk while
+//!   it writes (`depth_bomb_of_100_000_nested_sequences`,
+//!   `message_over_the_configured_size_limit`,
+//!   `largest_accepted_message_arriving_in_1kb_pieces`,
+//!   `server_floods_while_the_client_writes_a_4mb_request`);
+//! - answers that depend on the request's message ID or kind, in an order
+//!   decided at run time (`referral_is_returned_as_data`,
+//!   `sasl_bind_in_progress_forever`, `notice_of_disconnection_with_a_search_half_read_and_the_socket_left_open`);
+//! - timing within a message: a byte every 10 or 100 ms
+//!   (`server_dripping_a_byte_every_100ms_hits_the_timeout`,
+//!   `server_dripping_a_byte_every_10ms_still_delivers`);
+//! - TCP resets and TLS close_notify mid-operation
+//!   (`tcp_reset_in_the_middle_of_a_search`,
+//!   `tls_close_notify_in_the_middle_of_an_operation`);
+//! - a StartTLS response with plaintext after it, or a hang-up right after
+//!   it (`starttls_response_followed_by_injected_plaintext`,
+//!   `starttls_accepted_then_the_server_hangs_up`);
+//! - searches that stream entries to a stalled consumer and watch the
+//!   client's memory (`stalled_search_consumer_does_not_stop_other_timeouts`,
+//!   `unbind_while_a_search_consumer_is_stalled`,
+//!   `slow_consumer_of_a_million_small_entries_keeps_memory_bounded`).
 //!
 //! Most scenarios start three operations at once ([`three_ops`]: a WhoAmI
 //! with message ID 1, a delete with ID 2, a search with ID 3), let the
@@ -23,14 +52,17 @@ use tokio_ldap::proto::{
     SearchResultEntry,
 };
 use tokio_ldap::rustls::pki_types::CertificateDer;
-use tokio_ldap::rustls::version::{TLS12, TLS13};
 use tokio_ldap::{
-    Attribute, CertRequest, ClientCert, ConnConfig, Error, LdapConn, OpOptions, ProtocolError,
-    ResultCode, Search, SearchItem, SearchResults, TrustedCa,
+    Attribute, CertRequest, ConnConfig, Error, LdapConn, OpOptions, ProtocolError, ResultCode,
+    Search, SearchItem, SearchResults, TrustedCa,
+};
+
+use tokio_ldap::testkit::{
+    CaNames, ClientAuth, Operation, Rejection, TestPki, TestServer, TlsVersions,
 };
 
 use crate::support::pki::Pki;
-use crate::support::server::{self, ClientAuth, Peer};
+use crate::support::server::{self, ClientAuth as ScriptedAuth, Peer};
 
 /// No call in this module may take longer than this.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -60,9 +92,26 @@ fn tls_client() -> ConnConfig {
     plain().root_certificate(CertificateDer::from(Pki::ec().ca_a.cert_der.clone()))
 }
 
-fn cert(name: &str) -> ClientCert {
-    let e = server::entity(Pki::ec(), name);
-    ClientCert::from_pem(e.cert_pem.as_bytes(), e.key_pem.as_bytes()).expect("client cert")
+/// The testkit's standard PKI (the same subjects as [`Pki`]'s), made once.
+fn kit() -> &'static TestPki {
+    static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| TestPki::new().expect("the test PKI"))
+}
+
+/// Trusts CA A of [`kit`], the issuer of the `TestServer`'s certificate.
+fn kit_client() -> ConnConfig {
+    plain().root_certificate(kit().entity("ca-a").unwrap().cert())
+}
+
+/// A `TestServer` trusting (and naming) CA A and CA B.
+async fn kit_server(auth: ClientAuth, rejection: Rejection, versions: TlsVersions) -> TestServer {
+    TestServer::builder(kit())
+        .client_auth(auth)
+        .rejection(rejection)
+        .tls_versions(versions)
+        .start()
+        .await
+        .expect("the test server")
 }
 
 fn ok() -> LdapResult {
@@ -129,20 +178,19 @@ fn assert_unknown_id<const N: usize>(errs: [Error; N], id: i32) {
     }
 }
 
-/// A server that waits for the three requests of [`three_ops`], answers
-/// with `bytes`, and keeps the connection open until the client closes it.
-async fn replying(bytes: Vec<u8>) -> server::Server {
-    server::start(move |mut p: Peer| {
-        let bytes = bytes.clone();
-        async move {
-            if recv_n(&mut p, 3).await.is_none() {
-                return;
-            }
-            let _ = p.send_raw(&bytes).await;
-            until_closed(p).await;
-        }
-    })
-    .await
+/// A `TestServer` that leaves the requests of [`three_ops`] unanswered
+/// until the third arrives, answers it with `bytes`, and keeps the
+/// connection open until the client closes it.
+async fn replying(bytes: Vec<u8>) -> TestServer {
+    static PKI: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+    let pki = PKI.get_or_init(|| TestPki::new().expect("the test PKI"));
+    let srv = TestServer::builder(pki)
+        .start()
+        .await
+        .expect("the test server");
+    srv.respond_with_bytes(Operation::Any, Vec::new());
+    srv.send_bytes_at(3, bytes);
+    srv
 }
 
 type ThreeResults = (
@@ -216,7 +264,7 @@ async fn garbage_bytes() {
         Content-Type: text/html\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
     // Keep the connection open: the client must give up by itself.
     let srv = replying(HTTP.to_vec()).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -232,7 +280,7 @@ async fn indefinite_length() {
         0x30, 0x80, 0x02, 0x01, 0x01, 0x6b, 0x80, 0x00, 0x00, 0x00, 0x00,
     ])
     .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -245,7 +293,7 @@ async fn indefinite_length() {
 async fn four_gib_length() {
     // A SEQUENCE announcing 2^32 - 1 bytes, then a trickle of content.
     let srv = replying(vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01]).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -269,7 +317,7 @@ async fn length_of_five_octets() {
         0x30, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0x01,
     ])
     .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -429,7 +477,7 @@ async fn stream_until_error(conn: &LdapConn) -> (Vec<String>, Error) {
 #[tokio::test]
 async fn response_for_an_unknown_message_id() {
     let srv = replying(encode(99, ProtocolOp::DelResponse(ok()))).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -447,7 +495,7 @@ async fn response_for_an_unknown_message_id() {
 async fn response_of_the_wrong_type_for_its_id() {
     // ID 1 is the WhoAmI, an extended operation.
     let srv = replying(encode(1, ProtocolOp::DelResponse(ok()))).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -470,7 +518,7 @@ async fn duplicate_response() {
     let mut out = encode(2, ProtocolOp::DelResponse(ok()));
     out.extend(encode(2, ProtocolOp::DelResponse(ok())));
     let srv = replying(out).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let (who, del, search) = three_ops(&conn).await;
     // The first answer completes the delete; the second one is a protocol
     // violation that ends the connection and the operations still pending.
@@ -484,7 +532,7 @@ async fn search_entry_after_search_result_done() {
     out.extend(encode(3, ProtocolOp::SearchResultDone(ok())));
     out.extend(encode(3, entry("cn=late,dc=example,dc=com", b"late")));
     let srv = replying(out).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let (who, del, search) = three_ops(&conn).await;
     let search = search.unwrap();
     assert_eq!(search.entries.len(), 1);
@@ -499,7 +547,7 @@ async fn negative_message_id() {
         0x30, 0x0c, 0x02, 0x01, 0xff, 0x6b, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
     ])
     .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         is_decode,
@@ -511,7 +559,7 @@ async fn negative_message_id() {
 #[tokio::test]
 async fn unsolicited_message_that_is_not_an_extended_response() {
     let srv = replying(encode(0, entry("cn=stray,dc=example,dc=com", b"x"))).await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     assert_all_fail(
         &conn,
         |e| {
@@ -590,25 +638,19 @@ async fn notice_of_disconnection_with_a_search_half_read_and_the_socket_left_ope
 
 #[tokio::test]
 async fn unknown_unsolicited_notification_is_ignored() {
-    let srv = server::start(|mut p: Peer| async move {
-        while let Some(m) = p.recv_op().await {
-            match m.op {
-                ProtocolOp::ExtendedRequest(_) => {
-                    let n = notice(
-                        Some("1.3.6.1.4.1.99999.1"),
-                        ResultCode::SUCCESS,
-                        "nothing to worry about",
-                    );
-                    let mut out = encode(0, n);
-                    out.extend(encode(m.id.get(), whoami_response("dn:cn=still-here")));
-                    let _ = p.send_raw(&out).await;
-                }
-                _ => return,
-            }
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = kit_server(ClientAuth::None, Rejection::Alert, TlsVersions::Both).await;
+    // Each WhoAmI (IDs 1 to 3) is answered after a notice nobody knows.
+    for id in 1..=3 {
+        let n = notice(
+            Some("1.3.6.1.4.1.99999.1"),
+            ResultCode::SUCCESS,
+            "nothing to worry about",
+        );
+        let mut out = encode(0, n);
+        out.extend(encode(id, whoami_response("dn:cn=still-here")));
+        srv.send_bytes_at(usize::try_from(id).unwrap(), out);
+    }
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     for _ in 0..3 {
         let who = within("whoami", conn.whoami()).await.unwrap();
         assert_eq!(who.as_deref(), Some("dn:cn=still-here"));
@@ -620,19 +662,14 @@ async fn whoami_authz_id_that_is_not_utf8_is_a_decode_error() {
     // RFC 4532 §2.2: the authzId is an LDAPString, UTF-8. WhoAmI is read by
     // proto::extended::WhoAmI::parse_response, so a bad authzId fails the
     // operation (and only it) as a malformed message, never a lossy string.
-    let srv = server::start(|mut p: Peer| async move {
-        while let Some(m) = p.recv_op().await {
-            let ProtocolOp::ExtendedRequest(_) = m.op else {
-                return;
-            };
-            let mut bad = ExtendedResponse::new(ok());
-            bad.value = Some(Bytes::from_static(b"dn:cn=\xff"));
-            let bad = ProtocolOp::ExtendedResponse(bad);
-            let _ = p.send(m.id, bad).await;
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = kit_server(ClientAuth::None, Rejection::Alert, TlsVersions::Both).await;
+    for id in 1..=2 {
+        let mut bad = ExtendedResponse::new(ok());
+        bad.value = Some(Bytes::from_static(b"dn:cn=\xff"));
+        let bad = ProtocolOp::ExtendedResponse(bad);
+        srv.send_bytes_at(usize::try_from(id).unwrap(), encode(id, bad));
+    }
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     for _ in 0..2 {
         let err = within("whoami", conn.whoami()).await.unwrap_err();
         assert!(
@@ -650,17 +687,9 @@ async fn whoami_authz_id_that_is_not_utf8_is_a_decode_error() {
 
 #[tokio::test]
 async fn silent_server_every_timeout_fires_and_every_operation_is_abandoned() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let srv = server::start(move |mut p: Peer| {
-        let tx = tx.clone();
-        async move {
-            while let Some(m) = p.recv().await {
-                let _ = tx.send(m);
-            }
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = kit_server(ClientAuth::None, Rejection::Alert, TlsVersions::Both).await;
+    srv.respond_with_bytes(Operation::Any, Vec::new());
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let t = Duration::from_millis(250);
     let opts = || OpOptions::new().timeout(t);
     let start = Instant::now();
@@ -680,14 +709,24 @@ async fn silent_server_every_timeout_fires_and_every_operation_is_abandoned() {
         assert_eq!(err.to_string(), "timed out after 250ms");
     }
     // The server saw the three requests, then an AbandonRequest for each.
-    let mut abandoned = Vec::new();
-    for _ in 0..6 {
-        let m = within("server", rx.recv()).await.unwrap();
-        if let ProtocolOp::AbandonRequest(target) = m.op {
-            abandoned.push(target.get());
+    let abandoned = within("server", async {
+        loop {
+            let mut abandoned: Vec<i32> = srv.connections()[0]
+                .requests
+                .iter()
+                .filter_map(|m| match m.op {
+                    ProtocolOp::AbandonRequest(target) => Some(target.get()),
+                    _ => None,
+                })
+                .collect();
+            if abandoned.len() == 3 {
+                abandoned.sort_unstable();
+                return abandoned;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    }
-    abandoned.sort_unstable();
+    })
+    .await;
     assert_eq!(abandoned, [1, 2, 3]);
 }
 
@@ -806,7 +845,7 @@ async fn tcp_reset_in_the_middle_of_a_search() {
 
 #[tokio::test]
 async fn tls_close_notify_in_the_middle_of_an_operation() {
-    let cfg = server::tls_config(&ClientAuth::Off, &[]);
+    let cfg = server::tls_config(&ScriptedAuth::Off, &[]);
     let srv = server::start_tls(cfg, |mut p: Peer| async move {
         // Answer one request, so the connection is known to work, then
         // read three more and end TLS cleanly (close_notify, then FIN).
@@ -838,13 +877,24 @@ async fn close_right_after_the_handshake_when_a_certificate_was_requested() {
     // Like slapd with TLSVerifyClient demand under TLS 1.3: the handshake
     // completes on the client's side, then the server hangs up without a
     // word (no alert, no close_notify). Once with no certificate to send,
-    // once with alice's.
-    let cfg = server::tls_config(&ClientAuth::optional(), &[&TLS13]);
-    let srv = server::start_tls(cfg, |p: Peer| async move { drop(p) }).await;
+    // once with alice's, issued by CA A, which the server names but does
+    // not trust.
+    let srv = TestServer::builder(kit())
+        .trust(&["ca-b"])
+        .ca_names(CaNames::Explicit(vec![
+            kit().subject_der("ca-a").unwrap(),
+            kit().subject_der("ca-b").unwrap(),
+        ]))
+        .client_auth(ClientAuth::Required)
+        .rejection(Rejection::CloseAfterHandshake)
+        .tls_versions(TlsVersions::Tls13)
+        .start()
+        .await
+        .unwrap();
     let cases = [
-        (tls_client(), "none was sent (no client certificate configured)".to_owned()),
+        (kit_client(), "none was sent (no client certificate configured)".to_owned()),
         (
-            tls_client().client_cert(cert("alice")),
+            kit_client().client_cert(kit().client_cert("alice").unwrap()),
             format!("sent: CN=alice,OU=people,DC=example,DC=com (issued by {CA_A}, which the server named)"),
         ),
     ];
@@ -867,9 +917,9 @@ async fn close_right_after_the_handshake_when_a_certificate_was_requested() {
 
 #[tokio::test]
 async fn untrusted_client_certificate_rejected_after_a_tls13_handshake() {
-    let cfg = server::tls_config(&ClientAuth::demand(), &[&TLS13]);
-    let srv = server::start_tls(cfg, |p: Peer| async move { until_closed(p).await }).await;
-    let conn = LdapConn::connect(&srv.ldaps_url(), tls_client().client_cert(cert("mallory")))
+    let srv = kit_server(ClientAuth::Required, Rejection::Alert, TlsVersions::Tls13).await;
+    let mallory = kit().client_cert("mallory").unwrap();
+    let conn = LdapConn::connect(&srv.ldaps_url(), kit_client().client_cert(mallory))
         .await
         .unwrap();
     let sent = conn.tls_info().unwrap();
@@ -882,9 +932,8 @@ async fn untrusted_client_certificate_rejected_after_a_tls13_handshake() {
 
 #[tokio::test]
 async fn missing_client_certificate_rejected_in_a_tls12_handshake() {
-    let cfg = server::tls_config(&ClientAuth::demand(), &[&TLS12]);
-    let srv = server::start_tls(cfg, |p: Peer| async move { until_closed(p).await }).await;
-    let err = within("connect", LdapConn::connect(&srv.ldaps_url(), tls_client()))
+    let srv = kit_server(ClientAuth::Required, Rejection::Alert, TlsVersions::Tls12).await;
+    let err = within("connect", LdapConn::connect(&srv.ldaps_url(), kit_client()))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ClientCertRejected(_)), "{err:?}");
@@ -915,11 +964,12 @@ fn name_der(org: &str, cn: &str) -> Vec<u8> {
     name
 }
 
-/// A chooser that records every CA list it is shown, and declines.
-fn recording_chooser() -> (ConnConfig, Arc<Mutex<Vec<Vec<TrustedCa>>>>) {
+/// A chooser on `base` that records every CA list it is shown, and
+/// declines.
+fn recording_chooser(base: ConnConfig) -> (ConnConfig, Arc<Mutex<Vec<Vec<TrustedCa>>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
-    let config = tls_client().client_cert_query(move |req: &CertRequest<'_>| {
+    let config = base.client_cert_query(move |req: &CertRequest<'_>| {
         s.lock().unwrap().push(req.trusted_cas().to_vec());
         None
     });
@@ -939,9 +989,13 @@ async fn certificate_request_naming_500_cas() {
     let hints: Vec<Vec<u8>> = (0..500)
         .map(|i| name_der("Example Test", &format!("Hostile CA {i:03}")))
         .collect();
-    let cfg = server::tls_config(&ClientAuth::hinting(hints.clone()), &[]);
-    let srv = server::start_tls(cfg, answer_whoami).await;
-    let (config, seen) = recording_chooser();
+    let srv = TestServer::builder(kit())
+        .client_auth(ClientAuth::Optional)
+        .ca_names(CaNames::Explicit(hints.clone()))
+        .start()
+        .await
+        .unwrap();
+    let (config, seen) = recording_chooser(kit_client());
     let conn = within("connect", LdapConn::connect(&srv.ldaps_url(), config))
         .await
         .unwrap();
@@ -969,9 +1023,15 @@ async fn certificate_request_with_a_malformed_ca_name() {
     let hints = vec![good_a.clone(), bad.clone(), good_b.clone()];
     // The server asks, names the three, and hangs up once the handshake is
     // done: the error shows the malformed name too.
-    let cfg = server::tls_config(&ClientAuth::hinting(hints), &[&TLS13]);
-    let srv = server::start_tls(cfg, |p: Peer| async move { drop(p) }).await;
-    let (config, seen) = recording_chooser();
+    let srv = TestServer::builder(kit())
+        .client_auth(ClientAuth::Required)
+        .ca_names(CaNames::Explicit(hints))
+        .rejection(Rejection::CloseAfterHandshake)
+        .tls_versions(TlsVersions::Tls13)
+        .start()
+        .await
+        .unwrap();
+    let (config, seen) = recording_chooser(kit_client());
     let conn = within("connect", LdapConn::connect(&srv.ldaps_url(), config))
         .await
         .unwrap();
@@ -997,7 +1057,7 @@ async fn starttls_response_followed_by_injected_plaintext() {
     assert_eq!(forged.pop(), Some(b'0'));
     let forged_len = forged.len();
     let forged = Arc::new(forged);
-    let cfg = server::tls_config(&ClientAuth::Off, &[]);
+    let cfg = server::tls_config(&ScriptedAuth::Off, &[]);
     let srv = server::start(move |mut p: Peer| {
         let (forged, cfg) = (forged.clone(), cfg.clone());
         async move {
@@ -1138,25 +1198,23 @@ async fn sasl_bind_in_progress_forever() {
 
 #[tokio::test]
 async fn paged_results_control_with_a_garbage_value() {
-    let srv = server::start(|mut p: Peer| async move {
-        while let Some(m) = p.recv_op().await {
-            let mut out = encode(m.id.get(), entry("cn=a,dc=example,dc=com", b"a"));
-            let garbage = Control::new(
-                PagedResults::OID,
-                Some(Bytes::from_static(b"\x30\x05\x02\x01")),
-            );
-            out.extend(encode_with(
-                m.id.get(),
-                ProtocolOp::SearchResultDone(ok()),
-                vec![garbage],
-            ));
-            if p.send_raw(&out).await.is_err() {
-                return;
-            }
-        }
-    })
-    .await;
-    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let srv = kit_server(ClientAuth::None, Rejection::Alert, TlsVersions::Both).await;
+    // Both searches (IDs 1 and 2) get one entry, then a result whose
+    // paged-results control is cut short.
+    for id in 1..=2 {
+        let mut out = encode(id, entry("cn=a,dc=example,dc=com", b"a"));
+        let garbage = Control::new(
+            PagedResults::OID,
+            Some(Bytes::from_static(b"\x30\x05\x02\x01")),
+        );
+        out.extend(encode_with(
+            id,
+            ProtocolOp::SearchResultDone(ok()),
+            vec![garbage],
+        ));
+        srv.send_bytes_at(usize::try_from(id).unwrap(), out);
+    }
+    let conn = LdapConn::connect(&srv.ldap_url(), plain()).await.unwrap();
     let err = within(
         "search_paged",
         conn.search_paged(Search::new("dc=example,dc=com"), 10),

@@ -2,7 +2,8 @@
 //! OpenLDAP slapd instances, see `support/slapd.rs`; shared 389 Directory
 //! Server instances, see `support/ds389.rs`; both installed by
 //! `scripts/install-test-deps`) and the crate's scripted in-process servers
-//! (`tokio_ldap::testkit::server`).
+//! (`tokio_ldap::testkit`), and the fidelity of the testkit's `TestServer`
+//! to slapd (`fidelity`).
 
 // The client-certificate scenarios run against both real servers, with the
 // expected outcome per server in one table.
@@ -17,6 +18,7 @@ mod ds389_certs;
 mod ds389_harness;
 // 389-DS's behaviours played by the scripted server: every platform.
 mod ds389_scripted;
+mod fidelity;
 mod hostile;
 mod load;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,

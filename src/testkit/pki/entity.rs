@@ -28,6 +28,12 @@ pub enum Rdn<'a> {
     Ou(&'a str),
     /// commonName (UTF8String).
     Cn(&'a str),
+    /// userid, `UID` (UTF8String).
+    Uid(&'a str),
+    /// countryName, `C` (two letters, PrintableString).
+    C(&'a str),
+    /// localityName, `L` (UTF8String).
+    L(&'a str),
 }
 
 /// One certificate holder: its certificate, chain and private key.

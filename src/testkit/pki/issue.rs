@@ -37,8 +37,26 @@ pub(super) enum Role {
     Intermediate,
     /// A TLS server for localhost, 127.0.0.1 and ::1.
     Server,
-    /// A TLS client.
-    Client,
+    /// A TLS client, sound or awkward on purpose.
+    Client(ClientKind),
+}
+
+/// The ways a client certificate can be made, the awkward ones on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientKind {
+    /// Valid from 2020 to 2049, clientAuth, signed by its issuer.
+    #[default]
+    Sound,
+    /// Valid only in the year 2000.
+    Expired,
+    /// Valid only from 2090.
+    NotYetValid,
+    /// Extended key usage serverAuth only: no clientAuth.
+    NoClientAuth,
+    /// Its private key is another one than the key the certificate certifies.
+    WrongKey,
+    /// Signed by its own key (no issuer): a CA of one.
+    SelfSigned,
 }
 
 /// Makes the certificate of `name` for its `role`, signed by `issuer`
@@ -75,11 +93,43 @@ pub(super) fn generate(
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
             issue(name, params, key, issuer)?
         }
-        (Role::Client, Some(issuer)) => {
+        (Role::Client(kind), issuer) => {
             let mut params = leaf_params(subject);
             params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-            issue(name, params, key, issuer)?
+            match kind {
+                ClientKind::Sound | ClientKind::WrongKey | ClientKind::SelfSigned => {}
+                ClientKind::Expired => {
+                    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+                    params.not_after = rcgen::date_time_ymd(2000, 12, 31);
+                }
+                ClientKind::NotYetValid => {
+                    params.not_before = rcgen::date_time_ymd(2090, 1, 1);
+                    params.not_after = rcgen::date_time_ymd(2099, 12, 31);
+                }
+                ClientKind::NoClientAuth => {
+                    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+                }
+            }
+            let mut made = match (kind, issuer) {
+                (ClientKind::SelfSigned, _) => {
+                    params.use_authority_key_identifier_extension = false;
+                    let signer = PatchingSigner::key_pair_for(&key)?;
+                    let cert = params
+                        .self_signed(&signer)
+                        .map_err(|e| Error::with(format!("cannot self-sign {name}"), e))?;
+                    finish(name, cert, &key, signer, None)?
+                }
+                (_, Some(issuer)) => issue(name, params, key, issuer)?,
+                (_, None) => return Err(Error::new(format!("{name}: no issuer"))),
+            };
+            if kind == ClientKind::WrongKey {
+                // Another key, of the same type, in place of the certified one.
+                let other = KeySource::new(key_type, 1)?.next()?;
+                made.entity.key_der = other.serialize_der();
+                made.entity.key_pem = other.serialize_pem();
+            }
+            made
         }
         (_, None) => {
             return Err(Error::new(format!("{}: no issuer", name)));
@@ -97,6 +147,8 @@ pub(super) struct Generated {
 
 /// domainComponent, 0.9.2342.19200300.100.1.25.
 const OID_DC: [u64; 7] = [0, 9, 2342, 19200300, 100, 1, 25];
+/// userid, 0.9.2342.19200300.100.1.1.
+const OID_UID: [u64; 7] = [0, 9, 2342, 19200300, 100, 1, 1];
 /// Stand-ins for the 2nd, 3rd, ... DC of a name: same arcs but the last,
 /// which stays below 128 so the DER encoding has the same length.
 const DC_PLACEHOLDER_ARCS: [u64; 3] = [125, 126, 127];
@@ -157,6 +209,9 @@ fn fix_names(der: &mut [u8]) -> Result<(), Error> {
 /// Builds a DN with one attribute per RDN, in order (rcgen keeps insertion
 /// order). Repeated DCs get placeholder OIDs (see the module docs).
 pub(super) fn dn(rdns: &[Rdn<'_>]) -> Result<DistinguishedName, Error> {
+    if rdns.is_empty() {
+        return Err(Error::new("a subject needs at least one RDN"));
+    }
     let mut name = DistinguishedName::new();
     let mut dcs = 0;
     for rdn in rdns {
@@ -176,6 +231,14 @@ pub(super) fn dn(rdns: &[Rdn<'_>]) -> Result<DistinguishedName, Error> {
             Rdn::O(v) => name.push(DnType::OrganizationName, v),
             Rdn::Ou(v) => name.push(DnType::OrganizationalUnitName, v),
             Rdn::Cn(v) => name.push(DnType::CommonName, v),
+            Rdn::Uid(v) => name.push(DnType::CustomDnType(OID_UID.to_vec()), v),
+            Rdn::C(v) => {
+                let value = v
+                    .try_into()
+                    .map_err(|e| Error::with(format!("country {v:?}"), e))?;
+                name.push(DnType::CountryName, DnValue::PrintableString(value));
+            }
+            Rdn::L(v) => name.push(DnType::LocalityName, v),
         }
     }
     Ok(name)

@@ -1,6 +1,7 @@
 //! A throwaway test PKI generated with rcgen: any CAs, intermediates,
-//! clients and servers by name ([`PkiBuilder`]), and the standard layout
-//! every test of the crate uses ([`Pki`]).
+//! clients and servers by name ([`PkiBuilder`], [`TestPki`]), and the
+//! standard layout every test of the crate uses ([`TestPki::new`], and
+//! [`Pki`], the same layout with a field per entity, cached per process).
 //!
 //! The standard layout (subjects written most general RDN first, as
 //! `openssl -subj "/DC=com/DC=example/..."` does):
@@ -17,6 +18,21 @@
 //! mallory   DC=com/DC=example/OU=people/CN=mallory  (ca_evil)
 //! ```
 //!
+//! [`TestPki::new`] adds the awkward clients, each
+//! `DC=com/DC=example/OU=people/CN=<name>` and issued by CA A unless said:
+//!
+//! ```text
+//! expired         valid only in 2000
+//! not-yet-valid   valid only from 2090
+//! no-client-auth  extended key usage serverAuth only
+//! wrong-key       its key is not the one the certificate certifies
+//! self-signed     issued by itself
+//! zoe             sound; CN=Zoë Smith+Jones, Jr. <zsj> (UTF-8, RFC 4514 escapes)
+//! ```
+//!
+//! In [`TestPki`] the names are written with hyphens (`ca-a`, `ca-a-int`,
+//! `ca-evil`); [`Pki`]'s fields with underscores.
+//!
 //! How the certificates are made (rcgen, placeholder OIDs for repeated
 //! DCs, RSA keys from openssl) is in `issue.rs`.
 
@@ -31,8 +47,15 @@ use std::sync::OnceLock;
 use rcgen::DistinguishedName;
 
 pub use self::entity::{pem, Entity, KeyType, Rdn};
+pub use self::issue::ClientKind;
 use self::issue::{dn, generate, Generated, KeySource, Role};
 use super::Error;
+use crate::proto::dn::{Dn, DnValue};
+use crate::tls::ClientCert;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests;
 
 #[derive(Debug)]
 /// One entity to make, as the builder was told.
@@ -87,12 +110,61 @@ impl PkiBuilder {
 
     /// A client certificate (clientAuth) issued by `issuer`.
     pub fn client(self, name: &str, subject: &[Rdn<'_>], issuer: &str) -> Self {
-        self.push(name, subject, Role::Client, Some(issuer))
+        self.push(name, subject, Role::Client(ClientKind::Sound), Some(issuer))
+    }
+
+    /// A client certificate of `kind` (expired, without clientAuth, ...)
+    /// issued by `issuer` (ignored for [`ClientKind::SelfSigned`]).
+    pub fn client_of_kind(
+        self,
+        name: &str,
+        subject: &[Rdn<'_>],
+        issuer: &str,
+        kind: ClientKind,
+    ) -> Self {
+        let issuer = (kind != ClientKind::SelfSigned).then_some(issuer);
+        self.push(name, subject, Role::Client(kind), issuer)
+    }
+
+    /// A client certificate issued by `issuer` whose subject is given as an
+    /// RFC 4514 string, most specific RDN first, e.g.
+    /// `CN=Smith\, John,OU=people,DC=example,DC=com` (types DC, O, OU, CN,
+    /// UID, C and L; one value per RDN; `\` escapes and UTF-8 as usual).
+    pub fn client_dn(mut self, name: &str, subject: &str, issuer: &str) -> Self {
+        self.specs.push(Spec {
+            name: name.to_owned(),
+            subject: subject_from_text(subject),
+            role: Role::Client(ClientKind::Sound),
+            issuer: Some(issuer.to_owned()),
+        });
+        self
+    }
+
+    /// Adds the awkward clients of the standard layout, all under
+    /// `DC=com/DC=example/OU=people` and, but the self-signed one, issued by
+    /// `ca-a` (which must be defined): `expired`, `not-yet-valid`,
+    /// `no-client-auth`, `wrong-key`, `self-signed`, and `zoe`, a sound
+    /// certificate whose CN holds UTF-8 and characters RFC 4514 escapes
+    /// (`Zoë Smith+Jones, Jr. <zsj>`).
+    pub fn awkward(self) -> Self {
+        use Rdn::{Cn, Dc, Ou};
+        let people = |cn| [Dc("com"), Dc("example"), Ou("people"), Cn(cn)];
+        let mut b = self;
+        for (name, kind) in [
+            ("expired", ClientKind::Expired),
+            ("not-yet-valid", ClientKind::NotYetValid),
+            ("no-client-auth", ClientKind::NoClientAuth),
+            ("wrong-key", ClientKind::WrongKey),
+            ("self-signed", ClientKind::SelfSigned),
+        ] {
+            b = b.client_of_kind(name, &people(name), "ca-a", kind);
+        }
+        b.client("zoe", &people(ZOE_CN), "ca-a")
     }
 
     /// Generates every key and certificate.
-    pub fn build(self) -> Result<CustomPki, Error> {
-        let mut pki = CustomPki {
+    pub fn build(self) -> Result<TestPki, Error> {
+        let mut pki = TestPki {
             key_type: self.key_type,
             made: Vec::new(),
         };
@@ -102,15 +174,15 @@ impl PkiBuilder {
 }
 
 /// What a [`PkiBuilder`] made: its entities by name, in the order built.
-/// It can issue more ([`CustomPki::extend`]).
-pub struct CustomPki {
+/// It can issue more ([`TestPki::extend`]).
+pub struct TestPki {
     key_type: KeyType,
     made: Vec<Generated>,
 }
 
-impl std::fmt::Debug for CustomPki {
+impl std::fmt::Debug for TestPki {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CustomPki")
+        f.debug_struct("TestPki")
             .field("key_type", &self.key_type)
             .field(
                 "entities",
@@ -120,7 +192,7 @@ impl std::fmt::Debug for CustomPki {
     }
 }
 
-impl CustomPki {
+impl TestPki {
     /// The key algorithm of every entity.
     pub fn key_type(&self) -> KeyType {
         self.key_type
@@ -170,6 +242,73 @@ impl CustomPki {
             self.made.push(generated);
         }
         Ok(())
+    }
+
+    /// The standard layout (see the module documentation) with EC keys,
+    /// freshly generated: three roots, an intermediate, a server for
+    /// localhost, 127.0.0.1 and ::1, four sound clients and the awkward
+    /// ones.
+    pub fn new() -> Result<Self, Error> {
+        Self::standard(KeyType::Ec)
+    }
+
+    /// The standard layout with keys of `key_type`.
+    pub fn standard(key_type: KeyType) -> Result<Self, Error> {
+        Pki::builder(key_type).awkward().build()
+    }
+
+    /// A builder of a PKI of EC keys, entity by entity.
+    pub fn builder() -> PkiBuilder {
+        PkiBuilder::new(KeyType::Ec)
+    }
+
+    /// The client identity `name` (its chain and key), as
+    /// [`ConnConfig::client_cert`](crate::ConnConfig::client_cert) and
+    /// [`CertStore`](crate::CertStore) take it. For the `wrong-key` entity
+    /// this fails, as loading such a pair from files does: the error says
+    /// that the key does not match the certificate.
+    pub fn client_cert(&self, name: &str) -> Result<ClientCert, Error> {
+        self.entity(name)?.client_cert()
+    }
+
+    /// The DER subject `Name` of `name`, as a server names a CA in its
+    /// CertificateRequest.
+    pub fn subject_der(&self, name: &str) -> Result<Vec<u8>, Error> {
+        Ok(self.entity(name)?.subject_der.clone())
+    }
+
+    /// Writes `NAME.crt` (the chain, leaf first) and `NAME.key` into `dir`
+    /// (created if missing) for each of `names`: the directory layout the
+    /// `negotiate` example reads (`--certs DIR`). Keys get mode 0600 on Unix. Returns the paths
+    /// written, `(certificate, key)` per name.
+    pub fn write_identities(
+        &self,
+        dir: &Path,
+        names: &[&str],
+    ) -> Result<Vec<(PathBuf, PathBuf)>, Error> {
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::with(format!("cannot create {}", dir.display()), e))?;
+        names
+            .iter()
+            .map(|name| {
+                let entity = self.entity(name)?;
+                let crt = dir.join(format!("{name}.crt"));
+                let key = dir.join(format!("{name}.key"));
+                write_file(&crt, &entity.chain_pem(), 0o644)?;
+                write_file(&key, &entity.key_pem, 0o600)?;
+                Ok((crt, key))
+            })
+            .collect()
+    }
+
+    /// Writes the certificates of the CAs `names`, in this order, into one
+    /// PEM file at `path` (a CA file for [`ConnConfig::ca_file`](crate::ConnConfig::ca_file)).
+    pub fn write_cas(&self, path: &Path, names: &[&str]) -> Result<(), Error> {
+        let mut bundle = String::new();
+        for name in names {
+            bundle.push_str(&self.entity(name)?.cert_pem);
+        }
+        write_file(path, &bundle, 0o644)
     }
 
     fn take(&mut self, name: &str) -> Result<Entity, Error> {
@@ -444,4 +583,43 @@ fn write_file(path: &Path, contents: &str, mode: u32) -> Result<(), Error> {
         .map_err(|e| Error::with(format!("cannot create {}", path.display()), e))?;
     file.write_all(contents.as_bytes())
         .map_err(|e| Error::with(format!("cannot write {}", path.display()), e))
+}
+
+/// The CN of `zoe` in the standard layout: UTF-8, and `+`, `,`, `<`, `>`
+/// that the RFC 4514 string form escapes.
+pub const ZOE_CN: &str = "Zo\u{eb} Smith+Jones, Jr. <zsj>";
+
+/// The subject of an RFC 4514 string, most general RDN first, as rcgen
+/// takes it.
+fn subject_from_text(text: &str) -> Result<DistinguishedName, Error> {
+    let parsed = Dn::parse(text).map_err(|e| Error::with(format!("subject {text:?}"), e))?;
+    let mut rdns = Vec::with_capacity(parsed.rdns.len());
+    for rdn in parsed.rdns.iter().rev() {
+        let [ava] = rdn.avas.as_slice() else {
+            return Err(Error::new(format!(
+                "subject {text:?}: multi-valued RDNs are not supported"
+            )));
+        };
+        let DnValue::String(value) = &ava.value else {
+            return Err(Error::new(format!(
+                "subject {text:?}: #hex values are not supported"
+            )));
+        };
+        let value = value.as_str();
+        rdns.push(match ava.attr_type.to_ascii_lowercase().as_str() {
+            "dc" | "domaincomponent" => Rdn::Dc(value),
+            "o" => Rdn::O(value),
+            "ou" => Rdn::Ou(value),
+            "cn" | "commonname" => Rdn::Cn(value),
+            "uid" | "userid" => Rdn::Uid(value),
+            "c" => Rdn::C(value),
+            "l" => Rdn::L(value),
+            other => {
+                return Err(Error::new(format!(
+                "subject {text:?}: attribute type {other:?} is not one of DC, O, OU, CN, UID, C, L"
+            )))
+            }
+        });
+    }
+    dn(&rdns)
 }
