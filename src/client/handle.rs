@@ -14,9 +14,9 @@ use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::proto::{Control, LdapMessage, ProtocolOp};
-use crate::tls::{PreparedTls, TlsInfo, TlsMode};
+use crate::tls::{PreparedTls, TlsInfo, TlsMode, TlsSettings};
 use crate::transport::{self, Transport};
-use crate::Error;
+use crate::{Error, Phase};
 
 /// Capacity of the command channel shared by all handles.
 const COMMAND_CHANNEL: usize = 256;
@@ -29,6 +29,18 @@ struct Inner {
     op_timeout: Option<Duration>,
     allow_insecure_password: bool,
     url: String,
+    /// What a later [`LdapConn::start_tls`] needs when the driver was not
+    /// given a StartTLS context at connect: `None` once it has one (or
+    /// when StartTLS does not apply, e.g. `ldaps://`).
+    starttls_later: std::sync::Mutex<Option<LaterStartTls>>,
+}
+
+/// What [`LdapConn::start_tls`] builds a StartTLS context from, on a
+/// connection made without [`ConnConfig::starttls`].
+struct LaterStartTls {
+    tls: TlsSettings,
+    host: String,
+    handshake_timeout: Option<Duration>,
 }
 
 /// An async LDAP connection.
@@ -81,8 +93,10 @@ impl LdapConn {
         };
         let mut last = None;
         for u in &urls {
-            let attempt = Self::connect_one(u, &config, tls.clone());
-            match transport::with_timeout(config.connect_timeout, attempt).await {
+            let shared = Arc::new(Shared::default());
+            let attempt = Self::connect_one(u, &config, tls.clone(), shared.clone());
+            let limit = config.connect_timeout;
+            match transport::with_timeout(limit, &shared.phase, Phase::Connect, attempt).await {
                 Ok(conn) => return Ok(conn),
                 Err(e) => {
                     tracing::debug!(url = %u, error = %e, "connect failed");
@@ -97,13 +111,15 @@ impl LdapConn {
         url: &LdapUrl,
         config: &ConnConfig,
         tls: Option<Arc<PreparedTls>>,
+        shared: Arc<Shared>,
     ) -> Result<Self, Error> {
         let url_text = url.to_string();
+        shared.phase.set(Phase::Connect);
         let raw = transport::open(url).await?;
-        let shared = Arc::new(Shared::default());
         let mut record = None;
         let stream = match (url.scheme, raw, tls.as_ref()) {
             (Scheme::Ldaps, Transport::Tcp(tcp), Some(tls)) => {
+                shared.phase.set(Phase::TlsHandshake);
                 let s = transport::secure(tcp, tls, &url_text, url.connect_host(), TlsMode::Ldaps)
                     .await?;
                 *crate::sync::lock(&shared.tls_info) = Some(s.info);
@@ -118,6 +134,15 @@ impl LdapConn {
                 tls,
                 url: url_text.clone(),
                 host: url.connect_host().to_owned(),
+                handshake_timeout: config.connect_timeout,
+            }),
+            _ => None,
+        };
+        let starttls_later = match (url.scheme, &starttls_ctx) {
+            (Scheme::Ldap, None) => Some(LaterStartTls {
+                tls: config.tls.clone(),
+                host: url.connect_host().to_owned(),
+                handshake_timeout: config.connect_timeout,
             }),
             _ => None,
         };
@@ -144,9 +169,11 @@ impl LdapConn {
                 op_timeout: config.op_timeout,
                 allow_insecure_password: config.allow_insecure_password,
                 url: url_text,
+                starttls_later: std::sync::Mutex::new(starttls_later),
             }),
         };
         if config.starttls && url.scheme == Scheme::Ldap {
+            conn.inner.shared.phase.set(Phase::StartTls);
             conn.start_tls().await?;
         }
         Ok(conn)
@@ -157,12 +184,26 @@ impl LdapConn {
     /// asks for a client certificate, the configured
     /// [`QueryClientCert`](crate::QueryClientCert) is called during the
     /// handshake.
+    ///
+    /// On a connection made without
+    /// [`ConnConfig::starttls`](crate::ConnConfig::starttls), the TLS
+    /// settings are built here from the [`ConnConfig`] the connection was
+    /// made with (its roots, client certificate, versions), before anything
+    /// is sent: a config that cannot verify a server (no roots, say) fails
+    /// with [`Error::Config`] and the connection stays as it was.
+    ///
+    /// The StartTLS response is awaited for the operation timeout; the TLS
+    /// handshake that follows it for the connect timeout
+    /// ([`Error::Timeout`] naming the phase). Dropping the future, or a
+    /// timeout, closes the connection: whether the server switched to TLS
+    /// is then unknown.
     pub async fn start_tls(&self) -> Result<(), Error> {
         if crate::sync::lock(&self.inner.shared.tls_info).is_some() {
             return Err(Error::InvalidInput(
                 "TLS is already active on this connection".into(),
             ));
         }
+        self.prepare_starttls().await?;
         let (tx, rx) = oneshot::channel();
         let op = ProtocolOp::ExtendedRequest(extended::start_tls());
         let token = self.send(op, Vec::new(), None, Sink::StartTls(tx)).await?;
@@ -178,6 +219,35 @@ impl LdapConn {
     /// without TLS.
     pub fn tls_info(&self) -> Option<TlsInfo> {
         crate::sync::lock(&self.inner.shared.tls_info).clone()
+    }
+
+    /// Hands the driver what StartTLS needs when the connect did not,
+    /// built from the connection's [`ConnConfig`]; errors before anything
+    /// is sent.
+    async fn prepare_starttls(&self) -> Result<(), Error> {
+        let later = crate::sync::lock(&self.inner.starttls_later).take();
+        let Some(later) = later else {
+            return Ok(());
+        };
+        let tls = match later.tls.prepared() {
+            Ok(tls) => tls,
+            Err(e) => {
+                let msg = format!("cannot run StartTLS on {}: {e}", self.inner.url);
+                *crate::sync::lock(&self.inner.starttls_later) = Some(later);
+                return Err(Error::Config(msg));
+            }
+        };
+        let ctx = StartTlsContext {
+            tls,
+            url: self.inner.url.clone(),
+            host: later.host,
+            handshake_timeout: later.handshake_timeout,
+        };
+        self.inner
+            .cmd
+            .send(Command::TlsContext(ctx))
+            .await
+            .map_err(|_| self.closed_error())
     }
 
     /// Sends an UnbindRequest and closes the connection. Operations still

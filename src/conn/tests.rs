@@ -328,7 +328,7 @@ fn deadline_expiry_times_out_and_abandons() {
     let ev = events(&mut c);
     let (tid, err) = done_err(&ev[0]);
     assert_eq!(tid, id);
-    assert_eq!(err.to_string(), "timed out after 2s");
+    assert_eq!(err.to_string(), "the operation timed out after 2s");
     assert_eq!(sent(&mut c)[0].op, ProtocolOp::AbandonRequest(id));
     assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(10)));
     assert_eq!(c.pending_len(), 1);

@@ -63,6 +63,14 @@ impl Io {
         self.wpos >= self.wbuf.len()
     }
 
+    /// Drops what was not written yet: the connection is over and the
+    /// server does not read.
+    pub(super) fn discard_writes(&mut self) {
+        self.wbuf.zeroize();
+        self.wpos = 0;
+        self.unflushed = false;
+    }
+
     /// How many received bytes are waiting, not yet taken by the machine.
     pub(super) fn unread(&self) -> usize {
         self.rbuf.len()
@@ -175,6 +183,13 @@ impl Io {
             }
             Poll::Ready(Ok(())) => {
                 self.received_any = true;
+                // Reading may make TLS want to answer (a TLS 1.2
+                // renegotiation request gets a `no_renegotiation` alert):
+                // flush it now, not when the next request happens to go
+                // out, or the server may wait for it forever.
+                if matches!(self.transport, Some(Transport::Tls(_))) {
+                    self.unflushed = true;
+                }
                 machine.handle_input(&mut self.rbuf);
                 true
             }

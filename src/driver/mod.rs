@@ -56,6 +56,28 @@ pub(crate) enum Command {
         sink: Sink,
     },
     Unbind(oneshot::Sender<()>),
+    /// What a StartTLS needs, for a connection made without it; sent just
+    /// before the StartTLS request.
+    TlsContext(StartTlsContext),
+}
+
+/// How long a connection that ended may spend writing what is left (its
+/// UnbindRequest) to a server that does not read, before the socket is
+/// closed anyway.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
+/// The least time between two warnings about unsolicited notifications:
+/// a server sending them in a loop must not flood the log.
+const UNSOLICITED_WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Unsolicited notifications seen, and when the last warning about them
+/// was logged.
+#[derive(Debug, Default)]
+struct Unsolicited {
+    seen: u64,
+    /// Seen since the last warning, not yet reported.
+    unreported: u64,
+    last_warning: Option<Instant>,
 }
 
 /// The task of one connection: the state machine, the transport, the
@@ -72,6 +94,10 @@ pub(crate) struct Driver {
     sleep: Pin<Box<Sleep>>,
     unbind_replies: Vec<oneshot::Sender<()>>,
     shared: Arc<Shared>,
+    unsolicited: Unsolicited,
+    /// When a connection that ended stops waiting for its last bytes to
+    /// be written.
+    linger: Option<Pin<Box<Sleep>>>,
 }
 
 impl Driver {
@@ -96,6 +122,8 @@ impl Driver {
             sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
             unbind_replies: Vec::new(),
             shared,
+            unsolicited: Unsolicited::default(),
+            linger: None,
         }
     }
 
@@ -122,6 +150,7 @@ impl Driver {
             if write_failed {
                 continue;
             }
+            progress |= self.poll_linger(cx);
             if self.finished() {
                 return self.poll_close(cx);
             }
@@ -221,7 +250,30 @@ impl Driver {
                 self.machine.unbind();
                 self.unbind_replies.push(reply);
             }
+            Command::TlsContext(ctx) => self.upgrade.set_context(ctx),
         }
+    }
+
+    /// Once the connection is over, gives the last writes (the
+    /// UnbindRequest) [`CLOSE_LINGER`] to go out; a server that does not
+    /// read does not keep the socket open longer. Returns whether it gave
+    /// up on them.
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> bool {
+        let writing = self.machine.wants_write() || !self.io.write_idle();
+        if !self.machine.is_closed() || !writing {
+            return false;
+        }
+        let linger = self
+            .linger
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(CLOSE_LINGER)));
+        if linger.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        tracing::debug!("the server did not take the last bytes; closing anyway");
+        self.io.discard_writes();
+        let mut discard = Vec::new();
+        self.machine.poll_transmit(&mut discard);
+        true
     }
 
     fn poll_cancels(&mut self, cx: &mut Context<'_>) -> bool {
@@ -284,14 +336,40 @@ impl Driver {
                     self.upgrade.response(reply, res, &mut self.machine);
                 }
             }
-            Event::Unsolicited(resp) => {
-                tracing::warn!(
-                    name = resp.name.as_deref().unwrap_or(""),
-                    code = %resp.result.code,
-                    "ignoring an unsolicited notification"
-                );
+            Event::Unsolicited(resp) => self.unsolicited_notice(&resp),
+            Event::StartTlsReady => {
+                self.upgrade
+                    .begin(&mut self.io, &mut self.machine, &self.shared);
             }
-            Event::StartTlsReady => self.upgrade.begin(&mut self.io, &mut self.machine),
+        }
+    }
+
+    /// Logs an unsolicited notification other than a Notice of
+    /// Disconnection, which is ignored: the first at WARN, then at most one
+    /// WARN every [`UNSOLICITED_WARN_EVERY`] counting those in between (the
+    /// others at TRACE), so that a server sending them in a loop cannot
+    /// flood the log.
+    fn unsolicited_notice(&mut self, resp: &crate::proto::ExtendedResponse) {
+        let u = &mut self.unsolicited;
+        u.seen += 1;
+        let now = Instant::now();
+        let due = u
+            .last_warning
+            .is_none_or(|t| now.duration_since(t) >= UNSOLICITED_WARN_EVERY);
+        let name = resp.name.as_deref().unwrap_or("");
+        if due {
+            tracing::warn!(
+                name,
+                code = %resp.result.code,
+                suppressed = u.unreported,
+                total = u.seen,
+                "ignoring an unsolicited notification (`suppressed`: others ignored since the last warning, logged at TRACE)"
+            );
+            u.last_warning = Some(now);
+            u.unreported = 0;
+        } else {
+            u.unreported += 1;
+            tracing::trace!(name, code = %resp.result.code, "ignoring an unsolicited notification");
         }
     }
 
@@ -325,6 +403,21 @@ impl Driver {
             return false;
         }
         self.io.poll_read(cx, &mut self.machine)
+    }
+}
+
+impl Drop for Driver {
+    /// A driver dropped before the connection ended (the runtime shut
+    /// down, or its task was aborted) leaves the reason for the handles:
+    /// their operations fail with it rather than a bare "closed".
+    fn drop(&mut self) {
+        let mut closed_with = crate::sync::lock(&self.shared.closed_with);
+        if closed_with.is_none() {
+            *closed_with = Some(Error::Closed(
+                "the connection's task stopped: the tokio runtime it ran on shut down (or the task was aborted)"
+                    .into(),
+            ));
+        }
     }
 }
 
