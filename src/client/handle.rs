@@ -232,7 +232,11 @@ impl LdapConn {
         let tls = match later.tls.prepared() {
             Ok(tls) => tls,
             Err(e) => {
-                let msg = format!("cannot run StartTLS on {}: {e}", self.inner.url);
+                let why = match e {
+                    Error::Config(m) => m,
+                    other => other.to_string(),
+                };
+                let msg = format!("cannot run StartTLS on {}: {why}", self.inner.url);
                 *crate::sync::lock(&self.inner.starttls_later) = Some(later);
                 return Err(Error::Config(msg));
             }

@@ -88,13 +88,15 @@ impl OpKind {
         }
     }
 
-    /// What a bind or StartTLS whose outcome is unknown leaves unknown.
-    fn unknown_outcome(self) -> &'static str {
+    /// A bind or StartTLS whose outcome is unknown: what it is, and what
+    /// that leaves unknown.
+    fn unknown_outcome(self) -> (&'static str, &'static str) {
         match self {
-            Self::StartTls => {
-                "a StartTLS request; whether the server switched to TLS is unknown"
-            }
-            _ => "a bind; the identity of the connection is unknown",
+            Self::StartTls => (
+                "a StartTLS request",
+                "whether the server switched to TLS is unknown",
+            ),
+            _ => ("a bind", "the identity of the connection is unknown"),
         }
     }
 }
@@ -476,9 +478,9 @@ impl Connection {
             controls: Vec::new(),
         }
         .encode(&mut self.out);
+        let (op, unknown) = kind.unknown_outcome();
         let reason = format!(
-            "{} {what} before the server answered it, so the connection was closed",
-            kind.unknown_outcome()
+            "{op} {what} before the server answered it; {unknown}, so the connection was closed"
         );
         self.fail(Error::Closed(reason));
     }

@@ -1,0 +1,435 @@
+//! Hostile servers against a connection's life: stalled upgrades, binds
+//! that never answer, futures dropped mid-flight, a runtime that goes away.
+//! Whatever the server does, a connection nobody waits for any more must
+//! end and close its socket, and an error must say which step stalled.
+//!
+//! Where a socket is involved, the tests count the client's sockets to the
+//! test server (on Linux, from `/proc`; elsewhere only the server's view is
+//! checked: it sees the client close).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio_ldap::proto::{LdapMessage, ProtocolOp};
+use tokio_ldap::rustls::pki_types::CertificateDer;
+use tokio_ldap::{ConnConfig, Error, LdapConn, OpOptions, ResultCode};
+
+use crate::hostile::{plain, within};
+use crate::support::pki::Pki;
+use crate::support::server::{self, ClientAuth, Peer};
+
+/// Trusts CA A (the issuer of the test server's certificate).
+fn tls_client() -> ConnConfig {
+    plain().root_certificate(CertificateDer::from(Pki::ec().ca_a.cert_der.clone()))
+}
+
+/// What a server saw of each connection, for the tests to check once the
+/// client is done.
+#[derive(Clone, Default)]
+struct Seen {
+    /// Connections the client closed (the server read EOF).
+    closed: Arc<AtomicUsize>,
+    /// Every message received, in order, on any connection.
+    messages: Arc<Mutex<Vec<LdapMessage>>>,
+}
+
+impl Seen {
+    fn closed(&self) -> usize {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    fn ops(&self) -> Vec<&'static str> {
+        self.messages
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m.op.name())
+            .collect()
+    }
+
+    /// Reads everything until the client closes, noting each message.
+    async fn until_closed(&self, p: &mut Peer) {
+        while let Some(m) = p.recv().await {
+            self.messages.lock().unwrap().push(m);
+        }
+        self.closed.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn recv(&self, p: &mut Peer) -> Option<LdapMessage> {
+        let m = p.recv().await?;
+        self.messages.lock().unwrap().push(m.clone());
+        Some(m)
+    }
+}
+
+/// Waits (up to 3 s) until `done` holds, polling.
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{what}: still not true after 3 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// How many sockets of this process are connected to `port` on the
+/// loopback (the client's sockets to a test server): the sockets among
+/// `/proc/self/fd` whose remote port, in `/proc/net/tcp{,6}`, is `port`.
+#[cfg(target_os = "linux")]
+fn sockets_to(port: u16) -> usize {
+    use std::collections::HashSet;
+    let mut inodes = HashSet::new();
+    for fd in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        if let Ok(target) = std::fs::read_link(fd.path()) {
+            let t = target.to_string_lossy().into_owned();
+            if let Some(n) = t.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
+                inodes.insert(n.to_owned());
+            }
+        }
+    }
+    let mut count = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(remote), Some(inode)) = (fields.get(2), fields.get(9)) else {
+                continue;
+            };
+            let remote_port = remote
+                .rsplit(':')
+                .next()
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            if remote_port == Some(port) && inodes.contains(*inode) {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+/// Checks that no socket of this process is still connected to `port`
+/// (within 3 s). File descriptors can be counted this way on Linux only;
+/// elsewhere the tests rely on the server seeing the client close.
+async fn assert_no_socket_to(port: u16) {
+    #[cfg(target_os = "linux")]
+    eventually("every client socket to the test server is closed", || {
+        sockets_to(port) == 0
+    })
+    .await;
+    #[cfg(not(target_os = "linux"))]
+    let _ = port;
+}
+
+// ---- 1: a stalled StartTLS during connect ----
+
+/// A server that never answers StartTLS: ten connects that time out leave
+/// no socket and no task behind, and each says the StartTLS request timed
+/// out.
+#[tokio::test]
+async fn connect_timing_out_on_an_unanswered_starttls_closes_its_socket() {
+    let seen = Seen::default();
+    let s = seen.clone();
+    let srv = server::start(move |mut p: Peer| {
+        let s = s.clone();
+        async move { s.until_closed(&mut p).await }
+    })
+    .await;
+    let t = Duration::from_millis(300);
+    let config = tls_client().starttls(true).connect_timeout(Some(t));
+    for _ in 0..10 {
+        let err = within("connect", LdapConn::connect(&srv.url(), config.clone()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        assert_eq!(err.to_string(), "the StartTLS request timed out after 300ms");
+    }
+    eventually("the server saw ten connections close", || seen.closed() == 10).await;
+    assert_no_socket_to(srv.addr.port()).await;
+    // Each connection said goodbye: StartTLS, then an UnbindRequest.
+    let ops = seen.ops();
+    assert_eq!(ops.len(), 20, "{ops:?}");
+    for pair in ops.chunks(2) {
+        assert_eq!(pair, ["ExtendedRequest", "UnbindRequest"]);
+    }
+}
+
+/// A server that accepts StartTLS and then never sends its ServerHello:
+/// the connect fails naming the TLS handshake, and the socket closes.
+#[tokio::test]
+async fn connect_timing_out_in_the_handshake_after_starttls_closes_its_socket() {
+    let seen = Seen::default();
+    let s = seen.clone();
+    let srv = server::start(move |mut p: Peer| {
+        let s = s.clone();
+        async move {
+            let Some(m) = s.recv(&mut p).await else { return };
+            let _ = p.extended_response(m.id, ResultCode::SUCCESS, None).await;
+            // The ClientHello comes in and is never answered.
+            let _ = p.read_to_end().await;
+            s.closed.fetch_add(1, Ordering::SeqCst);
+        }
+    })
+    .await;
+    let t = Duration::from_millis(300);
+    let config = tls_client().starttls(true).connect_timeout(Some(t));
+    for _ in 0..5 {
+        let err = within("connect", LdapConn::connect(&srv.url(), config.clone()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        assert_eq!(err.to_string(), "the TLS handshake timed out after 300ms");
+    }
+    eventually("the server saw five connections close", || seen.closed() == 5).await;
+    assert_no_socket_to(srv.addr.port()).await;
+}
+
+/// `start_tls` on an open connection, against a server that accepts it and
+/// then stalls: the handshake is bounded by the connect timeout.
+#[tokio::test]
+async fn start_tls_handshake_stall_is_bounded_by_the_connect_timeout() {
+    let srv = server::start(|mut p: Peer| async move {
+        let Some(m) = p.recv_op().await else { return };
+        let _ = p.extended_response(m.id, ResultCode::SUCCESS, None).await;
+        let _ = p.read_to_end().await;
+    })
+    .await;
+    let config = tls_client().connect_timeout(Some(Duration::from_millis(300)));
+    let conn = LdapConn::connect(&srv.url(), config).await.unwrap();
+    let start = Instant::now();
+    let err = within("start_tls", conn.start_tls()).await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "the TLS handshake timed out after 300ms");
+    let later = within("whoami", conn.whoami()).await.unwrap_err();
+    assert!(matches!(later, Error::Timeout { .. }), "{later:?}");
+    assert_eq!(later.to_string(), "the TLS handshake timed out after 300ms");
+    drop(conn);
+    assert_no_socket_to(srv.addr.port()).await;
+}
+
+/// A timed-out `ldaps://` handshake says so (not a bare "timed out").
+#[tokio::test]
+async fn ldaps_handshake_stall_names_the_tls_handshake() {
+    let srv = server::start(|mut p: Peer| async move {
+        let _ = p.read_to_end().await;
+    })
+    .await;
+    let config = tls_client().connect_timeout(Some(Duration::from_millis(300)));
+    let url = format!("ldaps://{}", srv.addr);
+    let err = within("connect", LdapConn::connect(&url, config))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "the TLS handshake timed out after 300ms");
+    assert_no_socket_to(srv.addr.port()).await;
+}
+
+// ---- 2 and 7: binds that do not answer in time ----
+
+fn insecure() -> ConnConfig {
+    plain().allow_insecure_password(true)
+}
+
+/// A bind dropped by a timeout around it, then every handle dropped: the
+/// connection sends an UnbindRequest and closes.
+#[tokio::test]
+async fn dropped_bind_then_dropped_handle_closes_the_connection() {
+    let seen = Seen::default();
+    let s = seen.clone();
+    let srv = server::start(move |mut p: Peer| {
+        let s = s.clone();
+        async move { s.until_closed(&mut p).await }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), insecure()).await.unwrap();
+    let bind = conn.bind_simple("cn=admin,dc=example,dc=com", "secret");
+    let res = tokio::time::timeout(Duration::from_millis(200), bind).await;
+    assert!(res.is_err(), "the silent server answered the bind: {res:?}");
+    drop(conn);
+    eventually("the server saw the connection close", || seen.closed() == 1).await;
+    assert_eq!(seen.ops(), ["BindRequest", "UnbindRequest"]);
+    assert_no_socket_to(srv.addr.port()).await;
+}
+
+/// The server answers binds late (after 500 ms) with a success, and
+/// answers WhoAmI with the identity the bind gave.
+async fn late_binder(seen: Seen) -> server::Server {
+    server::start(move |mut p: Peer| {
+        let s = seen.clone();
+        async move {
+            let mut bound = false;
+            while let Some(m) = s.recv(&mut p).await {
+                match m.op {
+                    ProtocolOp::BindRequest(_) => {
+                        p.pause(Duration::from_millis(500)).await;
+                        bound = true;
+                        let _ = p.bind_response(m.id, ResultCode::SUCCESS).await;
+                    }
+                    ProtocolOp::ExtendedRequest(_) => {
+                        let who: &[u8] = if bound { b"dn:cn=admin" } else { b"" };
+                        let _ = p.extended_response(m.id, ResultCode::SUCCESS, Some(who)).await;
+                    }
+                    _ => {}
+                }
+            }
+            s.closed.fetch_add(1, Ordering::SeqCst);
+        }
+    })
+    .await
+}
+
+/// A bind that times out closes the connection: the next operation fails
+/// at once saying why, it is never sent while the bind is outstanding, and
+/// the late success changes nothing the application could use.
+#[tokio::test]
+async fn bind_timeout_closes_the_connection_and_a_late_success_changes_nothing() {
+    let seen = Seen::default();
+    let srv = late_binder(seen.clone()).await;
+    let conn = LdapConn::connect(&srv.url(), insecure()).await.unwrap();
+    let opts = OpOptions::new().timeout(Duration::from_millis(200));
+    let err = within(
+        "bind",
+        conn.with(opts).bind_simple("cn=admin,dc=example,dc=com", "secret"),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "the bind timed out after 200ms");
+    let closed = "connection closed: a bind timed out before the server answered it; the identity of the connection is unknown, so the connection was closed";
+    let now = within("whoami right after", conn.whoami()).await;
+    let err = now.unwrap_err();
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(err.to_string(), closed);
+    // After the server's late success, still nothing runs as cn=admin.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let err = within("whoami later", conn.whoami()).await.unwrap_err();
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(err.to_string(), closed);
+    eventually("the server saw the connection close", || seen.closed() == 1).await;
+    assert_eq!(seen.ops(), ["BindRequest", "UnbindRequest"]);
+    drop(conn);
+    assert_no_socket_to(srv.addr.port()).await;
+}
+
+/// A bind dropped while another handle is in use: the connection closes
+/// rather than let the late success switch the identity of the other
+/// handle's operations.
+#[tokio::test]
+async fn dropped_bind_closes_the_connection_for_every_handle() {
+    let seen = Seen::default();
+    let srv = late_binder(seen.clone()).await;
+    let conn = LdapConn::connect(&srv.url(), insecure()).await.unwrap();
+    let other = conn.clone();
+    let bind = conn.bind_simple("cn=admin,dc=example,dc=com", "secret");
+    assert!(tokio::time::timeout(Duration::from_millis(100), bind)
+        .await
+        .is_err());
+    drop(conn);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let err = within("whoami", other.whoami()).await.unwrap_err();
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "connection closed: a bind was cancelled before the server answered it; the identity of the connection is unknown, so the connection was closed"
+    );
+    assert_eq!(seen.ops(), ["BindRequest", "UnbindRequest"]);
+    drop(other);
+    assert_no_socket_to(srv.addr.port()).await;
+}
+
+// ---- 9: StartTLS on a connection made without it ----
+
+/// A server that runs StartTLS when asked, then answers WhoAmI; records
+/// what it received.
+async fn starttls_server(seen: Seen) -> server::Server {
+    let tls = server::tls_config(&ClientAuth::Off, &[]);
+    server::start(move |mut p: Peer| {
+        let (s, tls) = (seen.clone(), tls.clone());
+        async move {
+            while let Some(m) = s.recv(&mut p).await {
+                let ProtocolOp::ExtendedRequest(req) = &m.op else {
+                    continue;
+                };
+                if req.name == tokio_ldap::proto::extended::START_TLS {
+                    let _ = p.extended_response(m.id, ResultCode::SUCCESS, None).await;
+                    if p.start_tls(tls.clone()).await.is_err() {
+                        return;
+                    }
+                } else {
+                    let _ = p
+                        .extended_response(m.id, ResultCode::SUCCESS, Some(b"dn:cn=tls"))
+                        .await;
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// `start_tls()` on a connection made without `starttls(true)` builds its
+/// TLS settings from the connection's config, and works.
+#[tokio::test]
+async fn start_tls_on_a_connection_made_without_starttls_works() {
+    let seen = Seen::default();
+    let srv = starttls_server(seen.clone()).await;
+    let conn = LdapConn::connect(&srv.url(), tls_client()).await.unwrap();
+    assert!(conn.tls_info().is_none());
+    within("start_tls", conn.start_tls()).await.unwrap();
+    assert!(conn.tls_info().is_some());
+    assert_eq!(
+        within("whoami", conn.whoami()).await.unwrap().as_deref(),
+        Some("dn:cn=tls")
+    );
+}
+
+/// Without anything to verify the server with, `start_tls()` is refused
+/// before anything is sent, and the connection stays usable.
+#[tokio::test]
+async fn start_tls_without_trusted_roots_is_refused_before_anything_is_sent() {
+    let seen = Seen::default();
+    let srv = starttls_server(seen.clone()).await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let err = within("start_tls", conn.start_tls()).await.unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "configuration error: cannot run StartTLS on {}: no trusted CA certificates: give a CA file, enable the system store, or (dangerously) disable server verification",
+            srv.url()
+        )
+    );
+    assert_eq!(
+        within("whoami", conn.whoami()).await.unwrap().as_deref(),
+        Some("dn:cn=tls")
+    );
+    assert_eq!(seen.ops(), ["ExtendedRequest"], "only the WhoAmI went out");
+}
+
+// ---- 15: the runtime goes away ----
+
+/// Handles that outlive the runtime their connection ran on say why the
+/// connection is gone.
+#[test]
+fn operations_after_the_runtime_shut_down_say_why() {
+    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    let srv = server_rt.block_on(server::start(|mut p: Peer| async move {
+        let _ = p.read_to_end().await;
+    }));
+    let client_rt = tokio::runtime::Runtime::new().unwrap();
+    let conn = client_rt
+        .block_on(LdapConn::connect(&srv.url(), plain()))
+        .unwrap();
+    drop(client_rt);
+    let other_rt = tokio::runtime::Runtime::new().unwrap();
+    let err = other_rt.block_on(conn.whoami()).unwrap_err();
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "connection closed: the connection's task stopped: the tokio runtime it ran on shut down (or the task was aborted)"
+    );
+}
