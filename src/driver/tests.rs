@@ -323,3 +323,81 @@ async fn a_search_that_falls_behind_stops_the_reading_until_its_consumer_catches
     assert_eq!(dns(rx.recv().await.unwrap()), ["done"]);
     h.finish().await;
 }
+
+/// Counts the WARN events of the driver and notes the `suppressed` field
+/// of each.
+struct Warnings(Arc<Mutex<Vec<u64>>>);
+
+struct Suppressed(u64);
+
+impl tracing::field::Visit for Suppressed {
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        if field.name() == "suppressed" {
+            self.0 = value;
+        }
+    }
+
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl tracing::Subscriber for Warnings {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        if *event.metadata().level() == tracing::Level::WARN {
+            let mut s = Suppressed(u64::MAX);
+            event.record(&mut s);
+            self.0.lock().unwrap().push(s.0);
+        }
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Answers the WhoAmI the driver sent after `notices` unsolicited
+/// notifications.
+async fn notices_then_answer(h: &mut Harness, notices: usize) {
+    let (tx, rx) = oneshot::channel();
+    h.submit(whoami(), None, 1, Sink::Single(tx)).await;
+    let sent = h.recv().await;
+    let mut out = Vec::new();
+    for _ in 0..notices {
+        let notice = ExtendedResponse {
+            result: LdapResult::new(ResultCode::UNAVAILABLE),
+            name: Some("1.3.6.1.4.1.99999.1".into()),
+            value: None,
+        };
+        LdapMessage::new(MessageId::UNSOLICITED, ProtocolOp::ExtendedResponse(notice))
+            .encode(&mut out);
+    }
+    let response = WhoAmI::response(LdapResult::new(ResultCode::SUCCESS), None);
+    LdapMessage::new(sent.id, ProtocolOp::ExtendedResponse(response)).encode(&mut out);
+    h.server.write_all(&out).await.unwrap();
+    rx.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flood_of_unsolicited_notifications_logs_one_warning_a_minute() {
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    let _guard = tracing::subscriber::set_default(Warnings(warnings.clone()));
+    let mut h = Harness::start();
+    notices_then_answer(&mut h, 5_000).await;
+    assert_eq!(*warnings.lock().unwrap(), [0], "one warning for the first");
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    notices_then_answer(&mut h, 5_000).await;
+    // A minute later, one more, counting the 4,999 ignored in between.
+    assert_eq!(*warnings.lock().unwrap(), [0, 4_999]);
+    h.finish().await;
+}
