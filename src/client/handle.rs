@@ -13,7 +13,7 @@ use crate::conn::Connection;
 use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
 use crate::proto::url::{LdapUrl, Scheme};
-use crate::proto::{Control, LdapMessage, ProtocolOp};
+use crate::proto::{Control, LdapMessage, MessageId, ProtocolOp};
 use crate::tls::{PreparedTls, TlsInfo, TlsMode, TlsSettings};
 use crate::transport::{self, Transport};
 use crate::{Error, Phase};
@@ -93,7 +93,7 @@ impl LdapConn {
         };
         let mut last = None;
         for u in &urls {
-            let shared = Arc::new(Shared::default());
+            let shared = Arc::new(Shared::new(config.write_buffer));
             let attempt = Self::connect_one(u, &config, tls.clone(), shared.clone());
             let limit = config.connect_timeout;
             match transport::with_timeout(limit, &shared.phase, Phase::Connect, attempt).await {
@@ -267,6 +267,12 @@ impl LdapConn {
 
     /// Hands `op` to the driver; `timeout` overrides the connection's
     /// default. Returns the token that cancels it.
+    ///
+    /// First takes the request's size from the connection's write budget
+    /// ([`ConnConfig::max_write_buffer`]): while the server does not read,
+    /// the request waits here, for at most its timeout, and nothing of it
+    /// is buffered. A request larger than the whole budget waits for all
+    /// of it.
     pub(super) async fn send(
         &self,
         op: ProtocolOp,
@@ -274,21 +280,50 @@ impl LdapConn {
         timeout: Option<Duration>,
         sink: Sink,
     ) -> Result<u64, Error> {
+        let started = tokio::time::Instant::now();
         let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
         let timeout = timeout.or(self.inner.op_timeout);
+        let phase = phase_of(&op);
+        let (op, controls, len) = encoded_len(op, controls);
+        let shared = &self.inner.shared;
+        let charge = u32::try_from(len.min(shared.write_limit)).unwrap_or(u32::MAX);
+        let room = shared.write_budget.acquire_many(charge);
+        let permit = match timeout {
+            Some(t) => tokio::time::timeout(t, room)
+                .await
+                .map_err(|_| Error::Timeout { phase, after: t })?,
+            None => room.await,
+        }
+        .map_err(|_| self.closed_error())?;
         let cmd = Command::Op {
             op,
             controls,
+            started,
             timeout,
             token,
             sink,
+            charge: charge as usize,
         };
         self.inner
             .cmd
             .send(cmd)
             .await
             .map_err(|_| self.closed_error())?;
+        // The driver gives the room back as the bytes are written.
+        permit.forget();
         Ok(token)
+    }
+
+    /// Bytes of requests accepted by this connection and not yet written
+    /// to the socket: at most
+    /// [`ConnConfig::max_write_buffer`](crate::ConnConfig::max_write_buffer)
+    /// (or the size of one larger request). Cheap, no I/O: for monitoring
+    /// a server that reads slowly.
+    pub fn write_backlog(&self) -> usize {
+        let shared = &self.inner.shared;
+        shared
+            .write_limit
+            .saturating_sub(shared.write_budget.available_permits())
     }
 
     /// Runs an operation that has one response, abandoning it if the
@@ -330,6 +365,28 @@ impl LdapConn {
     pub(super) fn url(&self) -> &str {
         &self.inner.url
     }
+}
+
+/// The step a timeout of `op` stops.
+fn phase_of(op: &ProtocolOp) -> Phase {
+    match op {
+        ProtocolOp::BindRequest(_) => Phase::Bind,
+        ProtocolOp::ExtendedRequest(r) if r.name == extended::START_TLS => Phase::StartTls,
+        _ => Phase::Operation,
+    }
+}
+
+/// The size of the request once encoded (with the longest message ID),
+/// handing the parts back.
+fn encoded_len(op: ProtocolOp, controls: Vec<Control>) -> (ProtocolOp, Vec<Control>, usize) {
+    let msg = LdapMessage {
+        id: MessageId(i32::MAX),
+        op,
+        controls,
+    };
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    msg.encode(&mut out);
+    (msg.op, msg.controls, out.len())
 }
 
 /// Sends a cancellation for an operation whose future is dropped before it

@@ -29,6 +29,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use zeroize::Zeroizing;
 
 use crate::ber::{frame_len, DecodeErrorKind, Limits};
 use crate::proto::extended::{NoticeOfDisconnection, START_TLS};
@@ -158,7 +159,11 @@ struct Pending {
 struct Queued {
     id: MessageId,
     kind: OpKind,
-    msg: LdapMessage,
+    /// The response the request expects, by name.
+    expects: &'static str,
+    /// The request, encoded at submit (so that what waits is counted in
+    /// bytes); wiped when dropped, as it may hold a password.
+    bytes: Zeroizing<Vec<u8>>,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
 }
@@ -190,6 +195,8 @@ pub(crate) struct Connection {
     deadlines: BTreeSet<(Instant, MessageId)>,
     /// Requests waiting for an exclusive operation to finish, in order.
     queue: VecDeque<Queued>,
+    /// The bytes of the requests in `queue`.
+    queued_bytes: usize,
     /// IDs abandoned by us whose late responses are dropped silently, at
     /// most [`MAX_ABANDONED`]; `abandoned_order` has them oldest first
     /// (with IDs already answered, skipped when evicting).
@@ -211,6 +218,7 @@ impl Connection {
             exclusive: None,
             deadlines: BTreeSet::new(),
             queue: VecDeque::new(),
+            queued_bytes: 0,
             abandoned: HashSet::new(),
             abandoned_order: VecDeque::new(),
             out: Vec::new(),
@@ -271,21 +279,27 @@ impl Connection {
             )));
         }
         let id = self.allocate_id();
+        let expects = op.expected_response().unwrap_or("a response");
         let msg = LdapMessage { id, op, controls };
         let deadline = timeout.map(|t| now + t);
         if let Some(d) = deadline {
             self.deadlines.insert((d, id));
         }
         if self.must_queue(kind) {
+            let mut bytes = Zeroizing::new(Vec::new());
+            msg.encode(&mut bytes);
+            self.queued_bytes += bytes.len();
             self.queue.push_back(Queued {
                 id,
                 kind,
-                msg,
+                expects,
+                bytes,
                 deadline,
                 timeout,
             });
         } else {
-            self.send(id, kind, &msg, deadline, timeout);
+            msg.encode(&mut self.out);
+            self.sent(id, kind, expects, deadline, timeout);
         }
         Ok(id)
     }
@@ -302,7 +316,7 @@ impl Connection {
     /// [`Error::Closed`] saying why.
     pub(crate) fn abandon(&mut self, id: MessageId) {
         if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
-            if let Some(q) = self.queue.remove(pos) {
+            if let Some(q) = self.unqueue(pos) {
                 self.forget_deadline(q.id, q.deadline);
             }
             self.drain_queue();
@@ -399,7 +413,7 @@ impl Connection {
                 }
                 (p.kind, p.timeout)
             } else if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
-                match self.queue.remove(pos) {
+                match self.unqueue(pos) {
                     Some(q) => (q.kind, q.timeout),
                     None => continue,
                 }
@@ -434,6 +448,13 @@ impl Connection {
         } else {
             out.append(&mut self.out);
         }
+    }
+
+    /// The bytes waiting to be sent: encoded and not yet taken by
+    /// [`Connection::poll_transmit`], plus the requests queued behind a
+    /// Bind or StartTLS.
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.out.len() + self.queued_bytes
     }
 
     /// Whether there are bytes to send.
@@ -542,15 +563,15 @@ impl Connection {
         }
     }
 
-    fn send(
+    /// Operation `id` was encoded into `out`: it is now pending.
+    fn sent(
         &mut self,
         id: MessageId,
         kind: OpKind,
-        msg: &LdapMessage,
+        expects: &'static str,
         deadline: Option<Instant>,
         timeout: Option<Duration>,
     ) {
-        msg.encode(&mut self.out);
         if kind.is_exclusive() {
             self.exclusive = Some(id);
         }
@@ -558,11 +579,18 @@ impl Connection {
             id,
             Pending {
                 kind,
-                expects: msg.op.expected_response().unwrap_or("a response"),
+                expects,
                 deadline,
                 timeout,
             },
         );
+    }
+
+    /// Takes the queued request at `pos` out of the queue.
+    fn unqueue(&mut self, pos: usize) -> Option<Queued> {
+        let q = self.queue.remove(pos)?;
+        self.queued_bytes = self.queued_bytes.saturating_sub(q.bytes.len());
+        Some(q)
     }
 
     fn send_abandon(&mut self, target: MessageId) {
@@ -606,10 +634,11 @@ impl Connection {
             if blocked {
                 return;
             }
-            let Some(q) = self.queue.pop_front() else {
+            let Some(q) = self.unqueue(0) else {
                 return;
             };
-            self.send(q.id, q.kind, &q.msg, q.deadline, q.timeout);
+            self.out.extend_from_slice(&q.bytes);
+            self.sent(q.id, q.kind, q.expects, q.deadline, q.timeout);
         }
     }
 
@@ -722,6 +751,7 @@ impl Connection {
         for id in ids {
             self.events.push_back(Event::Done(id, Err(err.clone())));
         }
+        self.queued_bytes = 0;
         for q in self.queue.drain(..) {
             self.events.push_back(Event::Done(q.id, Err(err.clone())));
         }

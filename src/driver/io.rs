@@ -63,6 +63,11 @@ impl Io {
         self.wpos >= self.wbuf.len()
     }
 
+    /// Bytes taken from the machine and not yet written.
+    pub(super) fn unwritten_out(&self) -> usize {
+        self.wbuf.len().saturating_sub(self.wpos)
+    }
+
     /// Drops what was not written yet: the connection is over and the
     /// server does not read.
     pub(super) fn discard_writes(&mut self) {

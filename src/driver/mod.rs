@@ -42,7 +42,7 @@ use crate::transport::Transport;
 use crate::Error;
 
 pub(crate) use crate::driver::router::{SearchBatch, SearchEvent, Sink};
-pub(crate) use crate::driver::shared::Shared;
+pub(crate) use crate::driver::shared::{Shared, DEFAULT_WRITE_BUFFER};
 pub(crate) use crate::driver::starttls::StartTlsContext;
 
 /// A request from a handle to the driver.
@@ -51,9 +51,13 @@ pub(crate) enum Command {
     Op {
         op: ProtocolOp,
         controls: Vec<Control>,
+        /// When the handle was asked: the timeout runs from here.
+        started: Instant,
         timeout: Option<Duration>,
         token: u64,
         sink: Sink,
+        /// The bytes of [`Shared::write_budget`] the handle took for it.
+        charge: usize,
     },
     Unbind(oneshot::Sender<()>),
     /// What a StartTLS needs, for a connection made without it; sent just
@@ -98,6 +102,9 @@ pub(crate) struct Driver {
     /// When a connection that ended stops waiting for its last bytes to
     /// be written.
     linger: Option<Pin<Box<Sleep>>>,
+    /// Bytes of [`Shared::write_budget`] taken by the requests received
+    /// and not yet given back.
+    charged: usize,
 }
 
 impl Driver {
@@ -124,6 +131,7 @@ impl Driver {
             shared,
             unsolicited: Unsolicited::default(),
             linger: None,
+            charged: 0,
         }
     }
 
@@ -151,6 +159,7 @@ impl Driver {
                 continue;
             }
             progress |= self.poll_linger(cx);
+            self.release_write_budget();
             if self.finished() {
                 return self.poll_close(cx);
             }
@@ -191,6 +200,9 @@ impl Driver {
             return Poll::Pending;
         }
         *crate::sync::lock(&self.shared.closed_with) = Some(reason);
+        // Requests waiting for room to be written fail now, with the
+        // reason above.
+        self.shared.write_budget.close();
         for r in self.unbind_replies.drain(..) {
             let _ = r.send(());
         }
@@ -229,15 +241,22 @@ impl Driver {
             Command::Op {
                 op,
                 controls,
+                started,
                 timeout,
                 token,
                 sink,
+                charge,
             } => {
+                self.charged += charge;
+                if sink.is_closed() {
+                    // Dropped before it could be sent: it never goes out.
+                    return;
+                }
                 let span = tracing::debug_span!("ldap_op", op = op.name());
                 let _e = span.enter();
                 // One clock, tokio's: its paused time drives every deadline
                 // in tests (the machine takes std's `Instant`, free of tokio).
-                let now = Instant::now().into_std();
+                let now = started.into_std();
                 match self.machine.submit(op, controls, now, timeout) {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
@@ -251,6 +270,16 @@ impl Driver {
                 self.unbind_replies.push(reply);
             }
             Command::TlsContext(ctx) => self.upgrade.set_context(ctx),
+        }
+    }
+
+    /// Gives back to [`Shared::write_budget`] what the requests took,
+    /// down to the bytes still waiting to be written.
+    fn release_write_budget(&mut self) {
+        let held = self.machine.buffered_bytes() + self.io.unwritten_out();
+        if self.charged > held {
+            self.shared.write_budget.add_permits(self.charged - held);
+            self.charged = held;
         }
     }
 
@@ -411,13 +440,16 @@ impl Drop for Driver {
     /// down, or its task was aborted) leaves the reason for the handles:
     /// their operations fail with it rather than a bare "closed".
     fn drop(&mut self) {
-        let mut closed_with = crate::sync::lock(&self.shared.closed_with);
-        if closed_with.is_none() {
-            *closed_with = Some(Error::Closed(
-                "the connection's task stopped: the tokio runtime it ran on shut down (or the task was aborted)"
-                    .into(),
-            ));
+        {
+            let mut closed_with = crate::sync::lock(&self.shared.closed_with);
+            if closed_with.is_none() {
+                *closed_with = Some(Error::Closed(
+                    "the connection's task stopped: the tokio runtime it ran on shut down (or the task was aborted)"
+                        .into(),
+                ));
+            }
         }
+        self.shared.write_budget.close();
     }
 }
 

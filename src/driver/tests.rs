@@ -63,9 +63,11 @@ impl Harness {
         let cmd = Command::Op {
             op,
             controls: Vec::new(),
+            started: Instant::now(),
             timeout,
             token,
             sink,
+            charge: 0,
         };
         let handle = self.cmd.as_ref().unwrap();
         assert!(handle.send(cmd).await.is_ok());

@@ -437,3 +437,66 @@ fn operations_after_the_runtime_shut_down_say_why() {
         "connection closed: the connection's task stopped: the tokio runtime it ran on shut down (or the task was aborted)"
     );
 }
+
+// ---- 4: a server that stops reading ----
+
+/// A server that stops reading: forty 2 MiB adds with 100 ms timeouts.
+/// What waits to be written stays within the write budget (4 MiB), the
+/// adds that found no room time out without being buffered, and they are
+/// never sent once the server reads again.
+#[tokio::test]
+async fn server_that_stops_reading_meets_a_bounded_write_buffer() {
+    let _heavy = crate::hostile::HEAVY.lock().await;
+    let seen = Seen::default();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let (s, g) = (seen.clone(), gate.clone());
+    let srv = server::start(move |mut p: Peer| {
+        let (s, g) = (s.clone(), g.clone());
+        async move {
+            g.notified().await;
+            s.until_closed(&mut p).await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let value = bytes::Bytes::from(vec![b'x'; 2 << 20]);
+    let rss_before = crate::load::rss_bytes();
+    let opts = || OpOptions::new().timeout(Duration::from_millis(100));
+    let adds = (0..40).map(|i| {
+        let attrs = vec![tokio_ldap::Attribute {
+            name: "description".into(),
+            values: vec![value.clone()],
+        }];
+        let conn = &conn;
+        async move {
+            let dn = format!("cn=big{i},dc=example,dc=com");
+            conn.with(opts()).add(&dn, attrs).await
+        }
+    });
+    let results = within("forty adds", futures_util::future::join_all(adds)).await;
+    let grown = crate::load::rss_bytes().saturating_sub(rss_before);
+    let backlog = conn.write_backlog();
+    eprintln!(
+        "stalled reader: RSS +{} KiB, {backlog} bytes waiting to be written",
+        grown >> 10
+    );
+    for res in results {
+        let err = res.unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        assert_eq!(err.to_string(), "the operation timed out after 100ms");
+    }
+    assert!(backlog <= 4 << 20, "{backlog} bytes wait to be written");
+    // RSS can be read on Linux only (elsewhere `rss_bytes` is 0).
+    assert!(grown < 32 << 20, "RSS grew by {} MiB", grown >> 20);
+    // The server reads again: what was buffered goes out, the rest never.
+    gate.notify_one();
+    eventually("the backlog drains", || conn.write_backlog() == 0).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = seen.ops().iter().filter(|op| **op == "AddRequest").count();
+    eprintln!("stalled reader: {sent} of the 40 adds were sent");
+    assert!((1..20).contains(&sent), "{sent} of the 40 adds were sent");
+    // The connection is still usable.
+    drop(conn);
+    eventually("the server saw the connection close", || seen.closed() == 1).await;
+    assert_no_socket_to(srv.addr.port()).await;
+}
