@@ -173,9 +173,9 @@ async fn a_response_before_the_deadline_wins_on_paused_time() {
 async fn a_search_whose_consumer_is_gone_is_abandoned_on_the_server() {
     let mut h = Harness::start();
     let (tx, rx) = mpsc::channel(4);
-    drop(rx);
     h.submit(search(), None, 1, Sink::Search(tx)).await;
     let sent = h.recv().await;
+    drop(rx);
     let entry = SearchResultEntry::new("cn=a,dc=example,dc=com", vec![]);
     h.send(LdapMessage::new(
         sent.id,
@@ -184,6 +184,24 @@ async fn a_search_whose_consumer_is_gone_is_abandoned_on_the_server() {
     .await;
     let abandon = h.recv().await;
     assert!(matches!(abandon.op, ProtocolOp::AbandonRequest(id) if id == sent.id));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_request_whose_caller_is_gone_before_it_is_taken_is_never_sent() {
+    let mut h = Harness::start();
+    let (tx, rx) = oneshot::channel();
+    drop(rx);
+    h.submit(whoami(), None, 1, Sink::Single(tx)).await;
+    let (tx, rx) = oneshot::channel();
+    h.submit(search(), None, 2, Sink::Single(tx)).await;
+    // Only the search goes out, as message 1.
+    let sent = h.recv().await;
+    assert_eq!(sent.id, MessageId(1));
+    assert!(matches!(sent.op, ProtocolOp::SearchRequest(_)), "{sent:?}");
+    let done = ProtocolOp::SearchResultDone(LdapResult::new(ResultCode::SUCCESS));
+    h.send(LdapMessage::new(sent.id, done)).await;
+    assert!(rx.await.unwrap().is_ok());
     h.finish().await;
 }
 

@@ -500,3 +500,146 @@ async fn server_that_stops_reading_meets_a_bounded_write_buffer() {
     eventually("the server saw the connection close", || seen.closed() == 1).await;
     assert_no_socket_to(srv.addr.port()).await;
 }
+
+// ---- 6: what TLS wants to send after a read goes out at once ----
+
+/// One TLS record: content type, version, payload.
+fn read_record(tcp: &mut std::net::TcpStream) -> std::io::Result<(u8, [u8; 2], Vec<u8>)> {
+    use std::io::Read;
+    let mut header = [0u8; 5];
+    tcp.read_exact(&mut header)?;
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    let mut payload = vec![0u8; len];
+    tcp.read_exact(&mut payload)?;
+    Ok((header[0], [header[1], header[2]], payload))
+}
+
+/// What the renegotiating server saw after its HelloRequest: the client's
+/// next record (decrypted: content type and payload), or nothing in time.
+type AfterHelloRequest = Result<(u8, Vec<u8>), String>;
+
+/// A TLS 1.2 server that, once the client's first request came, asks for
+/// a renegotiation (an encrypted HelloRequest, which rustls servers never
+/// send: written here by hand with the session's keys) and waits 2 s for
+/// the client's reply; it answers the request only if the reply came.
+fn renegotiating_server(
+    listener: std::net::TcpListener,
+    seen: std::sync::mpsc::Sender<AfterHelloRequest>,
+) {
+    use std::io::Write;
+    use tokio_ldap::rustls::crypto::cipher::{
+        InboundOpaqueMessage, OutboundChunks, OutboundPlainMessage,
+    };
+    use tokio_ldap::rustls::{
+        ConnectionTrafficSecrets, ContentType, ProtocolVersion, ServerConnection,
+        SupportedCipherSuite,
+    };
+
+    let (mut tcp, _) = listener.accept().unwrap();
+    let base = server::tls_config(&ClientAuth::Off, &[&tokio_ldap::rustls::version::TLS12]);
+    let mut config = (*base).clone();
+    config.enable_secret_extraction = true;
+    let mut tls = ServerConnection::new(Arc::new(config)).unwrap();
+    while tls.is_handshaking() {
+        tls.complete_io(&mut tcp).unwrap();
+    }
+    while tls.wants_write() {
+        tls.write_tls(&mut tcp).unwrap();
+    }
+    let Some(SupportedCipherSuite::Tls12(suite)) = tls.negotiated_cipher_suite() else {
+        panic!("not TLS 1.2");
+    };
+    let secrets = tls.dangerous_extract_secrets().unwrap();
+    let keys = |s: ConnectionTrafficSecrets| match s {
+        ConnectionTrafficSecrets::Aes128Gcm { key, iv }
+        | ConnectionTrafficSecrets::Aes256Gcm { key, iv } => (key, iv.as_ref().to_vec(), true),
+        ConnectionTrafficSecrets::Chacha20Poly1305 { key, iv } => {
+            (key, iv.as_ref().to_vec(), false)
+        }
+        _ => panic!("unexpected cipher"),
+    };
+    let (tx_seq, tx) = secrets.tx;
+    let (rx_seq, rx) = secrets.rx;
+    let (key, iv, gcm) = keys(tx);
+    let mut enc = if gcm {
+        suite.aead_alg.encrypter(key, &iv[..4], &iv[4..])
+    } else {
+        suite.aead_alg.encrypter(key, &iv, &[])
+    };
+    let (key, iv, gcm) = keys(rx);
+    let mut dec = if gcm {
+        suite.aead_alg.decrypter(key, &iv[..4])
+    } else {
+        suite.aead_alg.decrypter(key, &iv)
+    };
+    let (mut tx_seq, mut rx_seq) = (tx_seq, rx_seq);
+    let mut next = |tcp: &mut std::net::TcpStream| -> std::io::Result<(u8, Vec<u8>)> {
+        let (typ, version, mut payload) = read_record(tcp)?;
+        let msg = InboundOpaqueMessage::new(
+            ContentType::from(typ),
+            ProtocolVersion::from(u16::from_be_bytes(version)),
+            &mut payload,
+        );
+        let plain = dec.decrypt(msg, rx_seq).expect("decrypt a record of the client");
+        rx_seq += 1;
+        Ok((u8::from(plain.typ), plain.payload.to_vec()))
+    };
+    let mut send = |tcp: &mut std::net::TcpStream, typ: ContentType, payload: &[u8]| {
+        let msg = OutboundPlainMessage {
+            typ,
+            version: ProtocolVersion::TLSv1_2,
+            payload: OutboundChunks::Single(payload),
+        };
+        let record = enc.encrypt(msg, tx_seq).unwrap().encode();
+        tx_seq += 1;
+        tcp.write_all(&record).unwrap();
+    };
+    // The client's request.
+    let (typ, request) = next(&mut tcp).unwrap();
+    assert_eq!(typ, 23, "application data");
+    let request = LdapMessage::decode(bytes::Bytes::from(request)).unwrap();
+    // HelloRequest: handshake type 0, empty body.
+    send(&mut tcp, ContentType::Handshake, &[0, 0, 0, 0]);
+    tcp.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let reply = next(&mut tcp).map_err(|e| format!("nothing from the client within 2 s: {e}"));
+    let answered = reply.is_ok();
+    seen.send(reply).unwrap();
+    if answered {
+        tcp.set_read_timeout(None).unwrap();
+        let response = tokio_ldap::proto::extended::WhoAmI::response(
+            tokio_ldap::proto::LdapResult::new(ResultCode::SUCCESS),
+            Some("dn:cn=renegotiated"),
+        );
+        let mut out = Vec::new();
+        LdapMessage::new(request.id, ProtocolOp::ExtendedResponse(response)).encode(&mut out);
+        send(&mut tcp, ContentType::ApplicationData, &out);
+        while next(&mut tcp).is_ok() {}
+    }
+}
+
+/// A TLS 1.2 server asks for a renegotiation while a request waits: the
+/// client's refusal (a `no_renegotiation` warning) goes out at once, not
+/// when the next request happens to be written, so the server can go on.
+#[tokio::test]
+async fn the_reply_to_a_tls12_renegotiation_request_goes_out_at_once() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || renegotiating_server(listener, tx));
+    let config = tls_client().tls_versions(&[tokio_ldap::tls::TlsVersion::Tls12]);
+    let conn = LdapConn::connect(&format!("ldaps://{addr}"), config)
+        .await
+        .unwrap();
+    let opts = OpOptions::new().timeout(Duration::from_secs(4));
+    let who = within("whoami", conn.with(opts).whoami()).await;
+    let seen = tokio::task::spawn_blocking(move || rx.recv().unwrap())
+        .await
+        .unwrap();
+    // An alert (21): warning (1), no_renegotiation (100).
+    assert_eq!(seen, Ok((21, vec![1, 100])));
+    assert_eq!(who.unwrap().as_deref(), Some("dn:cn=renegotiated"));
+    drop(conn);
+    tokio::task::spawn_blocking(move || server.join().unwrap())
+        .await
+        .unwrap();
+}
