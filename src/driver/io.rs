@@ -178,8 +178,20 @@ impl Io {
         if let Some(read) = self.scratch.get(..filled) {
             self.rbuf.extend_from_slice(read);
         }
+        // What TLS read may make it want to answer, with no data for us
+        // (a TLS 1.2 renegotiation request gets a `no_renegotiation`
+        // alert): flush that now, not when the next request happens to be
+        // written, or a server waiting for it waits forever.
+        let tls_wants_write = match self.transport.as_ref() {
+            Some(Transport::Tls(s)) => s.get_ref().1.wants_write(),
+            _ => false,
+        };
+        let must_flush = tls_wants_write && !self.unflushed;
+        if must_flush {
+            self.unflushed = true;
+        }
         match res {
-            Poll::Pending => false,
+            Poll::Pending => must_flush,
             Poll::Ready(Ok(())) if filled == 0 => {
                 self.read_closed = true;
                 let err = self.diagnose_close(None);
@@ -188,13 +200,6 @@ impl Io {
             }
             Poll::Ready(Ok(())) => {
                 self.received_any = true;
-                // Reading may make TLS want to answer (a TLS 1.2
-                // renegotiation request gets a `no_renegotiation` alert):
-                // flush it now, not when the next request happens to go
-                // out, or the server may wait for it forever.
-                if matches!(self.transport, Some(Transport::Tls(_))) {
-                    self.unflushed = true;
-                }
                 machine.handle_input(&mut self.rbuf);
                 true
             }
