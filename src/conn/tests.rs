@@ -390,8 +390,15 @@ fn a_dropped_bind_closes_the_connection_and_its_late_result_changes_nothing() {
     c.abandon(b);
     let out = sent(&mut c);
     assert_eq!(out.len(), 1, "{out:?}");
-    assert_eq!(out[0].op, ProtocolOp::UnbindRequest, "no AbandonRequest for a bind");
-    assert!(events(&mut c).is_empty(), "nobody waits for the dropped bind");
+    assert_eq!(
+        out[0].op,
+        ProtocolOp::UnbindRequest,
+        "no AbandonRequest for a bind"
+    );
+    assert!(
+        events(&mut c).is_empty(),
+        "nobody waits for the dropped bind"
+    );
     assert!(c.is_closed());
     let reason = "connection closed: a bind was cancelled before the server answered it; the identity of the connection is unknown, so the connection was closed";
     assert_eq!(c.closed_with().unwrap().to_string(), reason);
@@ -437,7 +444,11 @@ fn a_bind_that_times_out_closes_the_connection_before_anything_else_is_sent() {
     );
     let out = sent(&mut c);
     assert_eq!(out.len(), 1, "{out:?}");
-    assert_eq!(out[0].op, ProtocolOp::UnbindRequest, "the search never went out");
+    assert_eq!(
+        out[0].op,
+        ProtocolOp::UnbindRequest,
+        "the search never went out"
+    );
 }
 
 #[test]
@@ -449,7 +460,16 @@ fn a_starttls_that_times_out_closes_the_connection() {
     c.handle_timeout(now + Duration::from_secs(1));
     let ev = events(&mut c);
     let (_, err) = done_err(&ev[0]);
-    assert!(matches!(err, Error::Timeout { phase: Phase::StartTls, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: Phase::StartTls,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.to_string(), "the StartTLS request timed out after 1s");
     assert_eq!(
         c.closed_with().unwrap().to_string(),

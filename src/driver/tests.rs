@@ -132,7 +132,10 @@ async fn an_operation_deadline_fires_on_paused_time_with_no_real_time_passing() 
     // The server never answers: the deadline fires once the paused clock
     // reaches it.
     let err = rx.await.unwrap().unwrap_err();
-    assert!(matches!(err, Error::Timeout { phase: crate::Phase::Operation, after: d } if d == hour), "{err:?}");
+    assert!(
+        matches!(err, Error::Timeout { phase: crate::Phase::Operation, after: d } if d == hour),
+        "{err:?}"
+    );
     assert_eq!(err.to_string(), "the operation timed out after 3600s");
     let waited = start.elapsed();
     assert!(

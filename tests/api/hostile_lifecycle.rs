@@ -146,11 +146,17 @@ async fn connect_timing_out_on_an_unanswered_starttls_closes_its_socket() {
         let res = within("connect", LdapConn::connect(&srv.url(), config.clone())).await;
         errors.push(res.unwrap_err());
     }
-    eventually("the server saw ten connections close", || seen.closed() == 10).await;
+    eventually("the server saw ten connections close", || {
+        seen.closed() == 10
+    })
+    .await;
     assert_no_socket_to(srv.addr.port()).await;
     for err in errors {
         assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-        assert_eq!(err.to_string(), "the StartTLS request timed out after 300ms");
+        assert_eq!(
+            err.to_string(),
+            "the StartTLS request timed out after 300ms"
+        );
     }
     // Each connection said goodbye: StartTLS, then an UnbindRequest.
     let ops = seen.ops();
@@ -169,7 +175,9 @@ async fn connect_timing_out_in_the_handshake_after_starttls_closes_its_socket() 
     let srv = server::start(move |mut p: Peer| {
         let s = s.clone();
         async move {
-            let Some(m) = s.recv(&mut p).await else { return };
+            let Some(m) = s.recv(&mut p).await else {
+                return;
+            };
             let _ = p.extended_response(m.id, ResultCode::SUCCESS, None).await;
             // The ClientHello comes in and is never answered.
             let _ = p.read_to_end().await;
@@ -184,7 +192,10 @@ async fn connect_timing_out_in_the_handshake_after_starttls_closes_its_socket() 
         let res = within("connect", LdapConn::connect(&srv.url(), config.clone())).await;
         errors.push(res.unwrap_err());
     }
-    eventually("the server saw five connections close", || seen.closed() == 5).await;
+    eventually("the server saw five connections close", || {
+        seen.closed() == 5
+    })
+    .await;
     assert_no_socket_to(srv.addr.port()).await;
     for err in errors {
         assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
@@ -206,7 +217,11 @@ async fn start_tls_handshake_stall_is_bounded_by_the_connect_timeout() {
     let conn = LdapConn::connect(&srv.url(), config).await.unwrap();
     let start = Instant::now();
     let err = within("start_tls", conn.start_tls()).await.unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(err.to_string(), "the TLS handshake timed out after 300ms");
     let later = within("whoami", conn.whoami()).await.unwrap_err();
@@ -276,7 +291,9 @@ async fn late_binder(seen: Seen) -> server::Server {
                     }
                     ProtocolOp::ExtendedRequest(_) => {
                         let who: &[u8] = if bound { b"dn:cn=admin" } else { b"" };
-                        let _ = p.extended_response(m.id, ResultCode::SUCCESS, Some(who)).await;
+                        let _ = p
+                            .extended_response(m.id, ResultCode::SUCCESS, Some(who))
+                            .await;
                     }
                     _ => {}
                 }
@@ -298,7 +315,8 @@ async fn bind_timeout_closes_the_connection_and_a_late_success_changes_nothing()
     let opts = OpOptions::new().timeout(Duration::from_millis(200));
     let err = within(
         "bind",
-        conn.with(opts).bind_simple("cn=admin,dc=example,dc=com", "secret"),
+        conn.with(opts)
+            .bind_simple("cn=admin,dc=example,dc=com", "secret"),
     )
     .await
     .unwrap_err();
@@ -530,13 +548,14 @@ fn renegotiating_server(
     use tokio_ldap::rustls::crypto::cipher::{
         InboundOpaqueMessage, OutboundChunks, OutboundPlainMessage,
     };
+    use tokio_ldap::rustls::version::TLS12;
     use tokio_ldap::rustls::{
         ConnectionTrafficSecrets, ContentType, ProtocolVersion, ServerConnection,
         SupportedCipherSuite,
     };
 
     let (mut tcp, _) = listener.accept().unwrap();
-    let base = server::tls_config(&ClientAuth::Off, &[&tokio_ldap::rustls::version::TLS12]);
+    let base = server::tls_config(&ClientAuth::Off, &[&TLS12]);
     let mut config = (*base).clone();
     config.enable_secret_extraction = true;
     let mut tls = ServerConnection::new(Arc::new(config)).unwrap();
@@ -580,7 +599,9 @@ fn renegotiating_server(
             ProtocolVersion::from(u16::from_be_bytes(version)),
             &mut payload,
         );
-        let plain = dec.decrypt(msg, rx_seq).expect("decrypt a record of the client");
+        let plain = dec
+            .decrypt(msg, rx_seq)
+            .expect("decrypt a record of the client");
         rx_seq += 1;
         Ok((u8::from(plain.typ), plain.payload.to_vec()))
     };
