@@ -49,7 +49,17 @@ struct LaterStartTls {
 /// `&self`) to a connection run by a task that [`LdapConn::connect`]
 /// spawns on the current tokio runtime. Operations from several clones run
 /// concurrently on the one connection. When the last handle is dropped the
-/// task sends an UnbindRequest and closes the socket.
+/// task sends an UnbindRequest and closes the socket, as soon as no
+/// operation is left that anyone waits for: an operation whose future is
+/// dropped is abandoned on the server (and one not sent yet is never
+/// sent); a bind or StartTLS, which cannot be abandoned, closes the
+/// connection at once. A StartTLS handshake is bounded by the connect
+/// timeout, and the final UnbindRequest gets two seconds to go out to a
+/// server that does not read.
+///
+/// Requests wait to be written within a byte budget
+/// ([`ConnConfig::max_write_buffer`]), so a server that stops reading
+/// cannot make the client buffer without limit.
 ///
 /// Each LDAP operation is a method, run with the default options;
 /// [`with`](Self::with) runs it with controls and a timeout instead (see

@@ -10,6 +10,15 @@
 //! Meanwhile the other operations still get what is already decoded, and
 //! their deadlines still fire.
 //!
+//! Writing is bounded too: a handle takes a request's size from the
+//! connection's write budget ([`Shared::write_budget`]) before handing it
+//! over, and the driver gives it back as the bytes reach the socket; a
+//! request whose caller is gone by the time the driver takes it is not
+//! sent. After every read, whatever TLS wants to send in answer (an alert
+//! refusing a renegotiation) is flushed at once. Once the connection is
+//! over, its last bytes get [`CLOSE_LINGER`] to go out, then the socket
+//! closes regardless.
+//!
 //! | file | what it holds |
 //! |---|---|
 //! | `mod.rs` | [`Driver`] and its poll loop: commands, cancellations, events, deadlines |

@@ -248,6 +248,48 @@ async fn ldaps_handshake_stall_names_the_tls_handshake() {
     assert_no_socket_to(srv.addr.port()).await;
 }
 
+/// A TCP connect that stalls (a listener whose accept queue is full and
+/// that never accepts: Linux drops the SYN, so the connect neither
+/// succeeds nor fails) says the TCP connect timed out. Linux only: other
+/// systems refuse such a connect at once instead of stalling it.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn stalled_tcp_connect_names_the_tcp_connect() {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    // Fill the accept queue; nothing ever accepts.
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            fillers.push(s);
+        }
+    }
+    let config = plain().connect_timeout(Some(Duration::from_millis(300)));
+    let err = within(
+        "connect",
+        LdapConn::connect(&format!("ldap://{addr}"), config),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "the TCP connect timed out after 300ms");
+}
+
 // ---- 2 and 7: binds that do not answer in time ----
 
 fn insecure() -> ConnConfig {
