@@ -212,6 +212,12 @@ impl Io {
         }
     }
 
+    /// Drops the transport without a clean shutdown.
+    pub(super) fn abort(&mut self) {
+        self.discard_writes();
+        self.transport = None;
+    }
+
     /// Shuts the transport down and drops it.
     pub(super) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if let Some(t) = self.transport.as_mut() {

@@ -162,6 +162,7 @@ impl Driver {
             progress |= self
                 .upgrade
                 .poll(cx, &mut self.io, &mut self.machine, &self.shared);
+            progress |= self.unbind_if_done();
             let (wrote, write_failed) = self.poll_write(cx);
             progress |= wrote;
             if write_failed {
@@ -179,11 +180,26 @@ impl Driver {
         }
     }
 
+    /// Every handle is gone and no operation is left: queues the
+    /// UnbindRequest (RFC 4511 §4.3), behind whatever is still being
+    /// written, which the connection now has [`CLOSE_LINGER`] to finish.
+    /// Returns whether it did.
+    fn unbind_if_done(&mut self) -> bool {
+        let done = !self.cmds_open && self.machine.pending_len() == 0;
+        if !done || self.machine.is_closed() || self.upgrade.in_progress() {
+            return false;
+        }
+        self.machine.unbind();
+        true
+    }
+
     /// Whether the driver has nothing left to do but close the socket (and
     /// hand the searches that fell behind what they have not taken yet).
     fn finished(&self) -> bool {
-        let done = self.machine.is_closed() || (!self.cmds_open && self.machine.pending_len() == 0);
-        done && !self.machine.wants_write() && self.io.write_idle() && !self.upgrade.in_progress()
+        self.machine.is_closed()
+            && !self.machine.wants_write()
+            && self.io.write_idle()
+            && !self.upgrade.in_progress()
     }
 
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<()> {
@@ -206,7 +222,12 @@ impl Driver {
         self.router.fail_all(&reason);
         self.flush_staged();
         if self.io.poll_shutdown(cx).is_pending() {
-            return Poll::Pending;
+            // A TLS close_notify the server does not read does not keep
+            // the socket open past the linger either.
+            if !self.linger_over(cx) {
+                return Poll::Pending;
+            }
+            self.io.abort();
         }
         *crate::sync::lock(&self.shared.closed_with) = Some(reason);
         // Requests waiting for room to be written fail now, with the
@@ -301,10 +322,7 @@ impl Driver {
         if !self.machine.is_closed() || !writing {
             return false;
         }
-        let linger = self
-            .linger
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(CLOSE_LINGER)));
-        if linger.as_mut().poll(cx).is_pending() {
+        if !self.linger_over(cx) {
             return false;
         }
         tracing::debug!("the server did not take the last bytes; closing anyway");
@@ -312,6 +330,15 @@ impl Driver {
         let mut discard = Vec::new();
         self.machine.poll_transmit(&mut discard);
         true
+    }
+
+    /// Whether the [`CLOSE_LINGER`] of a connection that ended is over
+    /// (starting it on the first call).
+    fn linger_over(&mut self, cx: &mut Context<'_>) -> bool {
+        let linger = self
+            .linger
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(CLOSE_LINGER)));
+        linger.as_mut().poll(cx).is_ready()
     }
 
     fn poll_cancels(&mut self, cx: &mut Context<'_>) -> bool {

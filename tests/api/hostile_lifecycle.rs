@@ -706,3 +706,35 @@ async fn the_reply_to_a_tls12_renegotiation_request_goes_out_at_once() {
         .await
         .unwrap();
 }
+
+/// A TLS server that stops reading while a large request is being
+/// written, then the last handle goes: the UnbindRequest and the TLS
+/// close_notify cannot go out, and the socket closes anyway after the
+/// linger (2 s), not never.
+#[tokio::test]
+async fn last_handle_dropped_while_a_tls_server_does_not_read_closes_the_socket() {
+    let _heavy = crate::hostile::HEAVY.lock().await;
+    let tls = server::tls_config(&ClientAuth::Off, &[]);
+    let srv = server::start_tls(tls, |mut p: Peer| async move {
+        p.pause(Duration::from_secs(30)).await;
+    })
+    .await;
+    let conn = LdapConn::connect(&format!("ldaps://{}", srv.addr), tls_client())
+        .await
+        .unwrap();
+    let attrs = vec![tokio_ldap::Attribute {
+        name: "description".into(),
+        values: vec![bytes::Bytes::from(vec![b'x'; 16 << 20])],
+    }];
+    let opts = OpOptions::new().timeout(Duration::from_millis(200));
+    let err = within(
+        "add",
+        conn.with(opts).add("cn=big,dc=example,dc=com", attrs),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "the operation timed out after 200ms");
+    drop(conn);
+    assert_no_socket_to(srv.addr.port()).await;
+}
