@@ -733,8 +733,8 @@ async fn last_handle_dropped_while_a_tls_server_does_not_read_closes_the_socket(
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "the operation timed out after 200ms");
     drop(conn);
     assert_no_socket_to(srv.addr.port()).await;
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "the operation timed out after 200ms");
 }
