@@ -59,9 +59,16 @@ pub enum Error {
     /// The server answered the operation with a non-success result.
     #[error("{0}")]
     Ldap(Box<LdapError>),
-    /// The operation or connect did not complete in time.
-    #[error("timed out after {0:?}")]
-    Timeout(std::time::Duration),
+    /// A connect, an upgrade or an operation did not complete in time;
+    /// `phase` says which step stalled.
+    #[error("{phase} timed out after {after:?}")]
+    Timeout {
+        /// The step that did not complete: the TCP connect, the TLS
+        /// handshake, the StartTLS request, a bind or another operation.
+        phase: Phase,
+        /// The time limit that expired.
+        after: std::time::Duration,
+    },
     /// The server sent a Notice of Disconnection (RFC 4511 §4.4.1).
     #[non_exhaustive]
     #[error("server disconnected: {code}: {message}")]
@@ -98,6 +105,34 @@ impl Error {
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         Self::Io(Arc::new(e))
+    }
+}
+
+/// Which step of a connection's life an [`Error::Timeout`] stopped.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Opening the TCP connection (or the `ldapi://` socket).
+    Connect,
+    /// The TLS handshake, of `ldaps://` or after a StartTLS response.
+    TlsHandshake,
+    /// Waiting for the server's answer to a StartTLS request.
+    StartTls,
+    /// Waiting for the server's answer to a bind.
+    Bind,
+    /// Waiting for the server's answer to any other operation.
+    Operation,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "the TCP connect",
+            Self::TlsHandshake => "the TLS handshake",
+            Self::StartTls => "the StartTLS request",
+            Self::Bind => "the bind",
+            Self::Operation => "the operation",
+        })
     }
 }
 

@@ -312,7 +312,7 @@ pub use client::{
     ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
     SearchStream, WithOptions,
 };
-pub use error::{Error, LdapError, ProtocolError};
+pub use error::{Error, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};

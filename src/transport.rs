@@ -2,6 +2,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -15,7 +16,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::tls::{self, HandshakeRecord, PreparedTls, TlsInfo, TlsMode};
-use crate::Error;
+use crate::{Error, Phase};
 
 /// A connected byte stream.
 #[derive(Debug)]
@@ -119,15 +120,57 @@ pub(crate) async fn secure(
     })
 }
 
-/// Applies `timeout` (if any) to `fut`.
+/// The step a connect has reached, for naming it when the time limit
+/// expires.
+#[derive(Debug)]
+pub(crate) struct PhaseCell(AtomicU8);
+
+impl Default for PhaseCell {
+    fn default() -> Self {
+        Self(AtomicU8::new(PHASES.len() as u8))
+    }
+}
+
+/// The phases a [`PhaseCell`] holds, by index.
+const PHASES: [Phase; 5] = [
+    Phase::Connect,
+    Phase::TlsHandshake,
+    Phase::StartTls,
+    Phase::Bind,
+    Phase::Operation,
+];
+
+impl PhaseCell {
+    /// Starts `phase`.
+    pub(crate) fn set(&self, phase: Phase) {
+        let i = PHASES.iter().position(|p| *p == phase).unwrap_or(0);
+        self.0.store(i as u8, Ordering::Relaxed);
+    }
+
+    /// The phase reached, `default` if none was set.
+    pub(crate) fn get_or(&self, default: Phase) -> Phase {
+        PHASES
+            .get(usize::from(self.0.load(Ordering::Relaxed)))
+            .copied()
+            .unwrap_or(default)
+    }
+}
+
+/// Applies `timeout` (if any) to `fut`; on expiry the error names the
+/// phase `phase` had reached (`default` if none).
 pub(crate) async fn with_timeout<T>(
     timeout: Option<Duration>,
+    phase: &PhaseCell,
+    default: Phase,
     fut: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     match timeout {
         Some(t) => tokio::time::timeout(t, fut)
             .await
-            .map_err(|_| Error::Timeout(t))?,
+            .map_err(|_| Error::Timeout {
+                phase: phase.get_or(default),
+                after: t,
+            })?,
         None => fut.await,
     }
 }

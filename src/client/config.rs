@@ -7,6 +7,7 @@ use std::time::Duration;
 use rustls::pki_types::CertificateDer;
 
 use crate::conn::Settings;
+use crate::driver::DEFAULT_WRITE_BUFFER;
 use crate::tls::{ClientCert, QueryClientCert, TlsSettings, TlsVersion, VerifyServerCert};
 
 /// How to connect: TLS trust and client certificate, StartTLS, timeouts,
@@ -30,6 +31,7 @@ pub struct ConnConfig {
     pub(super) op_timeout: Option<Duration>,
     pub(super) allow_insecure_password: bool,
     pub(super) settings: Settings,
+    pub(super) write_buffer: usize,
 }
 
 impl Default for ConnConfig {
@@ -46,6 +48,7 @@ impl fmt::Debug for ConnConfig {
             .field("op_timeout", &self.op_timeout)
             .field("allow_insecure_password", &self.allow_insecure_password)
             .field("max_message_len", &self.settings.max_message_len)
+            .field("max_write_buffer", &self.write_buffer)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +66,7 @@ impl ConnConfig {
             op_timeout: None,
             allow_insecure_password: false,
             settings: Settings::default(),
+            write_buffer: DEFAULT_WRITE_BUFFER,
         }
     }
 
@@ -135,6 +139,23 @@ impl ConnConfig {
     /// larger one fails the connection before it is buffered.
     pub fn max_message_len(mut self, bytes: usize) -> Self {
         self.settings.max_message_len = bytes;
+        self
+    }
+
+    /// How many bytes of requests may wait to be written to the socket
+    /// (default 4 MiB; at most 4 GiB): a server that stops reading cannot
+    /// make the client buffer without limit.
+    ///
+    /// A request that does not fit waits before it is queued, for at most
+    /// its timeout ([`Error::Timeout`](crate::Error::Timeout)), taking no
+    /// memory of the connection meanwhile; one that times out or is
+    /// dropped while waiting is never sent. A request larger than the
+    /// limit waits until nothing else is buffered, then goes alone. What
+    /// was handed to the socket stays until written or until the
+    /// connection closes. [`LdapConn::write_backlog`](crate::LdapConn::write_backlog)
+    /// tells how much is waiting.
+    pub fn max_write_buffer(mut self, bytes: usize) -> Self {
+        self.write_buffer = bytes;
         self
     }
 

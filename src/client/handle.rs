@@ -13,10 +13,10 @@ use crate::conn::Connection;
 use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
 use crate::proto::url::{LdapUrl, Scheme};
-use crate::proto::{Control, LdapMessage, ProtocolOp};
-use crate::tls::{PreparedTls, TlsInfo, TlsMode};
+use crate::proto::{Control, LdapMessage, MessageId, ProtocolOp};
+use crate::tls::{PreparedTls, TlsInfo, TlsMode, TlsSettings};
 use crate::transport::{self, Transport};
-use crate::Error;
+use crate::{Error, Phase};
 
 /// Capacity of the command channel shared by all handles.
 const COMMAND_CHANNEL: usize = 256;
@@ -29,6 +29,18 @@ struct Inner {
     op_timeout: Option<Duration>,
     allow_insecure_password: bool,
     url: String,
+    /// What a later [`LdapConn::start_tls`] needs when the driver was not
+    /// given a StartTLS context at connect: `None` once it has one (or
+    /// when StartTLS does not apply, e.g. `ldaps://`).
+    starttls_later: std::sync::Mutex<Option<LaterStartTls>>,
+}
+
+/// What [`LdapConn::start_tls`] builds a StartTLS context from, on a
+/// connection made without [`ConnConfig::starttls`].
+struct LaterStartTls {
+    tls: TlsSettings,
+    host: String,
+    handshake_timeout: Option<Duration>,
 }
 
 /// An async LDAP connection.
@@ -37,7 +49,17 @@ struct Inner {
 /// `&self`) to a connection run by a task that [`LdapConn::connect`]
 /// spawns on the current tokio runtime. Operations from several clones run
 /// concurrently on the one connection. When the last handle is dropped the
-/// task sends an UnbindRequest and closes the socket.
+/// task sends an UnbindRequest and closes the socket, as soon as no
+/// operation is left that anyone waits for: an operation whose future is
+/// dropped is abandoned on the server (and one not sent yet is never
+/// sent); a bind or StartTLS, which cannot be abandoned, closes the
+/// connection at once. A StartTLS handshake is bounded by the connect
+/// timeout, and the final UnbindRequest gets two seconds to go out to a
+/// server that does not read.
+///
+/// Requests wait to be written within a byte budget
+/// ([`ConnConfig::max_write_buffer`]), so a server that stops reading
+/// cannot make the client buffer without limit.
 ///
 /// Each LDAP operation is a method, run with the default options;
 /// [`with`](Self::with) runs it with controls and a timeout instead (see
@@ -81,8 +103,10 @@ impl LdapConn {
         };
         let mut last = None;
         for u in &urls {
-            let attempt = Self::connect_one(u, &config, tls.clone());
-            match transport::with_timeout(config.connect_timeout, attempt).await {
+            let shared = Arc::new(Shared::new(config.write_buffer));
+            let attempt = Self::connect_one(u, &config, tls.clone(), shared.clone());
+            let limit = config.connect_timeout;
+            match transport::with_timeout(limit, &shared.phase, Phase::Connect, attempt).await {
                 Ok(conn) => return Ok(conn),
                 Err(e) => {
                     tracing::debug!(url = %u, error = %e, "connect failed");
@@ -97,13 +121,15 @@ impl LdapConn {
         url: &LdapUrl,
         config: &ConnConfig,
         tls: Option<Arc<PreparedTls>>,
+        shared: Arc<Shared>,
     ) -> Result<Self, Error> {
         let url_text = url.to_string();
+        shared.phase.set(Phase::Connect);
         let raw = transport::open(url).await?;
-        let shared = Arc::new(Shared::default());
         let mut record = None;
         let stream = match (url.scheme, raw, tls.as_ref()) {
             (Scheme::Ldaps, Transport::Tcp(tcp), Some(tls)) => {
+                shared.phase.set(Phase::TlsHandshake);
                 let s = transport::secure(tcp, tls, &url_text, url.connect_host(), TlsMode::Ldaps)
                     .await?;
                 *crate::sync::lock(&shared.tls_info) = Some(s.info);
@@ -118,6 +144,15 @@ impl LdapConn {
                 tls,
                 url: url_text.clone(),
                 host: url.connect_host().to_owned(),
+                handshake_timeout: config.connect_timeout,
+            }),
+            _ => None,
+        };
+        let starttls_later = match (url.scheme, &starttls_ctx) {
+            (Scheme::Ldap, None) => Some(LaterStartTls {
+                tls: config.tls.clone(),
+                host: url.connect_host().to_owned(),
+                handshake_timeout: config.connect_timeout,
             }),
             _ => None,
         };
@@ -144,9 +179,11 @@ impl LdapConn {
                 op_timeout: config.op_timeout,
                 allow_insecure_password: config.allow_insecure_password,
                 url: url_text,
+                starttls_later: std::sync::Mutex::new(starttls_later),
             }),
         };
         if config.starttls && url.scheme == Scheme::Ldap {
+            conn.inner.shared.phase.set(Phase::StartTls);
             conn.start_tls().await?;
         }
         Ok(conn)
@@ -157,12 +194,26 @@ impl LdapConn {
     /// asks for a client certificate, the configured
     /// [`QueryClientCert`](crate::QueryClientCert) is called during the
     /// handshake.
+    ///
+    /// On a connection made without
+    /// [`ConnConfig::starttls`](crate::ConnConfig::starttls), the TLS
+    /// settings are built here from the [`ConnConfig`] the connection was
+    /// made with (its roots, client certificate, versions), before anything
+    /// is sent: a config that cannot verify a server (no roots, say) fails
+    /// with [`Error::Config`] and the connection stays as it was.
+    ///
+    /// The StartTLS response is awaited for the operation timeout; the TLS
+    /// handshake that follows it for the connect timeout
+    /// ([`Error::Timeout`] naming the phase). Dropping the future, or a
+    /// timeout, closes the connection: whether the server switched to TLS
+    /// is then unknown.
     pub async fn start_tls(&self) -> Result<(), Error> {
         if crate::sync::lock(&self.inner.shared.tls_info).is_some() {
             return Err(Error::InvalidInput(
                 "TLS is already active on this connection".into(),
             ));
         }
+        self.prepare_starttls().await?;
         let (tx, rx) = oneshot::channel();
         let op = ProtocolOp::ExtendedRequest(extended::start_tls());
         let token = self.send(op, Vec::new(), None, Sink::StartTls(tx)).await?;
@@ -180,6 +231,39 @@ impl LdapConn {
         crate::sync::lock(&self.inner.shared.tls_info).clone()
     }
 
+    /// Hands the driver what StartTLS needs when the connect did not,
+    /// built from the connection's [`ConnConfig`]; errors before anything
+    /// is sent.
+    async fn prepare_starttls(&self) -> Result<(), Error> {
+        let later = crate::sync::lock(&self.inner.starttls_later).take();
+        let Some(later) = later else {
+            return Ok(());
+        };
+        let tls = match later.tls.prepared() {
+            Ok(tls) => tls,
+            Err(e) => {
+                let why = match e {
+                    Error::Config(m) => m,
+                    other => other.to_string(),
+                };
+                let msg = format!("cannot run StartTLS on {}: {why}", self.inner.url);
+                *crate::sync::lock(&self.inner.starttls_later) = Some(later);
+                return Err(Error::Config(msg));
+            }
+        };
+        let ctx = StartTlsContext {
+            tls,
+            url: self.inner.url.clone(),
+            host: later.host,
+            handshake_timeout: later.handshake_timeout,
+        };
+        self.inner
+            .cmd
+            .send(Command::TlsContext(ctx))
+            .await
+            .map_err(|_| self.closed_error())
+    }
+
     /// Sends an UnbindRequest and closes the connection. Operations still
     /// outstanding on other handles fail with [`Error::Closed`].
     pub async fn unbind(self) -> Result<(), Error> {
@@ -193,6 +277,12 @@ impl LdapConn {
 
     /// Hands `op` to the driver; `timeout` overrides the connection's
     /// default. Returns the token that cancels it.
+    ///
+    /// First takes the request's size from the connection's write budget
+    /// ([`ConnConfig::max_write_buffer`]): while the server does not read,
+    /// the request waits here, for at most its timeout, and nothing of it
+    /// is buffered. A request larger than the whole budget waits for all
+    /// of it.
     pub(super) async fn send(
         &self,
         op: ProtocolOp,
@@ -200,21 +290,50 @@ impl LdapConn {
         timeout: Option<Duration>,
         sink: Sink,
     ) -> Result<u64, Error> {
+        let started = tokio::time::Instant::now();
         let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
         let timeout = timeout.or(self.inner.op_timeout);
+        let phase = phase_of(&op);
+        let (op, controls, len) = encoded_len(op, controls);
+        let shared = &self.inner.shared;
+        let charge = u32::try_from(len.min(shared.write_limit)).unwrap_or(u32::MAX);
+        let room = shared.write_budget.acquire_many(charge);
+        let permit = match timeout {
+            Some(t) => tokio::time::timeout(t, room)
+                .await
+                .map_err(|_| Error::Timeout { phase, after: t })?,
+            None => room.await,
+        }
+        .map_err(|_| self.closed_error())?;
         let cmd = Command::Op {
             op,
             controls,
+            started,
             timeout,
             token,
             sink,
+            charge: charge as usize,
         };
         self.inner
             .cmd
             .send(cmd)
             .await
             .map_err(|_| self.closed_error())?;
+        // The driver gives the room back as the bytes are written.
+        permit.forget();
         Ok(token)
+    }
+
+    /// Bytes of requests accepted by this connection and not yet written
+    /// to the socket: at most
+    /// [`ConnConfig::max_write_buffer`](crate::ConnConfig::max_write_buffer)
+    /// (or the size of one larger request). Cheap, no I/O: for monitoring
+    /// a server that reads slowly.
+    pub fn write_backlog(&self) -> usize {
+        let shared = &self.inner.shared;
+        shared
+            .write_limit
+            .saturating_sub(shared.write_budget.available_permits())
     }
 
     /// Runs an operation that has one response, abandoning it if the
@@ -256,6 +375,28 @@ impl LdapConn {
     pub(super) fn url(&self) -> &str {
         &self.inner.url
     }
+}
+
+/// The step a timeout of `op` stops.
+fn phase_of(op: &ProtocolOp) -> Phase {
+    match op {
+        ProtocolOp::BindRequest(_) => Phase::Bind,
+        ProtocolOp::ExtendedRequest(r) if r.name == extended::START_TLS => Phase::StartTls,
+        _ => Phase::Operation,
+    }
+}
+
+/// The size of the request once encoded (with the longest message ID),
+/// handing the parts back.
+fn encoded_len(op: ProtocolOp, controls: Vec<Control>) -> (ProtocolOp, Vec<Control>, usize) {
+    let msg = LdapMessage {
+        id: MessageId(i32::MAX),
+        op,
+        controls,
+    };
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    msg.encode(&mut out);
+    (msg.op, msg.controls, out.len())
 }
 
 /// Sends a cancellation for an operation whose future is dropped before it

@@ -91,6 +91,20 @@ impl WithOptions<'_> {
     /// [`Error::InsecurePassword`] over an unencrypted connection unless
     /// [`ConnConfig::allow_insecure_password`](crate::ConnConfig::allow_insecure_password)
     /// is set.
+    ///
+    /// # A bind that does not complete
+    ///
+    /// A bind cannot be abandoned (RFC 4511 §4.11), nothing else may run
+    /// while it is outstanding (§4.2.1), and its late success would switch
+    /// the connection's identity after the application was told it
+    /// failed. So a bind that times out, or whose future is dropped before
+    /// the server answers, **closes the connection**: an UnbindRequest is
+    /// sent, the timed-out bind fails with [`Error::Timeout`] (phase
+    /// [`Phase::Bind`](crate::Phase::Bind)), and every other operation,
+    /// queued or later, fails with [`Error::Closed`] saying that the
+    /// connection's identity is unknown. Reconnect to go on. The same
+    /// holds for every bind method (and for
+    /// [`LdapConn::start_tls`](crate::LdapConn::start_tls)).
     pub async fn bind_simple(self, dn: &str, password: &str) -> Result<(), Error> {
         if !password.is_empty() && !self.conn.may_send_password() {
             return Err(Error::InsecurePassword);
@@ -108,6 +122,9 @@ impl WithOptions<'_> {
     /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
     /// server takes the identity from the TLS client certificate, or from
     /// the peer credentials of an `ldapi://` socket.
+    ///
+    /// A bind that times out or is dropped closes the connection (see
+    /// [`bind_simple`](Self::bind_simple)).
     ///
     /// `authzid` (e.g. `"dn:uid=bob,ou=people,dc=example,dc=com"` or
     /// `"u:bob"`, see [`AuthzId`]'s `Display`) asks to act as another
@@ -167,7 +184,9 @@ impl WithOptions<'_> {
     /// credentials. A `saslBindInProgress` result is returned as `Ok` with
     /// its code so multi-step mechanisms can continue. `PLAIN`, which
     /// carries the password, is refused over an unencrypted connection like
-    /// [`bind_simple`](Self::bind_simple).
+    /// [`bind_simple`](Self::bind_simple). A step that times out or is
+    /// dropped closes the connection (see
+    /// [`bind_simple`](Self::bind_simple)).
     pub async fn bind_sasl(
         self,
         mechanism: &str,

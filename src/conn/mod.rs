@@ -29,6 +29,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use zeroize::Zeroizing;
 
 use crate::ber::{frame_len, DecodeErrorKind, Limits};
 use crate::proto::extended::{NoticeOfDisconnection, START_TLS};
@@ -36,7 +37,7 @@ use crate::proto::{
     Control, ExtendedResponse, IntermediateResponse, LdapMessage, MessageId, ProtocolOp,
     SearchResultEntry,
 };
-use crate::{Error, ProtocolError};
+use crate::{Error, Phase, ProtocolError};
 
 /// What kind of operation is pending, hence which response ends it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +79,34 @@ impl OpKind {
     fn can_abandon(self) -> bool {
         !self.is_exclusive()
     }
+
+    /// The step a timeout of this operation stopped.
+    fn phase(self) -> Phase {
+        match self {
+            Self::Bind => Phase::Bind,
+            Self::StartTls => Phase::StartTls,
+            _ => Phase::Operation,
+        }
+    }
+
+    /// A bind or StartTLS whose outcome is unknown: what it is, and what
+    /// that leaves unknown.
+    fn unknown_outcome(self) -> (&'static str, &'static str) {
+        match self {
+            Self::StartTls => (
+                "a StartTLS request",
+                "whether the server switched to TLS is unknown",
+            ),
+            _ => ("a bind", "the identity of the connection is unknown"),
+        }
+    }
 }
+
+/// How many abandoned message IDs are remembered (to drop the late
+/// responses a server may still send for them). Past this, the oldest is
+/// forgotten: a response for it would then fail the connection as one for
+/// an unknown ID. About 16 bytes each, so at most some 64 KiB.
+pub(crate) const MAX_ABANDONED: usize = 4096;
 
 /// Something the driver must act on.
 #[derive(Debug)]
@@ -125,16 +153,17 @@ struct Pending {
     expects: &'static str,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
-    /// Whether anybody still waits for the result (a dropped bind keeps
-    /// running, since it cannot be abandoned).
-    orphaned: bool,
 }
 
 #[derive(Debug)]
 struct Queued {
     id: MessageId,
     kind: OpKind,
-    msg: LdapMessage,
+    /// The response the request expects, by name.
+    expects: &'static str,
+    /// The request, encoded at submit (so that what waits is counted in
+    /// bytes); wiped when dropped, as it may hold a password.
+    bytes: Zeroizing<Vec<u8>>,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
 }
@@ -166,8 +195,13 @@ pub(crate) struct Connection {
     deadlines: BTreeSet<(Instant, MessageId)>,
     /// Requests waiting for an exclusive operation to finish, in order.
     queue: VecDeque<Queued>,
-    /// IDs abandoned by us whose late responses are dropped silently.
+    /// The bytes of the requests in `queue`.
+    queued_bytes: usize,
+    /// IDs abandoned by us whose late responses are dropped silently, at
+    /// most [`MAX_ABANDONED`]; `abandoned_order` has them oldest first
+    /// (with IDs already answered, skipped when evicting).
     abandoned: HashSet<MessageId>,
+    abandoned_order: VecDeque<MessageId>,
     out: Vec<u8>,
     events: VecDeque<Event>,
     state: State,
@@ -184,7 +218,9 @@ impl Connection {
             exclusive: None,
             deadlines: BTreeSet::new(),
             queue: VecDeque::new(),
+            queued_bytes: 0,
             abandoned: HashSet::new(),
+            abandoned_order: VecDeque::new(),
             out: Vec::new(),
             events: VecDeque::new(),
             state: State::Open,
@@ -202,6 +238,13 @@ impl Connection {
     /// Operations sent and not yet answered, plus those queued.
     pub(crate) fn pending_len(&self) -> usize {
         self.pending.len() + self.queue.len()
+    }
+
+    /// How many abandoned message IDs are remembered (never more than
+    /// [`MAX_ABANDONED`]).
+    #[cfg(test)]
+    pub(crate) fn abandoned_len(&self) -> usize {
+        self.abandoned.len()
     }
 
     /// The error the connection failed with, if it did.
@@ -236,31 +279,44 @@ impl Connection {
             )));
         }
         let id = self.allocate_id();
+        let expects = op.expected_response().unwrap_or("a response");
         let msg = LdapMessage { id, op, controls };
         let deadline = timeout.map(|t| now + t);
         if let Some(d) = deadline {
             self.deadlines.insert((d, id));
         }
         if self.must_queue(kind) {
+            let mut bytes = Zeroizing::new(Vec::new());
+            msg.encode(&mut bytes);
+            self.queued_bytes += bytes.len();
             self.queue.push_back(Queued {
                 id,
                 kind,
-                msg,
+                expects,
+                bytes,
                 deadline,
                 timeout,
             });
         } else {
-            self.send(id, kind, &msg, deadline, timeout);
+            msg.encode(&mut self.out);
+            self.sent(id, kind, expects, deadline, timeout);
         }
         Ok(id)
     }
 
     /// Nobody waits for operation `id` any more: an AbandonRequest is sent
     /// for it (RFC 4511 §4.11) and its late responses are dropped. A queued
-    /// request is simply forgotten; a Bind or StartTLS keeps running.
+    /// request is simply forgotten.
+    ///
+    /// A Bind or StartTLS already sent cannot be abandoned, and its outcome
+    /// would change the connection behind the application's back (a late
+    /// bind success switches the identity; a StartTLS success makes the
+    /// server expect a TLS handshake): the connection is closed instead,
+    /// with an UnbindRequest, and every other operation fails with
+    /// [`Error::Closed`] saying why.
     pub(crate) fn abandon(&mut self, id: MessageId) {
         if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
-            if let Some(q) = self.queue.remove(pos) {
+            if let Some(q) = self.unqueue(pos) {
                 self.forget_deadline(q.id, q.deadline);
             }
             self.drain_queue();
@@ -270,8 +326,9 @@ impl Connection {
             return;
         };
         if !pending.kind.can_abandon() {
-            pending.orphaned = true;
-            return;
+            let kind = pending.kind;
+            self.pending.remove(&id);
+            return self.close_unknown(kind, "was cancelled");
         }
         if let Some(p) = self.pending.remove(&id) {
             self.forget_deadline(id, p.deadline);
@@ -350,24 +407,29 @@ impl Connection {
                 break;
             }
             self.deadlines.pop_first();
-            let timeout = if let Some(p) = self.pending.remove(&id) {
+            let (kind, timeout) = if let Some(p) = self.pending.remove(&id) {
                 if p.kind.can_abandon() {
                     self.send_abandon(id);
-                } else {
-                    // A bind or StartTLS that does not answer leaves the
-                    // connection in an unknown state.
-                    self.abandoned.insert(id);
                 }
-                p.timeout
+                (p.kind, p.timeout)
             } else if let Some(pos) = self.queue.iter().position(|q| q.id == id) {
-                self.queue.remove(pos).and_then(|q| q.timeout)
+                match self.unqueue(pos) {
+                    Some(q) => (q.kind, q.timeout),
+                    None => continue,
+                }
             } else {
                 continue;
             };
-            self.events.push_back(Event::Done(
-                id,
-                Err(Error::Timeout(timeout.unwrap_or_default())),
-            ));
+            let err = Error::Timeout {
+                phase: kind.phase(),
+                after: timeout.unwrap_or_default(),
+            };
+            self.events.push_back(Event::Done(id, Err(err)));
+            if kind.is_exclusive() && self.exclusive == Some(id) {
+                // A bind or StartTLS the server got and did not answer in
+                // time: its late answer would change the connection.
+                return self.close_unknown(kind, "timed out");
+            }
         }
         self.drain_queue();
     }
@@ -386,6 +448,13 @@ impl Connection {
         } else {
             out.append(&mut self.out);
         }
+    }
+
+    /// The bytes waiting to be sent: encoded and not yet taken by
+    /// [`Connection::poll_transmit`], plus the requests queued behind a
+    /// Bind or StartTLS.
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.out.len() + self.queued_bytes
     }
 
     /// Whether there are bytes to send.
@@ -413,6 +482,29 @@ impl Connection {
     }
 
     // ---- internals ----
+
+    /// Closes the connection after a bind or StartTLS whose outcome will
+    /// never be known to the application (`what`: it "timed out" or "was
+    /// cancelled"): an UnbindRequest goes out (RFC 4511 §4.3), then every
+    /// other operation fails with [`Error::Closed`], and so does every
+    /// later one.
+    fn close_unknown(&mut self, kind: OpKind, what: &str) {
+        if self.is_closed() {
+            return;
+        }
+        let id = self.allocate_id();
+        LdapMessage {
+            id,
+            op: ProtocolOp::UnbindRequest,
+            controls: Vec::new(),
+        }
+        .encode(&mut self.out);
+        let (op, unknown) = kind.unknown_outcome();
+        let reason = format!(
+            "{op} {what} before the server answered it; {unknown}, so the connection was closed"
+        );
+        self.fail(Error::Closed(reason));
+    }
 
     fn unusable(&self) -> Option<Error> {
         match self.state {
@@ -471,15 +563,15 @@ impl Connection {
         }
     }
 
-    fn send(
+    /// Operation `id` was encoded into `out`: it is now pending.
+    fn sent(
         &mut self,
         id: MessageId,
         kind: OpKind,
-        msg: &LdapMessage,
+        expects: &'static str,
         deadline: Option<Instant>,
         timeout: Option<Duration>,
     ) {
-        msg.encode(&mut self.out);
         if kind.is_exclusive() {
             self.exclusive = Some(id);
         }
@@ -487,16 +579,22 @@ impl Connection {
             id,
             Pending {
                 kind,
-                expects: msg.op.expected_response().unwrap_or("a response"),
+                expects,
                 deadline,
                 timeout,
-                orphaned: false,
             },
         );
     }
 
+    /// Takes the queued request at `pos` out of the queue.
+    fn unqueue(&mut self, pos: usize) -> Option<Queued> {
+        let q = self.queue.remove(pos)?;
+        self.queued_bytes = self.queued_bytes.saturating_sub(q.bytes.len());
+        Some(q)
+    }
+
     fn send_abandon(&mut self, target: MessageId) {
-        self.abandoned.insert(target);
+        self.remember_abandoned(target);
         let id = self.allocate_id();
         LdapMessage {
             id,
@@ -504,6 +602,26 @@ impl Connection {
             controls: Vec::new(),
         }
         .encode(&mut self.out);
+    }
+
+    /// Remembers `id` as abandoned, forgetting the oldest one when
+    /// [`MAX_ABANDONED`] are remembered already.
+    fn remember_abandoned(&mut self, id: MessageId) {
+        while self.abandoned.len() >= MAX_ABANDONED {
+            let Some(old) = self.abandoned_order.pop_front() else {
+                break;
+            };
+            self.abandoned.remove(&old);
+        }
+        if self.abandoned.insert(id) {
+            self.abandoned_order.push_back(id);
+        }
+        // IDs answered meanwhile are still in the order; keep it from
+        // growing past twice the bound.
+        if self.abandoned_order.len() > 2 * MAX_ABANDONED {
+            let abandoned = &self.abandoned;
+            self.abandoned_order.retain(|i| abandoned.contains(i));
+        }
     }
 
     fn drain_queue(&mut self) {
@@ -516,10 +634,11 @@ impl Connection {
             if blocked {
                 return;
             }
-            let Some(q) = self.queue.pop_front() else {
+            let Some(q) = self.unqueue(0) else {
                 return;
             };
-            self.send(q.id, q.kind, &q.msg, q.deadline, q.timeout);
+            self.out.extend_from_slice(&q.bytes);
+            self.sent(q.id, q.kind, q.expects, q.deadline, q.timeout);
         }
     }
 
@@ -540,7 +659,6 @@ impl Connection {
             return self.fail(Error::Protocol(ProtocolError::UnknownMessageId(msg.id)));
         };
         let (kind, expects) = (pending.kind, pending.expects);
-        let orphaned = pending.orphaned;
         let LdapMessage { id, op, controls } = msg;
         let fits = matches!(
             (kind, &op),
@@ -583,10 +701,8 @@ impl Connection {
                 }
                 let starttls_ok = matches!(&op, ProtocolOp::ExtendedResponse(r) if r.result.code.is_success())
                     && kind == OpKind::StartTls;
-                if !orphaned {
-                    self.events
-                        .push_back(Event::Done(id, Ok(LdapMessage { id, op, controls })));
-                }
+                self.events
+                    .push_back(Event::Done(id, Ok(LdapMessage { id, op, controls })));
                 if starttls_ok {
                     self.state = State::TlsUpgrade;
                     self.events.push_back(Event::StartTlsReady);
@@ -630,17 +746,12 @@ impl Connection {
 
     fn fail_all(&mut self, err: &Error) {
         self.deadlines.clear();
-        let mut ids: Vec<(MessageId, bool)> = self
-            .pending
-            .drain()
-            .map(|(id, p)| (id, p.orphaned))
-            .collect();
-        ids.sort_unstable_by_key(|(id, _)| *id);
-        for (id, orphaned) in ids {
-            if !orphaned {
-                self.events.push_back(Event::Done(id, Err(err.clone())));
-            }
+        let mut ids: Vec<MessageId> = self.pending.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.events.push_back(Event::Done(id, Err(err.clone())));
         }
+        self.queued_bytes = 0;
         for q in self.queue.drain(..) {
             self.events.push_back(Event::Done(q.id, Err(err.clone())));
         }

@@ -328,7 +328,7 @@ fn deadline_expiry_times_out_and_abandons() {
     let ev = events(&mut c);
     let (tid, err) = done_err(&ev[0]);
     assert_eq!(tid, id);
-    assert_eq!(err.to_string(), "timed out after 2s");
+    assert_eq!(err.to_string(), "the operation timed out after 2s");
     assert_eq!(sent(&mut c)[0].op, ProtocolOp::AbandonRequest(id));
     assert_eq!(c.poll_timeout(), Some(now + Duration::from_secs(10)));
     assert_eq!(c.pending_len(), 1);
@@ -383,12 +383,25 @@ fn a_bind_waits_for_outstanding_operations() {
 }
 
 #[test]
-fn a_dropped_bind_cannot_be_abandoned_but_its_result_is_discarded() {
+fn a_dropped_bind_closes_the_connection_and_its_late_result_changes_nothing() {
     let (mut c, now) = new();
     let b = c.submit(bind(), vec![], now, None).unwrap();
     sent(&mut c);
     c.abandon(b);
-    assert!(sent(&mut c).is_empty(), "no AbandonRequest for a bind");
+    let out = sent(&mut c);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        out[0].op,
+        ProtocolOp::UnbindRequest,
+        "no AbandonRequest for a bind"
+    );
+    assert!(
+        events(&mut c).is_empty(),
+        "nobody waits for the dropped bind"
+    );
+    assert!(c.is_closed());
+    let reason = "connection closed: a bind was cancelled before the server answered it; the identity of the connection is unknown, so the connection was closed";
+    assert_eq!(c.closed_with().unwrap().to_string(), reason);
     feed(
         &mut c,
         b.0,
@@ -399,6 +412,96 @@ fn a_dropped_bind_cannot_be_abandoned_but_its_result_is_discarded() {
     );
     assert!(events(&mut c).is_empty());
     assert_eq!(c.pending_len(), 0);
+    let err = c.submit(search(), vec![], now, None).unwrap_err();
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(err.to_string(), reason);
+}
+
+#[test]
+fn a_bind_that_times_out_closes_the_connection_before_anything_else_is_sent() {
+    let (mut c, now) = new();
+    let b = c
+        .submit(bind(), vec![], now, Some(Duration::from_secs(1)))
+        .unwrap();
+    let queued = c.submit(search(), vec![], now, None).unwrap();
+    assert_eq!(sent(&mut c).len(), 1, "the search waits for the bind");
+    c.handle_timeout(now + Duration::from_secs(1));
+    let ev = events(&mut c);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    let (id, err) = done_err(&ev[0]);
+    assert_eq!(id, b);
+    assert!(
+        matches!(err, Error::Timeout { phase: Phase::Bind, after } if *after == Duration::from_secs(1)),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the bind timed out after 1s");
+    let (id, err) = done_err(&ev[1]);
+    assert_eq!(id, queued);
+    assert!(matches!(err, Error::Closed(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "connection closed: a bind timed out before the server answered it; the identity of the connection is unknown, so the connection was closed"
+    );
+    let out = sent(&mut c);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        out[0].op,
+        ProtocolOp::UnbindRequest,
+        "the search never went out"
+    );
+}
+
+#[test]
+fn a_starttls_that_times_out_closes_the_connection() {
+    let (mut c, now) = new();
+    c.submit(starttls(), vec![], now, Some(Duration::from_secs(1)))
+        .unwrap();
+    sent(&mut c);
+    c.handle_timeout(now + Duration::from_secs(1));
+    let ev = events(&mut c);
+    let (_, err) = done_err(&ev[0]);
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: Phase::StartTls,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the StartTLS request timed out after 1s");
+    assert_eq!(
+        c.closed_with().unwrap().to_string(),
+        "connection closed: a StartTLS request timed out before the server answered it; whether the server switched to TLS is unknown, so the connection was closed"
+    );
+    assert_eq!(sent(&mut c)[0].op, ProtocolOp::UnbindRequest);
+}
+
+#[test]
+fn abandoned_ids_are_remembered_up_to_a_bound() {
+    let (mut c, now) = new();
+    let mut ids = Vec::new();
+    for _ in 0..10_000 {
+        let id = c.submit(search(), vec![], now, None).unwrap();
+        sent(&mut c);
+        c.abandon(id);
+        ids.push(id);
+    }
+    assert_eq!(c.abandoned_len(), MAX_ABANDONED);
+    assert!(c.abandoned_order.len() <= 2 * MAX_ABANDONED);
+    // The most recent are still recognised: their late responses are
+    // dropped without failing the connection.
+    let last = *ids.last().unwrap();
+    feed(&mut c, last.0, ProtocolOp::SearchResultDone(ok()));
+    assert!(!c.is_closed());
+    assert!(events(&mut c).is_empty());
+    // The oldest were forgotten: a response for one is now an unknown ID.
+    feed(&mut c, ids[0].0, ProtocolOp::SearchResultDone(ok()));
+    assert!(matches!(
+        c.closed_with(),
+        Some(Error::Protocol(ProtocolError::UnknownMessageId(id))) if *id == ids[0]
+    ));
 }
 
 #[test]

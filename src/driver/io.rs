@@ -63,6 +63,19 @@ impl Io {
         self.wpos >= self.wbuf.len()
     }
 
+    /// Bytes taken from the machine and not yet written.
+    pub(super) fn unwritten_out(&self) -> usize {
+        self.wbuf.len().saturating_sub(self.wpos)
+    }
+
+    /// Drops what was not written yet: the connection is over and the
+    /// server does not read.
+    pub(super) fn discard_writes(&mut self) {
+        self.wbuf.zeroize();
+        self.wpos = 0;
+        self.unflushed = false;
+    }
+
     /// How many received bytes are waiting, not yet taken by the machine.
     pub(super) fn unread(&self) -> usize {
         self.rbuf.len()
@@ -165,8 +178,20 @@ impl Io {
         if let Some(read) = self.scratch.get(..filled) {
             self.rbuf.extend_from_slice(read);
         }
+        // What TLS read may make it want to answer, with no data for us
+        // (a TLS 1.2 renegotiation request gets a `no_renegotiation`
+        // alert): flush that now, not when the next request happens to be
+        // written, or a server waiting for it waits forever.
+        let tls_wants_write = match self.transport.as_ref() {
+            Some(Transport::Tls(s)) => s.get_ref().1.wants_write(),
+            _ => false,
+        };
+        let must_flush = tls_wants_write && !self.unflushed;
+        if must_flush {
+            self.unflushed = true;
+        }
         match res {
-            Poll::Pending => false,
+            Poll::Pending => must_flush,
             Poll::Ready(Ok(())) if filled == 0 => {
                 self.read_closed = true;
                 let err = self.diagnose_close(None);
@@ -185,6 +210,12 @@ impl Io {
                 true
             }
         }
+    }
+
+    /// Drops the transport without a clean shutdown.
+    pub(super) fn abort(&mut self) {
+        self.discard_writes();
+        self.transport = None;
     }
 
     /// Shuts the transport down and drops it.

@@ -10,6 +10,15 @@
 //! Meanwhile the other operations still get what is already decoded, and
 //! their deadlines still fire.
 //!
+//! Writing is bounded too: a handle takes a request's size from the
+//! connection's write budget ([`Shared::write_budget`]) before handing it
+//! over, and the driver gives it back as the bytes reach the socket; a
+//! request whose caller is gone by the time the driver takes it is not
+//! sent. After every read, whatever TLS wants to send in answer (an alert
+//! refusing a renegotiation) is flushed at once. Once the connection is
+//! over, its last bytes get [`CLOSE_LINGER`] to go out, then the socket
+//! closes regardless.
+//!
 //! | file | what it holds |
 //! |---|---|
 //! | `mod.rs` | [`Driver`] and its poll loop: commands, cancellations, events, deadlines |
@@ -42,7 +51,7 @@ use crate::transport::Transport;
 use crate::Error;
 
 pub(crate) use crate::driver::router::{SearchBatch, SearchEvent, Sink};
-pub(crate) use crate::driver::shared::Shared;
+pub(crate) use crate::driver::shared::{Shared, DEFAULT_WRITE_BUFFER};
 pub(crate) use crate::driver::starttls::StartTlsContext;
 
 /// A request from a handle to the driver.
@@ -51,11 +60,37 @@ pub(crate) enum Command {
     Op {
         op: ProtocolOp,
         controls: Vec<Control>,
+        /// When the handle was asked: the timeout runs from here.
+        started: Instant,
         timeout: Option<Duration>,
         token: u64,
         sink: Sink,
+        /// The bytes of [`Shared::write_budget`] the handle took for it.
+        charge: usize,
     },
     Unbind(oneshot::Sender<()>),
+    /// What a StartTLS needs, for a connection made without it; sent just
+    /// before the StartTLS request.
+    TlsContext(StartTlsContext),
+}
+
+/// How long a connection that ended may spend writing what is left (its
+/// UnbindRequest) to a server that does not read, before the socket is
+/// closed anyway.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
+/// The least time between two warnings about unsolicited notifications:
+/// a server sending them in a loop must not flood the log.
+const UNSOLICITED_WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Unsolicited notifications seen, and when the last warning about them
+/// was logged.
+#[derive(Debug, Default)]
+struct Unsolicited {
+    seen: u64,
+    /// Seen since the last warning, not yet reported.
+    unreported: u64,
+    last_warning: Option<Instant>,
 }
 
 /// The task of one connection: the state machine, the transport, the
@@ -72,6 +107,13 @@ pub(crate) struct Driver {
     sleep: Pin<Box<Sleep>>,
     unbind_replies: Vec<oneshot::Sender<()>>,
     shared: Arc<Shared>,
+    unsolicited: Unsolicited,
+    /// When a connection that ended stops waiting for its last bytes to
+    /// be written.
+    linger: Option<Pin<Box<Sleep>>>,
+    /// Bytes of [`Shared::write_budget`] taken by the requests received
+    /// and not yet given back.
+    charged: usize,
 }
 
 impl Driver {
@@ -96,6 +138,9 @@ impl Driver {
             sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
             unbind_replies: Vec::new(),
             shared,
+            unsolicited: Unsolicited::default(),
+            linger: None,
+            charged: 0,
         }
     }
 
@@ -117,11 +162,14 @@ impl Driver {
             progress |= self
                 .upgrade
                 .poll(cx, &mut self.io, &mut self.machine, &self.shared);
+            progress |= self.unbind_if_done();
             let (wrote, write_failed) = self.poll_write(cx);
             progress |= wrote;
             if write_failed {
                 continue;
             }
+            progress |= self.poll_linger(cx);
+            self.release_write_budget();
             if self.finished() {
                 return self.poll_close(cx);
             }
@@ -132,11 +180,26 @@ impl Driver {
         }
     }
 
+    /// Every handle is gone and no operation is left: queues the
+    /// UnbindRequest (RFC 4511 §4.3), behind whatever is still being
+    /// written, which the connection now has [`CLOSE_LINGER`] to finish.
+    /// Returns whether it did.
+    fn unbind_if_done(&mut self) -> bool {
+        let done = !self.cmds_open && self.machine.pending_len() == 0;
+        if !done || self.machine.is_closed() || self.upgrade.in_progress() {
+            return false;
+        }
+        self.machine.unbind();
+        true
+    }
+
     /// Whether the driver has nothing left to do but close the socket (and
     /// hand the searches that fell behind what they have not taken yet).
     fn finished(&self) -> bool {
-        let done = self.machine.is_closed() || (!self.cmds_open && self.machine.pending_len() == 0);
-        done && !self.machine.wants_write() && self.io.write_idle() && !self.upgrade.in_progress()
+        self.machine.is_closed()
+            && !self.machine.wants_write()
+            && self.io.write_idle()
+            && !self.upgrade.in_progress()
     }
 
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<()> {
@@ -159,9 +222,17 @@ impl Driver {
         self.router.fail_all(&reason);
         self.flush_staged();
         if self.io.poll_shutdown(cx).is_pending() {
-            return Poll::Pending;
+            // A TLS close_notify the server does not read does not keep
+            // the socket open past the linger either.
+            if !self.linger_over(cx) {
+                return Poll::Pending;
+            }
+            self.io.abort();
         }
         *crate::sync::lock(&self.shared.closed_with) = Some(reason);
+        // Requests waiting for room to be written fail now, with the
+        // reason above.
+        self.shared.write_budget.close();
         for r in self.unbind_replies.drain(..) {
             let _ = r.send(());
         }
@@ -200,15 +271,22 @@ impl Driver {
             Command::Op {
                 op,
                 controls,
+                started,
                 timeout,
                 token,
                 sink,
+                charge,
             } => {
+                self.charged += charge;
+                if sink.is_closed() {
+                    // Dropped before it could be sent: it never goes out.
+                    return;
+                }
                 let span = tracing::debug_span!("ldap_op", op = op.name());
                 let _e = span.enter();
                 // One clock, tokio's: its paused time drives every deadline
                 // in tests (the machine takes std's `Instant`, free of tokio).
-                let now = Instant::now().into_std();
+                let now = started.into_std();
                 match self.machine.submit(op, controls, now, timeout) {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
@@ -221,7 +299,46 @@ impl Driver {
                 self.machine.unbind();
                 self.unbind_replies.push(reply);
             }
+            Command::TlsContext(ctx) => self.upgrade.set_context(ctx),
         }
+    }
+
+    /// Gives back to [`Shared::write_budget`] what the requests took,
+    /// down to the bytes still waiting to be written.
+    fn release_write_budget(&mut self) {
+        let held = self.machine.buffered_bytes() + self.io.unwritten_out();
+        if self.charged > held {
+            self.shared.write_budget.add_permits(self.charged - held);
+            self.charged = held;
+        }
+    }
+
+    /// Once the connection is over, gives the last writes (the
+    /// UnbindRequest) [`CLOSE_LINGER`] to go out; a server that does not
+    /// read does not keep the socket open longer. Returns whether it gave
+    /// up on them.
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> bool {
+        let writing = self.machine.wants_write() || !self.io.write_idle();
+        if !self.machine.is_closed() || !writing {
+            return false;
+        }
+        if !self.linger_over(cx) {
+            return false;
+        }
+        tracing::debug!("the server did not take the last bytes; closing anyway");
+        self.io.discard_writes();
+        let mut discard = Vec::new();
+        self.machine.poll_transmit(&mut discard);
+        true
+    }
+
+    /// Whether the [`CLOSE_LINGER`] of a connection that ended is over
+    /// (starting it on the first call).
+    fn linger_over(&mut self, cx: &mut Context<'_>) -> bool {
+        let linger = self
+            .linger
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(CLOSE_LINGER)));
+        linger.as_mut().poll(cx).is_ready()
     }
 
     fn poll_cancels(&mut self, cx: &mut Context<'_>) -> bool {
@@ -284,14 +401,40 @@ impl Driver {
                     self.upgrade.response(reply, res, &mut self.machine);
                 }
             }
-            Event::Unsolicited(resp) => {
-                tracing::warn!(
-                    name = resp.name.as_deref().unwrap_or(""),
-                    code = %resp.result.code,
-                    "ignoring an unsolicited notification"
-                );
+            Event::Unsolicited(resp) => self.unsolicited_notice(&resp),
+            Event::StartTlsReady => {
+                self.upgrade
+                    .begin(&mut self.io, &mut self.machine, &self.shared);
             }
-            Event::StartTlsReady => self.upgrade.begin(&mut self.io, &mut self.machine),
+        }
+    }
+
+    /// Logs an unsolicited notification other than a Notice of
+    /// Disconnection, which is ignored: the first at WARN, then at most one
+    /// WARN every [`UNSOLICITED_WARN_EVERY`] counting those in between (the
+    /// others at TRACE), so that a server sending them in a loop cannot
+    /// flood the log.
+    fn unsolicited_notice(&mut self, resp: &crate::proto::ExtendedResponse) {
+        let u = &mut self.unsolicited;
+        u.seen += 1;
+        let now = Instant::now();
+        let due = u
+            .last_warning
+            .is_none_or(|t| now.duration_since(t) >= UNSOLICITED_WARN_EVERY);
+        let name = resp.name.as_deref().unwrap_or("");
+        if due {
+            tracing::warn!(
+                name,
+                code = %resp.result.code,
+                suppressed = u.unreported,
+                total = u.seen,
+                "ignoring an unsolicited notification (`suppressed`: others ignored since the last warning, logged at TRACE)"
+            );
+            u.last_warning = Some(now);
+            u.unreported = 0;
+        } else {
+            u.unreported += 1;
+            tracing::trace!(name, code = %resp.result.code, "ignoring an unsolicited notification");
         }
     }
 
@@ -325,6 +468,24 @@ impl Driver {
             return false;
         }
         self.io.poll_read(cx, &mut self.machine)
+    }
+}
+
+impl Drop for Driver {
+    /// A driver dropped before the connection ended (the runtime shut
+    /// down, or its task was aborted) leaves the reason for the handles:
+    /// their operations fail with it rather than a bare "closed".
+    fn drop(&mut self) {
+        {
+            let mut closed_with = crate::sync::lock(&self.shared.closed_with);
+            if closed_with.is_none() {
+                *closed_with = Some(Error::Closed(
+                    "the connection's task stopped: the tokio runtime it ran on shut down (or the task was aborted)"
+                        .into(),
+                ));
+            }
+        }
+        self.shared.write_budget.close();
     }
 }
 

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use crate::conn::Connection;
 use crate::driver::io::Io;
@@ -14,14 +15,18 @@ use crate::driver::shared::Shared;
 use crate::proto::extended::StartTls;
 use crate::proto::{LdapMessage, ProtocolOp};
 use crate::tls::{PreparedTls, TlsMode};
-use crate::transport::{self, Secured};
-use crate::{Error, LdapError, ProtocolError};
+use crate::transport::{self, PhaseCell, Secured};
+use crate::{Error, LdapError, Phase, ProtocolError};
 
 /// Everything needed to run StartTLS on this connection.
 pub(crate) struct StartTlsContext {
     pub(crate) tls: Arc<PreparedTls>,
     pub(crate) url: String,
     pub(crate) host: String,
+    /// Limit on the TLS handshake after the StartTLS response (the
+    /// connect timeout): a server that accepts StartTLS and then says
+    /// nothing must not hold the connection forever.
+    pub(crate) handshake_timeout: Option<Duration>,
 }
 
 type UpgradeFut = Pin<Box<dyn Future<Output = Result<Secured, Error>> + Send>>;
@@ -53,6 +58,14 @@ impl Upgrade {
     /// meanwhile, except by the handshake.
     pub(super) fn in_progress(&self) -> bool {
         self.handshake.is_some()
+    }
+
+    /// Sets what StartTLS needs, when the connect did not (a connection
+    /// made without [`ConnConfig::starttls`](crate::ConnConfig::starttls)).
+    pub(super) fn set_context(&mut self, ctx: StartTlsContext) {
+        if self.ctx.is_none() {
+            self.ctx = Some(ctx);
+        }
     }
 
     /// The StartTLS operation ended with `res`: a success waits for the
@@ -103,7 +116,7 @@ impl Upgrade {
 
     /// The machine saw a successful StartTLS response: starts the TLS
     /// handshake over the socket.
-    pub(super) fn begin(&mut self, io: &mut Io, machine: &mut Connection) {
+    pub(super) fn begin(&mut self, io: &mut Io, machine: &mut Connection, shared: &Shared) {
         if std::mem::take(&mut self.malformed) {
             // The connection failed on the response already.
             return;
@@ -138,9 +151,13 @@ impl Upgrade {
             );
         };
         let (tls, url, host) = (ctx.tls.clone(), ctx.url.clone(), ctx.host.clone());
+        let limit = ctx.handshake_timeout;
         self.reply = reply;
+        shared.phase.set(Phase::TlsHandshake);
         self.handshake = Some(Box::pin(async move {
-            transport::secure(tcp, &tls, &url, &host, TlsMode::StartTls).await
+            let cell = PhaseCell::default();
+            let handshake = transport::secure(tcp, &tls, &url, &host, TlsMode::StartTls);
+            transport::with_timeout(limit, &cell, Phase::TlsHandshake, handshake).await
         }));
     }
 
@@ -156,6 +173,23 @@ impl Upgrade {
         let Some(fut) = self.handshake.as_mut() else {
             return false;
         };
+        let cancelled = match self.reply.as_mut() {
+            Some(reply) => reply.poll_closed(cx).is_ready(),
+            None => true,
+        };
+        if cancelled {
+            // Nobody waits for the upgrade any more (a connect that timed
+            // out, a dropped `start_tls`): stop the handshake, which drops
+            // the socket, rather than wait for a server that may never
+            // answer.
+            self.handshake = None;
+            self.reply = None;
+            machine.handle_close(Error::Closed(
+                "StartTLS was cancelled during the TLS handshake, so the connection was closed"
+                    .into(),
+            ));
+            return true;
+        }
         let Poll::Ready(res) = fut.as_mut().poll(cx) else {
             return false;
         };

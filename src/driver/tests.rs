@@ -63,9 +63,11 @@ impl Harness {
         let cmd = Command::Op {
             op,
             controls: Vec::new(),
+            started: Instant::now(),
             timeout,
             token,
             sink,
+            charge: 0,
         };
         let handle = self.cmd.as_ref().unwrap();
         assert!(handle.send(cmd).await.is_ok());
@@ -130,8 +132,11 @@ async fn an_operation_deadline_fires_on_paused_time_with_no_real_time_passing() 
     // The server never answers: the deadline fires once the paused clock
     // reaches it.
     let err = rx.await.unwrap().unwrap_err();
-    assert!(matches!(err, Error::Timeout(d) if d == hour), "{err:?}");
-    assert_eq!(err.to_string(), "timed out after 3600s");
+    assert!(
+        matches!(err, Error::Timeout { phase: crate::Phase::Operation, after: d } if d == hour),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the operation timed out after 3600s");
     let waited = start.elapsed();
     assert!(
         waited >= hour && waited < hour + Duration::from_secs(1),
@@ -171,9 +176,9 @@ async fn a_response_before_the_deadline_wins_on_paused_time() {
 async fn a_search_whose_consumer_is_gone_is_abandoned_on_the_server() {
     let mut h = Harness::start();
     let (tx, rx) = mpsc::channel(4);
-    drop(rx);
     h.submit(search(), None, 1, Sink::Search(tx)).await;
     let sent = h.recv().await;
+    drop(rx);
     let entry = SearchResultEntry::new("cn=a,dc=example,dc=com", vec![]);
     h.send(LdapMessage::new(
         sent.id,
@@ -182,6 +187,24 @@ async fn a_search_whose_consumer_is_gone_is_abandoned_on_the_server() {
     .await;
     let abandon = h.recv().await;
     assert!(matches!(abandon.op, ProtocolOp::AbandonRequest(id) if id == sent.id));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_request_whose_caller_is_gone_before_it_is_taken_is_never_sent() {
+    let mut h = Harness::start();
+    let (tx, rx) = oneshot::channel();
+    drop(rx);
+    h.submit(whoami(), None, 1, Sink::Single(tx)).await;
+    let (tx, rx) = oneshot::channel();
+    h.submit(search(), None, 2, Sink::Single(tx)).await;
+    // Only the search goes out, as message 1.
+    let sent = h.recv().await;
+    assert_eq!(sent.id, MessageId(1));
+    assert!(matches!(sent.op, ProtocolOp::SearchRequest(_)), "{sent:?}");
+    let done = ProtocolOp::SearchResultDone(LdapResult::new(ResultCode::SUCCESS));
+    h.send(LdapMessage::new(sent.id, done)).await;
+    assert!(rx.await.unwrap().is_ok());
     h.finish().await;
 }
 
@@ -321,5 +344,83 @@ async fn a_search_that_falls_behind_stops_the_reading_until_its_consumer_catches
     let done = ProtocolOp::SearchResultDone(LdapResult::new(ResultCode::SUCCESS));
     h.send(LdapMessage::new(s, done)).await;
     assert_eq!(dns(rx.recv().await.unwrap()), ["done"]);
+    h.finish().await;
+}
+
+/// Counts the WARN events of the driver and notes the `suppressed` field
+/// of each.
+struct Warnings(Arc<Mutex<Vec<u64>>>);
+
+struct Suppressed(u64);
+
+impl tracing::field::Visit for Suppressed {
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        if field.name() == "suppressed" {
+            self.0 = value;
+        }
+    }
+
+    fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl tracing::Subscriber for Warnings {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        if *event.metadata().level() == tracing::Level::WARN {
+            let mut s = Suppressed(u64::MAX);
+            event.record(&mut s);
+            self.0.lock().unwrap().push(s.0);
+        }
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Answers the WhoAmI the driver sent after `notices` unsolicited
+/// notifications.
+async fn notices_then_answer(h: &mut Harness, notices: usize) {
+    let (tx, rx) = oneshot::channel();
+    h.submit(whoami(), None, 1, Sink::Single(tx)).await;
+    let sent = h.recv().await;
+    let mut out = Vec::new();
+    for _ in 0..notices {
+        let notice = ExtendedResponse {
+            result: LdapResult::new(ResultCode::UNAVAILABLE),
+            name: Some("1.3.6.1.4.1.99999.1".into()),
+            value: None,
+        };
+        LdapMessage::new(MessageId::UNSOLICITED, ProtocolOp::ExtendedResponse(notice))
+            .encode(&mut out);
+    }
+    let response = WhoAmI::response(LdapResult::new(ResultCode::SUCCESS), None);
+    LdapMessage::new(sent.id, ProtocolOp::ExtendedResponse(response)).encode(&mut out);
+    h.server.write_all(&out).await.unwrap();
+    rx.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flood_of_unsolicited_notifications_logs_one_warning_a_minute() {
+    let warnings = Arc::new(Mutex::new(Vec::new()));
+    let _guard = tracing::subscriber::set_default(Warnings(warnings.clone()));
+    let mut h = Harness::start();
+    notices_then_answer(&mut h, 5_000).await;
+    assert_eq!(*warnings.lock().unwrap(), [0], "one warning for the first");
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    notices_then_answer(&mut h, 5_000).await;
+    // A minute later, one more, counting the 4,999 ignored in between.
+    assert_eq!(*warnings.lock().unwrap(), [0, 4_999]);
     h.finish().await;
 }

@@ -252,10 +252,10 @@ async fn timeout_fires_and_abandons_on_the_server() {
         .unwrap_err();
     let took = start.elapsed();
     assert!(
-        matches!(err, Error::Timeout(d) if d == Duration::from_millis(200)),
+        matches!(err, Error::Timeout { phase: tokio_ldap::Phase::Operation, after: d } if d == Duration::from_millis(200)),
         "{err}"
     );
-    assert_eq!(err.to_string(), "timed out after 200ms");
+    assert_eq!(err.to_string(), "the operation timed out after 200ms");
     assert!(
         took >= Duration::from_millis(200) && took < Duration::from_secs(3),
         "{took:?}"

@@ -705,8 +705,11 @@ async fn silent_server_every_timeout_fires_and_every_operation_is_abandoned() {
     let took = start.elapsed();
     assert!(took >= t && took < t + Duration::from_secs(1), "{took:?}");
     for err in [who.unwrap_err(), del.unwrap_err(), search.unwrap_err()] {
-        assert!(matches!(err, Error::Timeout(d) if d == t), "{err:?}");
-        assert_eq!(err.to_string(), "timed out after 250ms");
+        assert!(
+            matches!(err, Error::Timeout { phase: tokio_ldap::Phase::Operation, after: d } if d == t),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "the operation timed out after 250ms");
     }
     // The server saw the three requests, then an AbandonRequest for each.
     let abandoned = within("server", async {
@@ -768,8 +771,17 @@ async fn server_dripping_a_byte_every_100ms_hits_the_timeout() {
     .await
     .unwrap_err();
     let took = start.elapsed();
-    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
-    assert_eq!(err.to_string(), "timed out after 250ms");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: tokio_ldap::Phase::Operation,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the operation timed out after 250ms");
     assert!(
         took >= Duration::from_millis(250) && took < Duration::from_millis(1250),
         "{took:?}"
@@ -1354,7 +1366,10 @@ async fn stalled_search_consumer_does_not_stop_other_timeouts() {
     let err = within("whoami", conn.with(OpOptions::new().timeout(t)).whoami())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout(d) if d == t), "{err:?}");
+    assert!(
+        matches!(err, Error::Timeout { phase: tokio_ldap::Phase::Operation, after: d } if d == t),
+        "{err:?}"
+    );
     assert!(
         start.elapsed() < t + Duration::from_millis(800),
         "{:?}",

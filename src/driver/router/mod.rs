@@ -43,6 +43,15 @@ pub(crate) enum Sink {
 }
 
 impl Sink {
+    /// Whether nobody waits for the result any more.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Self::Single(tx) => tx.is_closed(),
+            Self::Search(tx) => tx.is_closed(),
+            Self::StartTls(tx) => tx.is_closed(),
+        }
+    }
+
     /// Ends the operation with `e` (a search gets it as its `Done`).
     pub(crate) fn fail(self, e: Error) {
         match self {

@@ -397,7 +397,17 @@ async fn faults_are_injected_and_cleared() {
         .whoami()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Timeout(_)), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                phase: crate::Phase::Operation,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), "the operation timed out after 50ms");
 }
 
 #[cfg(unix)]
