@@ -244,7 +244,9 @@ async fn the_awkward_certificates_are_refused() {
     assert_eq!(e.result_code(), Some(ResultCode::INVALID_CREDENTIALS));
     assert_eq!(
         e.to_string(),
-        "bind failed: invalidCredentials (49): the subject CN=alice,OU=people,DC=example,DC=com has no UID"
+        "bind failed: invalidCredentials (49): the subject CN=alice,OU=people,DC=example,DC=com has no UID \
+         (the server refused to map the client certificate sent during the TLS handshake to an identity: \
+         CN=alice,OU=people,DC=example,DC=com (issued by CN=Test CA-A,O=Example Test,DC=example,DC=com))"
     );
     let subject_as_is = TestServer::builder(pki())
         .client_auth(ClientAuth::Required)
