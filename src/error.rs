@@ -1,9 +1,13 @@
-//! The crate's error type.
+//! The crate's error type, and [`ErrorText`], the shared and bounded text
+//! of the errors that carry what a server sent.
 
+use std::fmt::{self, Write as _};
 use std::io;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::ber::DecodeError;
+use crate::proto::dn::{escape_unsafe, is_unsafe_char};
 use crate::proto::{LdapResult, MessageId, ResultCode};
 
 /// Everything that can go wrong, split by cause.
@@ -31,8 +35,13 @@ pub enum Error {
     /// it had asked for a client certificate: how OpenLDAP rejects a missing
     /// or untrusted certificate under TLS 1.3 (and, with an untrusted one,
     /// under TLS 1.2 too).
+    ///
+    /// The explanation names the CAs the server trusts (the first
+    /// [`ErrorText::MAX_CAS_SHOWN`], then how many more) and what was sent;
+    /// it is an [`ErrorText`]: shared by every operation the rejection
+    /// fails, and at most [`ErrorText::MAX_LEN`] bytes.
     #[error("{0}")]
-    ClientCertRejected(String),
+    ClientCertRejected(ErrorText),
     /// The application's [`QueryClientCert`](crate::QueryClientCert) panicked.
     #[error("the client certificate callback panicked: {0}")]
     CallbackPanicked(String),
@@ -54,8 +63,11 @@ pub enum Error {
     Disconnected {
         /// The result code of the notice.
         code: ResultCode,
-        /// The server's diagnostic message.
-        message: String,
+        /// The server's diagnostic message, as shown: control characters,
+        /// line breaks and bidirectional controls escaped, cut after
+        /// [`ErrorText::MAX_LEN`] bytes; shared (not copied) by the error of
+        /// every operation the notice ended.
+        message: ErrorText,
     },
     /// The connection is closed (by unbind, by the peer, or after an error).
     #[error("connection closed: {0}")]
@@ -78,6 +90,20 @@ impl Error {
             Self::Disconnected { code, .. } => Some(*code),
             _ => None,
         }
+    }
+}
+
+impl Error {
+    /// [`Error::Disconnected`] for a Notice of Disconnection with `code`
+    /// and the server's `message` (kept as an [`ErrorText`]; `(no message)`
+    /// when empty).
+    pub(crate) fn disconnected(code: ResultCode, message: &str) -> Self {
+        let message = if message.is_empty() {
+            ErrorText::new("(no message)")
+        } else {
+            ErrorText::new(message)
+        };
+        Self::Disconnected { code, message }
     }
 }
 
@@ -113,11 +139,13 @@ impl LdapError {
     }
 }
 
+/// `: MESSAGE`, escaped and bounded like an [`ErrorText`] (the result
+/// keeps the server's text as it came).
 fn fmt_message(m: &str) -> String {
     if m.is_empty() {
         String::new()
     } else {
-        format!(": {m}")
+        format!(": {}", ErrorText::new(m))
     }
 }
 
@@ -125,7 +153,123 @@ fn fmt_matched(m: &str) -> String {
     if m.is_empty() {
         String::new()
     } else {
-        format!(" (matched DN: {m})")
+        format!(" (matched DN: {})", ErrorText::new(m))
+    }
+}
+
+/// The text of an error that carries what a server sent (a Notice of
+/// Disconnection's message, the explanation of a rejected client
+/// certificate with the server's CA list).
+///
+/// - **Shared**: an `Arc<str>`, so that the one error which fails every
+///   pending operation costs a pointer per operation, not a copy of the
+///   text: 1,000 operations ended by one notice hold one text.
+/// - **Bounded**: at most [`MAX_LEN`](Self::MAX_LEN) bytes are kept; a
+///   longer text is cut at a character boundary and ends with
+///   `… [N more bytes not shown]`.
+/// - **Safe to log**: control characters (C0, DEL, C1), the Unicode line
+///   and paragraph separators (U+2028, U+2029) and the bidirectional
+///   controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are
+///   written as RFC 4514 `\XX` escapes of their UTF-8 octets, so a server
+///   can neither forge a line in a log nor reverse the text after it.
+///
+/// It reads as a `str` (`Deref`, `Display`, `==` with `&str` and
+/// `String`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ErrorText(Arc<str>);
+
+impl ErrorText {
+    /// The most bytes of text kept and shown, the marker of a cut aside.
+    pub const MAX_LEN: usize = 4096;
+
+    /// The most CA names an error lists before saying how many more the
+    /// server named.
+    pub const MAX_CAS_SHOWN: usize = 16;
+
+    /// `text`, escaped and cut to [`MAX_LEN`](Self::MAX_LEN) bytes as the
+    /// type's docs say. Reads no more of `text` than it keeps.
+    pub(crate) fn new(text: &str) -> Self {
+        if text.len() <= Self::MAX_LEN && !text.chars().any(is_unsafe_char) {
+            return Self(Arc::from(text));
+        }
+        let mut out = String::with_capacity(text.len().min(Self::MAX_LEN) + 48);
+        let mut used = 0;
+        for c in text.chars() {
+            let escaped = is_unsafe_char(c);
+            let width = if escaped {
+                3 * c.len_utf8()
+            } else {
+                c.len_utf8()
+            };
+            if out.len() + width > Self::MAX_LEN {
+                break;
+            }
+            if escaped {
+                out.push_str(&escape_unsafe(c.encode_utf8(&mut [0; 4])));
+            } else {
+                out.push(c);
+            }
+            used += c.len_utf8();
+        }
+        if used < text.len() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "… [{} more bytes not shown]", text.len() - used);
+        }
+        Self(Arc::from(out))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `self` and `other` are one shared text (not merely equal).
+    pub fn ptr_eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Deref for ErrorText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ErrorText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for ErrorText {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ErrorText {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ErrorText {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
     }
 }
 
@@ -176,3 +320,6 @@ pub enum ProtocolError {
         len: usize,
     },
 }
+
+#[cfg(test)]
+mod tests;

@@ -150,7 +150,7 @@ pub use client::{
     ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
     SearchStream, WithOptions,
 };
-pub use error::{Error, LdapError, ProtocolError};
+pub use error::{Error, ErrorText, LdapError, ProtocolError};
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};
 pub use rustls;

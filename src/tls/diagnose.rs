@@ -10,7 +10,7 @@ use rustls::{AlertDescription, CertificateError};
 use super::name::trusts;
 use super::record::{CertOutcome, HandshakeRecord};
 use super::verify::ServerCertRejected;
-use crate::error::Error;
+use crate::error::{Error, ErrorText};
 
 /// The error for a failed TLS handshake (the `Err` of tokio-rustls'
 /// `connect`), explained with what the server asked for and what was sent.
@@ -34,11 +34,11 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
                 source: Some(tls),
             },
             rustls::Error::AlertReceived(alert) if record.cert_requested && is_cert_alert(alert) => {
-                Error::ClientCertRejected(format!(
+                Error::ClientCertRejected(ErrorText::new(&format!(
                     "the server rejected the TLS handshake with alert {alert:?} after asking for a client certificate; {}; {}",
                     sent(record),
                     trusts(&record.trusted_cas)
-                ))
+                )))
             }
             ref other => {
                 let mut message =
@@ -61,11 +61,11 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
         return err.into();
     }
     if record.cert_requested {
-        return Error::ClientCertRejected(format!(
+        return Error::ClientCertRejected(ErrorText::new(&format!(
             "server closed the connection during the TLS handshake after demanding a client certificate; {}; {}",
             sent(record),
             trusts(&record.trusted_cas)
-        ));
+        )));
     }
     Error::Tls {
         message: format!(
@@ -88,11 +88,11 @@ pub(crate) fn closed_after_handshake(record: &HandshakeRecord) -> Option<Error> 
     if !record.cert_requested {
         return None;
     }
-    Some(Error::ClientCertRejected(format!(
+    Some(Error::ClientCertRejected(ErrorText::new(&format!(
         "the server closed the connection after asking for a client certificate: {}; {}",
         trusts(&record.trusted_cas),
         sent(record)
-    )))
+    ))))
 }
 
 /// For an I/O error on a read soon after the handshake: a certificate-related
@@ -111,11 +111,11 @@ pub(crate) fn read_error_after_handshake(
     }
     match rustls_error(err) {
         Some(rustls::Error::AlertReceived(alert)) if is_cert_alert(alert) => {
-            Some(Error::ClientCertRejected(format!(
+            Some(Error::ClientCertRejected(ErrorText::new(&format!(
                 "the server rejected the client certificate with alert {alert:?}: {}; {}",
                 trusts(&record.trusted_cas),
                 sent(record)
-            )))
+            ))))
         }
         Some(_) => None,
         None if is_closed(err) => closed_after_handshake(record),

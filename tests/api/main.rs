@@ -5,6 +5,7 @@
 
 mod driver;
 mod hostile;
+mod hostile_memory;
 mod load;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and

@@ -1,0 +1,188 @@
+//! Hostile servers against the client's memory and its error texts: what
+//! a server sends may cost the client at most a bounded multiple of its
+//! size, and errors that carry a server's words share them, bounded and
+//! escaped, among every operation they end.
+//!
+//! The memory checks read this process's resident set size from `/proc`,
+//! which only Linux has: elsewhere they are left out (the bounds on what
+//! is kept, asserted through the errors themselves, hold everywhere).
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio_ldap::proto::extended::NOTICE_OF_DISCONNECTION;
+use tokio_ldap::proto::{ExtendedResponse, LdapMessage, LdapResult, MessageId, ProtocolOp};
+use tokio_ldap::rustls::pki_types::CertificateDer;
+use tokio_ldap::rustls::version::TLS13;
+use tokio_ldap::{ConnConfig, Error, LdapConn, ResultCode};
+
+use crate::hostile::{plain, within, HEAVY};
+use crate::support::pki::Pki;
+use crate::support::server::{self, ClientAuth, Peer};
+
+/// RSS growth, in bytes, since `base` (0 where there is no procfs).
+#[cfg(target_os = "linux")]
+fn rss_growth(base: u64) -> u64 {
+    crate::load::rss_bytes().saturating_sub(base)
+}
+
+fn encode(id: i32, op: ProtocolOp) -> Vec<u8> {
+    let mut out = Vec::new();
+    LdapMessage {
+        id: MessageId(id),
+        op,
+        controls: Vec::new(),
+    }
+    .encode(&mut out);
+    out
+}
+
+fn tls_client() -> ConnConfig {
+    plain().root_certificate(CertificateDer::from(Pki::ec().ca_a.cert_der.clone()))
+}
+
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+    out.push(tag);
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend([0x81, len as u8]);
+    } else if len < 0x1_0000 {
+        out.extend([0x82, (len >> 8) as u8, len as u8]);
+    } else {
+        out.push(0x84);
+        out.extend((len as u32).to_be_bytes());
+    }
+    out.extend_from_slice(content);
+}
+
+/// A DER `Name` of `O=org` then `CN=cn`.
+fn name_der(org: &str, cn: &str) -> Vec<u8> {
+    let atv = |oid: u8, value: &str| {
+        let mut seq = Vec::new();
+        push_tlv(&mut seq, 0x06, &[0x55, 0x04, oid]);
+        push_tlv(&mut seq, 0x0c, value.as_bytes());
+        let mut atv = Vec::new();
+        push_tlv(&mut atv, 0x30, &seq);
+        let mut set = Vec::new();
+        push_tlv(&mut set, 0x31, &atv);
+        set
+    };
+    let mut rdns = atv(0x0a, org);
+    rdns.extend(atv(0x03, cn));
+    let mut name = Vec::new();
+    push_tlv(&mut name, 0x30, &rdns);
+    name
+}
+
+// ---- point: errors that carry a server's words ----
+
+/// One 8 MiB Notice of Disconnection with 100 operations in flight: every
+/// operation fails with the notice, whose text is cut to 4 KiB with a
+/// marker and is one allocation shared by all 100 errors (before, each
+/// error held its own 8 MiB copy: 808 MiB).
+#[tokio::test]
+async fn notice_of_disconnection_of_8_mib_is_shared_and_bounded() {
+    const OPS: usize = 100;
+    const TEXT: usize = 8 << 20;
+    let _heavy = HEAVY.lock().await;
+    let srv = server::start(|mut p: Peer| async move {
+        for _ in 0..OPS {
+            if p.recv_op().await.is_none() {
+                return;
+            }
+        }
+        let mut result = LdapResult::new(ResultCode::UNAVAILABLE);
+        result.message = "n".repeat(TEXT).into();
+        let notice = ProtocolOp::ExtendedResponse(ExtendedResponse {
+            result,
+            name: Some(NOTICE_OF_DISCONNECTION.into()),
+            value: None,
+        });
+        let _ = p.send_raw(&encode(0, notice)).await;
+        while p.recv().await.is_some() {}
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    #[cfg(target_os = "linux")]
+    let base = crate::load::rss_bytes();
+    let errors: Vec<Error> = within("100 whoamis", join_all((0..OPS).map(|_| conn.whoami())))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap_err())
+        .collect();
+    let kept = "n".repeat(4096);
+    let text = format!(
+        "server disconnected: unavailable (52): {kept}… [{} more bytes not shown]",
+        TEXT - 4096
+    );
+    let mut first: Option<*const u8> = None;
+    for err in &errors {
+        let Error::Disconnected { code, message, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*code, ResultCode::UNAVAILABLE);
+        assert!(message.len() < 4200, "kept {} bytes", message.len());
+        assert_eq!(err.to_string(), text);
+        let at = message.as_ptr();
+        assert_eq!(*first.get_or_insert(at), at, "not one shared text");
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let grown = rss_growth(base);
+        eprintln!(
+            "RSS growth with 100 errors of an 8 MiB notice: {} KiB",
+            grown >> 10
+        );
+        // The 8 MiB frame and read buffer, nothing per error.
+        assert!(grown < 48 << 20, "RSS grew by {} MiB", grown >> 20);
+    }
+}
+
+/// A server that names 1,000 CAs, lets the TLS 1.3 handshake finish and
+/// hangs up: the 1,000 operations in flight fail with one shared
+/// explanation that lists the first 16 CAs and says how many more there
+/// were (before: the whole list, copied into each error).
+#[tokio::test]
+async fn certificate_rejection_naming_1000_cas_is_shared_and_bounded() {
+    const CAS: usize = 1000;
+    const OPS: usize = 1000;
+    let hints: Vec<Vec<u8>> = (0..CAS)
+        .map(|i| name_der("Example Test", &format!("Hostile CA {i:04}")))
+        .collect();
+    let cfg = server::tls_config(&ClientAuth::hinting(hints), &[&TLS13]);
+    let srv = server::start_tls(cfg, |p: Peer| async move {
+        // Let the client's first requests arrive, then hang up without a
+        // word (no alert, no close_notify), as slapd does.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(p);
+    })
+    .await;
+    let conn = within("connect", LdapConn::connect(&srv.ldaps_url(), tls_client()))
+        .await
+        .unwrap();
+    let errors: Vec<Error> = within("1000 whoamis", join_all((0..OPS).map(|_| conn.whoami())))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap_err())
+        .collect();
+    let shown: Vec<String> = (0..16)
+        .map(|i| format!("CN=Hostile CA {i:04},O=Example Test"))
+        .collect();
+    let text = format!(
+        "the server closed the connection after asking for a client certificate: it trusts: {}; and {} more; none was sent (no client certificate configured)",
+        shown.join("; "),
+        CAS - 16
+    );
+    let mut first: Option<*const u8> = None;
+    for err in &errors {
+        let Error::ClientCertRejected(message) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(err.to_string(), text);
+        assert!(message.len() <= 4096, "{} bytes", message.len());
+        let at = message.as_ptr();
+        assert_eq!(*first.get_or_insert(at), at, "not one shared text");
+    }
+}
