@@ -5,7 +5,7 @@
 
 use std::io;
 
-use rustls::{AlertDescription, CertificateError};
+use rustls::{AlertDescription, CertificateError, ProtocolVersion};
 
 use super::name::trusts;
 use super::record::{CertOutcome, HandshakeRecord};
@@ -76,11 +76,13 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
     }
 }
 
-/// For the server closing (EOF or reset) right after a handshake that looked
-/// successful: how OpenLDAP rejects a missing certificate under TLS 1.3 and
-/// an untrusted one under any version. Call it on EOF on the first read(s)
-/// after the handshake. `None` when the server did not ask for a
-/// certificate (the close has some other cause).
+/// For an orderly end of the TLS session (the server's close_notify: a
+/// read that returns no bytes and no error) on the first read(s) after the
+/// handshake. No server rejects a certificate politely, so this is an
+/// [`Error::Closed`] that says so (and what was sent, when the server had
+/// asked for a certificate): only a close without close_notify is taken
+/// for a rejection ([`read_error_after_handshake`]). `None` when the server
+/// did not ask for a certificate (the plain "closed" says it all).
 pub(crate) fn closed_after_handshake(record: &HandshakeRecord) -> Option<Error> {
     if let Some(e) = callback_panicked(record) {
         return Some(e);
@@ -88,17 +90,39 @@ pub(crate) fn closed_after_handshake(record: &HandshakeRecord) -> Option<Error> 
     if !record.cert_requested {
         return None;
     }
-    Some(Error::ClientCertRejected(ErrorText::new(&format!(
+    Some(Error::Closed(format!(
+        "the server ended the TLS session (close_notify) right after the handshake, before answering: an orderly close, not a rejection of the client certificate (the server had asked for one; {})",
+        sent(record)
+    )))
+}
+
+/// For the server hanging up (EOF without close_notify, or reset) right
+/// after a handshake that looked successful: how OpenLDAP rejects a
+/// missing certificate under TLS 1.3 and an untrusted one under any
+/// version.
+fn hung_up_after_handshake(record: &HandshakeRecord) -> Error {
+    Error::ClientCertRejected(ErrorText::new(&format!(
         "the server closed the connection after asking for a client certificate: {}; {}",
         trusts(&record.trusted_cas),
         sent(record)
-    ))))
+    )))
 }
 
-/// For an I/O error on a read soon after the handshake: a certificate-related
-/// TLS alert (how rustls-based servers reject a certificate under TLS 1.3)
-/// or an EOF/reset becomes [`Error::ClientCertRejected`] when the server had
-/// asked for a certificate. `None`: not explained by the handshake.
+/// For an I/O error on a read soon after the handshake, when the server had
+/// asked for a certificate:
+///
+/// - under TLS 1.3, a certificate-related alert (how rustls- and
+///   OpenSSL-based servers reject a certificate: the server checks it
+///   after the client considers the handshake done) becomes
+///   [`Error::ClientCertRejected`];
+/// - under TLS 1.2, the server's Finished came after it had checked the
+///   client's certificate, so no alert after the handshake is a rejection:
+///   it becomes an [`Error::Tls`] that says so (a HandshakeFailure is how a
+///   server answers the client's refusal to renegotiate);
+/// - an EOF without close_notify, or a reset, becomes
+///   [`Error::ClientCertRejected`] (slapd's way, under either version).
+///
+/// `None`: not explained by the handshake.
 pub(crate) fn read_error_after_handshake(
     err: &io::Error,
     record: &HandshakeRecord,
@@ -110,6 +134,21 @@ pub(crate) fn read_error_after_handshake(
         return None;
     }
     match rustls_error(err) {
+        Some(rustls::Error::AlertReceived(alert))
+            if record.version == Some(ProtocolVersion::TLSv1_2) =>
+        {
+            let mut message = format!(
+                "{} ended the TLS session with alert {alert:?} after a completed TLS 1.2 handshake, in which the server had already accepted the client's certificate flight: not a certificate rejection",
+                record.server_name
+            );
+            if alert == AlertDescription::HandshakeFailure {
+                message.push_str(" (a server that asks to renegotiate answers the client's refusal this way; this client never renegotiates)");
+            }
+            Some(Error::Tls {
+                message,
+                source: Some(rustls::Error::AlertReceived(alert)),
+            })
+        }
         Some(rustls::Error::AlertReceived(alert)) if is_cert_alert(alert) => {
             Some(Error::ClientCertRejected(ErrorText::new(&format!(
                 "the server rejected the client certificate with alert {alert:?}: {}; {}",
@@ -118,7 +157,7 @@ pub(crate) fn read_error_after_handshake(
             ))))
         }
         Some(_) => None,
-        None if is_closed(err) => closed_after_handshake(record),
+        None if is_closed(err) => Some(hung_up_after_handshake(record)),
         None => None,
     }
 }
@@ -146,6 +185,12 @@ fn is_closed(err: &io::Error) -> bool {
     )
 }
 
+/// The alerts a server sends when it does not accept the client's
+/// certificate flight (no certificate, an untrusted or unusable one, a bad
+/// CertificateVerify signature); HandshakeFailure among them, which
+/// OpenSSL sends under TLS 1.2 for a missing certificate. Whether one is a
+/// rejection also depends on when it comes (see
+/// [`read_error_after_handshake`]).
 fn is_cert_alert(alert: AlertDescription) -> bool {
     matches!(
         alert,

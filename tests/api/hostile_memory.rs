@@ -13,7 +13,7 @@ use futures_util::future::join_all;
 use tokio_ldap::proto::extended::NOTICE_OF_DISCONNECTION;
 use tokio_ldap::proto::{ExtendedResponse, LdapMessage, LdapResult, MessageId, ProtocolOp};
 use tokio_ldap::rustls::pki_types::CertificateDer;
-use tokio_ldap::rustls::version::TLS13;
+use tokio_ldap::rustls::version::{TLS12, TLS13};
 use tokio_ldap::{ConnConfig, Error, LdapConn, ResultCode};
 
 use crate::hostile::{plain, within, HEAVY};
@@ -184,5 +184,30 @@ async fn certificate_rejection_naming_1000_cas_is_shared_and_bounded() {
         assert!(message.len() <= 4096, "{} bytes", message.len());
         let at = message.as_ptr();
         assert_eq!(*first.get_or_insert(at), at, "not one shared text");
+    }
+}
+
+// ---- point: what a close right after the handshake means ----
+
+/// A server that asked for a client certificate, completes the handshake
+/// and ends TLS in good order (close_notify, then FIN) before answering:
+/// the operation fails as a closed connection, not as a certificate
+/// rejection, under TLS 1.2 and 1.3.
+#[tokio::test]
+async fn orderly_close_notify_right_after_the_handshake_is_not_a_certificate_rejection() {
+    for version in [&TLS12, &TLS13] {
+        let cfg = server::tls_config(&ClientAuth::optional(), &[version]);
+        let srv = server::start_tls(cfg, |p: Peer| async move { p.close().await }).await;
+        let conn = within("connect", LdapConn::connect(&srv.ldaps_url(), tls_client()))
+            .await
+            .unwrap();
+        assert!(conn.tls_info().unwrap().trusted_cas().is_some());
+        let err = within("whoami", conn.whoami()).await.unwrap_err();
+        assert!(matches!(err, Error::Closed(_)), "{version:?}: {err:?}");
+        assert_eq!(
+            err.to_string(),
+            "connection closed: the server ended the TLS session (close_notify) right after the handshake, before answering: an orderly close, not a rejection of the client certificate (the server had asked for one; none was sent (no client certificate configured))",
+            "{version:?}"
+        );
     }
 }
