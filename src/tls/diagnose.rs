@@ -5,7 +5,7 @@
 
 use std::io;
 
-use rustls::{AlertDescription, CertificateError, ProtocolVersion};
+use rustls::{AlertDescription, CertificateError, InvalidMessage, ProtocolVersion};
 
 use super::name::trusts;
 use super::record::{CertOutcome, HandshakeRecord};
@@ -20,6 +20,10 @@ use crate::error::{Error, ErrorText};
 ///   client certificate, as OpenLDAP does under TLS 1.2 with
 ///   `TLSVerifyClient demand` and no certificate, or sent a certificate-related
 ///   alert then: [`Error::ClientCertRejected`].
+/// - A handshake message over 64 KiB (rustls' `HandshakePayloadTooLarge`
+///   under TLS 1.2, its full handshake buffer under TLS 1.3), almost always
+///   a CertificateRequest naming more CAs than TLS allows: [`Error::Tls`]
+///   explaining that and what the server's administrator can do.
 /// - Any other TLS failure (server certificate verification, the hook's
 ///   rejection, protocol errors): [`Error::Tls`].
 /// - Other I/O errors: [`Error::Io`].
@@ -40,6 +44,13 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
                     trusts(&record.trusted_cas)
                 )))
             }
+            rustls::Error::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => Error::Tls {
+                message: format!(
+                    "TLS handshake with {} failed: {CA_LIST_TOO_LARGE}",
+                    record.server_name
+                ),
+                source: Some(tls),
+            },
             ref other => {
                 let mut message =
                     format!("TLS handshake with {} failed: {other}", record.server_name);
@@ -55,6 +66,15 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
                     source: Some(tls),
                 }
             }
+        };
+    }
+    if is_handshake_buffer_full(&err) {
+        return Error::Tls {
+            message: format!(
+                "TLS handshake with {} failed: {CA_LIST_TOO_LARGE}",
+                record.server_name
+            ),
+            source: None,
         };
     }
     if !is_closed(&err) {
@@ -75,6 +95,15 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
         source: None,
     }
 }
+
+/// What a handshake message over 64 KiB (rustls'
+/// `HandshakePayloadTooLarge`) means, and what the server's administrator
+/// can do. A CertificateRequest's CA list may itself be up to 64 KiB, so a
+/// server that names a couple of thousand CAs sends a request no TLS
+/// client accepts (which is why Schannel can be told not to send the
+/// list). The client never sees the request, so its callback is not
+/// called.
+const CA_LIST_TOO_LARGE: &str = "the server sent a handshake message larger than the 64 KiB TLS allows the client to accept: almost always its request for a client certificate, whose list of trusted CA names is larger than TLS allows (the client could not read the request, so no certificate could be chosen). The server's administrator can stop sending the list or shorten it: on Windows (Active Directory, AD LDS) set SendTrustedIssuerList=0 (REG_DWORD) under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL, or remove the CAs that do not issue client certificates from the server's trusted root store; on OpenLDAP, make TLSCACertificateFile (olcTLSCACertificateFile) hold only the CAs that issue client certificates. (A server certificate chain over 64 KiB fails the same way.)";
 
 /// For an orderly end of the TLS session (the server's close_notify: a
 /// read that returns no bytes and no error) on the first read(s) after the
@@ -173,6 +202,18 @@ pub(crate) fn callback_panicked(record: &HandshakeRecord) -> Option<Error> {
 
 fn rustls_error(err: &io::Error) -> Option<rustls::Error> {
     err.get_ref()?.downcast_ref::<rustls::Error>().cloned()
+}
+
+/// rustls' I/O error for handshake messages that do not fit its 64 KiB
+/// buffer: how an oversized CertificateRequest fails under TLS 1.3, where
+/// it arrives encrypted and is joined with the rest of the server's flight
+/// (under TLS 1.2 the same request is `HandshakePayloadTooLarge`). rustls
+/// gives no other sign than the text.
+fn is_handshake_buffer_full(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::InvalidData
+        && err
+            .get_ref()
+            .is_some_and(|e| e.to_string() == "message buffer full")
 }
 
 fn is_closed(err: &io::Error) -> bool {

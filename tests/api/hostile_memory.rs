@@ -7,14 +7,17 @@
 //! which only Linux has: elsewhere they are left out (the bounds on what
 //! is kept, asserted through the errors themselves, hold everywhere).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use tokio_ldap::proto::extended::NOTICE_OF_DISCONNECTION;
 use tokio_ldap::proto::{ExtendedResponse, LdapMessage, LdapResult, MessageId, ProtocolOp};
+use tokio_ldap::rustls;
 use tokio_ldap::rustls::pki_types::CertificateDer;
 use tokio_ldap::rustls::version::{TLS12, TLS13};
-use tokio_ldap::{ConnConfig, Error, LdapConn, ResultCode};
+use tokio_ldap::{CertRequest, ConnConfig, Error, LdapConn, ResultCode};
 
 use crate::hostile::{plain, within, HEAVY};
 use crate::support::pki::Pki;
@@ -210,4 +213,99 @@ async fn orderly_close_notify_right_after_the_handshake_is_not_a_certificate_rej
             "{version:?}"
         );
     }
+}
+
+// ---- point: a CA list larger than TLS allows ----
+
+/// A DER `Name` of just `CN=cn` (13 bytes plus the name, below 128).
+fn cn_der(cn: &str) -> Vec<u8> {
+    let mut atv = Vec::new();
+    push_tlv(&mut atv, 0x06, &[0x55, 0x04, 0x03]);
+    push_tlv(&mut atv, 0x0c, cn.as_bytes());
+    let mut seq = Vec::new();
+    push_tlv(&mut seq, 0x30, &atv);
+    let mut set = Vec::new();
+    push_tlv(&mut set, 0x31, &seq);
+    let mut name = Vec::new();
+    push_tlv(&mut name, 0x30, &set);
+    name
+}
+
+/// CA names whose list (each name with its 2-byte length) is exactly
+/// `list` bytes long.
+fn ca_list_of(list: usize) -> Vec<Vec<u8>> {
+    let mut hints = Vec::new();
+    let mut total = 0;
+    while list - total >= 2 * (2 + 13 + 19) {
+        let name = cn_der(&format!("Hostile Issuer {:04}", hints.len()));
+        total += 2 + name.len();
+        hints.push(name);
+    }
+    let filler = cn_der(&"f".repeat(list - total - 2 - 13));
+    total += 2 + filler.len();
+    hints.push(filler);
+    assert_eq!(total, list);
+    hints
+}
+
+/// What the client says of a handshake message over 64 KiB.
+const CA_LIST_TOO_LARGE: &str = "TLS error: TLS handshake with 127.0.0.1 failed: the server sent a handshake message larger than the 64 KiB TLS allows the client to accept: almost always its request for a client certificate, whose list of trusted CA names is larger than TLS allows (the client could not read the request, so no certificate could be chosen). The server's administrator can stop sending the list or shorten it: on Windows (Active Directory, AD LDS) set SendTrustedIssuerList=0 (REG_DWORD) under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL, or remove the CAs that do not issue client certificates from the server's trusted root store; on OpenLDAP, make TLSCACertificateFile (olcTLSCACertificateFile) hold only the CAs that issue client certificates. (A server certificate chain over 64 KiB fails the same way.)";
+
+/// Connects to a server whose CertificateRequest names `hints`: the
+/// error, and whether the client's callback was called.
+async fn connect_naming(
+    hints: Vec<Vec<u8>>,
+    version: &'static tokio_ldap::rustls::SupportedProtocolVersion,
+) -> (Error, bool) {
+    let cfg = server::tls_config(&ClientAuth::hinting(hints), &[version]);
+    let srv = server::start_tls(cfg, |p: Peer| async move { drop(p) }).await;
+    let called = Arc::new(AtomicBool::new(false));
+    let c = called.clone();
+    let config = tls_client().client_cert_query(move |_: &CertRequest<'_>| {
+        c.store(true, Ordering::Relaxed);
+        None
+    });
+    let err = within("connect", LdapConn::connect(&srv.ldaps_url(), config))
+        .await
+        .unwrap_err();
+    (err, called.load(Ordering::Relaxed))
+}
+
+fn is_payload_too_large(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::Tls {
+            source: Some(rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::HandshakePayloadTooLarge
+            )),
+            ..
+        }
+    )
+}
+
+/// A TLS 1.2 CertificateRequest naming about 1,900 CAs (a list of 65,533
+/// bytes, near the most its 16-bit length allows) is over the 64 KiB that
+/// TLS lets a client accept for one handshake message: connect fails with
+/// an error that says so and what the server's administrator can do, and
+/// the callback is never called.
+#[tokio::test]
+async fn certificate_request_naming_1900_cas_explains_the_ca_list_limit() {
+    let hints = ca_list_of(0xfffd);
+    assert!(hints.len() > 1900, "{}", hints.len());
+    let (err, called) = connect_naming(hints, &TLS12).await;
+    assert!(is_payload_too_large(&err), "{err:?}");
+    assert_eq!(err.to_string(), CA_LIST_TOO_LARGE);
+    assert!(!called, "the callback is never called");
+}
+
+/// The same under TLS 1.3, where the request arrives encrypted and joined
+/// with the rest of the server's flight, and rustls reports only that its
+/// 64 KiB handshake buffer is full: the same explanation (no rustls error
+/// to carry as the source).
+#[tokio::test]
+async fn tls13_certificate_request_over_64_kib_explains_the_ca_list_limit() {
+    let (err, called) = connect_naming(ca_list_of(0xffff - 60), &TLS13).await;
+    assert!(matches!(err, Error::Tls { source: None, .. }), "{err:?}");
+    assert_eq!(err.to_string(), CA_LIST_TOO_LARGE);
+    assert!(!called, "the callback is never called");
 }
