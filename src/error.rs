@@ -311,6 +311,15 @@ pub enum ProtocolError {
         /// What arrived, e.g. `"SearchResultEntry"`.
         got: &'static str,
     },
+    /// A page of a paged search (RFC 2696) brought no entries and a cookie
+    /// the server had already sent in this search: asking for the next
+    /// page would go round forever. (A cookie that stays the same while
+    /// pages bring entries, as 389-DS sends, is progress, not this.)
+    #[error("page {page} of a paged search brought no entries and a paged-results cookie the server had already sent: the search would never end")]
+    PagedCookieRepeated {
+        /// The page, counted from 1.
+        page: usize,
+    },
     /// Bytes that came after the StartTLS response and before the TLS
     /// handshake: in clear text, from the server or from someone on the path
     /// (RFC 4511 §4.14.2: the handshake begins right after the response).

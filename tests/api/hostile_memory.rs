@@ -7,17 +7,23 @@
 //! which only Linux has: elsewhere they are left out (the bounds on what
 //! is kept, asserted through the errors themselves, hold everywhere).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::future::join_all;
+use tokio_ldap::proto::controls::PagedResults;
 use tokio_ldap::proto::extended::NOTICE_OF_DISCONNECTION;
-use tokio_ldap::proto::{ExtendedResponse, LdapMessage, LdapResult, MessageId, ProtocolOp};
+use tokio_ldap::proto::{
+    ExtendedResponse, LdapMessage, LdapResult, MessageId, ProtocolOp, SearchResultEntry,
+};
 use tokio_ldap::rustls;
 use tokio_ldap::rustls::pki_types::CertificateDer;
 use tokio_ldap::rustls::version::{TLS12, TLS13};
-use tokio_ldap::{CertRequest, ConnConfig, Error, LdapConn, ResultCode};
+use tokio_ldap::{
+    CertRequest, ConnConfig, Error, LdapConn, OpOptions, ProtocolError, ResultCode, Search,
+};
 
 use crate::hostile::{plain, within, HEAVY};
 use crate::support::pki::Pki;
@@ -308,4 +314,145 @@ async fn tls13_certificate_request_over_64_kib_explains_the_ca_list_limit() {
     assert!(matches!(err, Error::Tls { source: None, .. }), "{err:?}");
     assert_eq!(err.to_string(), CA_LIST_TOO_LARGE);
     assert!(!called, "the callback is never called");
+}
+
+// ---- point: paged searches that never end ----
+
+/// A server that answers every page of a paged search with `cookies[i]`
+/// (cycling) and `entries` entries per page; an empty cookie ends the
+/// search. Each page is sent after `delay`. Counts the pages served.
+async fn paging_server(
+    cookies: &'static [&'static [u8]],
+    entries: usize,
+    delay: Duration,
+    pages: Arc<AtomicUsize>,
+) -> server::Server {
+    server::start(move |mut p: Peer| {
+        let pages = pages.clone();
+        async move {
+            while let Some(m) = p.recv_op().await {
+                let n = pages.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(delay).await;
+                let mut out = Vec::new();
+                for i in 0..entries {
+                    out.extend(encode(
+                        m.id.0,
+                        ProtocolOp::SearchResultEntry(SearchResultEntry::new(
+                            format!("cn=p{n}e{i},dc=example,dc=com"),
+                            vec![],
+                        )),
+                    ));
+                }
+                let paged = PagedResults {
+                    size: 0,
+                    cookie: Bytes::from_static(cookies[n % cookies.len()]),
+                };
+                let mut done = Vec::new();
+                LdapMessage {
+                    id: m.id,
+                    op: ProtocolOp::SearchResultDone(LdapResult::new(ResultCode::SUCCESS)),
+                    controls: vec![paged.to_control()],
+                }
+                .encode(&mut done);
+                out.extend(done);
+                if p.send_raw(&out).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// Empty pages whose cookie repeats (the same one, or a cycle of two):
+/// the paged search ends with a protocol error at the first repeat
+/// instead of asking for pages forever.
+#[tokio::test]
+async fn paged_search_with_a_repeating_cookie_ends_with_a_protocol_error() {
+    let cases: [(&'static [&'static [u8]], usize); 2] =
+        [(&[b"again"], 2), (&[b"ping", b"pong"], 3)];
+    for (cookies, repeat_at) in cases {
+        let pages = Arc::new(AtomicUsize::new(0));
+        let srv = paging_server(cookies, 0, Duration::ZERO, pages.clone()).await;
+        let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+        let err = within(
+            "search_paged",
+            conn.search_paged(Search::new("dc=example,dc=com"), 10),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Protocol(ProtocolError::PagedCookieRepeated { page }) if page == repeat_at
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("protocol error: page {repeat_at} of a paged search brought no entries and a paged-results cookie the server had already sent: the search would never end")
+        );
+        assert_eq!(pages.load(Ordering::Relaxed), repeat_at);
+        // The connection is fine.
+        assert!(!within("compare", conn.compare("cn=x", "cn", "x"))
+            .await
+            .is_ok_and(|b| b));
+    }
+}
+
+/// A server (such as 389-DS) whose cookie stays the same from page to page
+/// while the pages bring entries: that is progress, not a loop.
+#[tokio::test]
+async fn paged_search_with_a_constant_cookie_and_entries_runs_to_the_end() {
+    let pages = Arc::new(AtomicUsize::new(0));
+    let srv = paging_server(&[b"0", b"0", b"0", b""], 2, Duration::ZERO, pages.clone()).await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let all = within(
+        "search_paged",
+        conn.search_paged(Search::new("dc=example,dc=com"), 2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.entries.len(), 8);
+    assert_eq!(pages.load(Ordering::Relaxed), 4);
+}
+
+/// The timeout of a paged search bounds the whole search, not each page:
+/// pages that each come well within it, without end, still end the search
+/// with `Timeout` once it has passed in all.
+#[tokio::test]
+async fn paged_search_is_bounded_by_its_timeout_as_a_whole() {
+    static COOKIES: [&[u8]; 4] = [b"1", b"2", b"3", b"4"];
+    let pages = Arc::new(AtomicUsize::new(0));
+    // A new cookie (cycling, but every page has an entry) every 40 ms.
+    let srv = paging_server(&COOKIES, 1, Duration::from_millis(40), pages.clone()).await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let t = Duration::from_millis(400);
+    let start = std::time::Instant::now();
+    let err = within(
+        "search_paged",
+        conn.with(OpOptions::new().timeout(t))
+            .search_paged(Search::new("dc=example,dc=com"), 1),
+    )
+    .await
+    .unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, Error::Timeout(d) if d == t), "{err:?}");
+    assert_eq!(err.to_string(), "timed out after 400ms");
+    assert!(took >= t, "{took:?}");
+    assert!(took < t + Duration::from_secs(2), "{took:?}");
+    assert!(pages.load(Ordering::Relaxed) >= 3, "{pages:?}");
+    // Item by item, the same bound.
+    let mut paged = conn
+        .with(OpOptions::new().timeout(t))
+        .search_pages(Search::new("dc=example,dc=com"), 1);
+    let err = within("search_pages", async {
+        loop {
+            if let Err(e) = paged.next_item().await {
+                break e;
+            }
+        }
+    })
+    .await;
+    assert!(matches!(err, Error::Timeout(d) if d == t), "{err:?}");
 }
