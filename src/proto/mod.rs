@@ -57,5 +57,7 @@ pub(crate) use op::fast_entry_parts;
 pub use url::LdapUrl;
 
 #[cfg(test)]
+mod budget_tests;
+#[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests;

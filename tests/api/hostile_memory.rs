@@ -456,3 +456,83 @@ async fn paged_search_is_bounded_by_its_timeout_as_a_whole() {
     .await;
     assert!(matches!(err, Error::Timeout(d) if d == t), "{err:?}");
 }
+
+// ---- point: what decoding a message may allocate ----
+
+/// A message of `op_tag` whose contents are `content`, with ID `id`.
+fn raw_message(id: u8, op_tag: u8, content: &[u8], controls: Option<&[u8]>) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0x02, &[id]);
+    push_tlv(&mut body, op_tag, content);
+    if let Some(c) = controls {
+        push_tlv(&mut body, 0xa0, c);
+    }
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0x30, &body);
+    out
+}
+
+/// A search answered with one message of almost 16 MiB (the default
+/// limit) made of tiny elements: a SearchResultReference of 8 million
+/// empty URIs, or a SearchResultDone with 4 million empty controls. Each
+/// decoded to 17 times its size; now the decode stops at its budget (twice
+/// the message plus 8 KiB) and the search fails with a decode error naming
+/// the list, without the process growing by more than the message.
+#[tokio::test]
+async fn messages_of_16_mib_of_tiny_elements_are_refused_at_the_decode_budget() {
+    let _heavy = HEAVY.lock().await;
+    let reference = raw_message(1, 0x73, &[0x04, 0x00].repeat((8 << 20) - 8), None);
+    let mut done = Vec::new();
+    push_tlv(&mut done, 0x0a, &[0]);
+    push_tlv(&mut done, 0x04, b"");
+    push_tlv(&mut done, 0x04, b"");
+    let controls = raw_message(
+        1,
+        0x65,
+        &done,
+        Some(&[0x30, 0x02, 0x04, 0x00].repeat((4 << 20) - 8)),
+    );
+    for (bytes, field) in [(reference, "SearchResultReference"), (controls, "Controls")] {
+        assert!(bytes.len() <= 16 << 20);
+        let len = bytes.len();
+        let bytes = Arc::new(bytes);
+        let srv = server::start(move |mut p: Peer| {
+            let bytes = bytes.clone();
+            async move {
+                if p.recv_op().await.is_none() {
+                    return;
+                }
+                let _ = p.send_raw(&bytes).await;
+                while p.recv().await.is_some() {}
+            }
+        })
+        .await;
+        let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+        #[cfg(target_os = "linux")]
+        let base = crate::load::rss_bytes();
+        let err = within("search", conn.search_all(Search::new("dc=example,dc=com")))
+            .await
+            .unwrap_err();
+        let budget = 2 * len + 8192;
+        let Error::Protocol(ProtocolError::Decode(decode)) = &err else {
+            panic!("{field}: {err:?}")
+        };
+        assert_eq!(
+            decode.kind,
+            tokio_ldap::ber::DecodeErrorKind::OverBudget { field, budget },
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("protocol error: malformed message from server: {field} has more elements than the message's length allows: decoding them would allocate over {budget} bytes, 2 per byte of the message plus 8 KiB at byte {}", decode.offset)
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let grown = rss_growth(base);
+            eprintln!("{field}: RSS growth {} MiB", grown >> 20);
+            // The read buffer and the frame (16 MiB each at most), and at
+            // most the budget (32 MiB) before the decode gave up; not 272.
+            assert!(grown < 96 << 20, "{field}: RSS grew by {} MiB", grown >> 20);
+        }
+    }
+}
