@@ -536,3 +536,72 @@ async fn messages_of_16_mib_of_tiny_elements_are_refused_at_the_decode_budget() 
         }
     }
 }
+
+/// A consumer that stalls after the first of ten entries of 12 MiB: the
+/// driver holds at most the 1 MiB a search's channel may hold or, as
+/// here, one message in the channel and one in the backlog, then stops
+/// reading; the server cannot write more than that plus what the sockets
+/// buffer. (Counted in messages, the channel took four, and the backlog a
+/// fifth: 60 MiB more, and six times an amplified message.) Then the
+/// search completes in full.
+#[tokio::test]
+async fn a_stalled_consumer_of_12_mib_entries_holds_them_by_bytes_not_by_count() {
+    const ENTRIES: usize = 10;
+    let _heavy = HEAVY.lock().await;
+    let written = Arc::new(AtomicUsize::new(0));
+    let w = written.clone();
+    let srv = server::start(move |mut p: Peer| {
+        let w = w.clone();
+        async move {
+            let Some(m) = p.recv_op().await else { return };
+            let value = Bytes::from(vec![0x5a; 12 << 20]);
+            let entry = ProtocolOp::SearchResultEntry(SearchResultEntry::new(
+                "cn=big,dc=example,dc=com",
+                vec![tokio_ldap::Attribute {
+                    name: "jpegPhoto".into(),
+                    values: vec![value],
+                }],
+            ));
+            let mut bytes = Vec::new();
+            LdapMessage {
+                id: m.id,
+                op: entry,
+                controls: Vec::new(),
+            }
+            .encode(&mut bytes);
+            for i in 0..ENTRIES {
+                if p.send_raw(&bytes).await.is_err() {
+                    return;
+                }
+                w.store(i + 1, Ordering::Relaxed);
+            }
+            let done = ProtocolOp::SearchResultDone(LdapResult::new(ResultCode::SUCCESS));
+            let _ = p.send(m.id, done).await;
+            while p.recv().await.is_some() {}
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    #[cfg(target_os = "linux")]
+    let base = crate::load::rss_bytes();
+    let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
+    let first = within("first entry", stream.next_item()).await.unwrap();
+    assert!(matches!(first, Some(tokio_ldap::SearchItem::Entry(_))));
+    // Stall.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ahead = written.load(Ordering::Relaxed);
+    #[cfg(target_os = "linux")]
+    eprintln!(
+        "stalled after 1 entry: the server wrote {ahead} entries of 12 MiB; RSS growth {} MiB",
+        rss_growth(base) >> 20
+    );
+    // The one taken, one in the channel, one in the backlog, and what
+    // the sockets' buffers hold (less than one entry).
+    assert!(ahead <= 4, "the server wrote {ahead} entries ahead of the consumer");
+    let mut n = 1;
+    while let Some(item) = within("entry", stream.next_item()).await.unwrap() {
+        assert!(matches!(item, tokio_ldap::SearchItem::Entry(_)));
+        n += 1;
+    }
+    assert_eq!(n, ENTRIES);
+}

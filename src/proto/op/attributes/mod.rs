@@ -145,6 +145,12 @@ impl AttributeList {
         attributes.into_iter().collect()
     }
 
+    /// The length of the encoded list, in bytes: what the list holds in
+    /// memory (a share of the received frame).
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.encoded.len()
+    }
+
     /// The number of attributes.
     pub fn len(&self) -> usize {
         self.len
