@@ -587,9 +587,17 @@ async fn a_stalled_consumer_of_12_mib_entries_holds_them_by_bytes_not_by_count()
     let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
     let first = within("first entry", stream.next_item()).await.unwrap();
     assert!(matches!(first, Some(tokio_ldap::SearchItem::Entry(_))));
-    // Stall.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let ahead = written.load(Ordering::Relaxed);
+    // Stall until the server cannot write any more (its count stays the
+    // same for 300 ms), or 4 s.
+    let mut ahead = written.load(Ordering::Relaxed);
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = written.load(Ordering::Relaxed);
+        if now == ahead {
+            break;
+        }
+        ahead = now;
+    }
     #[cfg(target_os = "linux")]
     eprintln!(
         "stalled after 1 entry: the server wrote {ahead} entries of 12 MiB; RSS growth {} MiB",
