@@ -605,7 +605,10 @@ async fn a_stalled_consumer_of_12_mib_entries_holds_them_by_bytes_not_by_count()
     );
     // The one taken, one in the channel, one in the backlog, and what
     // the sockets' buffers hold (less than one entry).
-    assert!(ahead <= 4, "the server wrote {ahead} entries ahead of the consumer");
+    assert!(
+        ahead <= 4,
+        "the server wrote {ahead} entries ahead of the consumer"
+    );
     let mut n = 1;
     while let Some(item) = within("entry", stream.next_item()).await.unwrap() {
         assert!(matches!(item, tokio_ldap::SearchItem::Entry(_)));

@@ -11,7 +11,7 @@
 //! which moves into the channel as room appears ([`Router::poll_backlog`]).
 //! Room is counted in batches (the channel's capacity) and in bytes: a
 //! batch goes in only while the bytes its search's consumer has not taken
-//! yet, plus its own, stay within [`SEARCH_CHANNEL_BYTES`] (see `batch`).
+//! yet, plus its own, stay within [`batch::SEARCH_CHANNEL_BYTES`].
 //! While any search has a backlog, the driver does not read the socket
 //! ([`Router::is_backlogged`]): memory stays bounded and TCP flow control
 //! slows the server down.

@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::Instant;
 
-use super::*;
 use super::batch::SEARCH_CHANNEL_BYTES;
+use super::*;
 use crate::proto::{Attribute, LdapResult, ProtocolOp, ResultCode, SearchResultEntry};
 
 fn done(id: i32) -> LdapMessage {
@@ -349,7 +349,10 @@ async fn a_batch_over_the_byte_budget_goes_through_alone() {
     assert!(router.held_bytes(id) > 4 << 20);
     router.forward(id, entry("small"));
     assert!(router.flush().is_empty());
-    assert!(router.is_backlogged(), "nothing joins a batch over the budget");
+    assert!(
+        router.is_backlogged(),
+        "nothing joins a batch over the budget"
+    );
     let huge = rx.recv().await.unwrap();
     assert_eq!(show(&huge), ["huge"]);
     // Still held while the consumer has the batch unopened; taking its
