@@ -11,6 +11,7 @@ use super::name::trusts;
 use super::record::{CertOutcome, HandshakeRecord};
 use super::verify::ServerCertRejected;
 use crate::error::{Error, ErrorText};
+use crate::proto::dn::escape_unsafe;
 
 /// The error for a failed TLS handshake (the `Err` of tokio-rustls'
 /// `connect`), explained with what the server asked for and what was sent.
@@ -34,7 +35,8 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
     if let Some(tls) = rustls_error(&err) {
         return match tls {
             rustls::Error::InvalidCertificate(ref cert_err) => Error::Tls {
-                message: server_cert_message(cert_err, record),
+                // The server's certificate may name anything.
+                message: escape_unsafe(&server_cert_message(cert_err, record)).into_owned(),
                 source: Some(tls),
             },
             rustls::Error::AlertReceived(alert) if record.cert_requested && is_cert_alert(alert) => {
@@ -62,7 +64,7 @@ pub(crate) fn handshake_error(err: io::Error, record: &HandshakeRecord) -> Error
                     ));
                 }
                 Error::Tls {
-                    message,
+                    message: escape_unsafe(&message).into_owned(),
                     source: Some(tls),
                 }
             }

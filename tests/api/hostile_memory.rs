@@ -616,3 +616,66 @@ async fn a_stalled_consumer_of_12_mib_entries_holds_them_by_bytes_not_by_count()
     }
     assert_eq!(n, ENTRIES);
 }
+
+// ---- point: what a server's words may do to a log ----
+
+/// Unicode line breaks, bidirectional controls and C0/C1 controls from a
+/// server are shown as RFC 4514 `\XX` escapes in every error text: an
+/// LDAP result's message, a Notice of Disconnection, and a CA name in a
+/// certificate rejection (and in `TrustedCa`'s `Display`).
+#[tokio::test]
+async fn line_breaks_and_bidi_controls_from_a_server_are_escaped_in_error_texts() {
+    const HOSTILE: &str = "ok\u{2028}2026-01-01 INFO forged\u{85}line\u{202e}desrever\r\n";
+    const SHOWN: &str = r"ok\E2\80\A82026-01-01 INFO forged\C2\85line\E2\80\AEdesrever\0D\0A";
+    let srv = server::start(|mut p: Peer| async move {
+        let Some(m) = p.recv_op().await else { return };
+        let mut result = LdapResult::new(ResultCode::NO_SUCH_OBJECT);
+        result.message = HOSTILE.into();
+        let _ = p.send(m.id, ProtocolOp::DelResponse(result)).await;
+        let Some(_) = p.recv_op().await else { return };
+        let mut result = LdapResult::new(ResultCode::UNAVAILABLE);
+        result.message = HOSTILE.into();
+        let notice = ProtocolOp::ExtendedResponse(ExtendedResponse {
+            result,
+            name: Some(NOTICE_OF_DISCONNECTION.into()),
+            value: None,
+        });
+        let _ = p.send_raw(&encode(0, notice)).await;
+        while p.recv().await.is_some() {}
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), plain()).await.unwrap();
+    let err = within("delete", conn.delete("cn=x,dc=example,dc=com"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Ldap(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("delete failed: noSuchObject (32): {SHOWN}")
+    );
+    let err = within("whoami", conn.whoami()).await.unwrap_err();
+    assert!(matches!(err, Error::Disconnected { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("server disconnected: unavailable (52): {SHOWN}")
+    );
+
+    // A CA name with a line separator and a right-to-left override.
+    let cfg = server::tls_config(
+        &ClientAuth::hinting(vec![cn_der("Evil\u{2028}CA\u{202e}lanruoj")]),
+        &[&TLS13],
+    );
+    let srv = server::start_tls(cfg, |p: Peer| async move { drop(p) }).await;
+    let conn = within("connect", LdapConn::connect(&srv.ldaps_url(), tls_client()))
+        .await
+        .unwrap();
+    let shown = r"CN=Evil\E2\80\A8CA\E2\80\AElanruoj";
+    let cas = conn.tls_info().unwrap().trusted_cas().unwrap().to_vec();
+    assert_eq!(cas[0].to_string(), shown);
+    let err = within("whoami", conn.whoami()).await.unwrap_err();
+    assert!(matches!(err, Error::ClientCertRejected(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("the server closed the connection after asking for a client certificate: it trusts: {shown}; none was sent (no client certificate configured)")
+    );
+}
