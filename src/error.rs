@@ -1,10 +1,14 @@
-//! The crate's error type.
+//! The crate's error type, and [`ErrorText`], the shared and bounded text
+//! of the errors that carry what a server sent.
 
+use std::fmt::{self, Write as _};
 use std::io;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::ber::DecodeError;
 use crate::proto::authz::AuthzIdError;
+use crate::proto::dn::{escape_unsafe, is_unsafe_char};
 use crate::proto::{LdapResult, MessageId, ResultCode};
 
 /// Everything that can go wrong, split by cause.
@@ -45,8 +49,13 @@ pub enum Error {
     ///   after it). The alert is named in the message.
     /// - Other certificate alerts (e.g. rustls-based servers' `AccessDenied`,
     ///   `CertificateExpired`) are reported the same way.
+    ///
+    /// The explanation names the CAs the server trusts (the first
+    /// [`ErrorText::MAX_CAS_SHOWN`], then how many more) and what was sent;
+    /// it is an [`ErrorText`]: shared by every operation the rejection
+    /// fails, and at most [`ErrorText::MAX_LEN`] bytes.
     #[error("{0}")]
-    ClientCertRejected(String),
+    ClientCertRejected(ErrorText),
     /// The application's [`QueryClientCert`](crate::QueryClientCert) panicked.
     #[error("the client certificate callback panicked: {0}")]
     CallbackPanicked(String),
@@ -75,8 +84,11 @@ pub enum Error {
     Disconnected {
         /// The result code of the notice.
         code: ResultCode,
-        /// The server's diagnostic message.
-        message: String,
+        /// The server's diagnostic message, as shown: control characters,
+        /// line breaks and bidirectional controls escaped, cut after
+        /// [`ErrorText::MAX_LEN`] bytes; shared (not copied) by the error of
+        /// every operation the notice ended.
+        message: ErrorText,
     },
     /// The connection is closed (by unbind, by the peer, or after an error).
     #[error("connection closed: {0}")]
@@ -102,6 +114,20 @@ impl Error {
     }
 }
 
+impl Error {
+    /// [`Error::Disconnected`] for a Notice of Disconnection with `code`
+    /// and the server's `message` (kept as an [`ErrorText`]; `(no message)`
+    /// when empty).
+    pub(crate) fn disconnected(code: ResultCode, message: &str) -> Self {
+        let message = if message.is_empty() {
+            ErrorText::new("(no message)")
+        } else {
+            ErrorText::new(message)
+        };
+        Self::Disconnected { code, message }
+    }
+}
+
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         Self::Io(Arc::new(e))
@@ -124,8 +150,8 @@ pub enum Phase {
     Operation,
 }
 
-impl std::fmt::Display for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Connect => "the TCP connect",
             Self::TlsHandshake => "the TLS handshake",
@@ -162,11 +188,13 @@ impl LdapError {
     }
 }
 
+/// `: MESSAGE`, escaped and bounded like an [`ErrorText`] (the result
+/// keeps the server's text as it came).
 fn fmt_message(m: &str) -> String {
     if m.is_empty() {
         String::new()
     } else {
-        format!(": {m}")
+        format!(": {}", ErrorText::new(m))
     }
 }
 
@@ -174,7 +202,123 @@ fn fmt_matched(m: &str) -> String {
     if m.is_empty() {
         String::new()
     } else {
-        format!(" (matched DN: {m})")
+        format!(" (matched DN: {})", ErrorText::new(m))
+    }
+}
+
+/// The text of an error that carries what a server sent (a Notice of
+/// Disconnection's message, the explanation of a rejected client
+/// certificate with the server's CA list).
+///
+/// - **Shared**: an `Arc<str>`, so that the one error which fails every
+///   pending operation costs a pointer per operation, not a copy of the
+///   text: 1,000 operations ended by one notice hold one text.
+/// - **Bounded**: at most [`MAX_LEN`](Self::MAX_LEN) bytes are kept; a
+///   longer text is cut at a character boundary and ends with
+///   `… [N more bytes not shown]`.
+/// - **Safe to log**: control characters (C0, DEL, C1), the Unicode line
+///   and paragraph separators (U+2028, U+2029) and the bidirectional
+///   controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are
+///   written as RFC 4514 `\XX` escapes of their UTF-8 octets, so a server
+///   can neither forge a line in a log nor reverse the text after it.
+///
+/// It reads as a `str` (`Deref`, `Display`, `==` with `&str` and
+/// `String`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ErrorText(Arc<str>);
+
+impl ErrorText {
+    /// The most bytes of text kept and shown, the marker of a cut aside.
+    pub const MAX_LEN: usize = 4096;
+
+    /// The most CA names an error lists before saying how many more the
+    /// server named.
+    pub const MAX_CAS_SHOWN: usize = 16;
+
+    /// `text`, escaped and cut to [`MAX_LEN`](Self::MAX_LEN) bytes as the
+    /// type's docs say. Reads no more of `text` than it keeps.
+    pub(crate) fn new(text: &str) -> Self {
+        if text.len() <= Self::MAX_LEN && !text.chars().any(is_unsafe_char) {
+            return Self(Arc::from(text));
+        }
+        let mut out = String::with_capacity(text.len().min(Self::MAX_LEN) + 48);
+        let mut used = 0;
+        for c in text.chars() {
+            let escaped = is_unsafe_char(c);
+            let width = if escaped {
+                3 * c.len_utf8()
+            } else {
+                c.len_utf8()
+            };
+            if out.len() + width > Self::MAX_LEN {
+                break;
+            }
+            if escaped {
+                out.push_str(&escape_unsafe(c.encode_utf8(&mut [0; 4])));
+            } else {
+                out.push(c);
+            }
+            used += c.len_utf8();
+        }
+        if used < text.len() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "… [{} more bytes not shown]", text.len() - used);
+        }
+        Self(Arc::from(out))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `self` and `other` are one shared text (not merely equal).
+    pub fn ptr_eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Deref for ErrorText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ErrorText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for ErrorText {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ErrorText {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ErrorText {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
     }
 }
 
@@ -220,6 +364,15 @@ pub enum ProtocolError {
     /// `u:` (RFC 4532 §2.2, RFC 4513 §5.2.1.8).
     #[error("the server's authorization identity does not parse: {0}")]
     AuthzId(#[from] AuthzIdError),
+    /// A page of a paged search (RFC 2696) brought no entries and a cookie
+    /// the server had already sent in this search: asking for the next
+    /// page would go round forever. (A cookie that stays the same while
+    /// pages bring entries, as 389-DS sends, is progress, not this.)
+    #[error("page {page} of a paged search brought no entries and a paged-results cookie the server had already sent: the search would never end")]
+    PagedCookieRepeated {
+        /// The page, counted from 1.
+        page: usize,
+    },
     /// Bytes that came after the StartTLS response and before the TLS
     /// handshake: in clear text, from the server or from someone on the path
     /// (RFC 4511 §4.14.2: the handshake begins right after the response).
@@ -229,3 +382,6 @@ pub enum ProtocolError {
         len: usize,
     },
 }
+
+#[cfg(test)]
+mod tests;

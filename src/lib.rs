@@ -204,6 +204,21 @@
 //! against a limit before anything is allocated, nesting depth is bounded,
 //! and every malformed message becomes a typed [`Error`].
 //!
+//! Nor can it make the client hold much more than it sent:
+//!
+//! - decoding a message may allocate at most twice its length plus 8 KiB
+//!   (a message of millions of empty URIs or controls fails with
+//!   [`ber::DecodeErrorKind::OverBudget`] naming the list);
+//! - a search whose consumer stalls holds at most 1 MiB of results in its
+//!   channel (or one larger message), then the client stops reading;
+//! - an error that carries a server's words (a Notice of Disconnection,
+//!   the CA list of a rejected certificate) is an [`ErrorText`]: one shared
+//!   copy for every operation it ends, cut at 4 KiB, with line breaks,
+//!   control characters and bidirectional controls escaped as RFC 4514
+//!   `\XX`, as they are in every DN shown ([`TrustedCa`] too);
+//! - a paged search's timeout bounds the whole search, and a cookie that
+//!   repeats without entries ends it ([`PagedSearch`]).
+//!
 //! # Stability
 //!
 //! The crate follows semantic versioning (before 1.0, a breaking change
@@ -312,7 +327,7 @@ pub use client::{
     ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
     SearchStream, WithOptions,
 };
-pub use error::{Error, LdapError, Phase, ProtocolError};
+pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};

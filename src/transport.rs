@@ -107,11 +107,11 @@ pub(crate) async fn secure(
         Err(e) => return Err(tls::handshake_error(e, &tls::lock(&record))),
     };
     let info = {
-        let rec = tls::lock(&record);
+        let mut rec = tls::lock(&record);
         if let Some(err) = tls::callback_panicked(&rec) {
             return Err(err);
         }
-        TlsInfo::from_handshake(stream.get_ref().1, &rec)
+        TlsInfo::from_handshake(stream.get_ref().1, &mut rec)
     };
     Ok(Secured {
         stream: Box::new(stream),

@@ -103,6 +103,16 @@ pub enum DecodeErrorKind {
         /// The tag found.
         found: Tag,
     },
+    /// Decoding the elements of `field` would allocate more than the
+    /// message may: `budget` bytes, a small multiple of its length (see
+    /// the `proto` docs). A message of many tiny elements (empty URIs,
+    /// empty controls) amplifies memory; it is refused instead.
+    OverBudget {
+        /// The ASN.1 name of the list, e.g. `"SearchResultReference"`.
+        field: &'static str,
+        /// The bytes the message's decode may allocate.
+        budget: usize,
+    },
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -137,6 +147,10 @@ impl fmt::Display for DecodeErrorKind {
             }
             Self::UnknownEnumerated { field, value } => write!(f, "unknown {field} value {value}"),
             Self::UnknownChoice { field, found } => write!(f, "unknown {field} choice {found}"),
+            Self::OverBudget { field, budget } => write!(
+                f,
+                "{field} has more elements than the message's length allows: decoding them would allocate over {budget} bytes, 2 per byte of the message plus 8 KiB"
+            ),
         }
     }
 }

@@ -352,6 +352,11 @@ impl LdapConn {
         res?
     }
 
+    /// The connection's default operation timeout.
+    pub(super) fn default_timeout(&self) -> Option<Duration> {
+        self.inner.op_timeout
+    }
+
     /// Abandons the operation of `token` (a search stream dropped early).
     pub(super) fn cancel(&self, token: u64) {
         let _ = self.inner.cancel.send(token);

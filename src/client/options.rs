@@ -59,6 +59,11 @@ impl OpOptions {
         self.timeout = Some(t);
         self
     }
+
+    /// The timeout set with [`timeout`](Self::timeout), if any.
+    pub(super) fn timeout_setting(&self) -> Option<Duration> {
+        self.timeout
+    }
 }
 
 /// A connection with per-call options: runs every operation with the

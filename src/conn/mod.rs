@@ -721,15 +721,7 @@ impl Connection {
         // RFC 4511 §4.4.1: a Notice of Disconnection; the server closes
         // the connection right after it.
         if let Some(notice) = NoticeOfDisconnection::from_unsolicited(&resp) {
-            let message = if notice.message.is_empty() {
-                "(no message)".to_owned()
-            } else {
-                notice.message.to_string()
-            };
-            return self.fail(Error::Disconnected {
-                code: notice.code,
-                message,
-            });
+            return self.fail(Error::disconnected(notice.code, &notice.message));
         }
         self.events.push_back(Event::Unsolicited(resp));
     }

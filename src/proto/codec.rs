@@ -1,11 +1,29 @@
-//! The bottom of `proto`: the received [`Frame`] and the field readers and
-//! writers every PDU codec uses (strings, integers in a range, enumerations,
-//! CHOICE errors, `SEQUENCE OF` strings), and the [`MessageId`].
+//! The bottom of `proto`: the received [`Frame`] with its allocation
+//! [`Budget`], the field readers and writers every PDU codec uses (strings,
+//! integers in a range, enumerations, CHOICE errors, `SEQUENCE OF`
+//! strings), and the [`MessageId`].
 //!
 //! Only [`ber`](crate::ber) is below this file; every other file of `proto`
 //! is above it.
+//!
+//! # What decoding may allocate
+//!
+//! Strings and values are slices of the frame, but every `SEQUENCE OF` the
+//! model holds as a `Vec` (controls, referral and reference URIs, the
+//! attributes and values of requests, modifications, filter parts) costs
+//! the size of its element type per element: 32 bytes for a string that
+//! took 2 bytes on the wire, 72 for a control of 4. Without a bound, a
+//! 16 MiB message of empty URIs decoded to 272 MiB. So each decode has a
+//! [`Budget`] of [`Budget::FACTOR`] bytes per byte of the message plus
+//! [`Budget::SLACK`], and every `Vec` it fills is charged for its
+//! capacity before it is allocated; the decode that would go over fails
+//! with [`DecodeErrorKind::OverBudget`] naming the field. Real messages
+//! stay far below (a URI of 14 bytes or more, a control with an OID of a
+//! real length, or any list short enough for the slack).
 
+use core::cell::Cell;
 use core::fmt;
+use core::mem::size_of;
 use core::ops::RangeInclusive;
 
 use bytes::Bytes;
@@ -13,12 +31,107 @@ use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Tlv, Writer};
 
-/// The frame a message is decoded from. Values that the reader hands out as
-/// `&[u8]` are turned into `Bytes` sharing the frame's allocation.
+/// How many bytes the `Vec`s of one decode may take: [`Budget::FACTOR`]
+/// bytes per byte of the message, plus [`Budget::SLACK`]. See the [module
+/// docs](self).
+#[derive(Debug)]
+pub(crate) struct Budget {
+    limit: usize,
+    used: Cell<usize>,
+}
+
+impl Budget {
+    /// Bytes of `Vec` storage allowed per byte of the message.
+    pub(crate) const FACTOR: usize = 2;
+    /// Bytes allowed whatever the message's length: room for the short
+    /// lists of ordinary messages (256 strings, over 100 controls).
+    pub(crate) const SLACK: usize = 8 * 1024;
+
+    /// The budget of a message of `len` bytes.
+    pub(crate) fn for_len(len: usize) -> Self {
+        Self {
+            limit: len.saturating_mul(Self::FACTOR).saturating_add(Self::SLACK),
+            used: Cell::new(0),
+        }
+    }
+
+    /// What the decode may allocate in all.
+    #[cfg(test)]
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// What it has allocated so far (the capacity of its `Vec`s).
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> usize {
+        self.used.get()
+    }
+
+    /// What is left.
+    fn left(&self) -> usize {
+        self.limit.saturating_sub(self.used.get())
+    }
+}
+
+/// The frame a message is decoded from, and the [`Budget`] of the decode.
+/// Values that the reader hands out as `&[u8]` are turned into `Bytes`
+/// sharing the frame's allocation.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Frame<'a>(pub(crate) &'a Bytes);
+pub(crate) struct Frame<'a>(pub(crate) &'a Bytes, pub(crate) &'a Budget);
 
 impl Frame<'_> {
+    /// Charges `bytes` to the budget, or fails naming `field` (at
+    /// `offset`) when they do not fit.
+    pub(crate) fn charge(
+        self,
+        bytes: usize,
+        field: &'static str,
+        offset: usize,
+    ) -> Result<(), DecodeError> {
+        if bytes > self.1.left() {
+            let kind = DecodeErrorKind::OverBudget {
+                field,
+                budget: self.1.limit,
+            };
+            return Err(DecodeError::new(kind, offset));
+        }
+        self.1.used.set(self.1.used.get().saturating_add(bytes));
+        Ok(())
+    }
+
+    /// An empty `Vec` for the elements left in `r` (the `SEQUENCE OF`
+    /// `field`), with room for about as many as [`capacity_hint`] counts
+    /// (no more than the budget has left), charged.
+    pub(crate) fn vec_for<T>(
+        self,
+        r: &Reader<'_>,
+        field: &'static str,
+    ) -> Result<Vec<T>, DecodeError> {
+        let size = size_of::<T>().max(1);
+        let n = capacity_hint(r).min(self.1.left() / size);
+        self.charge(n * size, field, r.offset())?;
+        Ok(Vec::with_capacity(n))
+    }
+
+    /// Pushes `item` (read at `offset`) onto `out`, a `Vec` of `field`
+    /// made by [`vec_for`](Self::vec_for), charging any room it has to
+    /// grow by (doubling, at least 4).
+    pub(crate) fn push<T>(
+        self,
+        out: &mut Vec<T>,
+        item: T,
+        field: &'static str,
+        offset: usize,
+    ) -> Result<(), DecodeError> {
+        if out.len() == out.capacity() {
+            let more = out.capacity().max(4);
+            self.charge(more.saturating_mul(size_of::<T>()), field, offset)?;
+            out.reserve_exact(more);
+        }
+        out.push(item);
+        Ok(())
+    }
+
     /// `part` as `Bytes`: an O(1) slice when `part` lies inside the frame
     /// (always the case for slices from a `Reader` over it), a copy otherwise.
     pub(crate) fn bytes(self, part: &[u8]) -> Bytes {
@@ -230,17 +343,21 @@ pub(crate) fn read_opt_string(
         .transpose()
 }
 
-/// Reads `SEQUENCE OF LDAPString`-style contents: every remaining element
-/// must be a primitive with `tag` holding UTF-8.
+/// Reads `SEQUENCE OF LDAPString`-style contents, the field `field`: every
+/// remaining element must be a primitive with `tag` holding UTF-8 (`what`
+/// is the error when one does not). Charged to the budget.
 pub(crate) fn read_strings(
     r: &mut Reader<'_>,
     src: Frame<'_>,
     tag: Tag,
+    field: &'static str,
     what: &'static str,
 ) -> Result<Vec<ByteString>, DecodeError> {
-    let mut out = Vec::with_capacity(capacity_hint(r));
+    let mut out = src.vec_for(r, field)?;
     while !r.is_empty() {
-        out.push(read_string(r, src, tag, what)?);
+        let offset = r.offset();
+        let s = read_string(r, src, tag, what)?;
+        src.push(&mut out, s, field, offset)?;
     }
     Ok(out)
 }
@@ -290,7 +407,8 @@ mod tests {
     fn parts_inside_the_frame_are_shared_others_copied() {
         let backing = Bytes::from_static(b"xxhello worldyy");
         let frame = backing.slice(2..13);
-        let src = Frame(&frame);
+        let budget = Budget::for_len(frame.len());
+        let src = Frame(&frame, &budget);
         assert_eq!(src.range_of(&frame[6..]), Some(6..11));
         assert_eq!(src.range_of(&frame[..0]), Some(0..0));
         let world = src.bytes(&frame[6..]);
@@ -315,7 +433,9 @@ mod tests {
         Writer::new(&mut out).octet_string(Tag::OCTET_STRING, &[0xc3, 0x28]);
         let frame = Bytes::from(out);
         let mut r = Reader::new(&frame);
-        let err = read_string(&mut r, Frame(&frame), Tag::OCTET_STRING, LDAP_DN).unwrap_err();
+        let budget = Budget::for_len(frame.len());
+        let err =
+            read_string(&mut r, Frame(&frame, &budget), Tag::OCTET_STRING, LDAP_DN).unwrap_err();
         assert_eq!(
             err.kind,
             DecodeErrorKind::InvalidValue("LDAPDN is not UTF-8")

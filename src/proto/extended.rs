@@ -15,7 +15,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::codec::{read_opt_bytes, Frame, MessageId};
+use crate::proto::codec::{read_opt_bytes, Budget, Frame, MessageId};
 use crate::proto::message::LdapMessage;
 use crate::proto::op::{ExtendedRequest, ExtendedResponse, Password, ProtocolOp};
 use crate::proto::result::{LdapResult, ResultCode};
@@ -102,10 +102,12 @@ impl WhoAmI {
         let Some(value) = response.value.as_ref().filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        let authz_id = Frame(value).string(value, 0).map_err(|e| DecodeError {
-            kind: DecodeErrorKind::InvalidValue("the authzId is not UTF-8"),
-            ..e
-        })?;
+        let authz_id = Frame(value, &Budget::for_len(value.len()))
+            .string(value, 0)
+            .map_err(|e| DecodeError {
+                kind: DecodeErrorKind::InvalidValue("the authzId is not UTF-8"),
+                ..e
+            })?;
         Ok(Some(authz_id))
     }
 
@@ -221,7 +223,8 @@ impl PasswordModify {
             return Ok(Self::default());
         };
         let mut r = Reader::new(value);
-        let src = Frame(value);
+        let budget = Budget::for_len(value.len());
+        let src = Frame(value, &budget);
         let out = r.sequence(Tag::SEQUENCE, |r| {
             let user_identity = read_opt_bytes(r, src, USER_IDENTITY)?;
             let old_password = r.optional(OLD_PASSWD)?.map(|t| Password::new(t.value));

@@ -26,11 +26,13 @@ pub struct TlsInfo {
 }
 
 impl TlsInfo {
-    /// Collects the information once the handshake is complete.
+    /// Collects the information once the handshake is complete, and notes
+    /// the negotiated version in `record`.
     pub(crate) fn from_handshake(
         conn: &rustls::ClientConnection,
-        record: &HandshakeRecord,
+        record: &mut HandshakeRecord,
     ) -> Self {
+        record.version = conn.protocol_version();
         let (sent, reason) = match &record.outcome {
             CertOutcome::NotRequested => (None, None),
             CertOutcome::Sent { cert, reason } => {

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use crate::error::ErrorText;
 use crate::proto::Dn;
 
 /// The RFC 4514 string of a DER `Name` (outer SEQUENCE included), most
@@ -96,12 +97,26 @@ impl fmt::Debug for TrustedCa {
     }
 }
 
-/// `A; B; C` (DNs contain commas, so the list uses semicolons).
+/// `A; B; C` (DNs contain commas, so the list uses semicolons): the first
+/// [`ErrorText::MAX_CAS_SHOWN`] names, then `and N more`.
 pub(crate) fn ca_list(cas: &[TrustedCa]) -> String {
-    cas.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (i, ca) in cas.iter().take(ErrorText::MAX_CAS_SHOWN).enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{ca}");
+    }
+    if let Some(more) = cas
+        .len()
+        .checked_sub(ErrorText::MAX_CAS_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        let _ = write!(out, "; and {more} more");
+    }
+    out
 }
 
 /// `it trusts: A; B` or `it named no CAs`.

@@ -2,7 +2,7 @@
 //! certificates go: filled in by the resolver during the handshake, read
 //! after it by `TlsInfo` and by the functions that explain a failure.
 
-use rustls::SignatureScheme;
+use rustls::{ProtocolVersion, SignatureScheme};
 
 use super::cert::ClientCert;
 use super::name::TrustedCa;
@@ -25,6 +25,10 @@ pub(crate) struct HandshakeRecord {
     pub(crate) outcome: CertOutcome,
     /// The message of a panic in the application's callback.
     pub(crate) callback_panic: Option<String>,
+    /// The TLS version negotiated, once the handshake has completed
+    /// ([`TlsInfo::from_handshake`](super::TlsInfo::from_handshake) sets
+    /// it): what an alert after the handshake can mean depends on it.
+    pub(crate) version: Option<ProtocolVersion>,
 }
 
 impl HandshakeRecord {
@@ -38,6 +42,7 @@ impl HandshakeRecord {
             signature_schemes: Vec::new(),
             outcome: CertOutcome::NotRequested,
             callback_panic: None,
+            version: None,
         }
     }
 }

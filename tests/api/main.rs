@@ -21,6 +21,7 @@ mod ds389_scripted;
 mod fidelity;
 mod hostile;
 mod hostile_lifecycle;
+mod hostile_memory;
 mod load;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and

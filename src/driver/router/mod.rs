@@ -9,6 +9,9 @@
 //! consumer is woken once per read of the socket, not once per entry. A
 //! batch that finds its search's channel full becomes that search's backlog,
 //! which moves into the channel as room appears ([`Router::poll_backlog`]).
+//! Room is counted in batches (the channel's capacity) and in bytes: a
+//! batch goes in only while the bytes its search's consumer has not taken
+//! yet, plus its own, stay within [`batch::SEARCH_CHANNEL_BYTES`].
 //! While any search has a backlog, the driver does not read the socket
 //! ([`Router::is_backlogged`]): memory stays bounded and TCP flow control
 //! slows the server down.
@@ -20,17 +23,21 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::{self, OwnedPermit};
 use tokio::sync::oneshot;
 
-use crate::proto::{
-    ByteString, Control, IntermediateResponse, LdapMessage, MessageId, SearchResultEntry,
-};
+use crate::proto::{LdapMessage, MessageId};
 use crate::tls::TlsInfo;
 use crate::Error;
+
+mod batch;
+
+use batch::{room_for, weight, Held};
+pub(crate) use batch::{SearchBatch, SearchEvent};
 
 /// Where the StartTLS result goes: the TLS session, or why there is none.
 pub(crate) type StartTlsReply = oneshot::Sender<Result<TlsInfo, Error>>;
@@ -59,7 +66,7 @@ impl Sink {
                 let _ = tx.send(Err(e));
             }
             Self::Search(tx) => {
-                let _ = tx.try_send(vec![SearchEvent::Done(Err(e))]);
+                let _ = tx.try_send(SearchBatch::from(vec![SearchEvent::Done(Err(e))]));
             }
             Self::StartTls(tx) => {
                 let _ = tx.send(Err(e));
@@ -67,20 +74,6 @@ impl Sink {
         }
     }
 }
-
-/// What a search stream receives.
-#[derive(Debug)]
-pub(crate) enum SearchEvent {
-    Entry(SearchResultEntry, Vec<Control>),
-    Reference(Vec<ByteString>, Vec<Control>),
-    Intermediate(IntermediateResponse, Vec<Control>),
-    Done(Result<LdapMessage, Error>),
-}
-
-/// The events of one search decoded from one read of the socket, handed
-/// over in one channel message: the consumer is woken once per read, not
-/// once per entry.
-pub(crate) type SearchBatch = Vec<SearchEvent>;
 
 /// A StartTLS operation that ended: its reply channel and its result. The
 /// driver still has to check the response and run the handshake.
@@ -91,16 +84,31 @@ pub(super) type StartTlsDone = (StartTlsReply, Result<LdapMessage, Error>);
 struct Route {
     sink: Sink,
     token: u64,
+    /// What a search's consumer has not taken yet.
+    held: Arc<Held>,
 }
 
 type ReserveFut =
     Pin<Box<dyn Future<Output = Result<OwnedPermit<SearchBatch>, SendError<()>>> + Send>>;
 
-/// Events for a search whose channel is full, waiting for room. They go
-/// out as one batch when there is.
+/// Events for a search whose channel is full (in batches or in bytes),
+/// waiting for room. They go out as one batch when there is.
 struct Backlog {
-    events: SearchBatch,
+    events: Vec<SearchEvent>,
+    held: Arc<Held>,
     reserve: ReserveFut,
+}
+
+impl Backlog {
+    fn new(events: Vec<SearchEvent>, tx: mpsc::Sender<SearchBatch>, held: Arc<Held>) -> Self {
+        let bytes = weight(&events);
+        let reserve = Box::pin(room_for(tx, held.clone(), bytes));
+        Self {
+            events,
+            held,
+            reserve,
+        }
+    }
 }
 
 /// Events for a search gathered during one pass, sent when the pass has
@@ -108,7 +116,8 @@ struct Backlog {
 struct Staged {
     id: MessageId,
     tx: mpsc::Sender<SearchBatch>,
-    events: SearchBatch,
+    held: Arc<Held>,
+    events: Vec<SearchEvent>,
 }
 
 /// What [`Router::poll_backlog`] did.
@@ -142,7 +151,12 @@ impl Router {
         // The machine reuses an ID only once its operation is over, and a
         // handle's token is never reused: neither replaces anything, but
         // the index stays right if one did.
-        if let Some(old) = self.routes.insert(id, Route { sink, token }) {
+        let route = Route {
+            sink,
+            token,
+            held: Arc::default(),
+        };
+        if let Some(old) = self.routes.insert(id, route) {
             if self.ids.get(&old.token) == Some(&id) {
                 self.ids.remove(&old.token);
             }
@@ -172,8 +186,9 @@ impl Router {
         let tx = match self.routes.get(&id) {
             Some(Route {
                 sink: Sink::Search(tx),
+                held,
                 ..
-            }) => Some(tx),
+            }) => Some((tx, held)),
             _ => None,
         };
         stage(&mut self.backlog, &mut self.staged, id, ev, tx);
@@ -188,14 +203,16 @@ impl Router {
         id: MessageId,
         res: Result<LdapMessage, Error>,
     ) -> Option<StartTlsDone> {
-        match self.remove(id)? {
+        let route = self.remove(id)?;
+        match route.sink {
             Sink::Single(tx) => {
                 let _ = tx.send(res);
                 None
             }
             Sink::Search(tx) => {
                 let ev = SearchEvent::Done(res);
-                stage(&mut self.backlog, &mut self.staged, id, ev, Some(&tx));
+                let tx = Some((&tx, &route.held));
+                stage(&mut self.backlog, &mut self.staged, id, ev, tx);
                 None
             }
             Sink::StartTls(tx) => Some((tx, res)),
@@ -221,14 +238,22 @@ impl Router {
     /// the driver to abandon.
     pub(super) fn flush(&mut self) -> Vec<MessageId> {
         let mut gone = Vec::new();
-        for Staged { id, tx, events } in std::mem::take(&mut self.staged) {
-            match tx.try_send(events) {
+        for staged in std::mem::take(&mut self.staged) {
+            let Staged {
+                id,
+                tx,
+                held,
+                events,
+            } = staged;
+            let bytes = weight(&events);
+            if !held.fits(bytes) {
+                self.backlog.insert(id, Backlog::new(events, tx, held));
+                continue;
+            }
+            match tx.try_send(SearchBatch::held(events, &held, bytes)) {
                 Ok(()) => {}
-                Err(TrySendError::Full(events)) => {
-                    let backlog = Backlog {
-                        events,
-                        reserve: Box::pin(tx.reserve_owned()),
-                    };
+                Err(TrySendError::Full(batch)) => {
+                    let backlog = Backlog::new(batch.into_events(), tx, held);
                     self.backlog.insert(id, backlog);
                 }
                 Err(TrySendError::Closed(_)) => {
@@ -249,7 +274,9 @@ impl Router {
                 Poll::Pending => true,
                 Poll::Ready(Ok(permit)) => {
                     if !backlog.events.is_empty() {
-                        permit.send(std::mem::take(&mut backlog.events));
+                        let events = std::mem::take(&mut backlog.events);
+                        let bytes = weight(&events);
+                        permit.send(SearchBatch::held(events, &backlog.held, bytes));
                     }
                     drained.progress = true;
                     false
@@ -273,12 +300,19 @@ impl Router {
     }
 
     /// Forgets the route of `id`, keeping the token index in step.
-    fn remove(&mut self, id: MessageId) -> Option<Sink> {
+    fn remove(&mut self, id: MessageId) -> Option<Route> {
         let route = self.routes.remove(&id)?;
         if self.ids.get(&route.token) == Some(&id) {
             self.ids.remove(&route.token);
         }
-        Some(route.sink)
+        Some(route)
+    }
+
+    /// The bytes search `id`'s consumer has not taken yet (0 when `id` is
+    /// not a search in flight).
+    #[cfg(test)]
+    pub(super) fn held_bytes(&self, id: MessageId) -> usize {
+        self.routes.get(&id).map_or(0, |r| r.held.bytes())
     }
 }
 
@@ -289,16 +323,17 @@ fn stage(
     staged: &mut Vec<Staged>,
     id: MessageId,
     ev: SearchEvent,
-    tx: Option<&mpsc::Sender<SearchBatch>>,
+    tx: Option<(&mpsc::Sender<SearchBatch>, &Arc<Held>)>,
 ) {
     if let Some(backlog) = backlog.get_mut(&id) {
         backlog.events.push(ev);
     } else if let Some(s) = staged.iter_mut().find(|s| s.id == id) {
         s.events.push(ev);
-    } else if let Some(tx) = tx {
+    } else if let Some((tx, held)) = tx {
         staged.push(Staged {
             id,
             tx: tx.clone(),
+            held: held.clone(),
             events: vec![ev],
         });
     }

@@ -12,8 +12,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::Instant;
 
+use super::batch::SEARCH_CHANNEL_BYTES;
 use super::*;
-use crate::proto::{LdapResult, ProtocolOp, ResultCode};
+use crate::proto::{Attribute, LdapResult, ProtocolOp, ResultCode, SearchResultEntry};
 
 fn done(id: i32) -> LdapMessage {
     LdapMessage::new(
@@ -286,4 +287,79 @@ fn a_failed_sink_gets_the_error() {
     let (tx, mut rx) = oneshot::channel();
     Sink::StartTls(tx).fail(Error::Closed("gone".into()));
     assert!(matches!(rx.try_recv().unwrap(), Err(Error::Closed(_))));
+}
+
+/// An entry with one value of `len` bytes.
+fn big_entry(dn: &str, len: usize) -> SearchEvent {
+    let value = Attribute {
+        name: "jpegPhoto".into(),
+        values: vec![bytes::Bytes::from(vec![0x5a; len])],
+    };
+    SearchEvent::Entry(SearchResultEntry::new(dn, vec![value]), vec![])
+}
+
+/// A consumer that stalls holds at most `SEARCH_CHANNEL_BYTES` of results
+/// in its channel, however many slots the channel has: the batch that
+/// would go over waits in the backlog (the read gate closes) until the
+/// consumer takes a batch.
+#[tokio::test]
+async fn a_stalled_search_holds_at_most_its_byte_budget_in_its_channel() {
+    let mut router = Router::default();
+    let mut rx = search(&mut router, 7, 70, 64);
+    let id = MessageId(7);
+    let each = 300 << 10;
+    for i in 0..3 {
+        router.forward(id, big_entry(&format!("e{i}"), each));
+        assert!(router.flush().is_empty());
+        assert!(!router.is_backlogged(), "batch {i} fits");
+    }
+    let held = router.held_bytes(id);
+    assert!(held > 3 * each && held <= SEARCH_CHANNEL_BYTES, "{held}");
+    router.forward(id, big_entry("e3", each));
+    assert!(router.flush().is_empty());
+    assert!(router.is_backlogged(), "the fourth would go over 1 MiB");
+    assert_eq!(router.held_bytes(id), held, "nothing more went in");
+    let drained = poll_once(&mut router).await;
+    assert!(!drained.progress);
+
+    // The consumer takes one batch: room for the backlog.
+    assert_eq!(show(&rx.recv().await.unwrap()), ["e0"]);
+    let drained = poll_once(&mut router).await;
+    assert!(drained.progress);
+    assert!(!router.is_backlogged());
+    assert!(router.held_bytes(id) <= SEARCH_CHANNEL_BYTES);
+    for want in ["e1", "e2", "e3"] {
+        let batch = rx.recv().await.unwrap();
+        assert_eq!(show(&batch), [want]);
+        drop(batch);
+    }
+    assert_eq!(router.held_bytes(id), 0, "all taken");
+}
+
+/// A batch over the budget (one large message) still goes through when
+/// the channel holds nothing, and alone.
+#[tokio::test]
+async fn a_batch_over_the_byte_budget_goes_through_alone() {
+    let mut router = Router::default();
+    let mut rx = search(&mut router, 8, 80, 64);
+    let id = MessageId(8);
+    router.forward(id, big_entry("huge", 4 << 20));
+    assert!(router.flush().is_empty());
+    assert!(!router.is_backlogged());
+    assert!(router.held_bytes(id) > 4 << 20);
+    router.forward(id, entry("small"));
+    assert!(router.flush().is_empty());
+    assert!(
+        router.is_backlogged(),
+        "nothing joins a batch over the budget"
+    );
+    let huge = rx.recv().await.unwrap();
+    assert_eq!(show(&huge), ["huge"]);
+    // Still held while the consumer has the batch unopened; taking its
+    // events releases it.
+    assert!(!poll_once(&mut router).await.progress);
+    let events: Vec<SearchEvent> = huge.into_iter().collect();
+    assert_eq!(events.len(), 1);
+    assert!(poll_once(&mut router).await.progress);
+    assert_eq!(show(&rx.recv().await.unwrap()), ["small"]);
 }

@@ -7,7 +7,7 @@
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind};
-use crate::proto::codec::{Frame, LDAP_STRING};
+use crate::proto::codec::{Budget, Frame, LDAP_STRING};
 use crate::proto::controls::generic::{value_of, Control};
 use crate::proto::controls::oid;
 
@@ -43,10 +43,12 @@ impl ProxiedAuthz {
     /// Parses the wire form.
     pub fn from_control(control: &Control) -> Result<Self, DecodeError> {
         let value = value_of(control, Self::OID)?;
-        let authz_id = Frame(value).string(value, 0).map_err(|e| DecodeError {
-            kind: DecodeErrorKind::InvalidValue(LDAP_STRING),
-            ..e
-        })?;
+        let authz_id = Frame(value, &Budget::for_len(value.len()))
+            .string(value, 0)
+            .map_err(|e| DecodeError {
+                kind: DecodeErrorKind::InvalidValue(LDAP_STRING),
+                ..e
+            })?;
         Ok(Self { authz_id })
     }
 }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::codec::{read_opt_bytes, read_string, Frame, LDAP_OID};
+use crate::proto::codec::{read_opt_bytes, read_string, Budget, Frame, LDAP_OID};
 
 /// A control as carried on the wire: OID, criticality and optional value.
 ///
@@ -91,9 +91,11 @@ pub(crate) fn decode_controls(
     r: &mut Reader<'_>,
     src: Frame<'_>,
 ) -> Result<Vec<Control>, DecodeError> {
-    let mut out = Vec::new();
+    let mut out = src.vec_for(r, "Controls")?;
     while !r.is_empty() {
-        out.push(Control::decode(r, src)?);
+        let offset = r.offset();
+        let c = Control::decode(r, src)?;
+        src.push(&mut out, c, "Controls", offset)?;
     }
     Ok(out)
 }
@@ -133,7 +135,8 @@ pub(super) fn decode_value<T>(
 ) -> Result<T, DecodeError> {
     let value = value_of(control, oid)?;
     let mut r = Reader::new(value);
-    let out = f(&mut r, Frame(value))?;
+    let budget = Budget::for_len(value.len());
+    let out = f(&mut r, Frame(value, &budget))?;
     r.finish()?;
     Ok(out)
 }
@@ -154,7 +157,8 @@ mod tests {
     fn decode(bytes: &[u8]) -> Result<Control, DecodeError> {
         let frame = Bytes::copy_from_slice(bytes);
         let mut r = Reader::new(&frame);
-        let c = Control::decode(&mut r, Frame(&frame))?;
+        let budget = Budget::for_len(frame.len());
+        let c = Control::decode(&mut r, Frame(&frame, &budget))?;
         r.finish()?;
         Ok(c)
     }

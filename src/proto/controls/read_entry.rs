@@ -62,7 +62,7 @@ macro_rules! read_request {
             pub fn from_control(control: &Control) -> Result<Self, DecodeError> {
                 decode_value(control, Self::OID, |r, src| {
                     let attributes = r.sequence(Tag::SEQUENCE, |r| {
-                        read_strings(r, src, Tag::OCTET_STRING, LDAP_STRING)
+                        read_strings(r, src, Tag::OCTET_STRING, "AttributeSelection", LDAP_STRING)
                     })?;
                     Ok(Self { attributes })
                 })

@@ -24,6 +24,10 @@ use x509_parser::x509::X509Name;
 
 use crate::ber::{Class, Tag, Writer};
 
+mod escape;
+use escape::write_hex_escaped;
+pub(crate) use escape::{escape_unsafe, is_unsafe_char};
+
 /// A distinguished name: a sequence of RDNs, the most specific first (the
 /// order of the RFC 4514 string form, and the reverse of the DER order).
 ///
@@ -496,10 +500,12 @@ impl fmt::Display for DnValue {
 /// DN (RFC 4514 §2.4).
 ///
 /// `,` `+` `"` `\` `<` `>` `;` get a `\` before them, as do a `#` or space
-/// at the start and a space at the end. NUL and the other ASCII control
-/// characters become `\xx` hex pairs (RFC 4514 only requires it of NUL;
-/// the others are escaped so that a name from a certificate cannot inject
-/// line breaks into a log). Everything else, including non-ASCII, is kept.
+/// at the start and a space at the end. NUL and the other control
+/// characters (C0, DEL, C1), the Unicode line and paragraph separators and
+/// the bidirectional controls become `\XX` hex pairs of their UTF-8 octets
+/// (RFC 4514 only requires it of NUL; the others are escaped so that a
+/// name from a certificate cannot forge a line in a log or reverse the
+/// text shown after it). Everything else, including non-ASCII, is kept.
 ///
 /// ```
 /// use tokio_ldap::proto::dn::{escape_dn_value, Dn};
@@ -524,7 +530,7 @@ fn write_escaped(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
             ',' | '+' | '"' | '\\' | '<' | '>' | ';' => write!(out, "\\{c}")?,
             '#' if i == 0 => out.write_str("\\#")?,
             ' ' if i == 0 || i == last => out.write_str("\\ ")?,
-            c if c.is_ascii_control() => write!(out, "\\{:02X}", c as u32)?,
+            c if is_unsafe_char(c) => write_hex_escaped(out, c)?,
             c => out.write_char(c)?,
         }
     }

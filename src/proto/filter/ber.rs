@@ -18,11 +18,14 @@
 //! Empty `and` and `or` sets are accepted: they are the absolute true and
 //! false filters of RFC 4526, `(&)` and `(|)`.
 
+use core::mem::size_of;
+
 use bytes::Bytes;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::codec::{
-    choice_error, next_tag, read_bytes, read_opt_string, read_string, Frame, ATTRIBUTE_DESCRIPTION,
+    choice_error, next_tag, read_bytes, read_opt_string, read_string, Budget, Frame,
+    ATTRIBUTE_DESCRIPTION,
 };
 use crate::proto::filter::model::{Ava, Filter, MatchingRuleAssertion, Substrings};
 
@@ -39,7 +42,8 @@ impl Filter {
     /// `bytes` must hold exactly one filter. Values are slices of `bytes`.
     pub fn from_ber(bytes: Bytes) -> Result<Self, DecodeError> {
         let mut r = Reader::with_limits(&bytes, Limits::DEFAULT);
-        let filter = Self::decode(&mut r, Frame(&bytes))?;
+        let budget = Budget::for_len(bytes.len());
+        let filter = Self::decode(&mut r, Frame(&bytes, &budget))?;
         r.finish()?;
         Ok(filter)
     }
@@ -86,6 +90,7 @@ impl Filter {
                 Some(open) => &mut open.reader,
                 None => &mut *r,
             };
+            let offset = cur.offset();
             let mut ready = match Item::read(cur, src)? {
                 Item::Filter(f) => Some(f),
                 Item::Open(open) => {
@@ -98,7 +103,15 @@ impl Filter {
             loop {
                 if let Some(f) = ready.take() {
                     match stack.last_mut() {
-                        Some(top) => top.children.push(f),
+                        Some(top) => {
+                            // The parts of an `and` or `or` are charged
+                            // to the budget; the one part of a `not` is
+                            // bounded by the depth limit.
+                            if !matches!(top.kind, Kind::Not) {
+                                src.charge(size_of::<Self>(), "Filter", offset)?;
+                            }
+                            top.children.push(f);
+                        }
                         None => return Ok(f),
                     }
                 }
@@ -275,7 +288,10 @@ impl Substrings {
                         return Err(out_of_order("initial must be the first substring"));
                     }
                     INITIAL => s.initial = Some(read_bytes(r, src, tag)?),
-                    ANY => s.any.push(read_bytes(r, src, tag)?),
+                    ANY => {
+                        let v = read_bytes(r, src, tag)?;
+                        src.push(&mut s.any, v, "substrings", offset)?;
+                    }
                     FINAL => s.final_ = Some(read_bytes(r, src, tag)?),
                     _ => {
                         return Err(choice_error(
@@ -726,7 +742,8 @@ mod tests {
                     max_depth: 5_000,
                 };
                 let mut r = Reader::with_limits(&bytes, limits);
-                let f = Filter::decode(&mut r, Frame(&bytes)).unwrap();
+                let budget = Budget::for_len(bytes.len());
+                let f = Filter::decode(&mut r, Frame(&bytes, &budget)).unwrap();
                 // Unwind the result by hand: dropping a 3,000-deep Box
                 // chain recursively would itself need a deep stack.
                 let mut depth = 0;

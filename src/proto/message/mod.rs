@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use crate::proto::codec::{next_tag, read_message_id, Frame, MessageId};
+use crate::proto::codec::{next_tag, read_message_id, Budget, Frame, MessageId};
 use crate::proto::controls::{decode_controls, encode_controls, Control};
 use crate::proto::op::{self, ProtocolOp};
 
@@ -46,7 +46,9 @@ impl LdapMessage {
         // `fast_entry_parts`). A DN that is not UTF-8 goes the general way,
         // which reports it.
         if let Some((id, dn, list, len)) = op::fast_entry_parts(&frame, limits) {
-            let src = Frame(&frame);
+            // (Nothing on this path allocates: no budget to keep.)
+            let budget = Budget::for_len(0);
+            let src = Frame(&frame, &budget);
             // (The offset only places an error, which the general way reports.)
             if let (Ok(dn), Some(at)) = (src.string(dn, 0), src.range_of(list)) {
                 // The frame itself becomes the attribute list: narrowing it
@@ -70,7 +72,18 @@ impl LdapMessage {
     /// [`decode_with_limits`](Self::decode_with_limits) without the fast
     /// path for search entries.
     pub(crate) fn decode_general(frame: Bytes, limits: Limits) -> Result<Self, DecodeError> {
-        let src = Frame(&frame);
+        let budget = Budget::for_len(frame.len());
+        Self::decode_budgeted(frame, limits, &budget)
+    }
+
+    /// [`decode_general`](Self::decode_general) charging the `Vec`s it
+    /// fills to `budget` (which the tests read afterwards).
+    pub(crate) fn decode_budgeted(
+        frame: Bytes,
+        limits: Limits,
+        budget: &Budget,
+    ) -> Result<Self, DecodeError> {
+        let src = Frame(&frame, budget);
         let mut r = Reader::with_limits(&frame, limits);
         // LDAPMessage ::= SEQUENCE {
         //      messageID       MessageID,

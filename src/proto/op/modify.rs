@@ -17,7 +17,7 @@
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, Reader, Tag, Writer};
-use crate::proto::codec::{capacity_hint, read_enum, read_string, Frame, LDAP_DN};
+use crate::proto::codec::{read_enum, read_string, Frame, LDAP_DN};
 use crate::proto::op::attributes::Attribute;
 
 /// `ModifyRequest ::= [APPLICATION 6] SEQUENCE { object, changes }`.
@@ -84,9 +84,10 @@ impl ModifyRequest {
         //           modification    PartialAttribute } }
         let object = read_string(r, src, Tag::OCTET_STRING, LDAP_DN)?;
         let changes = r.sequence(Tag::SEQUENCE, |r| {
-            let mut changes = Vec::with_capacity(capacity_hint(r));
+            let mut changes = src.vec_for(r, "changes")?;
             while !r.is_empty() {
-                changes.push(r.sequence(Tag::SEQUENCE, |r| {
+                let offset = r.offset();
+                let change = r.sequence(Tag::SEQUENCE, |r| {
                     let op = read_enum(r, "operation", |n| match n {
                         0 => Some(ModifyOp::Add),
                         1 => Some(ModifyOp::Delete),
@@ -97,7 +98,8 @@ impl ModifyRequest {
                     })?;
                     let attribute = Attribute::decode(r, src, false)?;
                     Ok(Modification { op, attribute })
-                })?);
+                })?;
+                src.push(&mut changes, change, "changes", offset)?;
             }
             Ok(changes)
         })?;

@@ -167,7 +167,7 @@ impl SearchRequest {
         let filter = Filter::decode(r, src)?;
         // AttributeSelection ::= SEQUENCE OF selector LDAPString
         let attributes = r.sequence(Tag::SEQUENCE, |r| {
-            read_strings(r, src, Tag::OCTET_STRING, LDAP_STRING)
+            read_strings(r, src, Tag::OCTET_STRING, "AttributeSelection", LDAP_STRING)
         })?;
         Ok(Self {
             base,

@@ -228,7 +228,7 @@ pub(crate) fn read_uris(
         };
         return Err(r.error(DecodeErrorKind::InvalidValue(kind)));
     }
-    read_strings(r, src, Tag::OCTET_STRING, LDAP_STRING)
+    read_strings(r, src, Tag::OCTET_STRING, what, LDAP_STRING)
 }
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ pub(crate) async fn connect(prepared: &PreparedTls, addr: SocketAddr, host: &str
             };
         }
     };
-    let info = TlsInfo::from_handshake(tls.get_ref().1, &lock(&record));
+    let info = TlsInfo::from_handshake(tls.get_ref().1, &mut lock(&record));
     let mut buf = vec![0; GREETING.len()];
     let read = match tls.read_exact(&mut buf).await {
         Ok(_) => Ok(buf),

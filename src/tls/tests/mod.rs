@@ -4,6 +4,7 @@
 //! (`PreparedTls::client_config` and the record) the way the connection
 //! driver does.
 
+mod alerts;
 mod choosers;
 mod harness;
 mod names;

@@ -106,3 +106,35 @@ fn trusted_ca_display() {
     assert_eq!(bad.der(), &[0xff, 0x00, 0x01]);
     assert_eq!(ca_list(&[ca, bad]), "CN=CA; #ff0001");
 }
+
+/// Unicode line breaks, bidirectional controls and C0/C1 controls in a CA
+/// name the server sent are shown as RFC 4514 `\XX` escapes of their UTF-8
+/// octets: a hostile name can neither forge a log line nor reverse the
+/// text shown after it.
+#[test]
+fn trusted_ca_display_escapes_line_breaks_and_bidi_controls() {
+    let cases: &[(&str, &str)] = &[
+        ("Evil\u{2028}Line", r"CN=Evil\E2\80\A8Line"),
+        ("Evil\u{2029}Para", r"CN=Evil\E2\80\A9Para"),
+        ("Next\u{85}Line", r"CN=Next\C2\85Line"),
+        ("Rev\u{202e}esrever", r"CN=Rev\E2\80\AEesrever"),
+        (
+            "\u{202a}\u{202b}\u{202c}\u{202d}",
+            r"CN=\E2\80\AA\E2\80\AB\E2\80\AC\E2\80\AD",
+        ),
+        (
+            "\u{2066}\u{2067}\u{2068}\u{2069}",
+            r"CN=\E2\81\A6\E2\81\A7\E2\81\A8\E2\81\A9",
+        ),
+        ("C1\u{9b}csi", r"CN=C1\C2\9Bcsi"),
+        ("nl\ncr\r", r"CN=nl\0Acr\0D"),
+        ("Ünïcödé CA", "CN=Ünïcödé CA"),
+    ];
+    for (cn, shown) in cases {
+        let ca = TrustedCa::from_der(name(&[&[(OID_CN, 0x0c, cn.as_bytes())]]));
+        assert_eq!(ca.to_string(), *shown, "{cn:?}");
+        assert_eq!(ca.name(), Some(*shown), "{cn:?}");
+        assert_eq!(format!("{ca:?}"), format!("TrustedCa({shown})"));
+        assert!(!ca.to_string().chars().any(|c| c.is_control()));
+    }
+}

@@ -25,7 +25,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{split_tlv, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
-use crate::proto::codec::{capacity_hint, read_bytes, read_string, Frame, ATTRIBUTE_DESCRIPTION};
+use crate::proto::codec::{read_bytes, read_string, Budget, Frame, ATTRIBUTE_DESCRIPTION};
 
 /// An attribute with its values (`Attribute` / `PartialAttribute`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,9 +71,11 @@ impl Attribute {
                         "an Attribute must have at least one value",
                     )));
                 }
-                let mut values = Vec::with_capacity(capacity_hint(r));
+                let mut values = src.vec_for(r, "vals")?;
                 while !r.is_empty() {
-                    values.push(read_bytes(r, src, Tag::OCTET_STRING)?);
+                    let offset = r.offset();
+                    let v = read_bytes(r, src, Tag::OCTET_STRING)?;
+                    src.push(&mut values, v, "vals", offset)?;
                 }
                 Ok(values)
             })?;
@@ -99,9 +101,11 @@ pub(super) fn read_attributes(
     src: Frame<'_>,
     need_values: bool,
 ) -> Result<Vec<Attribute>, DecodeError> {
-    let mut out = Vec::with_capacity(capacity_hint(r));
+    let mut out = src.vec_for(r, "AttributeList")?;
     while !r.is_empty() {
-        out.push(Attribute::decode(r, src, need_values)?);
+        let offset = r.offset();
+        let a = Attribute::decode(r, src, need_values)?;
+        src.push(&mut out, a, "AttributeList", offset)?;
     }
     Ok(out)
 }
@@ -140,6 +144,12 @@ impl AttributeList {
     /// Encodes `attributes` into a list.
     pub fn new(attributes: Vec<Attribute>) -> Self {
         attributes.into_iter().collect()
+    }
+
+    /// The length of the encoded list, in bytes: what the list holds in
+    /// memory (a share of the received frame).
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.encoded.len()
     }
 
     /// The number of attributes.
@@ -487,7 +497,9 @@ impl<'a> AttributeRef<'a> {
 
     /// This attribute as an owned [`Attribute`] sharing the received frame.
     pub fn to_attribute(&self) -> Attribute {
-        let src = Frame(self.frame);
+        // Nothing here is charged: the budget is only for decoding.
+        let budget = Budget::for_len(0);
+        let src = Frame(self.frame, &budget);
         let name = ByteString::try_from(src.bytes(self.name.as_bytes()))
             .unwrap_or_else(|_| ByteString::from(self.name));
         Attribute {
@@ -547,7 +559,7 @@ impl Iterator for ValueBytes<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let v = self.values.next()?;
-        Some(Frame(self.frame).bytes(v))
+        Some(Frame(self.frame, &Budget::for_len(0)).bytes(v))
     }
 }
 

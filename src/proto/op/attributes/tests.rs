@@ -239,7 +239,8 @@ fn malformed_lists_are_rejected_at_decode() {
 /// The entry decoder before `AttributeList`: every attribute into
 /// an owned `Attribute`.
 fn decode_owned(frame: &Bytes) -> Result<Vec<Attribute>, DecodeError> {
-    let src = Frame(frame);
+    let budget = Budget::for_len(frame.len());
+    let src = Frame(frame, &budget);
     let mut r = Reader::new(frame);
     let out = r.sequence(Tag::SEQUENCE, |r| {
         read_message_id(r, Tag::INTEGER)?;
