@@ -76,7 +76,7 @@ fn certificate_alerts_after_a_tls13_handshake_are_rejections() {
         match read_error_after_handshake(&alert(a), &rec) {
             Some(Error::ClientCertRejected(m)) => assert_eq!(
                 m,
-                format!("the server rejected the client certificate with alert {a:?}: it trusts: CN=CA; none was sent (the callback declined)")
+                format!("the server rejected the client certificate with alert {a:?} after asking for one: it trusts: CN=CA; none was sent (the callback declined)")
             ),
             other => panic!("{a:?}: {other:?}"),
         }
