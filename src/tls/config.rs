@@ -11,7 +11,7 @@ use rustls_pki_types::{CertificateDer, ServerName};
 
 use super::cert::ClientCert;
 use super::pem;
-use super::provider::ring_provider;
+use super::provider::default_provider;
 use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
@@ -150,7 +150,7 @@ impl TlsSettings {
     /// Loads the roots and builds the verifier. Errors name the CA file at
     /// fault.
     pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> {
-        let provider = ring_provider();
+        let provider = default_provider();
         let mut versions: Vec<&'static SupportedProtocolVersion> = Vec::new();
         if self.tls13 {
             versions.push(&rustls::version::TLS13);

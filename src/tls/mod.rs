@@ -41,9 +41,10 @@
 //! |---|---|---|---|
 //! | 1 | `name.rs` | RFC 4514 text of DER names, [`TrustedCa`], CA-list text | (`proto::Dn`) |
 //! | 1 | `pem.rs` | PEM loading with errors that name the file | (`error`) |
-//! | 1 | `provider.rs` | the ring crypto provider | |
+//! | 1 | `provider.rs` | the crypto provider of the enabled feature (`ring` or `aws-lc-rs`) | |
+//! | 1 | `signer.rs` | the wrapper around an application's `SigningKey` (errors, `block_in_place`) | |
 //! | 1 | `panic.rs` | running application code, a panic becoming its message | |
-//! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider |
+//! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider, signer |
 //! | 3 | `query.rs` | [`QueryClientCert`], [`CertRequest`], [`Choice`], [`TlsMode`] | cert, name |
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
 //! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
@@ -73,10 +74,11 @@ mod info;
 mod name;
 mod panic;
 mod pem;
-mod provider;
+pub(crate) mod provider;
 mod query;
 mod record;
 mod resolver;
+mod signer;
 mod store;
 mod verify;
 

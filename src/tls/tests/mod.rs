@@ -12,3 +12,4 @@ mod panic;
 mod pem;
 mod pki;
 mod prepared;
+mod signing;
