@@ -5,6 +5,7 @@
 //! driver does.
 
 mod choosers;
+mod filtering;
 mod harness;
 mod names;
 mod negotiation;
