@@ -2,8 +2,10 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 
 use crate::conn::Settings;
@@ -157,6 +159,67 @@ impl ConnConfig {
     /// becomes the connect error.
     pub fn server_cert_hook(mut self, hook: impl VerifyServerCert + 'static) -> Self {
         self.tls.set_server_cert_hook(hook);
+        self
+    }
+
+    /// **Dangerous**: lets `hook` decide on the server's certificate in
+    /// webpki's place. It runs on every handshake, sees webpki's verdict
+    /// ([`ServerCertInfo::verdict`](crate::tls::ServerCertInfo::verdict):
+    /// trusted, or rejected and why) and the chain, and its `Ok` accepts
+    /// the certificate **even if webpki rejected it** (an unknown issuer, a
+    /// wrong host name, an expired certificate); its `Err`
+    /// ([`ServerCertRejected`](crate::tls::ServerCertRejected)) rejects even
+    /// a valid one. Pinned keys ([`pin_server_key`](Self::pin_server_key))
+    /// are enforced before it runs. Replaces
+    /// [`server_cert_hook`](Self::server_cert_hook) (one hook per config).
+    ///
+    /// ```
+    /// use tokio_ldap::tls::{ServerCertInfo, ServerCertRejected, ServerCertVerdict};
+    /// use tokio_ldap::ConnConfig;
+    ///
+    /// // Accept a self-signed server, but only with this key.
+    /// let pin = [0u8; 32]; // the SHA-256 of its SubjectPublicKeyInfo
+    /// let config = ConnConfig::new()
+    ///     .pin_server_key(pin)
+    ///     .dangerous_server_cert_override(
+    ///         |info: &ServerCertInfo<'_>| -> Result<(), ServerCertRejected> {
+    ///             match info.verdict() {
+    ///                 ServerCertVerdict::Trusted => Ok(()),
+    ///                 // The pin was checked before: the key is the expected one.
+    ///                 ServerCertVerdict::Rejected(_) => Ok(()),
+    ///                 _ => Err(ServerCertRejected::new("verification is required")),
+    ///             }
+    ///         },
+    ///     );
+    /// # let _ = config;
+    /// ```
+    pub fn dangerous_server_cert_override(mut self, hook: impl VerifyServerCert + 'static) -> Self {
+        self.tls.set_server_cert_override(hook);
+        self
+    }
+
+    /// Accepts only a server whose certificate holds this public key: the
+    /// SHA-256 of its DER SubjectPublicKeyInfo (see
+    /// [`tls::spki_sha256`](crate::tls::spki_sha256)). May be called
+    /// several times: any of the pinned keys is accepted, so a new key can
+    /// be pinned before the server rotates to it. Checked after webpki (the
+    /// certificate must still be trusted, unless an override hook accepts
+    /// it), before any hook; a mismatch fails the connect with an
+    /// [`Error::Tls`](crate::Error::Tls) whose message reads `... rejected
+    /// by key pinning: its public key (SPKI SHA-256 ...) is none of the N
+    /// pinned key(s)`.
+    pub fn pin_server_key(mut self, spki_sha256: [u8; 32]) -> Self {
+        self.tls.add_pin(spki_sha256);
+        self
+    }
+
+    /// Builds every TLS object of the connection with this crypto provider
+    /// (e.g. `rustls::crypto::aws_lc_rs::default_provider()`, or a FIPS
+    /// one), instead of the one of the enabled Cargo feature (`ring` by
+    /// default, `aws-lc-rs`; ring if both). The process-wide default
+    /// provider of rustls is never installed nor read.
+    pub fn crypto_provider(mut self, p: Arc<CryptoProvider>) -> Self {
+        self.tls.set_provider(p);
         self
     }
 

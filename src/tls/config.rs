@@ -15,7 +15,7 @@ use super::provider::default_provider;
 use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
-use super::verify::{BaseVerifier, ServerVerifier, VerifyServerCert};
+use super::verify::{BaseVerifier, HookPower, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
 use crate::sync::lock;
 
@@ -37,7 +37,9 @@ pub(crate) struct TlsSettings {
     roots: Vec<CertificateDer<'static>>,
     system_roots: bool,
     client_cert: Option<Arc<dyn QueryClientCert>>,
-    server_hook: Option<Arc<dyn VerifyServerCert>>,
+    server_hook: Option<(Arc<dyn VerifyServerCert>, HookPower)>,
+    pins: Vec<[u8; 32]>,
+    provider: Option<Arc<CryptoProvider>>,
     dangerous_no_verification: bool,
     tls12: bool,
     tls13: bool,
@@ -62,6 +64,8 @@ impl TlsSettings {
             system_roots: false,
             client_cert: None,
             server_hook: None,
+            pins: Vec::new(),
+            provider: None,
             dangerous_no_verification: false,
             tls12: true,
             tls13: true,
@@ -115,7 +119,26 @@ impl TlsSettings {
     /// Run this hook after the server's certificate verified.
     pub(crate) fn set_server_cert_hook(&mut self, hook: impl VerifyServerCert + 'static) {
         self.changed();
-        self.server_hook = Some(Arc::new(hook));
+        self.server_hook = Some((Arc::new(hook), HookPower::Checks));
+    }
+
+    /// Let this hook decide, whatever webpki said.
+    pub(crate) fn set_server_cert_override(&mut self, hook: impl VerifyServerCert + 'static) {
+        self.changed();
+        self.server_hook = Some((Arc::new(hook), HookPower::Decides));
+    }
+
+    /// Accept only server keys whose SubjectPublicKeyInfo has one of the
+    /// pinned SHA-256 hashes.
+    pub(crate) fn add_pin(&mut self, spki_sha256: [u8; 32]) {
+        self.changed();
+        self.pins.push(spki_sha256);
+    }
+
+    /// Build every rustls object with this provider.
+    pub(crate) fn set_provider(&mut self, provider: Arc<CryptoProvider>) {
+        self.changed();
+        self.provider = Some(provider);
     }
 
     /// Accept any server certificate (signatures are still checked).
@@ -150,7 +173,7 @@ impl TlsSettings {
     /// Loads the roots and builds the verifier. Errors name the CA file at
     /// fault.
     pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> {
-        let provider = default_provider();
+        let provider = self.provider.clone().unwrap_or_else(default_provider);
         let mut versions: Vec<&'static SupportedProtocolVersion> = Vec::new();
         if self.tls13 {
             versions.push(&rustls::version::TLS13);
@@ -179,6 +202,7 @@ impl TlsSettings {
             verifier: Arc::new(ServerVerifier {
                 base,
                 hook: self.server_hook.clone(),
+                pins: self.pins.clone(),
                 algorithms: provider.signature_verification_algorithms,
             }),
             provider,
@@ -248,7 +272,12 @@ impl fmt::Debug for TlsSettings {
             .field("roots", &self.roots.len())
             .field("system_roots", &self.system_roots)
             .field("client_cert", &self.client_cert.is_some())
-            .field("server_hook", &self.server_hook.is_some())
+            .field(
+                "server_hook",
+                &self.server_hook.as_ref().map(|(_, power)| power),
+            )
+            .field("pins", &self.pins.len())
+            .field("provider", &self.provider.is_some())
             .field("dangerous_no_verification", &self.dangerous_no_verification)
             .field("tls12", &self.tls12)
             .field("tls13", &self.tls13)

@@ -27,8 +27,9 @@
 //! says the same.
 //!
 //! The server's certificate is verified with webpki against the configured
-//! roots, including the host name; a [`VerifyServerCert`] hook can add
-//! checks such as pinning.
+//! roots, including the host name, and against pinned public keys if any
+//! are set; a [`VerifyServerCert`] hook can add checks, or, set as a
+//! loudly named override, see webpki's verdict and decide.
 //!
 //! # Layout
 //!
@@ -49,7 +50,7 @@
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
 //! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
 //! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
-//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertRejected`], the rustls verifier | panic |
+//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertVerdict`], [`ServerCertRejected`], pinning, the rustls verifier | panic, provider |
 //! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, verify |
 //! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
 //! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
@@ -80,7 +81,7 @@ mod record;
 mod resolver;
 mod signer;
 mod store;
-mod verify;
+pub(crate) mod verify;
 
 pub use cert::ClientCert;
 pub use config::TlsVersion;
@@ -88,7 +89,9 @@ pub use info::{SentCert, TlsInfo};
 pub use name::TrustedCa;
 pub use query::{CertRequest, Choice, QueryClientCert, TlsMode};
 pub use store::{CertStore, EmptyListPolicy};
-pub use verify::{ServerCertInfo, ServerCertRejected, VerifyServerCert};
+pub use verify::{
+    spki_sha256, ServerCertInfo, ServerCertRejected, ServerCertVerdict, VerifyServerCert,
+};
 
 /// Re-exported for the transport and the driver, which lock the record.
 pub(crate) use crate::sync::lock;

@@ -11,6 +11,7 @@ mod names;
 mod negotiation;
 mod panic;
 mod pem;
+mod pinning;
 mod pki;
 mod prepared;
 mod signing;
