@@ -9,7 +9,9 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 
 use crate::conn::Settings;
-use crate::tls::{ClientCert, QueryClientCert, TlsSettings, TlsVersion, VerifyServerCert};
+use crate::tls::{
+    ClientCert, ClientCertSource, QueryClientCert, TlsSettings, TlsVersion, VerifyServerCert,
+};
 
 /// How to connect: TLS trust and client certificate, StartTLS, timeouts,
 /// limits. A builder taken by value:
@@ -99,6 +101,19 @@ impl ConnConfig {
     /// certificate.
     pub fn client_cert(mut self, cert: ClientCert) -> Self {
         self.tls.set_client_cert(cert);
+        self
+    }
+
+    /// Fetches the candidate client certificates with this async source
+    /// before each connect (bounded by the
+    /// [connect timeout](Self::connect_timeout)); during the handshake a
+    /// [`CertStore`](crate::tls::CertStore) of them picks the one to send
+    /// from the CAs the server names. Replaces
+    /// [`client_cert_query`](Self::client_cert_query) and
+    /// [`client_cert`](Self::client_cert) while set. See
+    /// [`ClientCertSource`](crate::tls::ClientCertSource).
+    pub fn client_cert_source(mut self, s: impl ClientCertSource + 'static) -> Self {
+        self.tls.set_client_cert_source(s);
         self
     }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -15,6 +16,8 @@ use super::provider::default_provider;
 use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
+use super::source::{self, ClientCertSource};
+use super::store::CertStore;
 use super::verify::{BaseVerifier, HookPower, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
 use crate::sync::lock;
@@ -37,6 +40,7 @@ pub(crate) struct TlsSettings {
     roots: Vec<CertificateDer<'static>>,
     system_roots: bool,
     client_cert: Option<Arc<dyn QueryClientCert>>,
+    cert_source: Option<Arc<dyn ClientCertSource>>,
     server_hook: Option<(Arc<dyn VerifyServerCert>, HookPower)>,
     pins: Vec<[u8; 32]>,
     provider: Option<Arc<CryptoProvider>>,
@@ -63,6 +67,7 @@ impl TlsSettings {
             roots: Vec::new(),
             system_roots: false,
             client_cert: None,
+            cert_source: None,
             server_hook: None,
             pins: Vec::new(),
             provider: None,
@@ -107,6 +112,12 @@ impl TlsSettings {
     pub(crate) fn set_client_cert_query(&mut self, query: impl QueryClientCert + 'static) {
         self.changed();
         self.client_cert = Some(Arc::new(query));
+    }
+
+    /// Fetch the candidates with this source before each connect.
+    pub(crate) fn set_client_cert_source(&mut self, source: impl ClientCertSource + 'static) {
+        self.changed();
+        self.cert_source = Some(Arc::new(source));
     }
 
     /// Send no client certificate.
@@ -208,6 +219,7 @@ impl TlsSettings {
             provider,
             versions,
             client_cert: self.client_cert.clone(),
+            cert_source: self.cert_source.clone(),
             roots_desc,
         })
     }
@@ -292,10 +304,33 @@ pub(crate) struct PreparedTls {
     verifier: Arc<ServerVerifier>,
     versions: Vec<&'static SupportedProtocolVersion>,
     client_cert: Option<Arc<dyn QueryClientCert>>,
+    cert_source: Option<Arc<dyn ClientCertSource>>,
     roots_desc: String,
 }
 
 impl PreparedTls {
+    /// The settings for one connect to `url`: these, or, with a
+    /// [`ClientCertSource`], these with the source's candidates in a
+    /// [`CertStore`] as the chooser. The source is bounded by `timeout`.
+    pub(crate) async fn for_connect(
+        self: &Arc<Self>,
+        url: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Arc<Self>, Error> {
+        let Some(cert_source) = &self.cert_source else {
+            return Ok(Arc::clone(self));
+        };
+        let certs = source::fetch(cert_source.as_ref(), url, timeout).await?;
+        tracing::debug!(
+            candidates = certs.len(),
+            "client certificate source answered"
+        );
+        let store = certs.into_iter().fold(CertStore::new(), CertStore::with);
+        let mut prepared = (**self).clone();
+        prepared.client_cert = Some(Arc::new(store));
+        Ok(Arc::new(prepared))
+    }
+
     /// The rustls config for one connection (TLS from the start for
     /// `ldaps://`, or after StartTLS) and the record its handshake fills in.
     /// Read the record after the handshake: `TlsInfo::from_handshake`,
@@ -337,6 +372,7 @@ impl fmt::Debug for PreparedTls {
             .field("verifier", &self.verifier)
             .field("versions", &self.versions)
             .field("client_cert", &self.client_cert.is_some())
+            .field("cert_source", &self.cert_source.is_some())
             .field("roots", &self.roots_desc)
             .finish_non_exhaustive()
     }

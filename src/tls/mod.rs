@@ -47,11 +47,12 @@
 //! | 1 | `panic.rs` | running application code, a panic becoming its message | |
 //! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider, signer |
 //! | 3 | `query.rs` | [`QueryClientCert`], [`CertRequest`], [`Choice`], [`TlsMode`] | cert, name |
+//! | 3 | `source.rs` | [`ClientCertSource`], [`SourceRequest`]: the async step before a connect | cert, panic |
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
 //! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
 //! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
 //! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertVerdict`], [`ServerCertRejected`], pinning, the rustls verifier | panic, provider |
-//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, verify |
+//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, source, store, verify |
 //! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
 //! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
 //!
@@ -80,6 +81,7 @@ mod query;
 mod record;
 mod resolver;
 mod signer;
+mod source;
 mod store;
 pub(crate) mod verify;
 
@@ -88,6 +90,7 @@ pub use config::TlsVersion;
 pub use info::{SentCert, TlsInfo};
 pub use name::TrustedCa;
 pub use query::{CertRequest, Choice, QueryClientCert, TlsMode};
+pub use source::{ClientCertSource, SourceError, SourceFuture, SourceRequest};
 pub use store::{CertStore, EmptyListPolicy};
 pub use verify::{
     spki_sha256, ServerCertInfo, ServerCertRejected, ServerCertVerdict, VerifyServerCert,
