@@ -14,4 +14,5 @@ mod pem;
 mod pinning;
 mod pki;
 mod prepared;
+mod providers;
 mod signing;
