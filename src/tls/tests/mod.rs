@@ -16,3 +16,4 @@ mod pki;
 mod prepared;
 mod providers;
 mod signing;
+mod values;
