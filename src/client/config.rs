@@ -111,7 +111,7 @@ impl ConnConfig {
     /// from the CAs the server names. Replaces
     /// [`client_cert_query`](Self::client_cert_query) and
     /// [`client_cert`](Self::client_cert) while set. See
-    /// [`ClientCertSource`](crate::tls::ClientCertSource).
+    /// [`ClientCertSource`].
     pub fn client_cert_source(mut self, s: impl ClientCertSource + 'static) -> Self {
         self.tls.set_client_cert_source(s);
         self

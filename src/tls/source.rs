@@ -34,7 +34,7 @@ pub type SourceFuture<'a> =
 /// replaces the configured chooser or certificate for that connection.
 ///
 /// An error, a panic or the timeout fails the connect with
-/// [`Error::ClientCertSource`](crate::Error::ClientCertSource), whose
+/// [`Error::ClientCertSource`], whose
 /// message says which. An empty list is no error: the connection then
 /// offers no certificate.
 ///
