@@ -89,6 +89,20 @@ impl ConnConfig {
         self
     }
 
+    /// Verifies the server with the operating system's trust store and
+    /// policy (`rustls-platform-verifier`) instead of webpki with the
+    /// configured roots: on Windows and macOS the OS decides (its roots,
+    /// its revocation checks, enterprise policy); on Linux and other Unix
+    /// systems it is webpki with the system's roots. CA files and
+    /// [`root_certificate`](Self::root_certificate)s are trusted in
+    /// addition. Pins and hooks apply as with webpki. Needs the
+    /// `platform-verifier` feature.
+    #[cfg(feature = "platform-verifier")]
+    pub fn platform_verifier(mut self, on: bool) -> Self {
+        self.tls.set_platform_verifier(on);
+        self
+    }
+
     /// Answers the server's request for a client certificate with this
     /// callback, which sees the CAs the server trusts (see
     /// [`QueryClientCert`]).

@@ -45,6 +45,8 @@ pub(crate) struct TlsSettings {
     pins: Vec<[u8; 32]>,
     provider: Option<Arc<CryptoProvider>>,
     dangerous_no_verification: bool,
+    /// Verify servers with the operating system's verifier.
+    platform_verifier: bool,
     tls12: bool,
     tls13: bool,
     /// What `prepared` made, shared with the clones taken since; a setter
@@ -72,6 +74,7 @@ impl TlsSettings {
             pins: Vec::new(),
             provider: None,
             dangerous_no_verification: false,
+            platform_verifier: false,
             tls12: true,
             tls13: true,
             prepared: Arc::default(),
@@ -158,6 +161,13 @@ impl TlsSettings {
         self.dangerous_no_verification = on;
     }
 
+    /// Verify servers with the operating system's verifier.
+    #[cfg(feature = "platform-verifier")]
+    pub(crate) fn set_platform_verifier(&mut self, on: bool) {
+        self.changed();
+        self.platform_verifier = on;
+    }
+
     /// The protocol versions to offer; an empty list is rejected by
     /// `prepare`.
     pub(crate) fn set_versions(&mut self, versions: &[TlsVersion]) {
@@ -201,6 +211,8 @@ impl TlsSettings {
                 BaseVerifier::Dangerous,
                 "none (verification disabled)".to_owned(),
             )
+        } else if self.platform_verifier {
+            self.platform(&provider)?
         } else {
             let (store, desc) = self.load_roots()?;
             let webpki =
@@ -222,6 +234,45 @@ impl TlsSettings {
             cert_source: self.cert_source.clone(),
             roots_desc,
         })
+    }
+
+    /// The operating system's verifier, trusting also the configured CA
+    /// files and in-memory roots.
+    #[cfg(feature = "platform-verifier")]
+    fn platform(&self, provider: &Arc<CryptoProvider>) -> Result<(BaseVerifier, String), Error> {
+        let mut extra = self.roots.clone();
+        let mut sources = vec!["the operating system's verifier".to_owned()];
+        for path in &self.ca_files {
+            let name = path.display().to_string();
+            extra.extend(pem::certs_from_pem(
+                &pem::read_file(path, "CA file")?,
+                &name,
+            )?);
+            sources.push(name);
+        }
+        if !self.roots.is_empty() {
+            sources.push(format!(
+                "{} root certificate(s) given in memory",
+                self.roots.len()
+            ));
+        }
+        let verifier =
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, Arc::clone(provider))
+                .map_err(|e| {
+                Error::Config(format!("cannot use the operating system's verifier: {e}"))
+            })?;
+        Ok((
+            BaseVerifier::Platform(Arc::new(verifier)),
+            sources.join(", "),
+        ))
+    }
+
+    /// Never called: without the feature the setting cannot be turned on.
+    #[cfg(not(feature = "platform-verifier"))]
+    fn platform(&self, _: &Arc<CryptoProvider>) -> Result<(BaseVerifier, String), Error> {
+        Err(Error::Config(
+            "the platform verifier needs the `platform-verifier` feature".to_owned(),
+        ))
     }
 
     fn load_roots(&self) -> Result<(RootCertStore, String), Error> {
@@ -291,6 +342,7 @@ impl fmt::Debug for TlsSettings {
             .field("pins", &self.pins.len())
             .field("provider", &self.provider.is_some())
             .field("dangerous_no_verification", &self.dangerous_no_verification)
+            .field("platform_verifier", &self.platform_verifier)
             .field("tls12", &self.tls12)
             .field("tls13", &self.tls13)
             .finish_non_exhaustive()

@@ -270,6 +270,9 @@ pub(crate) enum BaseVerifier {
     WebPki(Arc<WebPkiServerVerifier>),
     /// Nothing but the handshake signatures: `dangerous_disable_server_verification`.
     Dangerous,
+    /// The operating system's verifier (`rustls-platform-verifier`).
+    #[cfg(feature = "platform-verifier")]
+    Platform(Arc<rustls_platform_verifier::Verifier>),
 }
 
 /// What the application's hook may do.
@@ -332,6 +335,10 @@ impl ServerCertVerifier for ServerVerifier {
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map(drop),
             BaseVerifier::Dangerous => Ok(()),
+            #[cfg(feature = "platform-verifier")]
+            BaseVerifier::Platform(platform) => platform
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(drop),
         };
         let hook = match (&self.hook, base) {
             (Some((hook, HookPower::Decides)), base) => Some((hook, base)),
@@ -346,7 +353,7 @@ impl ServerCertVerifier for ServerVerifier {
         let verdict = match (&base, &self.base) {
             (Err(e), _) => ServerCertVerdict::Rejected(e),
             (Ok(()), BaseVerifier::Dangerous) => ServerCertVerdict::NotChecked,
-            (Ok(()), BaseVerifier::WebPki(_)) => ServerCertVerdict::Trusted,
+            (Ok(()), _) => ServerCertVerdict::Trusted,
         };
         let name = server_name_text(server_name);
         let info = ServerCertInfo::new(end_entity, intermediates, &name).with_verdict(verdict);

@@ -13,6 +13,8 @@ mod panic;
 mod pem;
 mod pinning;
 mod pki;
+#[cfg(feature = "platform-verifier")]
+mod platform;
 mod prepared;
 mod providers;
 mod signing;
