@@ -76,14 +76,14 @@ mod info;
 mod name;
 mod panic;
 mod pem;
-pub(crate) mod provider;
+mod provider;
 mod query;
 mod record;
 mod resolver;
 mod signer;
 mod source;
 mod store;
-pub(crate) mod verify;
+mod verify;
 
 pub use cert::ClientCert;
 pub use config::TlsVersion;

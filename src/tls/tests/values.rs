@@ -5,9 +5,12 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
 use super::pki::pki;
-use crate::tls::{CertStore, TlsMode, TrustedCa};
+use crate::tls::record::HandshakeRecord;
+use crate::tls::resolver::ClientCertResolver;
+use crate::tls::{CertStore, Choice, TlsMode, TrustedCa};
 
 fn hash_of(ca: &TrustedCa) -> u64 {
     let mut hasher = DefaultHasher::new();
@@ -63,4 +66,30 @@ fn store_accessors() {
 fn tls_mode_text() {
     assert_eq!(TlsMode::Ldaps.to_string(), "ldaps");
     assert_eq!(TlsMode::StartTls.to_string(), "StartTLS");
+}
+
+#[test]
+fn choice_text_is_its_reason() {
+    let choice = Choice::new(Some(pki().alice.client_cert()), "because");
+    assert_eq!(choice.to_string(), "because");
+    assert_eq!(choice.reason(), "because");
+}
+
+#[test]
+fn resolver_debug_shows_what_is_configured() {
+    let resolver = ClientCertResolver {
+        query: Some(Arc::new(pki().alice.client_cert())),
+        url: "ldaps://localhost:636".to_owned(),
+        server_name: "localhost".to_owned(),
+        mode: TlsMode::StartTls,
+        record: Arc::new(Mutex::new(HandshakeRecord::new(
+            "localhost",
+            TlsMode::StartTls,
+            "roots",
+        ))),
+    };
+    assert_eq!(
+        format!("{resolver:?}"),
+        "ClientCertResolver { configured: true, server_name: \"localhost\", mode: StartTls, .. }"
+    );
 }
