@@ -268,7 +268,12 @@ fn slow_signing_key_leaves_the_runtimes_other_tasks_running() {
         });
         let client = client.await.unwrap();
         assert!(client.error.is_none(), "{:?}", client.error);
-        helper.await.unwrap();
+        assert!(matches!(&client.read, Some(Ok(g)) if g == GREETING));
+        // Signed once, so the helper was woken and has run or will.
         assert_eq!(signed.load(Ordering::SeqCst), 1);
+        tokio::time::timeout(Duration::from_secs(10), helper)
+            .await
+            .expect("the helper finishes once the signer started")
+            .unwrap();
     });
 }
