@@ -18,4 +18,5 @@ mod platform;
 mod prepared;
 mod providers;
 mod signing;
+mod sources;
 mod values;
