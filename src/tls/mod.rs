@@ -62,12 +62,29 @@
 //! # Stability
 //!
 //! What may grow can grow without breaking callers: the enums
-//! ([`TlsMode`], [`TlsVersion`], [`EmptyListPolicy`]) are
-//! `#[non_exhaustive]`; no struct has a public field (each is read through
-//! its accessors and made through its constructors, so fields can be
-//! added); [`CertRequest`] and [`ServerCertInfo`] are `Copy` views borrowed
-//! from the handshake and stay so; the traits [`QueryClientCert`] and
-//! [`VerifyServerCert`] gain methods only with default bodies.
+//! ([`TlsMode`], [`TlsVersion`], [`EmptyListPolicy`], [`ServerCertVerdict`])
+//! are `#[non_exhaustive]`; no struct has a public field (each is read
+//! through its accessors and made through its constructors, so fields can
+//! be added); [`CertRequest`], [`ServerCertInfo`] and [`SourceRequest`] are
+//! `Copy` views and stay so; the traits [`QueryClientCert`],
+//! [`VerifyServerCert`] and [`ClientCertSource`] gain methods only with
+//! default bodies.
+//!
+//! # Keys, providers, trust
+//!
+//! - A [`ClientCert`]'s key may live anywhere: [`ClientCert::from_signing_key`]
+//!   takes any rustls `SigningKey` (an HSM, a token, a TPM, a KMS).
+//! - A [`CertStore`] filters like Windows: expired, not yet valid and
+//!   server-only certificates are skipped (each named in the [`Choice`]'s
+//!   reason), and of several acceptable ones the one valid longest is sent.
+//! - A [`ClientCertSource`] fetches the candidates asynchronously before
+//!   each connect.
+//! - The crypto provider is that of the Cargo feature (`ring` by default,
+//!   `aws-lc-rs`), or the one given to `ConnConfig::crypto_provider`; the
+//!   process-wide default of rustls is never installed nor read.
+//! - Servers are verified by webpki, or by the operating system with the
+//!   `platform-verifier` feature; pinned keys and a hook (adding checks, or,
+//!   loudly, deciding) come on top.
 
 mod cert;
 mod config;
