@@ -226,6 +226,41 @@ fn from_signing_key_checks_the_chain_and_the_key() {
     assert!(e.contains("the signing key is ED25519 but"), "{e}");
 }
 
+/// A key that reveals only its algorithm, against leaves of every kind the
+/// test PKIs hold (ECDSA, RSA).
+#[test]
+fn the_key_algorithm_must_match_the_leaf() {
+    let rsa = crate::testkit::pki::Pki::rsa();
+    let rsa_alice = rsa.entity("alice").unwrap();
+    let ec_alice = &pki().alice;
+    let claiming = |claim: SignatureAlgorithm| {
+        let mut key = TestSigner::new(ec_alice, Mode::Sign);
+        key.claim = Some(claim);
+        Arc::new(key)
+    };
+    let check = |chain: &[rustls_pki_types::CertificateDer<'static>], claim| {
+        ClientCert::from_signing_key(chain.to_vec(), claiming(claim)).map(|_| ())
+    };
+    assert!(check(&rsa_alice.chain, SignatureAlgorithm::RSA).is_ok());
+    assert!(check(&ec_alice.chain, SignatureAlgorithm::ECDSA).is_ok());
+    for (chain, claim, kind) in [
+        (&rsa_alice.chain, SignatureAlgorithm::ECDSA, "RSA"),
+        (&rsa_alice.chain, SignatureAlgorithm::ED25519, "RSA"),
+        (&ec_alice.chain, SignatureAlgorithm::ED448, "ECDSA"),
+        (&ec_alice.chain, SignatureAlgorithm::RSA, "ECDSA"),
+    ] {
+        match check(chain, claim) {
+            Err(Error::Config(message)) => assert_eq!(
+                message,
+                format!(
+                    "the signing key is {claim:?} but the key of the certificate CN=alice,OU=people,DC=example,DC=com is {kind}"
+                )
+            ),
+            other => panic!("{claim:?} on a {kind} leaf: {other:?}"),
+        }
+    }
+}
+
 /// The DER SubjectPublicKeyInfo of a leaf's certificate.
 fn bob_spki(leaf: &Leaf) -> Vec<u8> {
     use x509_parser::prelude::{FromDer, X509Certificate};
