@@ -79,7 +79,7 @@ fn settings_debug_shows_no_secrets() {
 #[test]
 fn prepared_debug_names_the_verifier_policy() {
     let mut settings = TlsSettings::default();
-    settings.add_root_certificate(super::pki::pki().ca_a.cert.clone());
+    settings.add_root_certificate(pki().ca_a.cert.clone());
     settings.add_pin([1; 32]);
     settings.add_pin([2; 32]);
     settings.set_server_cert_hook(|_: &crate::tls::ServerCertInfo<'_>| Ok::<(), String>(()));
