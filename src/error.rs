@@ -59,6 +59,10 @@ pub enum Error {
     /// The application's [`QueryClientCert`](crate::QueryClientCert) panicked.
     #[error("the client certificate callback panicked: {0}")]
     CallbackPanicked(String),
+    /// The configured [`ClientCertSource`](crate::tls::ClientCertSource)
+    /// failed, panicked or gave no answer within the connect timeout.
+    #[error("{0}")]
+    ClientCertSource(String),
     /// The configuration cannot be used (unreadable CA file, bad key, ...).
     #[error("configuration error: {0}")]
     Config(String),

@@ -87,6 +87,94 @@
 //! # let _ = config; Ok(()) }
 //! ```
 //!
+//! # Where the key lives
+//!
+//! A client certificate's private key need not be in memory. In Windows'
+//! LDAP library the certificate usually comes with a key that never leaves
+//! a smart card, a TPM or the system's key store; here any implementation
+//! of rustls' [`SigningKey`](rustls::sign::SigningKey) (re-exported as
+//! [`rustls`]) can hold it: a PKCS#11 token, a TPM, a cloud KMS.
+//! [`ClientCert::from_signing_key`] takes the chain and such a key; the key
+//! is asked to sign once per handshake in which the certificate is sent.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use tokio_ldap::rustls::pki_types::{CertificateDer, SubjectPublicKeyInfoDer};
+//! use tokio_ldap::rustls::sign::{Signer, SigningKey};
+//! use tokio_ldap::rustls::{Error as TlsError, SignatureAlgorithm, SignatureScheme};
+//! use tokio_ldap::{ClientCert, ConnConfig, LdapConn};
+//!
+//! /// The application's handle on its token (a PKCS#11 session, a KMS
+//! /// client, ...): it signs with a P-256 key it never reveals.
+//! # #[derive(Debug)] struct Token;
+//! # impl Token {
+//! #     fn ecdsa_p256_sha256(&self, _data: &[u8]) -> Result<Vec<u8>, String> { Ok(Vec::new()) }
+//! #     fn public_key_info(&self) -> Vec<u8> { Vec::new() }
+//! # }
+//!
+//! #[derive(Debug)]
+//! struct TokenKey {
+//!     token: Arc<Token>,
+//!     /// The key's DER SubjectPublicKeyInfo, read from the token once: it
+//!     /// lets `from_signing_key` check the key against the certificate.
+//!     spki: Vec<u8>,
+//! }
+//!
+//! impl SigningKey for TokenKey {
+//!     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+//!         // This token signs ECDSA P-256 with SHA-256 only.
+//!         offered
+//!             .contains(&SignatureScheme::ECDSA_NISTP256_SHA256)
+//!             .then(|| Box::new(TokenSigner(Arc::clone(&self.token))) as Box<dyn Signer>)
+//!     }
+//!
+//!     fn public_key(&self) -> Option<SubjectPublicKeyInfoDer<'_>> {
+//!         Some(SubjectPublicKeyInfoDer::from(self.spki.as_slice()))
+//!     }
+//!
+//!     fn algorithm(&self) -> SignatureAlgorithm {
+//!         SignatureAlgorithm::ECDSA
+//!     }
+//! }
+//!
+//! #[derive(Debug)]
+//! struct TokenSigner(Arc<Token>);
+//!
+//! impl Signer for TokenSigner {
+//!     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, TlsError> {
+//!         // The token hashes and signs; a removed token fails the
+//!         // handshake with "the client key of CN=... failed to sign the
+//!         // handshake: the token is gone".
+//!         self.0.ecdsa_p256_sha256(message).map_err(TlsError::General)
+//!     }
+//!
+//!     fn scheme(&self) -> SignatureScheme {
+//!         SignatureScheme::ECDSA_NISTP256_SHA256
+//!     }
+//! }
+//!
+//! # async fn run(chain: Vec<CertificateDer<'static>>) -> Result<(), tokio_ldap::Error> {
+//! let token = Arc::new(Token);
+//! let spki = token.public_key_info();
+//! // The chain (end-entity first) is public; it may come from the token too.
+//! let cert = ClientCert::from_signing_key(chain, Arc::new(TokenKey { token, spki }))?;
+//! let config = ConnConfig::new().ca_file("ca.pem").client_cert(cert);
+//! let conn = LdapConn::connect("ldaps://ldap.example.com", config).await?;
+//! conn.bind_external(None).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The signature is made inside the handshake, synchronously. On tokio's
+//! multi-threaded runtime a slow token does not hold up other tasks (the
+//! call runs under `tokio::task::block_in_place`); on a current-thread
+//! runtime it stalls that runtime while it signs. Keys may also be made
+//! per connection: a [`ClientCertSource`](tls::ClientCertSource)
+//! ([`ConnConfig::client_cert_source`]) fetches candidates asynchronously
+//! before each connect, from a vault or a sidecar. The crypto provider is
+//! ring by default, or AWS-LC with the `aws-lc-rs` feature, or any given to
+//! [`ConnConfig::crypto_provider`].
+//!
 //! # The rest of LDAP
 //!
 //! [`LdapConn`] is a cheap, cloneable handle; all operations take `&self`

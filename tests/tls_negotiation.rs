@@ -5,7 +5,12 @@
 //! The handshake itself (hints byte for byte under TLS 1.2 and 1.3, empty
 //! lists, declines, panics, rejections) is tested against an in-process
 //! rustls server in `src/tls/tests/`, where the crate-internal config API is
-//! reachable; through `LdapConn` it is covered by the connection tests.
+//! reachable; through `LdapConn` it is covered by the connection tests,
+//! and by `sources` here (certificate sources, pins, the override hook,
+//! the crypto provider).
+
+#[path = "tls_negotiation/sources.rs"]
+mod sources;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};

@@ -2,13 +2,17 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 
 use crate::conn::Settings;
 use crate::driver::DEFAULT_WRITE_BUFFER;
-use crate::tls::{ClientCert, QueryClientCert, TlsSettings, TlsVersion, VerifyServerCert};
+use crate::tls::{
+    ClientCert, ClientCertSource, QueryClientCert, TlsSettings, TlsVersion, VerifyServerCert,
+};
 
 /// How to connect: TLS trust and client certificate, StartTLS, timeouts,
 /// limits. A builder taken by value:
@@ -89,6 +93,20 @@ impl ConnConfig {
         self
     }
 
+    /// Verifies the server with the operating system's trust store and
+    /// policy (`rustls-platform-verifier`) instead of webpki with the
+    /// configured roots: on Windows and macOS the OS decides (its roots,
+    /// its revocation checks, enterprise policy); on Linux and other Unix
+    /// systems it is webpki with the system's roots. CA files and
+    /// [`root_certificate`](Self::root_certificate)s are trusted in
+    /// addition. Pins and hooks apply as with webpki. Needs the
+    /// `platform-verifier` feature.
+    #[cfg(feature = "platform-verifier")]
+    pub fn platform_verifier(mut self, on: bool) -> Self {
+        self.tls.set_platform_verifier(on);
+        self
+    }
+
     /// Answers the server's request for a client certificate with this
     /// callback, which sees the CAs the server trusts (see
     /// [`QueryClientCert`]).
@@ -101,6 +119,19 @@ impl ConnConfig {
     /// certificate.
     pub fn client_cert(mut self, cert: ClientCert) -> Self {
         self.tls.set_client_cert(cert);
+        self
+    }
+
+    /// Fetches the candidate client certificates with this async source
+    /// before each connect (bounded by the
+    /// [connect timeout](Self::connect_timeout)); during the handshake a
+    /// [`CertStore`](crate::tls::CertStore) of them picks the one to send
+    /// from the CAs the server names. Replaces
+    /// [`client_cert_query`](Self::client_cert_query) and
+    /// [`client_cert`](Self::client_cert) while set. See
+    /// [`ClientCertSource`].
+    pub fn client_cert_source(mut self, s: impl ClientCertSource + 'static) -> Self {
+        self.tls.set_client_cert_source(s);
         self
     }
 
@@ -178,6 +209,67 @@ impl ConnConfig {
     /// becomes the connect error.
     pub fn server_cert_hook(mut self, hook: impl VerifyServerCert + 'static) -> Self {
         self.tls.set_server_cert_hook(hook);
+        self
+    }
+
+    /// **Dangerous**: lets `hook` decide on the server's certificate in
+    /// webpki's place. It runs on every handshake, sees webpki's verdict
+    /// ([`ServerCertInfo::verdict`](crate::tls::ServerCertInfo::verdict):
+    /// trusted, or rejected and why) and the chain, and its `Ok` accepts
+    /// the certificate **even if webpki rejected it** (an unknown issuer, a
+    /// wrong host name, an expired certificate); its `Err`
+    /// ([`ServerCertRejected`](crate::tls::ServerCertRejected)) rejects even
+    /// a valid one. Pinned keys ([`pin_server_key`](Self::pin_server_key))
+    /// are enforced before it runs. Replaces
+    /// [`server_cert_hook`](Self::server_cert_hook) (one hook per config).
+    ///
+    /// ```
+    /// use tokio_ldap::tls::{ServerCertInfo, ServerCertRejected, ServerCertVerdict};
+    /// use tokio_ldap::ConnConfig;
+    ///
+    /// // Accept a self-signed server, but only with this key.
+    /// let pin = [0u8; 32]; // the SHA-256 of its SubjectPublicKeyInfo
+    /// let config = ConnConfig::new()
+    ///     .pin_server_key(pin)
+    ///     .dangerous_server_cert_override(
+    ///         |info: &ServerCertInfo<'_>| -> Result<(), ServerCertRejected> {
+    ///             match info.verdict() {
+    ///                 ServerCertVerdict::Trusted => Ok(()),
+    ///                 // The pin was checked before: the key is the expected one.
+    ///                 ServerCertVerdict::Rejected(_) => Ok(()),
+    ///                 _ => Err(ServerCertRejected::new("verification is required")),
+    ///             }
+    ///         },
+    ///     );
+    /// # let _ = config;
+    /// ```
+    pub fn dangerous_server_cert_override(mut self, hook: impl VerifyServerCert + 'static) -> Self {
+        self.tls.set_server_cert_override(hook);
+        self
+    }
+
+    /// Accepts only a server whose certificate holds this public key: the
+    /// SHA-256 of its DER SubjectPublicKeyInfo (see
+    /// [`tls::spki_sha256`](crate::tls::spki_sha256)). May be called
+    /// several times: any of the pinned keys is accepted, so a new key can
+    /// be pinned before the server rotates to it. Checked after webpki (the
+    /// certificate must still be trusted, unless an override hook accepts
+    /// it), before any hook; a mismatch fails the connect with an
+    /// [`Error::Tls`](crate::Error::Tls) whose message reads `... rejected
+    /// by key pinning: its public key (SPKI SHA-256 ...) is none of the N
+    /// pinned key(s)`.
+    pub fn pin_server_key(mut self, spki_sha256: [u8; 32]) -> Self {
+        self.tls.add_pin(spki_sha256);
+        self
+    }
+
+    /// Builds every TLS object of the connection with this crypto provider
+    /// (e.g. `rustls::crypto::aws_lc_rs::default_provider()`, or a FIPS
+    /// one), instead of the one of the enabled Cargo feature (`ring` by
+    /// default, `aws-lc-rs`; ring if both). The process-wide default
+    /// provider of rustls is never installed nor read.
+    pub fn crypto_provider(mut self, p: Arc<CryptoProvider>) -> Self {
+        self.tls.set_provider(p);
         self
     }
 

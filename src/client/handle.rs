@@ -97,7 +97,9 @@ impl LdapConn {
         }
         let needs_tls = config.starttls || urls.iter().any(|u| u.scheme == Scheme::Ldaps);
         let tls = if needs_tls {
-            Some(config.tls.prepared()?)
+            // A client certificate source runs here, before any URL is tried.
+            let prepared = config.tls.prepared()?;
+            Some(prepared.for_connect(url, config.connect_timeout).await?)
         } else {
             None
         };

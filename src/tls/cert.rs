@@ -4,14 +4,15 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::sign::CertifiedKey;
+use rustls::sign::{CertifiedKey, SigningKey};
 use rustls::{InconsistentKeys, SignatureAlgorithm, SignatureScheme};
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::name::{hex_string, rfc4514_from_der, TrustedCa};
 use super::pem;
-use super::provider::ring_provider;
+use super::provider::default_provider;
+use super::signer::ExternalKey;
 use crate::error::Error;
 
 /// A client certificate chain (end-entity first, then any intermediates)
@@ -24,6 +25,10 @@ use crate::error::Error;
 /// The whole chain is sent to the server: a certificate issued by an
 /// intermediate CA must come with that intermediate, since servers usually
 /// name (and hold) only root CAs.
+///
+/// The key need not be in memory: [`from_signing_key`](Self::from_signing_key)
+/// takes any [`SigningKey`] (a smart card, a TPM, a PKCS#11 token, a cloud
+/// KMS), which signs on demand during the handshake.
 ///
 /// As a [`QueryClientCert`](crate::tls::QueryClientCert) it always offers itself, unless its key cannot
 /// sign with any scheme the server accepts.
@@ -39,6 +44,23 @@ struct Inner {
     common_name: Option<String>,
     /// The DER issuer `Name` of every certificate in the chain, in order.
     issuers: Vec<Vec<u8>>,
+    /// The end-entity certificate's validity, in seconds since the epoch.
+    not_before: i64,
+    not_after: i64,
+    /// Whether its extended key usage allows client authentication.
+    client_auth: bool,
+}
+
+/// What was read from the end-entity certificate.
+struct Leaf {
+    subject: String,
+    issuer: String,
+    common_name: Option<String>,
+    not_before: i64,
+    not_after: i64,
+    client_auth: bool,
+    /// The OID of its public key's algorithm, dotted.
+    key_oid: String,
 }
 
 impl ClientCert {
@@ -78,42 +100,78 @@ impl ClientCert {
         Self::build(chain, key, "the certificate chain", "the private key")
     }
 
+    /// From a chain, end-entity first, and a key held anywhere: a smart
+    /// card, a TPM, a PKCS#11 token, a cloud KMS, or any other
+    /// implementation of rustls' [`SigningKey`]. The application never
+    /// hands over key bytes; the key signs on demand, during the handshake.
+    ///
+    /// The chain is checked as for PEM (every certificate parses, there is
+    /// at least one). The key must belong to the end-entity certificate:
+    /// when the key reveals its public key
+    /// ([`SigningKey::public_key`]) the two must be equal, and otherwise
+    /// its [`algorithm`](SigningKey::algorithm) must match the kind of key
+    /// the certificate names (a mismatch is an [`Error::Config`]).
+    ///
+    /// A signer that fails during the handshake (the token was removed)
+    /// fails the connect with an [`Error::Tls`] saying `the client key of
+    /// SUBJECT failed to sign the handshake: ...`.
+    ///
+    /// The signature runs inside the handshake, synchronously. On a
+    /// multi-threaded tokio runtime a slow signer does not hold up the
+    /// runtime's other tasks: the call runs under
+    /// `tokio::task::block_in_place`, which hands the worker's other tasks
+    /// to another thread first. On a current-thread runtime nothing can do
+    /// that, and a slow signer stalls every task of that runtime while it
+    /// signs: use a multi-threaded runtime with a key that is slow to sign.
+    ///
+    /// See the crate docs, "Where the key lives", for a complete signer.
+    pub fn from_signing_key(
+        chain: Vec<CertificateDer<'static>>,
+        key: Arc<dyn SigningKey>,
+    ) -> Result<Self, Error> {
+        let cert_name = "the certificate chain";
+        let (leaf, issuers) = read_chain(&chain, cert_name)?;
+        let external: Arc<dyn SigningKey> = Arc::new(ExternalKey {
+            key,
+            subject: leaf.subject.clone(),
+        });
+        let key = CertifiedKey::new(chain, external);
+        match key.keys_match() {
+            Ok(()) => {}
+            Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => {
+                let algorithm = key.key.algorithm();
+                if !algorithm_matches(algorithm, &leaf.key_oid) {
+                    return Err(Error::Config(format!(
+                        "the signing key is {algorithm:?} but the key of the certificate {} is {}",
+                        leaf.subject,
+                        key_kind(&leaf.key_oid)
+                    )));
+                }
+            }
+            Err(rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch)) => {
+                return Err(Error::Config(format!(
+                    "the signing key does not match the certificate {}",
+                    leaf.subject
+                )));
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot check the signing key against the certificate {}: {e}",
+                    leaf.subject
+                )));
+            }
+        }
+        Ok(Self::from_parts(key, leaf, issuers))
+    }
+
     fn build(
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
         cert_name: &str,
         key_name: &str,
     ) -> Result<Self, Error> {
-        let mut issuers = Vec::with_capacity(chain.len());
-        let mut leaf = None;
-        for (i, der) in chain.iter().enumerate() {
-            let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
-                Error::Config(format!(
-                    "certificate {} in {cert_name} does not parse: {e}",
-                    i + 1
-                ))
-            })?;
-            issuers.push(cert.issuer().as_raw().to_vec());
-            if i == 0 {
-                let subject = cert.subject();
-                leaf = Some((
-                    display_name(subject.as_raw()),
-                    display_name(cert.issuer().as_raw()),
-                    subject
-                        .iter_common_name()
-                        .next()
-                        .and_then(|cn| cn.as_str().ok())
-                        .map(str::to_owned),
-                ));
-            }
-        }
-        let Some((subject, issuer, common_name)) = leaf else {
-            return Err(Error::Config(format!(
-                "no certificate found in {cert_name}"
-            )));
-        };
-
-        let signing_key = ring_provider()
+        let (leaf, issuers) = read_chain(&chain, cert_name)?;
+        let signing_key = default_provider()
             .key_provider
             .load_private_key(key)
             .map_err(|e| Error::Config(format!("cannot use the private key in {key_name}: {e}")))?;
@@ -131,15 +189,22 @@ impl ClientCert {
                 )));
             }
         }
-        Ok(Self {
+        Ok(Self::from_parts(key, leaf, issuers))
+    }
+
+    fn from_parts(key: CertifiedKey, leaf: Leaf, issuers: Vec<Vec<u8>>) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 key: Arc::new(key),
-                subject,
-                issuer,
-                common_name,
+                subject: leaf.subject,
+                issuer: leaf.issuer,
+                common_name: leaf.common_name,
                 issuers,
+                not_before: leaf.not_before,
+                not_after: leaf.not_after,
+                client_auth: leaf.client_auth,
             }),
-        })
+        }
     }
 
     /// Whether any certificate of the chain was issued by `ca` (its issuer
@@ -190,6 +255,36 @@ impl ClientCert {
         self.inner.key.key.choose_scheme(schemes).is_some()
     }
 
+    /// The end-entity certificate's validity period, in seconds since the
+    /// Unix epoch: `(not_before, not_after)`.
+    pub fn validity(&self) -> (i64, i64) {
+        (self.inner.not_before, self.inner.not_after)
+    }
+
+    /// Whether the end-entity certificate may be used for TLS client
+    /// authentication: it has no extended key usage, or one that lists
+    /// `clientAuth` or `anyExtendedKeyUsage`.
+    pub fn allows_client_auth(&self) -> bool {
+        self.inner.client_auth
+    }
+
+    /// Why the end-entity certificate cannot be used at `now`, if it cannot:
+    /// `expired at ...`, `not valid before ...`, or `its extended key usage
+    /// excludes client authentication`.
+    pub(crate) fn unusable_reason(&self, now: UnixTime) -> Option<String> {
+        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        if now > self.inner.not_after {
+            return Some(format!("expired at {}", utc(self.inner.not_after)));
+        }
+        if now < self.inner.not_before {
+            return Some(format!("not valid before {}", utc(self.inner.not_before)));
+        }
+        if !self.inner.client_auth {
+            return Some("its extended key usage excludes client authentication".to_owned());
+        }
+        None
+    }
+
     /// A short name for messages: the CN, or else the whole subject.
     pub(crate) fn label(&self) -> &str {
         self.common_name().unwrap_or_else(|| self.subject())
@@ -218,6 +313,96 @@ impl fmt::Debug for ClientCert {
             .field("chain_len", &self.inner.issuers.len())
             .finish_non_exhaustive()
     }
+}
+
+/// Parses every certificate of `chain` and reads the end-entity's details.
+fn read_chain(
+    chain: &[CertificateDer<'static>],
+    cert_name: &str,
+) -> Result<(Leaf, Vec<Vec<u8>>), Error> {
+    let mut issuers = Vec::with_capacity(chain.len());
+    let mut leaf = None;
+    for (i, der) in chain.iter().enumerate() {
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
+            Error::Config(format!(
+                "certificate {} in {cert_name} does not parse: {e}",
+                i + 1
+            ))
+        })?;
+        issuers.push(cert.issuer().as_raw().to_vec());
+        if i == 0 {
+            leaf = Some(read_leaf(&cert, cert_name)?);
+        }
+    }
+    let Some(leaf) = leaf else {
+        return Err(Error::Config(format!(
+            "no certificate found in {cert_name}"
+        )));
+    };
+    Ok((leaf, issuers))
+}
+
+fn read_leaf(cert: &X509Certificate<'_>, cert_name: &str) -> Result<Leaf, Error> {
+    let subject = cert.subject();
+    let client_auth = match cert.extended_key_usage() {
+        Ok(None) => true,
+        Ok(Some(eku)) => eku.value.any || eku.value.client_auth,
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "the extended key usage of the first certificate in {cert_name} does not parse: {e}"
+            )))
+        }
+    };
+    let validity = cert.validity();
+    Ok(Leaf {
+        subject: display_name(subject.as_raw()),
+        issuer: display_name(cert.issuer().as_raw()),
+        common_name: subject
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .map(str::to_owned),
+        not_before: validity.not_before.timestamp(),
+        not_after: validity.not_after.timestamp(),
+        client_auth,
+        key_oid: cert.public_key().algorithm.algorithm.to_id_string(),
+    })
+}
+
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
+const OID_EC: &str = "1.2.840.10045.2.1";
+const OID_ED25519: &str = "1.3.101.112";
+const OID_ED448: &str = "1.3.101.113";
+
+/// Whether a key of `algorithm` can belong to a certificate whose public
+/// key has the algorithm `oid`. An algorithm rustls does not name is let
+/// through: it cannot be checked.
+fn algorithm_matches(algorithm: SignatureAlgorithm, oid: &str) -> bool {
+    match algorithm {
+        SignatureAlgorithm::RSA => oid == OID_RSA || oid == OID_RSA_PSS,
+        SignatureAlgorithm::ECDSA => oid == OID_EC,
+        SignatureAlgorithm::ED25519 => oid == OID_ED25519,
+        SignatureAlgorithm::ED448 => oid == OID_ED448,
+        _ => true,
+    }
+}
+
+/// `RSA`, `ECDSA`, ... for the certificate's key, or the OID.
+fn key_kind(oid: &str) -> String {
+    match oid {
+        OID_RSA | OID_RSA_PSS => "RSA".to_owned(),
+        OID_EC => "ECDSA".to_owned(),
+        OID_ED25519 => "Ed25519".to_owned(),
+        OID_ED448 => "Ed448".to_owned(),
+        other => format!("{other} (an unknown algorithm)"),
+    }
+}
+
+/// The time `secs` after the epoch, e.g. `Nov 29 09:41:07 2026 +00:00`.
+fn utc(secs: i64) -> String {
+    x509_parser::time::ASN1Time::from_timestamp(secs)
+        .map_or_else(|_| format!("{secs} s after the epoch"), |t| t.to_string())
 }
 
 fn display_name(der: &[u8]) -> String {

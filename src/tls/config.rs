@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -11,11 +12,13 @@ use rustls_pki_types::{CertificateDer, ServerName};
 
 use super::cert::ClientCert;
 use super::pem;
-use super::provider::ring_provider;
+use super::provider::default_provider;
 use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
-use super::verify::{BaseVerifier, ServerVerifier, VerifyServerCert};
+use super::source::{self, ClientCertSource};
+use super::store::CertStore;
+use super::verify::{BaseVerifier, HookPower, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
 use crate::sync::lock;
 
@@ -37,8 +40,13 @@ pub(crate) struct TlsSettings {
     roots: Vec<CertificateDer<'static>>,
     system_roots: bool,
     client_cert: Option<Arc<dyn QueryClientCert>>,
-    server_hook: Option<Arc<dyn VerifyServerCert>>,
+    cert_source: Option<Arc<dyn ClientCertSource>>,
+    server_hook: Option<(Arc<dyn VerifyServerCert>, HookPower)>,
+    pins: Vec<[u8; 32]>,
+    provider: Option<Arc<CryptoProvider>>,
     dangerous_no_verification: bool,
+    /// Verify servers with the operating system's verifier.
+    platform_verifier: bool,
     tls12: bool,
     tls13: bool,
     /// What `prepared` made, shared with the clones taken since; a setter
@@ -61,8 +69,12 @@ impl TlsSettings {
             roots: Vec::new(),
             system_roots: false,
             client_cert: None,
+            cert_source: None,
             server_hook: None,
+            pins: Vec::new(),
+            provider: None,
             dangerous_no_verification: false,
+            platform_verifier: false,
             tls12: true,
             tls13: true,
             prepared: Arc::default(),
@@ -105,6 +117,12 @@ impl TlsSettings {
         self.client_cert = Some(Arc::new(query));
     }
 
+    /// Fetch the candidates with this source before each connect.
+    pub(crate) fn set_client_cert_source(&mut self, source: impl ClientCertSource + 'static) {
+        self.changed();
+        self.cert_source = Some(Arc::new(source));
+    }
+
     /// Send no client certificate.
     #[cfg(test)]
     pub(crate) fn clear_client_cert(&mut self) {
@@ -115,13 +133,39 @@ impl TlsSettings {
     /// Run this hook after the server's certificate verified.
     pub(crate) fn set_server_cert_hook(&mut self, hook: impl VerifyServerCert + 'static) {
         self.changed();
-        self.server_hook = Some(Arc::new(hook));
+        self.server_hook = Some((Arc::new(hook), HookPower::Checks));
+    }
+
+    /// Let this hook decide, whatever webpki said.
+    pub(crate) fn set_server_cert_override(&mut self, hook: impl VerifyServerCert + 'static) {
+        self.changed();
+        self.server_hook = Some((Arc::new(hook), HookPower::Decides));
+    }
+
+    /// Accept only server keys whose SubjectPublicKeyInfo has one of the
+    /// pinned SHA-256 hashes.
+    pub(crate) fn add_pin(&mut self, spki_sha256: [u8; 32]) {
+        self.changed();
+        self.pins.push(spki_sha256);
+    }
+
+    /// Build every rustls object with this provider.
+    pub(crate) fn set_provider(&mut self, provider: Arc<CryptoProvider>) {
+        self.changed();
+        self.provider = Some(provider);
     }
 
     /// Accept any server certificate (signatures are still checked).
     pub(crate) fn set_dangerous_disable_server_verification(&mut self, on: bool) {
         self.changed();
         self.dangerous_no_verification = on;
+    }
+
+    /// Verify servers with the operating system's verifier.
+    #[cfg(feature = "platform-verifier")]
+    pub(crate) fn set_platform_verifier(&mut self, on: bool) {
+        self.changed();
+        self.platform_verifier = on;
     }
 
     /// The protocol versions to offer; an empty list is rejected by
@@ -150,7 +194,7 @@ impl TlsSettings {
     /// Loads the roots and builds the verifier. Errors name the CA file at
     /// fault.
     pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> {
-        let provider = ring_provider();
+        let provider = self.provider.clone().unwrap_or_else(default_provider);
         let mut versions: Vec<&'static SupportedProtocolVersion> = Vec::new();
         if self.tls13 {
             versions.push(&rustls::version::TLS13);
@@ -167,6 +211,8 @@ impl TlsSettings {
                 BaseVerifier::Dangerous,
                 "none (verification disabled)".to_owned(),
             )
+        } else if self.platform_verifier {
+            self.platform(&provider)?
         } else {
             let (store, desc) = self.load_roots()?;
             let webpki =
@@ -179,13 +225,54 @@ impl TlsSettings {
             verifier: Arc::new(ServerVerifier {
                 base,
                 hook: self.server_hook.clone(),
+                pins: self.pins.clone(),
                 algorithms: provider.signature_verification_algorithms,
             }),
             provider,
             versions,
             client_cert: self.client_cert.clone(),
+            cert_source: self.cert_source.clone(),
             roots_desc,
         })
+    }
+
+    /// The operating system's verifier, trusting also the configured CA
+    /// files and in-memory roots.
+    #[cfg(feature = "platform-verifier")]
+    fn platform(&self, provider: &Arc<CryptoProvider>) -> Result<(BaseVerifier, String), Error> {
+        let mut extra = self.roots.clone();
+        let mut sources = vec!["the operating system's verifier".to_owned()];
+        for path in &self.ca_files {
+            let name = path.display().to_string();
+            extra.extend(pem::certs_from_pem(
+                &pem::read_file(path, "CA file")?,
+                &name,
+            )?);
+            sources.push(name);
+        }
+        if !self.roots.is_empty() {
+            sources.push(format!(
+                "{} root certificate(s) given in memory",
+                self.roots.len()
+            ));
+        }
+        let verifier =
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, Arc::clone(provider))
+                .map_err(|e| {
+                Error::Config(format!("cannot use the operating system's verifier: {e}"))
+            })?;
+        Ok((
+            BaseVerifier::Platform(Arc::new(verifier)),
+            sources.join(", "),
+        ))
+    }
+
+    /// Never called: without the feature the setting cannot be turned on.
+    #[cfg(not(feature = "platform-verifier"))]
+    fn platform(&self, _: &Arc<CryptoProvider>) -> Result<(BaseVerifier, String), Error> {
+        Err(Error::Config(
+            "the platform verifier needs the `platform-verifier` feature".to_owned(),
+        ))
     }
 
     fn load_roots(&self) -> Result<(RootCertStore, String), Error> {
@@ -248,8 +335,14 @@ impl fmt::Debug for TlsSettings {
             .field("roots", &self.roots.len())
             .field("system_roots", &self.system_roots)
             .field("client_cert", &self.client_cert.is_some())
-            .field("server_hook", &self.server_hook.is_some())
+            .field(
+                "server_hook",
+                &self.server_hook.as_ref().map(|(_, power)| power),
+            )
+            .field("pins", &self.pins.len())
+            .field("provider", &self.provider.is_some())
             .field("dangerous_no_verification", &self.dangerous_no_verification)
+            .field("platform_verifier", &self.platform_verifier)
             .field("tls12", &self.tls12)
             .field("tls13", &self.tls13)
             .finish_non_exhaustive()
@@ -263,10 +356,33 @@ pub(crate) struct PreparedTls {
     verifier: Arc<ServerVerifier>,
     versions: Vec<&'static SupportedProtocolVersion>,
     client_cert: Option<Arc<dyn QueryClientCert>>,
+    cert_source: Option<Arc<dyn ClientCertSource>>,
     roots_desc: String,
 }
 
 impl PreparedTls {
+    /// The settings for one connect to `url`: these, or, with a
+    /// [`ClientCertSource`], these with the source's candidates in a
+    /// [`CertStore`] as the chooser. The source is bounded by `timeout`.
+    pub(crate) async fn for_connect(
+        self: &Arc<Self>,
+        url: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Arc<Self>, Error> {
+        let Some(cert_source) = &self.cert_source else {
+            return Ok(Arc::clone(self));
+        };
+        let certs = source::fetch(cert_source.as_ref(), url, timeout).await?;
+        tracing::debug!(
+            candidates = certs.len(),
+            "client certificate source answered"
+        );
+        let store = certs.into_iter().fold(CertStore::new(), CertStore::with);
+        let mut prepared = (**self).clone();
+        prepared.client_cert = Some(Arc::new(store));
+        Ok(Arc::new(prepared))
+    }
+
     /// The rustls config for one connection (TLS from the start for
     /// `ldaps://`, or after StartTLS) and the record its handshake fills in.
     /// Read the record after the handshake: `TlsInfo::from_handshake`,
@@ -308,6 +424,7 @@ impl fmt::Debug for PreparedTls {
             .field("verifier", &self.verifier)
             .field("versions", &self.versions)
             .field("client_cert", &self.client_cert.is_some())
+            .field("cert_source", &self.cert_source.is_some())
             .field("roots", &self.roots_desc)
             .finish_non_exhaustive()
     }

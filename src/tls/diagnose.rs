@@ -292,7 +292,8 @@ fn server_cert_message(err: &CertificateError, record: &HandshakeRecord) -> Stri
         }
         CertificateError::Other(other) => match other.0.downcast_ref::<ServerCertRejected>() {
             Some(hook) => format!(
-                "the certificate of {name} was rejected: rejected by the server certificate hook: {}",
+                "the certificate of {name} was rejected: rejected by {}: {}",
+                hook.origin(),
                 hook.with_sources()
             ),
             None => format!("the certificate of {name} was rejected: {err}"),

@@ -27,8 +27,9 @@
 //! says the same.
 //!
 //! The server's certificate is verified with webpki against the configured
-//! roots, including the host name; a [`VerifyServerCert`] hook can add
-//! checks such as pinning.
+//! roots, including the host name, and against pinned public keys if any
+//! are set; a [`VerifyServerCert`] hook can add checks, or, set as a
+//! loudly named override, see webpki's verdict and decide.
 //!
 //! # Layout
 //!
@@ -41,15 +42,17 @@
 //! |---|---|---|---|
 //! | 1 | `name.rs` | RFC 4514 text of DER names, [`TrustedCa`], CA-list text | (`proto::dn::Dn`) |
 //! | 1 | `pem.rs` | PEM loading with errors that name the file | (`error`) |
-//! | 1 | `provider.rs` | the ring crypto provider | |
+//! | 1 | `provider.rs` | the crypto provider of the enabled feature (`ring` or `aws-lc-rs`) | |
+//! | 1 | `signer.rs` | the wrapper around an application's `SigningKey` (errors, `block_in_place`) | |
 //! | 1 | `panic.rs` | running application code, a panic becoming its message | |
-//! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider |
+//! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider, signer |
 //! | 3 | `query.rs` | [`QueryClientCert`], [`CertRequest`], [`Choice`], [`TlsMode`] | cert, name |
+//! | 3 | `source.rs` | [`ClientCertSource`], [`SourceRequest`]: the async step before a connect | cert, panic |
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
 //! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
 //! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
-//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertRejected`], the rustls verifier | panic |
-//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, verify |
+//! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertVerdict`], [`ServerCertRejected`], pinning, the rustls verifier | panic, provider |
+//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, source, store, verify |
 //! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
 //! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
 //!
@@ -59,12 +62,29 @@
 //! # Stability
 //!
 //! What may grow can grow without breaking callers: the enums
-//! ([`TlsMode`], [`TlsVersion`], [`EmptyListPolicy`]) are
-//! `#[non_exhaustive]`; no struct has a public field (each is read through
-//! its accessors and made through its constructors, so fields can be
-//! added); [`CertRequest`] and [`ServerCertInfo`] are `Copy` views borrowed
-//! from the handshake and stay so; the traits [`QueryClientCert`] and
-//! [`VerifyServerCert`] gain methods only with default bodies.
+//! ([`TlsMode`], [`TlsVersion`], [`EmptyListPolicy`], [`ServerCertVerdict`])
+//! are `#[non_exhaustive]`; no struct has a public field (each is read
+//! through its accessors and made through its constructors, so fields can
+//! be added); [`CertRequest`], [`ServerCertInfo`] and [`SourceRequest`] are
+//! `Copy` views and stay so; the traits [`QueryClientCert`],
+//! [`VerifyServerCert`] and [`ClientCertSource`] gain methods only with
+//! default bodies.
+//!
+//! # Keys, providers, trust
+//!
+//! - A [`ClientCert`]'s key may live anywhere: [`ClientCert::from_signing_key`]
+//!   takes any rustls `SigningKey` (an HSM, a token, a TPM, a KMS).
+//! - A [`CertStore`] filters like Windows: expired, not yet valid and
+//!   server-only certificates are skipped (each named in the [`Choice`]'s
+//!   reason), and of several acceptable ones the one valid longest is sent.
+//! - A [`ClientCertSource`] fetches the candidates asynchronously before
+//!   each connect.
+//! - The crypto provider is that of the Cargo feature (`ring` by default,
+//!   `aws-lc-rs`), or the one given to `ConnConfig::crypto_provider`; the
+//!   process-wide default of rustls is never installed nor read.
+//! - Servers are verified by webpki, or by the operating system with the
+//!   `platform-verifier` feature; pinned keys and a hook (adding checks, or,
+//!   loudly, deciding) come on top.
 
 mod cert;
 mod config;
@@ -77,6 +97,8 @@ mod provider;
 mod query;
 mod record;
 mod resolver;
+mod signer;
+mod source;
 mod store;
 mod verify;
 
@@ -85,8 +107,11 @@ pub use config::TlsVersion;
 pub use info::{SentCert, TlsInfo};
 pub use name::TrustedCa;
 pub use query::{CertRequest, Choice, QueryClientCert, TlsMode};
+pub use source::{ClientCertSource, SourceError, SourceFuture, SourceRequest};
 pub use store::{CertStore, EmptyListPolicy};
-pub use verify::{ServerCertInfo, ServerCertRejected, VerifyServerCert};
+pub use verify::{
+    spki_sha256, ServerCertInfo, ServerCertRejected, ServerCertVerdict, VerifyServerCert,
+};
 
 /// Re-exported for the transport and the driver, which lock the record.
 pub(crate) use crate::sync::lock;

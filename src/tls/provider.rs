@@ -1,13 +1,32 @@
-//! The crypto provider every rustls object of the crate is built with.
+//! The crypto provider every rustls object of the crate is built with,
+//! unless the config names one ([`ConnConfig::crypto_provider`](crate::ConnConfig::crypto_provider)).
+//!
+//! Chosen by Cargo feature: `ring` (the default) or `aws-lc-rs`; with both,
+//! ring. The process-wide default of rustls
+//! (`CryptoProvider::install_default`) is neither installed nor read, so
+//! two libraries in one program never fight over it.
 
 use std::sync::{Arc, OnceLock};
 
 use rustls::crypto::CryptoProvider;
 
-/// The ring crypto provider, made once. Configs always name it explicitly,
-/// so a second provider enabled elsewhere in the program cannot make rustls
-/// panic.
-pub(crate) fn ring_provider() -> Arc<CryptoProvider> {
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+compile_error!(
+    "tokio-ldap needs a crypto provider: enable the Cargo feature `ring` (the default) or `aws-lc-rs`"
+);
+
+/// The provider of the enabled feature, made once.
+pub(crate) fn default_provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    Arc::clone(PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())))
+    Arc::clone(PROVIDER.get_or_init(|| Arc::new(make())))
+}
+
+#[cfg(feature = "ring")]
+fn make() -> CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+#[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+fn make() -> CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
 }

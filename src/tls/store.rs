@@ -1,6 +1,8 @@
 //! [`CertStore`]: several identities, the one issued by a CA the server
 //! names is offered (what Windows' LDAP client does for you).
 
+use rustls_pki_types::UnixTime;
+
 use super::cert::ClientCert;
 use super::name::{ca_list, TrustedCa};
 use super::query::{CertRequest, Choice, QueryClientCert};
@@ -23,18 +25,30 @@ pub enum EmptyListPolicy {
 /// Several client identities; offers the one whose chain was issued by a CA
 /// the server trusts.
 ///
-/// Rules, in this order:
+/// Rules, in this order (the filters are those of Windows' certificate
+/// selection for TLS clients):
 ///
-/// 1. A certificate whose key cannot sign with any of the server's
+/// 1. A certificate that is expired or not yet valid (its end-entity
+///    certificate, at the time of the handshake) is skipped.
+/// 2. A certificate whose extended key usage excludes client authentication
+///    (it lists usages, and neither `clientAuth` nor
+///    `anyExtendedKeyUsage`; e.g. a server-only certificate) is skipped.
+/// 3. A certificate whose key cannot sign with any of the server's
 ///    [signature schemes](CertRequest::signature_schemes) is skipped (it
 ///    could not be sent anyway).
-/// 2. If the server named CAs, the first certificate (in insertion order)
-///    with any certificate of its chain issued by one of them is offered, see
-///    [`ClientCert::issued_by`]. If none was, nothing is offered.
-/// 3. If the server named no CAs, [`EmptyListPolicy`] decides: by default the
-///    first usable certificate is offered.
+/// 4. If the server named CAs, the certificates left with any certificate of
+///    their chain issued by one of them are acceptable (see
+///    [`ClientCert::issued_by`]); of these the one valid longest (the latest
+///    end of validity, `notAfter`) is offered, the first in insertion order
+///    among equals. If none is acceptable, nothing is offered.
+/// 5. If the server named no CAs, [`EmptyListPolicy`] decides: by default the
+///    first certificate left, in insertion order, is offered.
 ///
-/// [`choose`](Self::choose) also says why, for logs and diagnostics.
+/// [`choose`](Self::choose) also says why, for logs and diagnostics: the
+/// reason names every skipped certificate with why it was skipped, e.g.
+/// `chose alice: issued by CN=Test CA-A,..., which the server trusts
+/// (skipped old-alice: expired at Jan  1 00:00:00 2021 +00:00)`, and reaches
+/// [`TlsInfo::client_cert_reason`](super::TlsInfo::client_cert_reason).
 ///
 /// ```no_run
 /// use tokio_ldap::tls::{CertStore, ClientCert, EmptyListPolicy};
@@ -101,10 +115,16 @@ impl CertStore {
         self.certs.is_empty()
     }
 
-    /// Applies the rules above to `request`, with the reason, e.g. `chose
-    /// alice: issued by CN=Test CA-A,O=Example Test,DC=example,DC=com, which
-    /// the server trusts`.
+    /// Applies the rules above to `request`, at the current time, with the
+    /// reason, e.g. `chose alice: issued by CN=Test CA-A,O=Example
+    /// Test,DC=example,DC=com, which the server trusts`.
     pub fn choose(&self, request: &CertRequest<'_>) -> Choice {
+        self.choose_at(request, UnixTime::now())
+    }
+
+    /// Like [`choose`](Self::choose), as if the time were `now` (validity is
+    /// checked against it), e.g. to test a store.
+    pub fn choose_at(&self, request: &CertRequest<'_>, now: UnixTime) -> Choice {
         if self.certs.is_empty() {
             return Choice::new(None, "the certificate store is empty");
         }
@@ -112,7 +132,9 @@ impl CertStore {
         let mut skipped = Vec::new();
         let mut usable = Vec::new();
         for (label, cert) in &self.certs {
-            if cert.supports(schemes) {
+            if let Some(reason) = cert.unusable_reason(now) {
+                skipped.push(format!("{label}: {reason}"));
+            } else if cert.supports(schemes) {
                 usable.push((label, cert));
             } else {
                 skipped.push(format!("{label}: {}", cert.unsupported_reason(schemes)));
@@ -144,18 +166,35 @@ impl CertStore {
             };
         }
 
-        for (label, cert) in &usable {
-            if let Some((ca, direct)) = matching_ca(cert, cas) {
-                let how = if direct {
-                    "issued by"
-                } else {
-                    "its chain was issued by"
-                };
-                return Choice::new(
-                    Some((*cert).clone()),
-                    format!("chose {label}: {how} {ca}, which the server trusts{skipped}"),
-                );
+        let acceptable = usable
+            .iter()
+            .filter_map(|(label, cert)| Some((*label, *cert, matching_ca(cert, cas)?)))
+            .collect::<Vec<_>>();
+        let mut best = None;
+        for candidate in &acceptable {
+            match best {
+                Some((_, chosen, _)) if !valid_longer(candidate.1, chosen) => {}
+                _ => best = Some(*candidate),
             }
+        }
+        if let Some((label, cert, (ca, direct))) = best {
+            let how = if direct {
+                "issued by"
+            } else {
+                "its chain was issued by"
+            };
+            let longest = if acceptable.len() > 1 {
+                format!(
+                    ", and valid longest of the {} acceptable ones",
+                    acceptable.len()
+                )
+            } else {
+                String::new()
+            };
+            return Choice::new(
+                Some(cert.clone()),
+                format!("chose {label}: {how} {ca}, which the server trusts{longest}{skipped}"),
+            );
         }
         let issuers = usable
             .iter()
@@ -174,6 +213,11 @@ impl CertStore {
             ),
         )
     }
+}
+
+/// Whether `a` stays valid strictly longer than `b`.
+fn valid_longer(a: &ClientCert, b: &ClientCert) -> bool {
+    a.validity().1 > b.validity().1
 }
 
 /// The first CA of `cas` that issued a certificate of the chain, and whether

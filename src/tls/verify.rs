@@ -1,6 +1,7 @@
 //! Server-certificate policy: webpki verification with a host-name check,
-//! then the application's optional [`VerifyServerCert`] hook; or, loudly,
-//! no verification at all.
+//! pinned public keys, then the application's optional [`VerifyServerCert`]
+//! hook, which adds checks or, loudly, decides in webpki's place; or,
+//! loudly, no verification at all.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -8,16 +9,31 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
-use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
+use rustls::crypto::hash::HashAlgorithm;
+use rustls::crypto::{
+    verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms,
+};
+use rustls::{
+    CertificateError, DigitallySignedStruct, OtherError, SignatureScheme, SupportedCipherSuite,
+};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::panic;
+use super::provider::default_provider;
 use crate::error::Error;
 
-/// Checks the server's certificate after the built-in verification
-/// succeeded: the counterpart of Windows LDAP's `VERIFYSERVERCERT`, for
-/// pinning or extra policy.
+/// Checks the server's certificate: the counterpart of Windows LDAP's
+/// `VERIFYSERVERCERT`, for pinning or extra policy.
+///
+/// Set with `ConnConfig::server_cert_hook`, it runs only after the
+/// built-in verification (webpki: chain to a trusted root, validity, host
+/// name) and any [pinned key](crate::ConnConfig::pin_server_key) accepted
+/// the certificate, and can only add checks. Set with
+/// `ConnConfig::dangerous_server_cert_override`, it runs whatever webpki
+/// said, sees that verdict ([`ServerCertInfo::verdict`]) and the chain, and
+/// decides: its `Ok` accepts even a certificate webpki rejected (pinned keys
+/// are still enforced first).
 ///
 /// It runs during the handshake, synchronously: do not block in it. Return
 /// `Err` with a [`ServerCertRejected`] to abort the handshake; the connect
@@ -86,6 +102,8 @@ where
 pub struct ServerCertRejected {
     message: String,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    /// Made by the key pinning rather than by a hook.
+    by_pin: bool,
 }
 
 impl ServerCertRejected {
@@ -94,6 +112,16 @@ impl ServerCertRejected {
         Self {
             message: message.into(),
             source: None,
+            by_pin: false,
+        }
+    }
+
+    /// Who rejected: `the server certificate hook` or `key pinning`.
+    pub(crate) fn origin(&self) -> &'static str {
+        if self.by_pin {
+            "key pinning"
+        } else {
+            "the server certificate hook"
         }
     }
 
@@ -160,12 +188,28 @@ impl From<&str> for ServerCertRejected {
     }
 }
 
+/// What the built-in verification (webpki) said of the server's
+/// certificate, as given to a [`VerifyServerCert`] hook.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug)]
+pub enum ServerCertVerdict<'a> {
+    /// It chains to a trusted root, is valid now and names the host.
+    Trusted,
+    /// webpki rejected it, for this reason (e.g.
+    /// `InvalidCertificate(UnknownIssuer)` for a self-signed certificate).
+    /// Only an override hook sees this.
+    Rejected(&'a rustls::Error),
+    /// Not checked: verification is disabled.
+    NotChecked,
+}
+
 /// The server's certificate, as given to [`VerifyServerCert`].
 #[derive(Clone, Copy, Debug)]
 pub struct ServerCertInfo<'a> {
     end_entity: &'a CertificateDer<'a>,
     intermediates: &'a [CertificateDer<'a>],
     server_name: &'a str,
+    verdict: ServerCertVerdict<'a>,
 }
 
 impl<'a> ServerCertInfo<'a> {
@@ -180,7 +224,27 @@ impl<'a> ServerCertInfo<'a> {
             end_entity,
             intermediates,
             server_name,
+            verdict: ServerCertVerdict::Trusted,
         }
+    }
+
+    /// The same information with another verdict (`new` says
+    /// [`Trusted`](ServerCertVerdict::Trusted)).
+    pub fn with_verdict(mut self, verdict: ServerCertVerdict<'a>) -> Self {
+        self.verdict = verdict;
+        self
+    }
+
+    /// What webpki said of the certificate.
+    pub fn verdict(&self) -> ServerCertVerdict<'a> {
+        self.verdict
+    }
+
+    /// The SHA-256 of the end-entity certificate's SubjectPublicKeyInfo:
+    /// what [`ConnConfig::pin_server_key`](crate::ConnConfig::pin_server_key)
+    /// compares. `None` if the certificate does not parse.
+    pub fn spki_sha256(&self) -> Option<[u8; 32]> {
+        spki_sha256(self.end_entity).ok()
     }
 
     /// The server's own certificate (DER).
@@ -206,13 +270,55 @@ pub(crate) enum BaseVerifier {
     WebPki(Arc<WebPkiServerVerifier>),
     /// Nothing but the handshake signatures: `dangerous_disable_server_verification`.
     Dangerous,
+    /// The operating system's verifier (`rustls-platform-verifier`).
+    #[cfg(feature = "platform-verifier")]
+    Platform(Arc<rustls_platform_verifier::Verifier>),
+}
+
+/// What the application's hook may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HookPower {
+    /// Add checks to a certificate webpki accepted.
+    Checks,
+    /// Decide, whatever webpki said.
+    Decides,
 }
 
 /// The `ServerCertVerifier` given to rustls.
 pub(crate) struct ServerVerifier {
     pub(crate) base: BaseVerifier,
-    pub(crate) hook: Option<Arc<dyn VerifyServerCert>>,
+    pub(crate) hook: Option<(Arc<dyn VerifyServerCert>, HookPower)>,
+    /// SHA-256 of the SubjectPublicKeyInfo of acceptable server keys; empty:
+    /// any key.
+    pub(crate) pins: Vec<[u8; 32]>,
     pub(crate) algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerVerifier {
+    /// The pinning check: `Err` when pins are set and the end entity's key
+    /// is none of them.
+    fn check_pins(&self, end_entity: &CertificateDer<'_>) -> Result<(), ServerCertRejected> {
+        if self.pins.is_empty() {
+            return Ok(());
+        }
+        let mut rejected = match spki_sha256(end_entity) {
+            Ok(hash) if self.pins.contains(&hash) => return Ok(()),
+            Ok(hash) => ServerCertRejected::new(format!(
+                "its public key (SPKI SHA-256 {}) is none of the {} pinned key(s)",
+                hex(&hash),
+                self.pins.len()
+            )),
+            Err(why) => ServerCertRejected::new(format!(
+                "its public key cannot be compared with the pinned keys: {why}"
+            )),
+        };
+        rejected.by_pin = true;
+        Err(rejected)
+    }
+}
+
+fn reject(rejected: ServerCertRejected) -> rustls::Error {
+    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(rejected))))
 }
 
 impl ServerCertVerifier for ServerVerifier {
@@ -224,20 +330,33 @@ impl ServerCertVerifier for ServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if let BaseVerifier::WebPki(webpki) = &self.base {
-            webpki.verify_server_cert(
-                end_entity,
-                intermediates,
-                server_name,
-                ocsp_response,
-                now,
-            )?;
-        }
-        let Some(hook) = &self.hook else {
+        let base = match &self.base {
+            BaseVerifier::WebPki(webpki) => webpki
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(drop),
+            BaseVerifier::Dangerous => Ok(()),
+            #[cfg(feature = "platform-verifier")]
+            BaseVerifier::Platform(platform) => platform
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(drop),
+        };
+        let hook = match (&self.hook, base) {
+            (Some((hook, HookPower::Decides)), base) => Some((hook, base)),
+            (_, Err(e)) => return Err(e),
+            (Some((hook, HookPower::Checks)), Ok(())) => Some((hook, Ok(()))),
+            (None, Ok(())) => None,
+        };
+        self.check_pins(end_entity).map_err(reject)?;
+        let Some((hook, base)) = hook else {
             return Ok(ServerCertVerified::assertion());
         };
+        let verdict = match (&base, &self.base) {
+            (Err(e), _) => ServerCertVerdict::Rejected(e),
+            (Ok(()), BaseVerifier::Dangerous) => ServerCertVerdict::NotChecked,
+            (Ok(()), _) => ServerCertVerdict::Trusted,
+        };
         let name = server_name_text(server_name);
-        let info = ServerCertInfo::new(end_entity, intermediates, &name);
+        let info = ServerCertInfo::new(end_entity, intermediates, &name).with_verdict(verdict);
         let verdict = panic::catch(|| hook.verify_server_cert(&info)).unwrap_or_else(|message| {
             Err(ServerCertRejected::new(format!(
                 "the hook panicked: {message}"
@@ -245,9 +364,7 @@ impl ServerCertVerifier for ServerVerifier {
         });
         match verdict {
             Ok(()) => Ok(ServerCertVerified::assertion()),
-            Err(rejected) => Err(rustls::Error::InvalidCertificate(CertificateError::Other(
-                OtherError(Arc::new(rejected)),
-            ))),
+            Err(rejected) => Err(reject(rejected)),
         }
     }
 
@@ -278,7 +395,8 @@ impl fmt::Debug for ServerVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerVerifier")
             .field("base", &self.base)
-            .field("hook", &self.hook.is_some())
+            .field("hook", &self.hook.as_ref().map(|(_, power)| power))
+            .field("pins", &self.pins.len())
             .finish_non_exhaustive()
     }
 }
@@ -289,4 +407,36 @@ fn server_name_text(name: &ServerName<'_>) -> String {
         ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
         other => format!("{other:?}"),
     }
+}
+
+/// The SHA-256 of a certificate's SubjectPublicKeyInfo (DER), the value
+/// [`ConnConfig::pin_server_key`](crate::ConnConfig::pin_server_key) takes:
+/// the same as `openssl x509 -pubkey -noout | openssl pkey -pubin -outform
+/// DER | openssl dgst -sha256`. Hashed with the crate's crypto provider.
+pub fn spki_sha256(cert: &CertificateDer<'_>) -> Result<[u8; 32], Error> {
+    let (_, parsed) = X509Certificate::from_der(cert)
+        .map_err(|e| Error::InvalidInput(format!("the certificate does not parse: {e}")))?;
+    sha256(&default_provider(), parsed.public_key().raw)
+}
+
+/// SHA-256 with a provider's hash (every provider's TLS 1.3 suites have
+/// one).
+pub(crate) fn sha256(provider: &CryptoProvider, data: &[u8]) -> Result<[u8; 32], Error> {
+    let hash = provider
+        .cipher_suites
+        .iter()
+        .map(|suite| match suite {
+            SupportedCipherSuite::Tls13(s) => s.common.hash_provider,
+            SupportedCipherSuite::Tls12(s) => s.common.hash_provider,
+        })
+        .find(|h| h.algorithm() == HashAlgorithm::SHA256)
+        .ok_or_else(|| {
+            Error::Config("the crypto provider has no SHA-256 to hash a public key".to_owned())
+        })?;
+    <[u8; 32]>::try_from(hash.hash(data).as_ref())
+        .map_err(|_| Error::Config("the provider's SHA-256 is not 32 bytes long".to_owned()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -2,11 +2,13 @@
 //! and `bind_external`: the scenario table shared with 389-DS
 //! (`cert_matrix`: {LDAPS, StartTLS} × {TLS 1.2, TLS 1.3} × {CA-A, CA-B,
 //! intermediate chain, leaf-only chain, untrusted CA, callback declines} ×
-//! {demand, try}), and slapd's own cases.
+//! {demand, try}), slapd's own cases, and a key behind `SigningKey`
+//! (signing, failing), an async certificate source, key pinning.
 
 use std::sync::{Arc, Mutex};
 
-use tokio_ldap::{CertRequest, ClientCert, ConnConfig, LdapConn};
+use tokio_ldap::tls::TlsVersion;
+use tokio_ldap::{CertRequest, ClientCert, ConnConfig, Error, LdapConn};
 
 use crate::cert_matrix::{self, Policy, Server, Target};
 use crate::support::slapd::{Slapd, SlapdOptions, VerifyClient};
@@ -177,4 +179,145 @@ async fn rsa_pki_works_too() {
         conn.whoami().await.unwrap().as_deref(),
         Some("dn:uid=bob,ou=people,dc=example,dc=com")
     );
+}
+
+/// An HSM-like key for slapd: the test PKI's software key behind rustls'
+/// `SigningKey`, counting signatures, failing when told to.
+#[derive(Debug)]
+struct TokenKey {
+    key: Arc<dyn rustls::sign::SigningKey>,
+    fail: bool,
+    signed: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[derive(Debug)]
+struct TokenSigner {
+    inner: Box<dyn rustls::sign::Signer>,
+    fail: bool,
+    signed: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl rustls::sign::SigningKey for TokenKey {
+    fn choose_scheme(
+        &self,
+        offered: &[rustls::SignatureScheme],
+    ) -> Option<Box<dyn rustls::sign::Signer>> {
+        Some(Box::new(TokenSigner {
+            inner: self.key.choose_scheme(offered)?,
+            fail: self.fail,
+            signed: Arc::clone(&self.signed),
+        }))
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        self.key.algorithm()
+    }
+}
+
+impl rustls::sign::Signer for TokenSigner {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        self.signed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.fail {
+            return Err(rustls::Error::General("the token was removed".into()));
+        }
+        self.inner.sign(message)
+    }
+
+    fn scheme(&self) -> rustls::SignatureScheme {
+        self.inner.scheme()
+    }
+}
+
+fn token_cert(who: &str, fail: bool) -> (ClientCert, Arc<std::sync::atomic::AtomicUsize>) {
+    let entity = tokio_ldap::testkit::pki::Pki::ec().entity(who).unwrap();
+    let key = rustls::crypto::ring::sign::any_supported_type(&entity.key()).unwrap();
+    let signed = Arc::default();
+    let token = TokenKey {
+        key,
+        fail,
+        signed: Arc::clone(&signed),
+    };
+    let cert = ClientCert::from_signing_key(entity.chain.clone(), Arc::new(token)).unwrap();
+    (cert, signed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_behind_signing_key_binds_external() {
+    let slapd = Slapd::start(SlapdOptions::default());
+    for versions in [[TlsVersion::Tls12], [TlsVersion::Tls13]] {
+        let (cert, signed) = token_cert("alice", false);
+        let config = ConnConfig::new()
+            .ca_file(&slapd.files().ca_a)
+            .client_cert(cert)
+            .tls_versions(&versions);
+        let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
+        conn.bind_external(None).await.unwrap();
+        let who = conn.whoami().await.unwrap().unwrap();
+        assert!(who.contains("alice"), "{who}");
+        assert_eq!(signed.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let (cert, signed) = token_cert("alice", true);
+        let config = ConnConfig::new()
+            .ca_file(&slapd.files().ca_a)
+            .client_cert(cert)
+            .tls_versions(&versions);
+        let err = LdapConn::connect(&slapd.ldaps_url(), config)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains(
+                "the client key of CN=alice,OU=people,DC=example,DC=com failed to sign the handshake: unexpected error: the token was removed"
+            ),
+            "{err}"
+        );
+        assert_eq!(signed.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_source_pins_and_the_store_filter_against_slapd() {
+    let slapd = Slapd::start(SlapdOptions::default());
+    let pin =
+        tokio_ldap::tls::spki_sha256(&tokio_ldap::testkit::pki::Pki::ec().server.cert()).unwrap();
+    let files = slapd.files().clone();
+    let source = move |_: &tokio_ldap::tls::SourceRequest<'_>| {
+        let files = files.clone();
+        async move {
+            let mut certs = Vec::new();
+            for who in ["mallory", "bob"] {
+                let (crt, key) = files.client(who).expect("a test client");
+                certs.push(ClientCert::from_pem_files(crt, key)?);
+            }
+            Ok::<_, Error>(certs)
+        }
+    };
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .pin_server_key(pin)
+        .client_cert_source(source);
+    let conn = LdapConn::connect(&slapd.ldaps_url(), config).await.unwrap();
+    conn.bind_external(None).await.unwrap();
+    let who = conn.whoami().await.unwrap().unwrap();
+    assert!(who.contains("bob"), "{who}");
+    let reason = conn
+        .tls_info()
+        .unwrap()
+        .client_cert_reason()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.starts_with("chose bob: issued by CN=Test CA-B"),
+        "{reason}"
+    );
+
+    let config = ConnConfig::new()
+        .ca_file(&slapd.files().ca_a)
+        .pin_server_key([0; 32]);
+    let err = LdapConn::connect(&slapd.ldaps_url(), config)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+    assert!(err.to_string().contains("rejected by key pinning"), "{err}");
 }

@@ -6,10 +6,18 @@
 
 mod alerts;
 mod choosers;
+mod filtering;
 mod harness;
 mod names;
 mod negotiation;
 mod panic;
 mod pem;
+mod pinning;
 mod pki;
+#[cfg(feature = "platform-verifier")]
+mod platform;
 mod prepared;
+mod providers;
+mod signing;
+mod sources;
+mod values;

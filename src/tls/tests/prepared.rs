@@ -75,3 +75,18 @@ fn settings_debug_shows_no_secrets() {
         "{text}"
     );
 }
+
+#[test]
+fn prepared_debug_names_the_verifier_policy() {
+    let mut settings = TlsSettings::default();
+    settings.add_root_certificate(pki().ca_a.cert.clone());
+    settings.add_pin([1; 32]);
+    settings.add_pin([2; 32]);
+    settings.set_server_cert_hook(|_: &crate::tls::ServerCertInfo<'_>| Ok::<(), String>(()));
+    let text = format!("{:?}", settings.prepare().unwrap());
+    assert!(
+        text.contains("verifier: ServerVerifier { base: WebPki(")
+            && text.contains("hook: Some(Checks), pins: 2"),
+        "{text}"
+    );
+}
