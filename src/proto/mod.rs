@@ -61,7 +61,5 @@ pub(crate) use filter::Filter;
 pub(crate) use op::fast_entry_parts;
 
 #[cfg(test)]
-mod budget_tests;
-#[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests;

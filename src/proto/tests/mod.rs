@@ -34,3 +34,5 @@ pub(crate) fn golden(bytes: &[u8], want: &LdapMessage) {
 pub(crate) fn decode_err(bytes: &[u8]) -> DecodeError {
     LdapMessage::decode(Bytes::copy_from_slice(bytes)).unwrap_err()
 }
+
+mod budget;
