@@ -138,3 +138,29 @@ fn trusted_ca_display_escapes_line_breaks_and_bidi_controls() {
         assert!(!ca.to_string().chars().any(|c| c.is_control()));
     }
 }
+
+/// A CA list shows at most `ErrorText::MAX_CAS_SHOWN` names: exactly that
+/// many are all shown with nothing after them, one more is counted.
+#[test]
+fn ca_lists_show_sixteen_names_then_count_the_rest() {
+    let max = crate::error::ErrorText::MAX_CAS_SHOWN;
+    let cas = |n: usize| -> Vec<TrustedCa> {
+        (0..n)
+            .map(|i| {
+                let cn = format!("CA{i}");
+                TrustedCa::from_der(name(&[&[(OID_CN, 0x0c, cn.as_bytes())]]))
+            })
+            .collect()
+    };
+    let all: Vec<String> = (0..max).map(|i| format!("CN=CA{i}")).collect();
+    assert_eq!(ca_list(&cas(max)), all.join("; "));
+    assert_eq!(
+        ca_list(&cas(max + 1)),
+        format!("{}; and 1 more", all.join("; "))
+    );
+    assert_eq!(
+        ca_list(&cas(max + 5)),
+        format!("{}; and 5 more", all.join("; "))
+    );
+    assert_eq!(ca_list(&[]), "");
+}

@@ -26,3 +26,32 @@ fn errors_name_the_source() {
         "{e}"
     );
 }
+
+/// Each kind of malformed PEM is said in words, for certificates and keys.
+#[test]
+fn malformed_pem_is_described() {
+    let cases: [(&[u8], &str); 2] = [
+        (
+            b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+            "invalid base64",
+        ),
+        (
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n",
+            "a section has no END line",
+        ),
+    ];
+    for (pem, said) in cases {
+        let e = certs_from_pem(pem, "x.pem").unwrap_err();
+        assert!(matches!(e, crate::Error::Config(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("configuration error: bad PEM in x.pem: {said}")
+        );
+    }
+    let e = key_from_pem(b"-----BEGIN PRIVATE KEY-----\nAAAA\n", "x.key").unwrap_err();
+    assert!(matches!(e, crate::Error::Config(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "configuration error: bad PEM in x.key: a section has no END line"
+    );
+}
