@@ -395,7 +395,7 @@ async fn depth_bomb_of_100_000_nested_sequences() {
     .await;
 }
 
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     let len = content.len();
     if len < 0x80 {
@@ -958,7 +958,7 @@ async fn missing_client_certificate_rejected_in_a_tls12_handshake() {
 }
 
 /// A DER `Name` of `O=org` then `CN=cn`.
-fn name_der(org: &str, cn: &str) -> Vec<u8> {
+pub(crate) fn name_der(org: &str, cn: &str) -> Vec<u8> {
     let atv = |oid: u8, value: &str| {
         let mut seq = Vec::new();
         push_tlv(&mut seq, 0x06, &[0x55, 0x04, oid]);

@@ -25,7 +25,7 @@ use tokio_ldap::{
     CertRequest, ConnConfig, Error, LdapConn, OpOptions, ProtocolError, ResultCode, Search,
 };
 
-use crate::hostile::{plain, within, HEAVY};
+use crate::hostile::{name_der, plain, push_tlv, within, HEAVY};
 use crate::support::pki::Pki;
 use crate::support::server::{self, ClientAuth, Peer};
 
@@ -43,41 +43,6 @@ fn encode(id: i32, op: ProtocolOp) -> Vec<u8> {
 
 fn tls_client() -> ConnConfig {
     plain().root_certificate(CertificateDer::from(Pki::ec().ca_a.cert_der.clone()))
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else if len < 0x100 {
-        out.extend([0x81, len as u8]);
-    } else if len < 0x1_0000 {
-        out.extend([0x82, (len >> 8) as u8, len as u8]);
-    } else {
-        out.push(0x84);
-        out.extend((len as u32).to_be_bytes());
-    }
-    out.extend_from_slice(content);
-}
-
-/// A DER `Name` of `O=org` then `CN=cn`.
-fn name_der(org: &str, cn: &str) -> Vec<u8> {
-    let atv = |oid: u8, value: &str| {
-        let mut seq = Vec::new();
-        push_tlv(&mut seq, 0x06, &[0x55, 0x04, oid]);
-        push_tlv(&mut seq, 0x0c, value.as_bytes());
-        let mut atv = Vec::new();
-        push_tlv(&mut atv, 0x30, &seq);
-        let mut set = Vec::new();
-        push_tlv(&mut set, 0x31, &atv);
-        set
-    };
-    let mut rdns = atv(0x0a, org);
-    rdns.extend(atv(0x03, cn));
-    let mut name = Vec::new();
-    push_tlv(&mut name, 0x30, &rdns);
-    name
 }
 
 // ---- point: errors that carry a server's words ----
