@@ -14,6 +14,30 @@ use crate::tls::{
     ClientCert, ClientCertSource, QueryClientCert, TlsSettings, TlsVersion, VerifyServerCert,
 };
 
+/// How long one operation may take: the connection's default, no limit,
+/// or a duration of its own (see [`OpOptions`](crate::OpOptions)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum TimeoutSetting {
+    /// [`ConnConfig::operation_timeout`].
+    #[default]
+    Default,
+    /// No timeout, whatever the connection's default.
+    Never,
+    /// This long.
+    After(Duration),
+}
+
+impl TimeoutSetting {
+    /// The timeout that applies, given the connection's default.
+    pub(crate) fn resolve(self, default: Option<Duration>) -> Option<Duration> {
+        match self {
+            Self::Default => default,
+            Self::Never => None,
+            Self::After(t) => Some(t),
+        }
+    }
+}
+
 /// How to connect: TLS trust and client certificate, StartTLS, timeouts,
 /// limits. A builder taken by value:
 ///

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use super::config::ConnConfig;
+use super::config::{ConnConfig, TimeoutSetting};
 use crate::conn::Connection;
 use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
@@ -218,7 +218,9 @@ impl LdapConn {
         self.prepare_starttls().await?;
         let (tx, rx) = oneshot::channel();
         let op = ProtocolOp::ExtendedRequest(extended::start_tls());
-        let token = self.send(op, Vec::new(), None, Sink::StartTls(tx)).await?;
+        let token = self
+            .send(op, Vec::new(), TimeoutSetting::Default, Sink::StartTls(tx))
+            .await?;
         let guard = CancelGuard::new(&self.inner, token);
         let res = rx.await.map_err(|_| self.closed_error());
         guard.disarm();
@@ -289,12 +291,12 @@ impl LdapConn {
         &self,
         op: ProtocolOp,
         controls: Vec<Control>,
-        timeout: Option<Duration>,
+        timeout: TimeoutSetting,
         sink: Sink,
     ) -> Result<u64, Error> {
         let started = tokio::time::Instant::now();
         let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
-        let timeout = timeout.or(self.inner.op_timeout);
+        let timeout = timeout.resolve(self.inner.op_timeout);
         let phase = phase_of(&op);
         let (op, controls, len) = encoded_len(op, controls);
         let shared = &self.inner.shared;
@@ -344,7 +346,7 @@ impl LdapConn {
         &self,
         op: ProtocolOp,
         controls: Vec<Control>,
-        timeout: Option<Duration>,
+        timeout: TimeoutSetting,
     ) -> Result<LdapMessage, Error> {
         let (tx, rx) = oneshot::channel();
         let token = self.send(op, controls, timeout, Sink::Single(tx)).await?;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::config::TimeoutSetting;
 use super::handle::LdapConn;
 use super::response::{ldap_error, unexpected};
 use super::search::{Search, SearchResults, SearchStream};
@@ -32,7 +33,7 @@ use crate::Error;
 #[derive(Clone, Debug, Default)]
 pub struct OpOptions {
     controls: Vec<Control>,
-    timeout: Option<Duration>,
+    timeout: TimeoutSetting,
 }
 
 impl OpOptions {
@@ -56,12 +57,24 @@ impl OpOptions {
     /// Fails the operation with [`Error::Timeout`] (and abandons it on the
     /// server) when it takes longer than `t`.
     pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = Some(t);
+        self.timeout = TimeoutSetting::After(t);
         self
     }
 
-    /// The timeout set with [`timeout`](Self::timeout), if any.
-    pub(super) fn timeout_setting(&self) -> Option<Duration> {
+    /// Lifts the connection's default timeout
+    /// ([`ConnConfig::operation_timeout`](crate::ConnConfig::operation_timeout))
+    /// for this operation: it runs until the server ends it, the
+    /// connection closes or its future is dropped. For long-lived
+    /// operations (a persistent search, a sync stream) on a connection
+    /// whose other operations keep a sensible default.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = TimeoutSetting::Never;
+        self
+    }
+
+    /// The timeout set with [`timeout`](Self::timeout) or
+    /// [`no_timeout`](Self::no_timeout).
+    pub(super) fn timeout_setting(&self) -> TimeoutSetting {
         self.timeout
     }
 }

@@ -224,7 +224,7 @@ impl WithOptions<'_> {
         let timeout = self
             .options
             .timeout_setting()
-            .or_else(|| self.conn.default_timeout());
+            .resolve(self.conn.default_timeout());
         PagedSearch {
             conn: self.conn.clone(),
             options: self.options,

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::config::TimeoutSetting;
 use super::handle::LdapConn;
 use super::response::{ldap_error, unexpected};
 use crate::driver::{SearchBatch, SearchEvent, Sink};
@@ -270,7 +270,7 @@ impl SearchStream {
         conn: &LdapConn,
         request: Search,
         controls: Vec<Control>,
-        timeout: Option<Duration>,
+        timeout: TimeoutSetting,
     ) -> Result<Self, Error> {
         let op = ProtocolOp::SearchRequest(request.into_request()?);
         let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);

@@ -269,6 +269,34 @@ async fn timeout_fires_and_abandons_on_the_server() {
 }
 
 #[tokio::test]
+async fn no_timeout_lifts_the_connection_default_for_one_operation() {
+    let srv = test_server().await;
+    srv.delay_responses(Duration::from_millis(400));
+    let config = plain().operation_timeout(Some(Duration::from_millis(150)));
+    let conn = LdapConn::connect(&srv.ldap_url(), config).await.unwrap();
+    // The default applies to an operation without options ...
+    let err = conn.whoami().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { phase: tokio_ldap::Phase::Operation, after: d } if d == Duration::from_millis(150)),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), "the operation timed out after 150ms");
+    // ... and not to one that lifts it, which waits for the late answer.
+    let who = conn.with(OpOptions::new().no_timeout()).whoami().await;
+    assert_eq!(
+        who.unwrap(),
+        None,
+        "an anonymous WhoAmI answers no identity"
+    );
+    // An explicit timeout still wins over the default.
+    let who = conn
+        .with(OpOptions::new().timeout(Duration::from_secs(5)))
+        .whoami()
+        .await;
+    assert_eq!(who.unwrap(), None);
+}
+
+#[tokio::test]
 async fn dropping_an_operation_future_sends_abandon() {
     let srv = test_server().await;
     srv.respond_with_bytes(Operation::Delete, Vec::new());
