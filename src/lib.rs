@@ -399,6 +399,9 @@
 pub mod ber;
 mod client;
 mod conn;
+// DNS SRV discovery for the pool (src/pool/), which is its only caller.
+#[cfg_attr(not(test), allow(dead_code, unused_imports))]
+mod discovery;
 mod driver;
 mod error;
 #[cfg(any(fuzzing, test))]
@@ -415,7 +418,7 @@ pub use client::{
     ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
     SearchStream, WithOptions,
 };
-pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
+pub use error::{DiscoveryFailure, Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};
