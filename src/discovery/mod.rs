@@ -35,7 +35,7 @@ mod unavailable;
 
 pub(crate) use domain::srv_domain;
 #[cfg(feature = "srv")]
-pub(crate) use order::{order, RandomSource};
+pub(crate) use order::order;
 pub(crate) use record::{SrvRecord, SrvServer};
 #[cfg(feature = "srv")]
 pub(crate) use resolver::SrvResolver;

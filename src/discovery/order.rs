@@ -38,6 +38,11 @@ impl<R: rand::Rng + ?Sized> RandomSource for R {
 ///   small chance" while others have weight) and they come last in
 ///   practice; among themselves they are shuffled, so that a set of only
 ///   weight-0 records is tried in a random order.
+/// - One departure from the letter of the RFC, to keep its intent: while
+///   no weight-0 record is left, the number is drawn from 1 (not 0) to the
+///   sum. Drawn from 0, the first record would also win a 0 and get one
+///   chance in `sum + 1` more than its weight gives it (with weights 1
+///   and 1, two thirds of the choices instead of half).
 /// - A record whose target is `.` (the service is not available) is left
 ///   out; the caller tells an all-`.` answer apart before.
 pub(crate) fn order(records: &[SrvRecord], rng: &mut impl RandomSource) -> Vec<SrvServer> {
@@ -69,7 +74,11 @@ fn order_priority(group: &[&SrvRecord], rng: &mut impl RandomSource, out: &mut V
         let sum = left
             .iter()
             .fold(0u32, |sum, r| sum.saturating_add(u32::from(r.weight)));
-        let draw = rng.up_to(sum);
+        // From 0 only while a weight-0 record is in front (0 is its one
+        // chance); otherwise from 1, or the first record would win 0 as
+        // well and get one draw more than its weight.
+        let low = u32::from(!left.first().is_some_and(|r| r.weight == 0));
+        let draw = low.saturating_add(rng.up_to(sum.saturating_sub(low)));
         let mut running = 0u32;
         let mut chosen = left.len() - 1;
         for (i, r) in left.iter().enumerate() {

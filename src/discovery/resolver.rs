@@ -114,6 +114,12 @@ impl SrvResolver {
         })
     }
 
+    /// The DNS server asked, as errors name it: its address, or "the
+    /// system's name servers (...)".
+    pub(crate) fn server(&self) -> &str {
+        &self.server
+    }
+
     /// `_ldap._tcp.DOMAIN` (or `_ldaps._tcp.DOMAIN` when `ldaps`), in the
     /// order to try: by priority, weighted random within a priority
     /// (RFC 2782, see [`order`]); the records cached until their TTL, then
