@@ -97,15 +97,14 @@ impl SrvResolver {
         let bound = timeout
             .saturating_mul(tries)
             .saturating_add(Duration::from_secs(1));
-        let resolver =
-            TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-                .with_options(opts)
-                .build()
-                .map_err(|e| {
-                    Error::Config(format!(
-                        "DNS SRV discovery: cannot set up a resolver for {server}: {e}"
-                    ))
-                })?;
+        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(opts)
+            .build()
+            .map_err(|e| {
+                Error::Config(format!(
+                    "DNS SRV discovery: cannot set up a resolver for {server}: {e}"
+                ))
+            })?;
         Ok(Self {
             resolver,
             server,
@@ -177,11 +176,10 @@ impl SrvResolver {
     /// smallest TTL among them.
     async fn lookup(&self, query: &str) -> Result<(Vec<SrvRecord>, Duration), Error> {
         let name = Name::from_utf8(format!("{query}.")).map_err(|e| {
-            Error::InvalidInput(format!(
-                "DNS SRV discovery: {query} is not a DNS name: {e}"
-            ))
+            Error::InvalidInput(format!("DNS SRV discovery: {query} is not a DNS name: {e}"))
         })?;
-        self.resolver.clear_lookup_cache(name.clone(), RecordType::SRV);
+        self.resolver
+            .clear_lookup_cache(name.clone(), RecordType::SRV);
         let lookup = match tokio::time::timeout(self.bound, self.resolver.srv_lookup(name)).await {
             Ok(Ok(lookup)) => lookup,
             Ok(Err(e)) => return Err(self.lookup_error(query, &e)),
@@ -221,24 +219,24 @@ impl SrvResolver {
             );
         }
         match e {
-            NetError::Dns(DnsError::NoRecordsFound(no)) if no.response_code == ResponseCode::NoError => {
+            NetError::Dns(DnsError::NoRecordsFound(no))
+                if no.response_code == ResponseCode::NoError =>
+            {
                 self.error(query, DiscoveryFailure::NoRecords, no_records_reason())
             }
-            NetError::Dns(DnsError::NoRecordsFound(no)) => self.error(
-                query,
-                DiscoveryFailure::Failed,
-                format!("the DNS server answered {}: check that it serves this domain (or forwards to one that does)", no.response_code),
-            ),
-            NetError::Dns(DnsError::ResponseCode(code)) => self.error(
-                query,
-                DiscoveryFailure::Failed,
-                format!("the DNS server answered {code}: check that it serves this domain (or forwards to one that does)"),
-            ),
+            NetError::Dns(DnsError::NoRecordsFound(no)) => {
+                self.error(query, DiscoveryFailure::Failed, answered(no.response_code))
+            }
+            NetError::Dns(DnsError::ResponseCode(code)) => {
+                self.error(query, DiscoveryFailure::Failed, answered(*code))
+            }
             NetError::Timeout => self.timeout(query),
             other => self.error(
                 query,
                 DiscoveryFailure::Failed,
-                format!("the query failed: {other}: check that the DNS server runs and can be reached"),
+                format!(
+                    "the query failed: {other}: check that the DNS server runs and can be reached"
+                ),
             ),
         }
     }
@@ -262,6 +260,14 @@ impl SrvResolver {
             reason,
         }
     }
+}
+
+/// The reason for an error answer: its name and number.
+fn answered(code: ResponseCode) -> String {
+    format!(
+        "the DNS server answered {code} (RCODE {}): check that it serves this domain (or forwards to one that does)",
+        u16::from(code)
+    )
 }
 
 fn no_records_reason() -> String {

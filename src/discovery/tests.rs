@@ -14,8 +14,14 @@ fn domain(url: &str) -> Option<String> {
 
 #[test]
 fn srv_domain_reads_the_dc_components_of_a_hostless_url() {
-    assert_eq!(domain("ldap:///dc=example,dc=com").as_deref(), Some("example.com"));
-    assert_eq!(domain("ldaps:///dc=example,dc=com").as_deref(), Some("example.com"));
+    assert_eq!(
+        domain("ldap:///dc=example,dc=com").as_deref(),
+        Some("example.com")
+    );
+    assert_eq!(
+        domain("ldaps:///dc=example,dc=com").as_deref(),
+        Some("example.com")
+    );
     // The RDNs before the dc components do not count.
     assert_eq!(
         domain("ldap:///uid=jo,ou=people,dc=example,dc=com").as_deref(),
@@ -123,7 +129,10 @@ fn order_draws_by_weight_within_a_priority() {
     let share = f64::from(heavy_first) / f64::from(draws);
     // One standard deviation is ~1%: 4% is a wide margin, and a 1:1 or
     // 1:3 selection falls far outside it.
-    assert!((0.71..=0.79).contains(&share), "heavy first in {share} of draws");
+    assert!(
+        (0.71..=0.79).contains(&share),
+        "heavy first in {share} of draws"
+    );
 }
 
 #[test]
@@ -132,11 +141,16 @@ fn order_gives_three_weights_their_shares() {
     let mut rng = StdRng::seed_from_u64(7);
     let mut first = HashMap::new();
     for _ in 0..4000 {
-        *first.entry(order(&records, &mut rng)[0].host.clone()).or_insert(0u32) += 1;
+        *first
+            .entry(order(&records, &mut rng)[0].host.clone())
+            .or_insert(0u32) += 1;
     }
     for (host, expected) in [("a", 0.6), ("b", 0.3), ("c", 0.1)] {
         let share = f64::from(first.get(host).copied().unwrap_or(0)) / 4000.0;
-        assert!((share - expected).abs() < 0.03, "{host}: {share}, expected {expected}");
+        assert!(
+            (share - expected).abs() < 0.03,
+            "{host}: {share}, expected {expected}"
+        );
     }
 }
 
@@ -152,7 +166,10 @@ fn equal_weights_get_equal_shares() {
             first += 1;
         }
     }
-    assert!((1850..=2150).contains(&first), "first drawn first {first} times of 4000");
+    assert!(
+        (1850..=2150).contains(&first),
+        "first drawn first {first} times of 4000"
+    );
 }
 
 #[test]
@@ -168,7 +185,10 @@ fn weight_zero_has_a_very_small_chance_among_weighted_records() {
         }
     }
     // Expected 100 of 10,000 (1 in 100).
-    assert!((50..=160).contains(&zero_first), "zero first {zero_first} times");
+    assert!(
+        (50..=160).contains(&zero_first),
+        "zero first {zero_first} times"
+    );
 }
 
 #[test]
@@ -245,7 +265,11 @@ async fn a_dns_server_that_does_not_answer_gives_a_timeout_error() {
         .servers("example.test", false)
         .await
         .expect_err("no answer");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let Error::Discovery {
         kind,
         query,
@@ -299,7 +323,8 @@ fn the_system_configuration_names_its_servers_in_errors() {
             resolver.server()
         ),
         Err(e) => assert!(
-            e.to_string().starts_with("configuration error: DNS SRV discovery: "),
+            e.to_string()
+                .starts_with("configuration error: DNS SRV discovery: "),
             "{e}"
         ),
     }
