@@ -152,7 +152,20 @@ impl SrvResolver {
                 return Ok(Arc::clone(&cached.records));
             }
         }
-        let (records, ttl) = self.lookup(query).await?;
+        let (records, ttl) = match self.lookup(query).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::debug!(query, %error, "DNS SRV lookup failed");
+                return Err(error);
+            }
+        };
+        tracing::debug!(
+            query,
+            server = %self.server,
+            records = records.len(),
+            ttl_secs = ttl.as_secs(),
+            "DNS SRV records resolved"
+        );
         let records: Arc<[SrvRecord]> = records.into();
         let mut cache = lock(&self.cache);
         let now = Instant::now();

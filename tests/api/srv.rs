@@ -229,12 +229,12 @@ async fn srv_no_records_unavailable_and_refused_are_clear_errors() {
 
 #[tokio::test]
 async fn srv_records_are_re_resolved_after_their_ttl() {
-    let ttl = Duration::from_secs(2);
+    let ttl = Duration::from_secs(3);
     let old = Zone::new()
-        .ttl(2)
+        .ttl(3)
         .srv("_ldap._tcp.ttl.test", "old.ttl.test", 1001, 0, 0);
     let new = Zone::new()
-        .ttl(2)
+        .ttl(3)
         .srv("_ldap._tcp.ttl.test", "new.ttl.test", 1002, 0, 0);
     let mut dns = Dnsmasq::start(&old);
     let srv = lookup(&dns);
