@@ -348,10 +348,11 @@ mod srv {
         }
         stop.store(true, Ordering::Relaxed);
         counter.join().expect("counter thread");
-        // One lookup of two attempts, perhaps a second one for a caller
-        // that came after the first failed; not one per caller (16).
+        // A lookup sends two or three datagrams (two attempts, and
+        // hickory's own retry); one lookup for all eight callers, perhaps a
+        // second for one that came late, not one each (24 datagrams).
         let n = received.load(Ordering::Relaxed);
-        assert!((2..=4).contains(&n), "the silent server got {n} queries");
+        assert!((1..=6).contains(&n), "the silent server got {n} queries");
     }
 
     #[tokio::test]
