@@ -282,6 +282,11 @@ impl SrvResolver {
                 self.error(query, DiscoveryFailure::Failed, answered(*code))
             }
             NetError::Timeout => self.timeout(query),
+            NetError::Proto(e) => self.error(
+                query,
+                DiscoveryFailure::Failed,
+                format!("the answer does not parse ({e}): check that this address is a DNS server"),
+            ),
             other => self.error(
                 query,
                 DiscoveryFailure::Failed,

@@ -355,6 +355,56 @@ mod srv {
         assert!((1..=6).contains(&n), "the silent server got {n} queries");
     }
 
+    /// A DNS server whose answers do not parse: an error in bounded
+    /// time, no panic.
+    #[tokio::test]
+    async fn an_answer_that_does_not_parse_gives_an_error() {
+        let server = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
+        server
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .expect("read timeout");
+        let addr = server.local_addr().expect("its address");
+        let responder = std::thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            let mut answered = 0;
+            while let Ok((n, from)) = server.recv_from(&mut buf) {
+                // The query's ID and a header that promises one question
+                // and 65,535 answers, then nothing.
+                let mut reply = buf.get(..2.min(n)).unwrap_or_default().to_vec();
+                reply.extend_from_slice(&[0x81, 0x80, 0, 1, 0xff, 0xff, 0, 0, 0, 0]);
+                let _ = server.send_to(&reply, from);
+                answered += 1;
+                if answered == 8 {
+                    break;
+                }
+            }
+            answered
+        });
+        let resolver =
+            SrvResolver::with_timeout(Some(addr), Duration::from_millis(300)).expect("resolver");
+        let err = resolver
+            .servers("example.test", false)
+            .await
+            .expect_err("garbage");
+        assert!(
+            matches!(
+                err,
+                Error::Discovery {
+                    kind: DiscoveryFailure::Failed,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "DNS SRV lookup of _ldap._tcp.example.test at {addr}: the answer does not parse (decoding error: unexpected end of input reached): check that this address is a DNS server"
+            )
+        );
+        assert!(responder.join().expect("responder") >= 1);
+    }
+
     #[tokio::test]
     async fn a_domain_that_is_no_dns_name_is_invalid_input() {
         let resolver = SrvResolver::with_timeout(
