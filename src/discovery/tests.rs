@@ -260,6 +260,52 @@ mod srv {
         assert_eq!(order.len(), 2000);
     }
 
+    proptest::proptest! {
+        /// Whatever the records and the seed: every usable record once,
+        /// none of the `.` ones, priorities never decreasing.
+        #[test]
+        fn order_is_a_priority_sorted_permutation_of_the_usable_records(
+            records in proptest::collection::vec(
+                (0u16..4, proptest::prelude::any::<u16>(), 0u16..3, 0usize..4),
+                0..40,
+            ),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let records: Vec<SrvRecord> = records
+                .iter()
+                .enumerate()
+                .map(|(i, &(priority, weight, weight_kind, dot))| SrvRecord {
+                    priority,
+                    // Many zero and small weights, some of any size.
+                    weight: match weight_kind {
+                        0 => 0,
+                        1 => weight % 4,
+                        _ => weight,
+                    },
+                    port: u16::try_from(i).unwrap_or(u16::MAX),
+                    target: if dot == 0 { String::new() } else { format!("h{i}") },
+                })
+                .collect();
+            let order = order(&records, &mut StdRng::seed_from_u64(seed));
+            let mut got: Vec<u16> = order.iter().map(|s| s.port).collect();
+            got.sort_unstable();
+            let want: Vec<u16> = records
+                .iter()
+                .filter(|r| !r.target.is_empty())
+                .map(|r| r.port)
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+            let priorities: Vec<u16> = order
+                .iter()
+                .map(|s| records[usize::from(s.port)].priority)
+                .collect();
+            proptest::prop_assert!(priorities.windows(2).all(|w| w[0] <= w[1]), "{:?}", priorities);
+            for server in &order {
+                proptest::prop_assert_eq!(&server.host, &records[usize::from(server.port)].target);
+            }
+        }
+    }
+
     /// A DNS server that never answers: the lookup fails in time, saying so.
     #[tokio::test]
     async fn a_dns_server_that_does_not_answer_gives_a_timeout_error() {
