@@ -522,3 +522,70 @@ proptest! {
         prop_assert_eq!(&dn.rdns[0].avas[0].value, &DnValue::String(v));
     }
 }
+
+/// RFC 4518 §2.6.1 and case folding: values that differ only in
+/// insignificant spaces compared unequal before (`eq_ignore_case` only
+/// lower-cases).
+#[test]
+fn normalized_comparison_vectors() {
+    let same = [
+        // Insignificant spaces: leading, trailing, inner runs.
+        (r"cn=\20Jane\20\20Doe\20", "cn=Jane Doe"),
+        (r"CN=JANE  DOE", "cn=jane doe"),
+        (r"cn=\20\20", "cn="),
+        // Other spaces and line breaks map to a space first.
+        ("cn=Jane\u{a0}Doe", "cn=jane doe"),
+        ("cn=Jane\u{3000}\u{2003}Doe", "cn=jane doe"),
+        (r"cn=Jane\09Doe", "cn=jane doe"),
+        (r"cn=Jane\0D\0ADoe", "cn=jane doe"),
+        // Mapped to nothing.
+        ("cn=Ja\u{ad}ne", "cn=jane"),
+        ("cn=Ja\u{200b}ne\u{200e}", "cn=jane"),
+        (r"cn=Ja\00ne", "cn=jane"),
+        // Case folding beyond ASCII.
+        ("cn=ÉLODIE", "cn=élodie"),
+        ("o=ΣΟΦΙΑ", "o=σοφια"),
+        // The common types, by name or OID, in multi-valued RDNs in any order.
+        (
+            "UID=JDoe+CN=Jane  Doe,OU=People,DC=Example,DC=COM",
+            "cn=jane doe+uid=jdoe,ou=people,dc=example,dc=com",
+        ),
+        (
+            "2.5.4.3=Jane,0.9.2342.19200300.100.1.25=COM",
+            "commonName=jane,domainComponent=com",
+        ),
+        ("mail=J@Example.COM", "MAIL=j@example.com"),
+        ("emailAddress=J@X.ORG", "1.2.840.113549.1.9.1=j@x.org"),
+        ("description=A  B", "description=a b"),
+        ("sn=Doe ,givenName=JANE", "SN=doe,givenname=jane"),
+    ];
+    for (a, b) in same {
+        let (a, b) = (p(a), p(b));
+        assert!(a.eq_normalized(&b), "{a} vs {b}");
+        assert!(b.eq_normalized(&a), "{b} vs {a}");
+        assert_eq!(hash_of(&a.normalized()), hash_of(&b.normalized()), "{a}");
+    }
+    let different = [
+        // Spaces between words are significant.
+        ("cn=JaneDoe", "cn=Jane Doe"),
+        // A type it does not know compares exactly.
+        ("x-id=A", "x-id=a"),
+        ("x-id=a  b", "x-id=a b"),
+        // `#hex` values compare exactly, and never equal a string.
+        ("cn=#04024869", "cn=#04024849"),
+        ("cn=#04024869", "cn=Hi"),
+        // Not covered: NFKC (precomposed and decomposed é differ).
+        ("cn=\u{e9}", "cn=e\u{301}"),
+        // Different RDN counts.
+        ("cn=a,dc=b", "cn=a"),
+    ];
+    for (a, b) in different {
+        let (a, b) = (p(a), p(b));
+        assert!(!a.eq_normalized(&b), "{a} vs {b}");
+    }
+    // Several of the `same` vectors are unequal under eq_ignore_case.
+    assert!(!p(r"cn=\20Jane\20\20Doe\20").eq_ignore_case(&p("cn=Jane Doe")));
+    assert!(!p("cn=Jane\u{a0}Doe").eq_ignore_case(&p("cn=jane doe")));
+    // The normalized DN keeps the attribute types as written.
+    assert_eq!(p("CN=A  B,DC=X").normalized().to_string(), "CN=a b,DC=x");
+}
