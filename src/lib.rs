@@ -412,8 +412,8 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
-    SearchStream, WithOptions,
+    ConnConfig, LdapConn, OpOptions, PagedSearch, ReferralPolicy, Search, SearchDone, SearchItem,
+    SearchResults, SearchStream, WithOptions,
 };
 pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;
