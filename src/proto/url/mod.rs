@@ -218,13 +218,13 @@ impl LdapUrl {
     /// ```
     /// use tokio_ldap::proto::url::LdapUrl;
     ///
-    /// let url = LdapUrl::parse("LDAPS://[2001:db8::1]:1636/o=Acme%2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb")?;
+    /// let url = LdapUrl::parse("LDAPS://[2001:db8::1]:1636/o=Acme%5C2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb")?;
     /// assert_eq!(url.host(), "2001:db8::1");
     /// assert_eq!(url.port_or_default(), 1636);
-    /// assert_eq!(url.dn(), "o=Acme, Inc.");
+    /// assert_eq!(url.dn(), r"o=Acme\2C Inc.");
     /// assert!(url.extensions()[0].critical());
     /// assert_eq!(url.extensions()[0].value(), Some("a,b"));
-    /// assert_eq!(url.to_string(), "ldaps://[2001:db8::1]:1636/o=Acme,%20Inc.??one?(cn=*)?!x-opt=a%2Cb");
+    /// assert_eq!(url.to_string(), "ldaps://[2001:db8::1]:1636/o=Acme%5C2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb");
     ///
     /// let err = LdapUrl::parse("ldap://host:99999").unwrap_err();
     /// assert_eq!(err.to_string(), "invalid port at position 12: expected a number from 0 to 65535");
