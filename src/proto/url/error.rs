@@ -105,7 +105,7 @@ pub enum UrlError {
         dn: String,
         /// Byte offset of the DN part in the URL.
         position: usize,
-        /// Why [`Dn::parse`] refused it (its position is in `dn`).
+        /// Why [`Dn::parse`](crate::proto::dn::Dn::parse) refused it (its position is in `dn`).
         source: DnError,
     },
     /// An item of the attribute list is not an attribute description, `*`,
@@ -114,7 +114,7 @@ pub enum UrlError {
     InvalidAttribute {
         /// Byte offset of the item in the URL.
         position: usize,
-        /// Why [`AttributeDescription::new`] refused it.
+        /// Why [`AttributeDescription::new`](crate::proto::filter::AttributeDescription::new) refused it.
         source: NameError,
     },
     /// The filter part is not a filter (RFC 4515).
@@ -124,7 +124,7 @@ pub enum UrlError {
         filter: String,
         /// Byte offset of the filter part in the URL.
         position: usize,
-        /// Why [`Filter::parse`] refused it (its position is in `filter`).
+        /// Why [`Filter::parse`](crate::proto::filter::Filter::parse) refused it (its position is in `filter`).
         source: FilterParseError,
     },
     /// An extension type that is not an OID (`descr` or `numericoid`, such
@@ -138,7 +138,7 @@ pub enum UrlError {
         /// Byte offset of the type in the URL.
         position: usize,
     },
-    /// [`LdapUrl::parse_list`] was given no URL.
+    /// [`LdapUrl::parse_list`](super::LdapUrl::parse_list) was given no URL.
     #[error("no LDAP URL given")]
     EmptyList,
 }
