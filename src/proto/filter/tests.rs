@@ -227,3 +227,115 @@ fn parse_bytes_takes_values_that_are_not_utf8() {
         "expected an attribute description at position 1"
     );
 }
+
+/// Other projects' filter test vectors (facts: input, accepted or not):
+/// go-ldap `v3/filter_test.go` and laurelin `tests/test_filter.py`. Where
+/// this parser decides otherwise, the case is listed in
+/// `disagreements_with_other_projects` with the reason.
+#[test]
+fn other_projects_vectors() {
+    let accepted = [
+        // go-ldap
+        "(&(sn=Miller)(givenName=Bob))",
+        "(|(sn=Miller)(givenName=Bob))",
+        "(!(sn=Miller))",
+        "(sn=Mill*)",
+        "(sn=*i*le*)",
+        "(sn=Mi*l*r)",
+        "(sn=Mi*함*r)",
+        r"(sn=Mi*\ed\95\a8*r)",
+        "(sn~=Miller)",
+        r"(objectGUID='\fc\fe\a3\ab\f9\90N\aaGm\d5I~\d12)",
+        "(&(objectclass=inetorgperson)(cn=中文))",
+        "(memberOf:=foo)",
+        "(memberOf:test:=foo)",
+        "(cn:1.2.3.4.5:=Fred Flintstone)",
+        "(sn:dn:2.4.6.8.10:=Barney Rubble)",
+        "(o:dn:=Ace Industry)",
+        "(:dn:2.4.6.8.10:=Dino)",
+        "(memberOf:1.2.840.113556.1.4.1941:=CN=User1,OU=blah,DC=mydomain,DC=net)",
+        "(!(!(a=b)))",
+        "(|(&(a=b))(c=d))",
+        "(o:DN:=x)",
+        "(sn:DN:2.4.6.8.10:=x)",
+        "(cn=a\u{fffd}b)",
+        "(1.2.3=v)",
+        "(cn;lang-en=v)",
+        "(cn;123=v)",
+        "(cn;-x=v)",
+        "(1.2.3;binary=v)",
+        // laurelin
+        "(foo:dn:1.2.3.4:=bar)",
+        "(:1.2.3.4:=bar)",
+        "(foo=*abc*def*ghj*)",
+        "(&(foo=bar)(!(foo=bar))(|(foo=bar)(foo<=1)(foo=*abc*def)))",
+    ];
+    for f in accepted {
+        let parsed = Filter::parse(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(Filter::parse(&parsed.to_string()).unwrap(), parsed, "{f}");
+    }
+    let refused = [
+        // go-ldap
+        "(objectGUID=",
+        "(objectGUID=함수목록",
+        "((cn=)",
+        r"(objectGUID=\zz)",
+        r"(objectGUID=\a)",
+        "(&(a=b)x",
+        "(!(a=b)x",
+        "((a=b)x",
+        "(|(a=b)]",
+        "(&(a=b)(c=d)x",
+        "(!(a=b)",
+        "((a=b)",
+        "(&x)",
+        "(sn=**)",
+        "(sn=***)",
+        "(=v)",
+        "(a b=v)",
+        r"(a\2ab=v)",
+        "(1.2.3.=v)",
+        "(a;=v)",
+        "(-cn=v)",
+        "(a b:=v)",
+        // laurelin
+        "(foo=bar",
+        "(foo<1)",
+        "(foo>1)",
+        "(foo~bar)",
+        "(foo:bar)",
+        "(foo*)",
+        "(:x:1.2.3.4:=foo)",
+        "(::::::=foo)",
+    ];
+    for f in refused {
+        assert!(Filter::parse(f).is_err(), "{f} was accepted");
+    }
+    // go-ldap: a decoded filter naming `uid)(uid=admin` must not print as
+    // another filter (go-ldap escapes it in the output; here it is refused
+    // when decoded).
+    let name = b"uid)(uid=admin";
+    let mut eq = vec![0xa3, (name.len() + 5) as u8, 0x04, name.len() as u8];
+    eq.extend(name);
+    eq.extend([0x04, 1, b'x']);
+    assert!(Filter::from_ber(Bytes::from(eq)).is_err());
+}
+
+/// Where this parser decides otherwise than those projects, on purpose.
+#[test]
+fn disagreements_with_other_projects() {
+    // go-ldap drops redundant parentheses; RFC 4515 has none.
+    assert_eq!(
+        Filter::parse("((a=b))").unwrap_err().to_string(),
+        "expected an attribute description at position 1"
+    );
+    // laurelin refuses a filter without its parentheses; this parser takes
+    // it as ldapsearch does.
+    assert_eq!(
+        Filter::parse("foo=bar").unwrap(),
+        Filter::parse("(foo=bar)").unwrap()
+    );
+    // go-ldap refuses values that are not UTF-8; RFC 4515 §3 says they
+    // SHOULD be accepted, and parse_bytes does.
+    assert!(Filter::parse_bytes(b"(cn=a\xffb)").is_ok());
+}

@@ -96,7 +96,7 @@ pub struct LdapUrl {
     /// The attributes to return (empty: all user attributes).
     pub(crate) attributes: Vec<String>,
     /// The scope; `None` when not given (RFC 4516's default is `base`).
-    /// `children` and `subordinate` give [`Scope::Subordinate`].
+    /// `children`, `subordinate` and `subordinates` give [`Scope::Subordinate`].
     pub(crate) scope: Option<Scope>,
     /// The filter; `None` when not given (RFC 4516's default is
     /// `(objectClass=*)`); [`Filter::parse`] accepts it.
@@ -158,7 +158,7 @@ impl LdapUrl {
     }
 
     /// The scope; `None` when not given (RFC 4516's default is `base`).
-    /// `children` and `subordinate` give [`Scope::Subordinate`].
+    /// `children`, `subordinate` and `subordinates` give [`Scope::Subordinate`].
     pub fn scope(&self) -> Option<Scope> {
         self.scope
     }
@@ -679,7 +679,7 @@ fn list(text: &str, at: usize, what: &'static str) -> Result<Vec<(String, usize)
 }
 
 /// `scope = "base" / "one" / "sub"`, plus `children` (OpenLDAP) and
-/// `subordinate`.
+/// `subordinate` or `subordinates` (python-ldap).
 fn scope(text: &str, at: usize) -> Result<Option<Scope>, UrlError> {
     let decoded = decode(text, at)?;
     Ok(Some(match decoded.to_ascii_lowercase().as_str() {
@@ -687,7 +687,7 @@ fn scope(text: &str, at: usize) -> Result<Option<Scope>, UrlError> {
         "base" => Scope::Base,
         "one" => Scope::OneLevel,
         "sub" => Scope::Subtree,
-        "children" | "subordinate" => Scope::Subordinate,
+        "children" | "subordinate" | "subordinates" => Scope::Subordinate,
         _ => {
             return Err(UrlError::InvalidScope {
                 scope: decoded,

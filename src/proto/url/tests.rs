@@ -638,3 +638,125 @@ fn unencoded_spaces_after_the_host() {
         }
     );
 }
+
+/// python-ldap's URL test vectors (`Tests/t_ldapurl.py`; facts: input,
+/// accepted or not). Where this parser decides otherwise, the case is in
+/// `disagreements_with_python_ldap`.
+#[test]
+fn python_ldap_vectors() {
+    for ok in [
+        "ldap:///o=University%20of%20Michigan,c=US",
+        "ldap://ldap.itd.umich.edu/c=GB?objectClass?one",
+        "ldap://ldap.question.com/o=Question%3f,c=US?mail",
+        "ldap://ldap.netscape.com/o=Babsco,c=US???(int=%5c00%5c00%5c00%5c04)",
+        "ldap:///??sub??bindname=cn=Manager%2co=Foo",
+        "ldap:///??sub??!bindname=cn=Manager%2co=Foo",
+        "ldap://ldap.nameflow.net:1389/c%3dDE",
+        "ldaps://root.openldap.org/dc=openldap,dc=org",
+        "ldap://x500.mh.se/o=Mitthogskolan,c=se????1.2.752.58.10.2=T.61",
+        "ldap://localhost:1389/ou%3DUnstructured%20testing%20tree%2Cdc%3Dstroeder%2Cdc%3Dcom??one",
+        "ldapi:///dc=stroeder,dc=de????x-saslmech=EXTERNAL",
+        "LDAP://localhost",
+        "LDAPS://localhost",
+        "LDAPI://%2Frun%2Fldap.sock",
+        "ldap://root.openldap.org/dc%3dboolean%2cdc%3dnet???%28objectClass%3d%2a%29",
+        "ldap://root.openldap.org/dc=openldap,dc=org??base?",
+        "ldap://localhost:12345/dc=stroeder,dc=com????!bindname=cn=Michael%2Cdc=stroeder%2Cdc=com,!X-BINDPW=secretpassword",
+        "ldapi://%2ftmp%2fopenldap2-1389/dc=stroeder,dc=com",
+        "ldap://",
+        "ldap:///?",
+        "ldap://a.",
+        "ldap://[::1]:123",
+        "ldap:///dn=foo%2fbar?",
+        "ldap:///dn=foo%3f",
+        "ldap:///dn=str%c3%b6der.com",
+        "ldap:///?*,*?",
+        "ldap:///?%61",
+        "ldap:///??subordinates?",
+        "ldap:///???(cn=Bob/Smith)?",
+        "ldap:///???(cn=Bob:Smith)?",
+        "ldap:///???&(cn=Bob)(objectClass=user)?",
+        "ldap:///???(cn=Q%3f)",
+        "ldap:///???(sn=Str%c3%b6der)",
+        "ldap:///???(sn=Str\\c3\\b6der)",
+        "ldap:///???(cn=*%5c2a*)",
+        "ldap:///????bindname=%3f,X-BINDPW=%2c",
+        "ldap:///????bindname=%00name",
+        "ldap:///????bindname",
+    ] {
+        let u = LdapUrl::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert_eq!(p(&u.to_string()), u, "{ok}");
+    }
+    assert_eq!(p("ldap:///dn=str%c3%b6der.com").dn(), "dn=str\u{f6}der.com");
+    assert_eq!(
+        p("ldap:///??subordinates").scope(),
+        Some(Scope::Subordinate)
+    );
+    assert_eq!(
+        p("ldap:///????bindname=%00name").extensions()[0].value(),
+        Some("\0name")
+    );
+    for bad in [
+        "ldp://root.openldap.org/dc=openldap,dc=org",
+        " ldap://space.example",
+        "ldap ://space.example",
+        "",
+        "ldap:",
+        "ldap:/",
+        ":///",
+        "://",
+        "///",
+        "//",
+        "/",
+        "ldap:///?????",
+        "invalid://",
+        "ldap:///??invalid",
+        "ldap://%%%/",
+        "ldap:///?,",
+        "ldap:///?a,",
+        "ldap:///?,a",
+        "ldap:///?a,,b",
+        "ldap://%00/",
+        "ldap:///%00",
+        "ldap:///?%00",
+        "ldap:///??%00",
+        "ldap:///????0=0",
+        "ldap:///????a_b=0",
+        "ldap:///????!!a=0",
+    ] {
+        assert!(LdapUrl::parse(bad).is_err(), "{bad:?} was accepted");
+    }
+}
+
+/// Where this parser decides otherwise than python-ldap, and why.
+#[test]
+fn disagreements_with_python_ldap() {
+    // RFC 4516 makes the DN a distinguishedName: a trailing comma is not
+    // one (python-ldap does not check the DN).
+    assert!(matches!(
+        err("ldap://ldap.itd.umich.edu/o=University%20of%20Michigan,"),
+        UrlError::InvalidDn { .. }
+    ));
+    // RFC 4516 makes the attributes attribute descriptions (python-ldap
+    // takes any text).
+    assert!(matches!(
+        err("ldap:///?a%3fb"),
+        UrlError::InvalidAttribute { .. }
+    ));
+    // A port is digits (RFC 3986), not percent-encoded digits.
+    assert_eq!(
+        err("ldap://%61%62:%32/"),
+        UrlError::InvalidPort { position: 14 }
+    );
+    // '?' in an extension value must be percent-encoded (RFC 4516 §2).
+    assert_eq!(
+        err("ldap:///????bindname=?"),
+        UrlError::TooManyParts { position: 21 }
+    );
+    // python-ldap lists these as to be refused, but takes them: so does
+    // this parser (an empty host with a port, an empty port, an upper-case
+    // scheme are all in RFC 3986's grammar).
+    assert_eq!(p("ldap://:389/").port(), Some(389));
+    assert_eq!(p("ldap://a:/").port(), None);
+    assert_eq!(p("LDAP://").scheme(), Scheme::Ldap);
+}
