@@ -229,8 +229,14 @@ impl WithOptions<'_> {
         let resp = self
             .bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
             .await?;
-        conn.remember_bind(BoundAs::Sasl {
-            mechanism: mechanism.to_owned(),
+        conn.remember_bind(if mechanism.eq_ignore_ascii_case("EXTERNAL") {
+            BoundAs::External {
+                authzid: credentials.map(|c| String::from_utf8_lossy(c).into_owned()),
+            }
+        } else {
+            BoundAs::Sasl {
+                mechanism: mechanism.to_owned(),
+            }
         });
         Ok((resp.result.code, resp.server_sasl_creds))
     }

@@ -202,6 +202,25 @@ async fn referral_loops_and_the_hop_limit_stop_with_a_clear_error() {
     );
 }
 
+/// The password of a simple bind is not sent to a referred server over a
+/// connection without TLS.
+#[tokio::test]
+async fn a_password_does_not_follow_a_referral_to_plain_ldap() {
+    let (a, b) = servers();
+    let plain = format!("{}/{DAVE}", b.ldap_url());
+    add_managed(
+        &a,
+        &referral_ldif("ou=plain,dc=example,dc=com", "plain", &plain),
+    );
+    let conn = admin(&a, config(&a).follow_referrals(ReferralPolicy::new())).await;
+    let err = conn.delete("ou=plain,dc=example,dc=com").await.unwrap_err();
+    assert!(matches!(err, Error::Referral(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("referral not followed: the referred server {plain} is not reached over TLS, and the password of the simple bind is not sent in clear text (see ConnConfig::allow_insecure_password)")
+    );
+}
+
 #[tokio::test]
 async fn referrals_reach_the_caller_when_not_followed() {
     let (a, b) = servers();

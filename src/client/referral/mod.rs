@@ -413,6 +413,10 @@ impl Chase {
     }
 }
 
+/// How many continuation references may wait to be followed: a server
+/// that sends more makes the search fail rather than the queue grow.
+const MAX_PENDING_REFERENCES: usize = 1024;
+
 /// Sends the items of `stream` to `tx`, queueing its continuation
 /// references as jobs of hop `hop`; returns how it ended.
 async fn relay(
@@ -423,11 +427,18 @@ async fn relay(
 ) -> Result<Ended, Error> {
     loop {
         match stream.next_item().await {
-            Ok(Some(SearchItem::Reference(uris))) => jobs.push_back(Job {
-                uris,
-                hop,
-                redirect: false,
-            }),
+            Ok(Some(SearchItem::Reference(uris))) => {
+                if jobs.len() >= MAX_PENDING_REFERENCES {
+                    return Err(Error::Referral(format!(
+                        "search: more than {MAX_PENDING_REFERENCES} continuation references are waiting to be followed"
+                    )));
+                }
+                jobs.push_back(Job {
+                    uris,
+                    hop,
+                    redirect: false,
+                });
+            }
             Ok(Some(item)) => {
                 let controls = stream.controls().to_vec();
                 if tx.send(Relayed::Item(item, controls)).await.is_err() {
