@@ -115,6 +115,11 @@ pub enum Error {
         /// What happened and what to do about it.
         reason: String,
     },
+    /// A referral could not be followed: the hop limit was reached, it led
+    /// back to where it had been, or its URL cannot be used (see
+    /// [`ConnConfig::follow_referrals`](crate::ConnConfig::follow_referrals)).
+    #[error("referral not followed: {0}")]
+    Referral(String),
     /// A password would have been sent in clear text.
     #[error(
         "refusing to send a password over an unencrypted connection: use ldaps://, StartTLS or ldapi://, or allow it explicitly with ConnConfig::allow_insecure_password"

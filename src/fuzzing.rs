@@ -61,7 +61,7 @@ pub fn drive_connection(data: &[u8]) {
         size_limit: 0,
         time_limit: 0,
         types_only: false,
-        filter: Filter::Present(ByteString::from_static("objectClass")),
+        filter: Filter::Present(crate::proto::filter::AttributeDescription::OBJECT_CLASS),
         attributes: Vec::new(),
     });
     let mut ops = Ops::default();

@@ -192,6 +192,61 @@
 //! ([`SearchStream::controls`]). Dropping an operation or a search stream
 //! abandons it on the server.
 //!
+//! # Referrals
+//!
+//! A server that does not hold an entry may answer with a referral to one
+//! that does (RFC 4511 §4.1.10): a result with code `referral` and the
+//! URLs to go to, or, in a search, continuation references to the parts of
+//! the tree held elsewhere (§4.5.3). By default they reach the caller: the
+//! operation fails with an [`Error::Ldap`] whose result has code
+//! [`ResultCode::REFERRAL`] and the URLs in
+//! [`referrals`](proto::LdapResult::referrals), and a search yields
+//! [`SearchItem::Reference`]s. With
+//! [`ConnConfig::follow_referrals`] the client follows them itself:
+//!
+//! - **What:** searches ([`search`](LdapConn::search) and
+//!   [`search_all`](LdapConn::search_all): continuation references and a
+//!   `referral` result; the referred servers' entries come in the same
+//!   stream, after the first server's) and the updates
+//!   [`add`](LdapConn::add), [`modify`](LdapConn::modify),
+//!   [`delete`](LdapConn::delete), [`modify_dn`](LdapConn::modify_dn) and
+//!   [`compare`](LdapConn::compare). Not binds, extended operations or
+//!   paged searches. The URL's DN (and for a search its scope and filter)
+//!   replaces the request's where it gives one; the controls and timeout
+//!   of the call go along.
+//! - **How:** each hop connects to the referred server with the
+//!   connection's own [`ConnConfig`], so TLS, StartTLS and the
+//!   client-certificate negotiation ([`QueryClientCert`]) run again there,
+//!   and binds it the way the connection was last bound: anonymous,
+//!   [`bind_simple`](LdapConn::bind_simple) with the same DN and password
+//!   (kept for this as a [`Password`](proto::Password), redacted and
+//!   wiped on drop, and only when referrals are followed; never sent over
+//!   an unencrypted connection unless
+//!   [`ConnConfig::allow_insecure_password`] is set), or
+//!   [`bind_external`](LdapConn::bind_external) with the same authzid. A
+//!   connection bound with another SASL mechanism cannot follow a
+//!   referral. The referred connection is closed once the operation is
+//!   done there. The URLs of one referral are tried in order until one
+//!   connects; a URL with a critical extension is not used (RFC 4516).
+//! - **Limits:** at most [`ReferralPolicy::max_hops`] referrals in a row (5
+//!   by default), and a referral back to a server and DN already visited
+//!   is a loop; both fail with [`Error::Referral`] saying which referral
+//!   was not followed.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), tokio_ldap::Error> {
+//! use tokio_ldap::{ConnConfig, LdapConn, ReferralPolicy, Search};
+//!
+//! let config = ConnConfig::new()
+//!     .ca_file("ca.pem")
+//!     .follow_referrals(ReferralPolicy::new().max_hops(3));
+//! let conn = LdapConn::connect("ldaps://ldap.example.com", config).await?;
+//! conn.bind_external(None).await?;
+//! // Entries from every server the search is referred to.
+//! let all = conn.search_all(Search::new("dc=example,dc=com")).await?;
+//! # let _ = all; Ok(()) }
+//! ```
+//!
 //! # Testing your code
 //!
 //! Your own certificate logic deserves tests: which identity is chosen
@@ -417,8 +472,8 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
-    SearchStream, WithOptions,
+    ConnConfig, LdapConn, OpOptions, PagedSearch, ReferralPolicy, Search, SearchDone, SearchItem,
+    SearchResults, SearchStream, WithOptions,
 };
 pub use error::{DiscoveryFailure, Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use tokio_ldap::ber::{Class, DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use tokio_ldap::proto::controls::{Control, PagedResults, PostRead, SortKey, SortRequest};
 use tokio_ldap::proto::extended::{NoticeOfDisconnection, PasswordModify};
-use tokio_ldap::proto::filter::{Ava, Filter};
+use tokio_ldap::proto::filter::{AttributeDescription, Ava, Filter};
 use tokio_ldap::proto::{
     AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
     DerefAliases, ExtendedRequest, ExtendedResponse, IntermediateResponse, LdapMessage, LdapResult,
@@ -257,7 +257,7 @@ fn every_kind() -> Vec<LdapMessage> {
             .with_referrals(["ldap://a/o=x", "ldap://b/o=x"])
     };
     let filter: Filter = Filter::And(vec![
-        Filter::Present(s("objectClass")),
+        Filter::present("objectClass").unwrap(),
         Filter::Not(Box::new(Filter::Or(Vec::new()))),
     ]);
     let entry = SearchResultEntry::new(
@@ -584,10 +584,17 @@ fn string() -> impl Strategy<Value = ByteString> {
     "\\PC{0,20}".prop_map(ByteString::from)
 }
 
+/// An attribute description (RFC 4512 §2.5), the only names a `Filter` holds.
+fn attribute() -> impl Strategy<Value = AttributeDescription> {
+    "[a-zA-Z][a-zA-Z0-9-]{0,10}(;[a-zA-Z0-9-]{1,5}){0,2}"
+        .prop_map(|a| AttributeDescription::new(a).expect("the pattern makes a valid name"))
+}
+
 fn filter() -> impl Strategy<Value = Filter> {
     let leaf = prop_oneof![
-        string().prop_map(Filter::Present),
-        (string(), vec(any::<u8>(), 0..20)).prop_map(|(a, v)| Filter::Equality(Ava::new(a, v))),
+        attribute().prop_map(Filter::Present),
+        (attribute(), vec(any::<u8>(), 0..20))
+            .prop_map(|(a, v)| Filter::Equality(Ava::new(a, v).expect("a valid attribute"))),
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
         prop_oneof![

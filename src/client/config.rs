@@ -38,6 +38,52 @@ impl TimeoutSetting {
     }
 }
 
+/// Whether referrals are followed, and how far: set with
+/// [`ConnConfig::follow_referrals`]. Off unless set.
+///
+/// ```
+/// use tokio_ldap::{ConnConfig, ReferralPolicy};
+///
+/// let config = ConnConfig::new().follow_referrals(ReferralPolicy::new().max_hops(3));
+/// # let _ = config;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReferralPolicy {
+    max_hops: u8,
+}
+
+impl ReferralPolicy {
+    /// How many referrals in a row are followed unless set: 5.
+    pub const DEFAULT_MAX_HOPS: u8 = 5;
+
+    /// Follows up to [`DEFAULT_MAX_HOPS`](Self::DEFAULT_MAX_HOPS)
+    /// referrals in a row.
+    pub fn new() -> Self {
+        Self {
+            max_hops: Self::DEFAULT_MAX_HOPS,
+        }
+    }
+
+    /// Follows up to `n` referrals in a row (a referral met on a referred
+    /// server is the second hop, and so on); the one after fails with
+    /// [`Error::Referral`](crate::Error::Referral).
+    pub fn max_hops(mut self, n: u8) -> Self {
+        self.max_hops = n;
+        self
+    }
+
+    /// The hop limit.
+    pub fn hop_limit(&self) -> u8 {
+        self.max_hops
+    }
+}
+
+impl Default for ReferralPolicy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// How to connect: TLS trust and client certificate, StartTLS, timeouts,
 /// limits. A builder taken by value:
 ///
@@ -60,6 +106,7 @@ pub struct ConnConfig {
     pub(super) allow_insecure_password: bool,
     pub(super) settings: Settings,
     pub(super) write_buffer: usize,
+    pub(super) referrals: Option<ReferralPolicy>,
 }
 
 impl Default for ConnConfig {
@@ -77,6 +124,7 @@ impl fmt::Debug for ConnConfig {
             .field("allow_insecure_password", &self.allow_insecure_password)
             .field("max_message_len", &self.settings.max_message_len)
             .field("max_write_buffer", &self.write_buffer)
+            .field("referrals", &self.referrals)
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +143,25 @@ impl ConnConfig {
             allow_insecure_password: false,
             settings: Settings::default(),
             write_buffer: DEFAULT_WRITE_BUFFER,
+            referrals: None,
         }
+    }
+
+    /// Follows referrals (RFC 4511 §4.1.10) for searches and updates, as
+    /// the [crate docs](crate#referrals) describe: the referred server is
+    /// connected to with this config (so TLS and the client-certificate
+    /// negotiation run again there) and bound the way the connection was.
+    /// Off by default: a referral then reaches the caller, as an
+    /// [`Error::Ldap`](crate::Error::Ldap) with code `referral` and its
+    /// URLs, or as a [`SearchItem::Reference`](crate::SearchItem::Reference).
+    ///
+    /// With it on, a connection bound with [`LdapConn::bind_simple`](crate::LdapConn::bind_simple)
+    /// keeps the password (as a [`Password`](crate::proto::Password):
+    /// redacted from `Debug`, wiped on drop) for as long as it lives, to
+    /// bind on referred servers.
+    pub fn follow_referrals(mut self, policy: ReferralPolicy) -> Self {
+        self.referrals = Some(policy);
+        self
     }
 
     /// Trusts the CA certificates in this PEM file. May be repeated.

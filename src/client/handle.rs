@@ -8,12 +8,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use super::config::{ConnConfig, TimeoutSetting};
+use super::config::{ConnConfig, ReferralPolicy, TimeoutSetting};
 use crate::conn::Connection;
 use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
 use crate::proto::url::{LdapUrl, Scheme};
-use crate::proto::{Control, LdapMessage, MessageId, ProtocolOp};
+use crate::proto::{Control, LdapMessage, MessageId, Password, ProtocolOp};
 use crate::tls::{PreparedTls, TlsInfo, TlsMode, TlsSettings};
 use crate::transport::{self, Transport};
 use crate::{Error, Phase};
@@ -33,6 +33,30 @@ struct Inner {
     /// given a StartTLS context at connect: `None` once it has one (or
     /// when StartTLS does not apply, e.g. `ldaps://`).
     starttls_later: std::sync::Mutex<Option<LaterStartTls>>,
+    /// With [`ConnConfig::follow_referrals`]: what connecting to and
+    /// binding on a referred server needs.
+    referrals: Option<Referrals>,
+}
+
+/// What following a referral needs from the connection it was met on.
+struct Referrals {
+    policy: ReferralPolicy,
+    config: ConnConfig,
+    bound: std::sync::Mutex<BoundAs>,
+}
+
+/// How a connection is bound, to bind the same way on a referred server.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum BoundAs {
+    /// Not bound (or bound anonymously).
+    #[default]
+    Anonymous,
+    /// A simple bind; the password is redacted and wiped on drop.
+    Simple { dn: String, password: Password },
+    /// SASL EXTERNAL.
+    External { authzid: Option<String> },
+    /// Another SASL mechanism, which cannot be repeated elsewhere.
+    Sasl { mechanism: String },
 }
 
 /// What [`LdapConn::start_tls`] builds a StartTLS context from, on a
@@ -182,6 +206,11 @@ impl LdapConn {
                 allow_insecure_password: config.allow_insecure_password,
                 url: url_text,
                 starttls_later: std::sync::Mutex::new(starttls_later),
+                referrals: config.referrals.map(|policy| Referrals {
+                    policy,
+                    config: config.clone(),
+                    bound: std::sync::Mutex::new(BoundAs::Anonymous),
+                }),
             }),
         };
         if config.starttls && url.scheme == Scheme::Ldap {
@@ -383,6 +412,29 @@ impl LdapConn {
     /// The URL this handle connected to.
     pub(super) fn url(&self) -> &str {
         &self.inner.url
+    }
+
+    /// The referral policy and the config to follow referrals with, when
+    /// the connection follows them.
+    pub(super) fn referral_policy(&self) -> Option<(ReferralPolicy, &ConnConfig)> {
+        self.inner.referrals.as_ref().map(|r| (r.policy, &r.config))
+    }
+
+    /// Records a successful bind, when the connection follows referrals
+    /// (otherwise nothing is kept, a password least of all).
+    pub(super) fn remember_bind(&self, bound: BoundAs) {
+        if let Some(r) = &self.inner.referrals {
+            *crate::sync::lock(&r.bound) = bound;
+        }
+    }
+
+    /// How the connection is bound, as far as it follows referrals.
+    pub(super) fn bound_as(&self) -> BoundAs {
+        self.inner
+            .referrals
+            .as_ref()
+            .map(|r| crate::sync::lock(&r.bound).clone())
+            .unwrap_or_default()
     }
 }
 

@@ -7,6 +7,7 @@
 //! | `handle` | [`LdapConn`]: connect, StartTLS, unbind; the state its clones share; sending to the driver |
 //! | `response` | a response's result, as an error when the server refused |
 //! | `search` | [`Search`], [`SearchStream`], and [`SearchResults`] with its one collector |
+//! | `referral` | following referrals of searches and updates ([`ConnConfig::follow_referrals`]) |
 //! | `options` | [`OpOptions`] and [`WithOptions`]: every operation, with per-call options |
 //! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
 //!
@@ -19,10 +20,11 @@ mod config;
 mod handle;
 mod options;
 mod paging;
+mod referral;
 mod response;
 mod search;
 
-pub use config::ConnConfig;
+pub use config::{ConnConfig, ReferralPolicy};
 pub use handle::LdapConn;
 pub use options::{OpOptions, WithOptions};
 pub use paging::PagedSearch;

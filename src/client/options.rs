@@ -6,7 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::config::TimeoutSetting;
-use super::handle::LdapConn;
+use super::handle::{BoundAs, LdapConn};
+use super::referral;
 use super::response::{ldap_error, unexpected};
 use super::search::{Search, SearchResults, SearchStream};
 use crate::proto::authz::AuthzId;
@@ -133,8 +134,14 @@ impl WithOptions<'_> {
             name: dn.into(),
             auth,
         });
+        let conn = self.conn;
         let resp = self.request(op).await?;
-        bind_result(resp).map(drop)
+        bind_result(resp)?;
+        conn.remember_bind(BoundAs::Simple {
+            dn: dn.to_owned(),
+            password: Password::new(password.as_bytes()),
+        });
+        Ok(())
     }
 
     /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
@@ -195,6 +202,9 @@ impl WithOptions<'_> {
                 ldap_error("bind", resp.result),
             ));
         }
+        conn.remember_bind(BoundAs::External {
+            authzid: authzid.map(str::to_owned),
+        });
         Ok(())
     }
 
@@ -215,9 +225,19 @@ impl WithOptions<'_> {
         if plain && !self.conn.may_send_password() {
             return Err(Error::InsecurePassword);
         }
+        let conn = self.conn;
         let resp = self
             .bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
             .await?;
+        conn.remember_bind(if mechanism.eq_ignore_ascii_case("EXTERNAL") {
+            BoundAs::External {
+                authzid: credentials.map(|c| String::from_utf8_lossy(c).into_owned()),
+            }
+        } else {
+            BoundAs::Sasl {
+                mechanism: mechanism.to_owned(),
+            }
+        });
         Ok((resp.result.code, resp.server_sasl_creds))
     }
 
@@ -397,7 +417,16 @@ impl WithOptions<'_> {
     /// Sends `op` with these options and waits for its response.
     async fn request(self, op: ProtocolOp) -> Result<LdapMessage, Error> {
         let OpOptions { controls, timeout } = self.options;
-        self.conn.request(op, controls, timeout).await
+        // With referrals followed, what a referred server needs again.
+        let again = (self.conn.referral_policy().is_some() && referral::follows(&op))
+            .then(|| (op.clone(), controls.clone()));
+        let resp = self.conn.request(op, controls, timeout).await?;
+        match again {
+            Some((op, controls)) => {
+                referral::follow_update(self.conn, op, controls, timeout, resp).await
+            }
+            None => Ok(resp),
+        }
     }
 
     /// Runs `op`, named `name` in errors, whose `expected` response is only
@@ -422,7 +451,7 @@ impl WithOptions<'_> {
     /// Starts a search; entries stream in as the server sends them.
     pub async fn search(self, request: Search) -> Result<SearchStream, Error> {
         let OpOptions { controls, timeout } = self.options;
-        SearchStream::start(self.conn, request, controls, timeout).await
+        referral::search(self.conn, request, controls, timeout).await
     }
 
     /// Runs a search and collects everything.

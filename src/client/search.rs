@@ -108,6 +108,17 @@ impl Search {
         self
     }
 
+    /// The base DN.
+    pub(super) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The same search of another base (a referral's).
+    pub(super) fn with_base(mut self, base: &str) -> Self {
+        self.base = base.to_owned();
+        self
+    }
+
     pub(super) fn into_request(self) -> Result<SearchRequest, Error> {
         let filter: Filter = self
             .filter
@@ -212,6 +223,9 @@ pub(super) trait Items {
 /// next item: [`SearchStream::controls`].
 pub struct SearchStream {
     conn: LdapConn,
+    /// Where the items come from when referrals are followed: the task
+    /// that runs the search and those it is referred to.
+    relay: Option<Relay>,
     rx: mpsc::Receiver<SearchBatch>,
     /// What is left of the last batch received.
     batch: std::vec::IntoIter<SearchEvent>,
@@ -220,6 +234,21 @@ pub struct SearchStream {
     token: u64,
     done: Option<SearchDone>,
     finished: bool,
+}
+
+/// What the task that follows a search's referrals sends its stream.
+pub(super) enum Relayed {
+    /// An item, with its controls.
+    Item(SearchItem, Vec<Control>),
+    /// The end: the final result, or the error the search ends with.
+    Done(Result<SearchDone, Error>),
+}
+
+/// The receiving end of a search whose referrals are followed, and its
+/// task, stopped when the stream is dropped.
+pub(super) struct Relay {
+    pub(super) rx: mpsc::Receiver<Relayed>,
+    pub(super) task: tokio::task::AbortHandle,
 }
 
 impl fmt::Debug for SearchStream {
@@ -277,6 +306,7 @@ impl SearchStream {
         let token = conn.send(op, controls, timeout, Sink::Search(tx)).await?;
         Ok(Self {
             conn: conn.clone(),
+            relay: None,
             rx,
             batch: Vec::new().into_iter(),
             controls: Vec::new(),
@@ -286,9 +316,56 @@ impl SearchStream {
         })
     }
 
+    /// A stream of what `relay` brings.
+    pub(super) fn relayed(conn: &LdapConn, relay: Relay) -> Self {
+        let (_, rx) = mpsc::channel(1);
+        Self {
+            conn: conn.clone(),
+            relay: Some(relay),
+            rx,
+            batch: Vec::new().into_iter(),
+            controls: Vec::new(),
+            token: 0,
+            done: None,
+            finished: false,
+        }
+    }
+
+    fn poll_relay(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
+        let Some(relay) = &mut self.relay else {
+            return Poll::Ready(None);
+        };
+        let ev = std::task::ready!(relay.rx.poll_recv(cx));
+        self.controls.clear();
+        match ev {
+            Some(Relayed::Item(item, controls)) => {
+                self.controls = controls;
+                Poll::Ready(Some(Ok(item)))
+            }
+            Some(Relayed::Done(Ok(done))) => {
+                self.finished = true;
+                self.done = Some(done);
+                Poll::Ready(None)
+            }
+            Some(Relayed::Done(Err(e))) => {
+                self.finished = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            None => {
+                self.finished = true;
+                Poll::Ready(Some(Err(Error::Closed(
+                    "the search following referrals stopped before its end".into(),
+                ))))
+            }
+        }
+    }
+
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
         if self.finished {
             return Poll::Ready(None);
+        }
+        if self.relay.is_some() {
+            return self.poll_relay(cx);
         }
         let ev = loop {
             if let Some(ev) = self.batch.next() {
@@ -360,7 +437,9 @@ impl futures_core::Stream for SearchStream {
 
 impl Drop for SearchStream {
     fn drop(&mut self) {
-        if !self.finished {
+        if let Some(relay) = &self.relay {
+            relay.task.abort();
+        } else if !self.finished {
             self.conn.cancel(self.token);
         }
     }

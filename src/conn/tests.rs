@@ -25,7 +25,7 @@ fn search() -> ProtocolOp {
         size_limit: 0,
         time_limit: 0,
         types_only: false,
-        filter: Filter::Present("objectClass".into()),
+        filter: Filter::Present(crate::proto::filter::AttributeDescription::OBJECT_CLASS),
         attributes: vec![],
     })
 }

@@ -23,6 +23,8 @@ mod hostile;
 mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
+// Following referrals: what slapd cannot produce.
+mod referral_scripted;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
 // elsewhere `slapd_tests_need_unix` below reports them as ignored.
@@ -36,6 +38,8 @@ mod slapd_ops;
 // feature `srv`.
 #[cfg(all(unix, feature = "srv"))]
 mod srv;
+#[cfg(unix)]
+mod slapd_referrals;
 mod support;
 mod surface;
 

@@ -109,10 +109,10 @@ fn response_constructors_start_empty_and_fields_stay_settable() {
 
 #[test]
 fn filter_and_control_constructors() {
-    let ava = Ava::new("cn", "a*");
+    let ava = Ava::new("cn", "a*").unwrap();
     assert_eq!(Filter::Equality(ava).to_string(), r"(cn=a\2a)");
 
-    let mut substrings = Substrings::new("cn");
+    let mut substrings = Substrings::new("cn").unwrap();
     substrings.initial = Some(Bytes::from_static(b"J"));
     substrings.final_ = Some(Bytes::from_static(b"n"));
     assert_eq!(Filter::Substrings(substrings).to_string(), "(cn=J*n)");
@@ -126,7 +126,7 @@ fn filter_and_control_constructors() {
         ),
         (None, None, false)
     );
-    rule.attribute = Some("cn".into());
+    rule.attribute = Some("cn".parse().unwrap());
     assert_eq!(Filter::Extensible(rule).to_string(), "(cn:=x)");
 
     let paged: Control = PagedResults::new(100, Vec::new()).into();

@@ -202,7 +202,7 @@ fn manage_dsa_it_control() {
 #[test]
 fn assertion() {
     let f = Filter::Equality(Ava {
-        attribute: "cn".into(),
+        attribute: "cn".parse().unwrap(),
         value: Bytes::from_static(b"a"),
     });
     check(

@@ -24,6 +24,7 @@ use x509_parser::x509::X509Name;
 
 use crate::ber::{Class, Tag, Writer};
 
+mod compare;
 mod escape;
 use escape::write_hex_escaped;
 pub(crate) use escape::{escape_unsafe, is_unsafe_char};
@@ -40,7 +41,9 @@ pub(crate) use escape::{escape_unsafe, is_unsafe_char};
 /// values of a multi-valued RDN does not matter. Values compare exactly
 /// (byte for byte, case-sensitively, a `#hex` value never equals a string);
 /// [`Dn::eq_ignore_case`] also ignores the case of string values, which is
-/// what most directory attributes (`caseIgnoreMatch`) do.
+/// what most directory attributes (`caseIgnoreMatch`) do, and
+/// [`Dn::eq_normalized`] compares the values of the common string
+/// attributes as a directory does (RFC 4518: case, insignificant spaces).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Dn {
     /// The RDNs, most specific first.
@@ -317,28 +320,6 @@ impl Dn {
     pub fn is_descendant_of(&self, ancestor: &Self) -> bool {
         self.rdns.len() > ancestor.rdns.len() && self.rdns.ends_with(&ancestor.rdns)
     }
-
-    /// Compares like `==`, and also ignores the case of string values
-    /// (Unicode lower-casing), the way `caseIgnoreMatch` attributes such as
-    /// `cn`, `o` and `dc` compare. `#hex` values still compare exactly.
-    ///
-    /// ```
-    /// use tokio_ldap::proto::dn::Dn;
-    ///
-    /// let a: Dn = "CN=Jane,DC=Example,DC=COM".parse()?;
-    /// let b: Dn = "cn=jane,dc=example,dc=com".parse()?;
-    /// assert_ne!(a, b);
-    /// assert!(a.eq_ignore_case(&b));
-    /// # Ok::<(), tokio_ldap::proto::dn::DnError>(())
-    /// ```
-    pub fn eq_ignore_case(&self, other: &Self) -> bool {
-        self.rdns.len() == other.rdns.len()
-            && self
-                .rdns
-                .iter()
-                .zip(&other.rdns)
-                .all(|(a, b)| a.eq_ignore_case(b))
-    }
 }
 
 impl FromStr for Dn {
@@ -378,23 +359,6 @@ impl Ord for Dn {
 }
 
 impl Rdn {
-    /// Like `==`, but also ignoring the case of string values; see
-    /// [`Dn::eq_ignore_case`].
-    pub fn eq_ignore_case(&self, other: &Self) -> bool {
-        let key = |ava: &AttributeTypeAndValue| {
-            let value = match &ava.value {
-                DnValue::String(s) => DnValue::String(s.to_lowercase()),
-                v => v.clone(),
-            };
-            (type_key(&ava.attr_type).into_owned(), value)
-        };
-        let mut a: Vec<_> = self.avas.iter().map(key).collect();
-        let mut b: Vec<_> = other.avas.iter().map(key).collect();
-        a.sort();
-        b.sort();
-        a == b
-    }
-
     fn sorted_keys(&self) -> Vec<(Cow<'_, str>, &DnValue)> {
         let mut keys: Vec<_> = self
             .avas

@@ -522,3 +522,159 @@ proptest! {
         prop_assert_eq!(&dn.rdns[0].avas[0].value, &DnValue::String(v));
     }
 }
+
+/// RFC 4518 §2.6.1 and case folding: values that differ only in
+/// insignificant spaces compared unequal before (`eq_ignore_case` only
+/// lower-cases).
+#[test]
+fn normalized_comparison_vectors() {
+    let same = [
+        // Insignificant spaces: leading, trailing, inner runs.
+        (r"cn=\20Jane\20\20Doe\20", "cn=Jane Doe"),
+        (r"CN=JANE  DOE", "cn=jane doe"),
+        (r"cn=\20\20", "cn="),
+        // Other spaces and line breaks map to a space first.
+        ("cn=Jane\u{a0}Doe", "cn=jane doe"),
+        ("cn=Jane\u{3000}\u{2003}Doe", "cn=jane doe"),
+        (r"cn=Jane\09Doe", "cn=jane doe"),
+        (r"cn=Jane\0D\0ADoe", "cn=jane doe"),
+        // Mapped to nothing.
+        ("cn=Ja\u{ad}ne", "cn=jane"),
+        ("cn=Ja\u{200b}ne\u{200e}", "cn=jane"),
+        (r"cn=Ja\00ne", "cn=jane"),
+        // Case folding beyond ASCII.
+        ("cn=ÉLODIE", "cn=élodie"),
+        ("o=ΣΟΦΙΑ", "o=σοφια"),
+        // The common types, by name or OID, in multi-valued RDNs in any order.
+        (
+            "UID=JDoe+CN=Jane  Doe,OU=People,DC=Example,DC=COM",
+            "cn=jane doe+uid=jdoe,ou=people,dc=example,dc=com",
+        ),
+        (
+            "2.5.4.3=Jane,0.9.2342.19200300.100.1.25=COM",
+            "commonName=jane,domainComponent=com",
+        ),
+        ("mail=J@Example.COM", "MAIL=j@example.com"),
+        ("emailAddress=J@X.ORG", "1.2.840.113549.1.9.1=j@x.org"),
+        ("description=A  B", "description=a b"),
+        ("sn=Doe ,givenName=JANE", "SN=doe,givenname=jane"),
+    ];
+    for (a, b) in same {
+        let (a, b) = (p(a), p(b));
+        assert!(a.eq_normalized(&b), "{a} vs {b}");
+        assert!(b.eq_normalized(&a), "{b} vs {a}");
+        assert_eq!(hash_of(&a.normalized()), hash_of(&b.normalized()), "{a}");
+    }
+    let different = [
+        // Spaces between words are significant.
+        ("cn=JaneDoe", "cn=Jane Doe"),
+        // A type it does not know compares exactly.
+        ("x-id=A", "x-id=a"),
+        ("x-id=a  b", "x-id=a b"),
+        // `#hex` values compare exactly, and never equal a string.
+        ("cn=#04024869", "cn=#04024849"),
+        ("cn=#04024869", "cn=Hi"),
+        // Not covered: NFKC (precomposed and decomposed é differ).
+        ("cn=\u{e9}", "cn=e\u{301}"),
+        // Different RDN counts.
+        ("cn=a,dc=b", "cn=a"),
+    ];
+    for (a, b) in different {
+        let (a, b) = (p(a), p(b));
+        assert!(!a.eq_normalized(&b), "{a} vs {b}");
+    }
+    // Several of the `same` vectors are unequal under eq_ignore_case.
+    assert!(!p(r"cn=\20Jane\20\20Doe\20").eq_ignore_case(&p("cn=Jane Doe")));
+    assert!(!p("cn=Jane\u{a0}Doe").eq_ignore_case(&p("cn=jane doe")));
+    // The normalized DN keeps the attribute types as written.
+    assert_eq!(p("CN=A  B,DC=X").normalized().to_string(), "CN=a b,DC=x");
+}
+
+/// go-ldap's DN test vectors (`v3/dn_test.go`; facts: inputs, equal or
+/// not, accepted or not), against `==` (its `Equal`: exact values),
+/// `eq_ignore_case` and `eq_normalized` (its `EqualFold`).
+#[test]
+fn go_ldap_vectors() {
+    let exact = [
+        ("", "", true),
+        ("o=A", "o=A", true),
+        ("o=A", "o=B", false),
+        ("o=A,o=B", "o=A,o=B", true),
+        ("o=A,o=B", "o=A,o=C", false),
+        ("o=A+o=B", "o=A+o=B", true),
+        ("o=A+o=B", "o=A+o=C", false),
+        ("o=A", "O=A", true),
+        ("o=A,o=B", "o=A,O=B", true),
+        ("o=A+o=B", "o=A+O=B", true),
+        ("o=a", "O=A", false),
+        ("o=a,o=B", "o=A,O=B", false),
+        ("o=a+o=B", "o=A+O=B", false),
+        ("o=A+o=B", "O=B+o=A", true),
+        ("o=A+o=B", "O=B+o=A+O=B", false),
+        ("o=A+o=B", "O=B+o=A+O=C", false),
+        ("o=A+o=B+o=C", "O=B+o=A", false),
+        (
+            "cn=John Doe, ou=People, dc=sun.com",
+            "cn=John Doe, ou=People, dc=sun.com",
+            true,
+        ),
+        (
+            r"cn=\ John\20Doe, ou=People, dc=sun.com",
+            r"cn= \ John Doe,ou=People,dc=sun.com",
+            true,
+        ),
+        (
+            "cn=John Doe, ou=People, dc=sun.com",
+            "cn=John  Doe, ou=People, dc=sun.com",
+            false,
+        ),
+    ];
+    for (a, b, equal) in exact {
+        let (a, b) = (p(a), p(b));
+        assert_eq!(a == b, equal, "{a:?} == {b:?}");
+        assert_eq!(b == a, equal, "{b:?} == {a:?}");
+    }
+    let folded = [
+        ("o=A", "o=a"),
+        ("o=A,o=b", "o=a,o=B"),
+        ("o=a+o=B", "o=A+o=b"),
+        ("cn=users,ou=example,dc=com", "cn=Users,ou=example,dc=com"),
+        ("o=A", "O=a"),
+        ("o=A,o=b", "o=a,O=B"),
+        ("o=a+o=B", "o=A+O=b"),
+    ];
+    for (a, b) in folded {
+        let (a, b) = (p(a), p(b));
+        assert!(a.eq_ignore_case(&b) && b.eq_ignore_case(&a), "{a} / {b}");
+        assert!(a.eq_normalized(&b) && b.eq_normalized(&a), "{a} / {b}");
+    }
+    for bad in [
+        "*",
+        r"cn=Jim\0Test",
+        r"cn=Jim\0",
+        "DC=example,=net",
+        "1=#0402486",
+        "test,DC=example,DC=com",
+        "=test,DC=example,DC=com",
+        "1.3.6.1.4.1.1466.0=test+",
+        "1.3.6.1.4.1.1466.0=test;",
+        "1.3.6.1.4.1.1466.0=test+,",
+    ] {
+        assert!(Dn::parse(bad).is_err(), "{bad:?} was accepted");
+    }
+}
+
+/// Where this crate decides otherwise than go-ldap, and why.
+#[test]
+fn disagreements_with_go_ldap() {
+    // Inner runs of spaces are insignificant for caseIgnoreMatch (RFC 4518
+    // §2.6.1): unequal exactly (as in go-ldap), equal normalized.
+    let (a, b) = (p("cn=John Doe,dc=sun.com"), p("cn=John  Doe,dc=sun.com"));
+    assert_ne!(a, b);
+    assert!(a.eq_normalized(&b));
+    // go-ldap takes `;` between RDNs (RFC 1779); RFC 4514 has only `,`.
+    assert!(Dn::parse("cn=john;dc=example,dc=com").is_err());
+    // go-ldap takes a raw NUL in a value; RFC 4514 §2.4 requires `\00`.
+    assert!(Dn::parse("cn=fo\u{0}o-long.com").is_err());
+    assert_eq!(p(r"cn=fo\00o-long.com").to_string(), r"cn=fo\00o-long.com");
+}

@@ -21,13 +21,43 @@
 use core::mem::size_of;
 
 use bytes::Bytes;
+use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Limits, Reader, Tag, Writer};
 use crate::proto::codec::{
     choice_error, next_tag, read_bytes, read_opt_string, read_string, Budget, Frame,
     ATTRIBUTE_DESCRIPTION,
 };
+use crate::proto::filter::attr::{check_name, AttributeDescription, MatchingRuleId};
 use crate::proto::filter::model::{Ava, Filter, MatchingRuleAssertion, Substrings};
+
+/// Why a decoded attribute description is refused.
+const NOT_AN_ATTRIBUTE: &str = "AttributeDescription is not an RFC 4512 attribute description \
+     (a name of letters, digits and '-', or a numeric OID, then ;options)";
+/// Why a decoded matching rule is refused.
+const NOT_A_RULE: &str = "MatchingRuleId is not an RFC 4512 descriptor or numeric OID";
+
+/// Reads an `AttributeDescription` with `tag` and checks its grammar: one
+/// that is not (`a=1)(b`) would print as another filter.
+fn read_attribute(
+    r: &mut Reader<'_>,
+    src: Frame<'_>,
+    tag: Tag,
+) -> Result<AttributeDescription, DecodeError> {
+    let offset = r.offset();
+    let name = read_string(r, src, tag, ATTRIBUTE_DESCRIPTION)?;
+    attribute(name, offset)
+}
+
+fn attribute(name: ByteString, offset: usize) -> Result<AttributeDescription, DecodeError> {
+    match check_name(&name, true) {
+        Ok(()) => Ok(AttributeDescription::checked(name)),
+        Err(_) => Err(DecodeError::new(
+            DecodeErrorKind::InvalidValue(NOT_AN_ATTRIBUTE),
+            offset,
+        )),
+    }
+}
 
 impl Filter {
     /// The BER encoding of this filter (as it appears in a SearchRequest,
@@ -220,7 +250,7 @@ impl<'a> Item<'a> {
             GREATER_OR_EQUAL => Filter::GreaterOrEqual(r.sequence(tag, |r| Ava::decode(r, src))?),
             LESS_OR_EQUAL => Filter::LessOrEqual(r.sequence(tag, |r| Ava::decode(r, src))?),
             // present [7] AttributeDescription
-            PRESENT => Filter::Present(read_string(r, src, tag, ATTRIBUTE_DESCRIPTION)?),
+            PRESENT => Filter::Present(read_attribute(r, src, tag)?),
             APPROX => Filter::Approx(r.sequence(tag, |r| Ava::decode(r, src))?),
             EXTENSIBLE => {
                 Filter::Extensible(r.sequence(tag, |r| MatchingRuleAssertion::decode(r, src))?)
@@ -236,7 +266,7 @@ impl Ava {
         // AttributeValueAssertion ::= SEQUENCE {
         //      attributeDesc   AttributeDescription,
         //      assertionValue  AssertionValue }
-        let attribute = read_string(r, src, Tag::OCTET_STRING, ATTRIBUTE_DESCRIPTION)?;
+        let attribute = read_attribute(r, src, Tag::OCTET_STRING)?;
         let value = read_bytes(r, src, Tag::OCTET_STRING)?;
         Ok(Self { attribute, value })
     }
@@ -262,7 +292,7 @@ impl Substrings {
         //           any     [1] AssertionValue,
         //           final   [2] AssertionValue } -- can occur at most once
         //      }
-        let attribute = read_string(r, src, Tag::OCTET_STRING, ATTRIBUTE_DESCRIPTION)?;
+        let attribute = read_attribute(r, src, Tag::OCTET_STRING)?;
         r.sequence(Tag::SEQUENCE, |r| {
             if r.is_empty() {
                 return Err(r.error(DecodeErrorKind::InvalidValue(
@@ -339,8 +369,20 @@ impl MatchingRuleAssertion {
         //      matchValue      [3] AssertionValue,
         //      dnAttributes    [4] BOOLEAN DEFAULT FALSE }
         let offset = r.offset();
-        let rule = read_opt_string(r, src, MATCHING_RULE, "MatchingRuleId is not UTF-8")?;
-        let attribute = read_opt_string(r, src, TYPE, ATTRIBUTE_DESCRIPTION)?;
+        let rule_at = r.offset();
+        let rule = read_opt_string(r, src, MATCHING_RULE, "MatchingRuleId is not UTF-8")?
+            .map(|name| match check_name(&name, false) {
+                Ok(()) => Ok(MatchingRuleId::checked(name)),
+                Err(_) => Err(DecodeError::new(
+                    DecodeErrorKind::InvalidValue(NOT_A_RULE),
+                    rule_at,
+                )),
+            })
+            .transpose()?;
+        let type_at = r.offset();
+        let attribute = read_opt_string(r, src, TYPE, ATTRIBUTE_DESCRIPTION)?
+            .map(|name| attribute(name, type_at))
+            .transpose()?;
         let value = read_bytes(r, src, MATCH_VALUE)?;
         let dn_attributes = match r.peek_tag()? {
             Some(DN_ATTRIBUTES) => r.boolean(DN_ATTRIBUTES)?,
@@ -381,17 +423,11 @@ impl MatchingRuleAssertion {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
-    use bytestring::ByteString;
-
     use super::*;
-
-    fn s(v: &'static str) -> ByteString {
-        ByteString::from_static(v)
-    }
 
     fn ava(a: &'static str, v: &'static str) -> Ava {
         Ava {
-            attribute: s(a),
+            attribute: AttributeDescription::new(a).unwrap(),
             value: Bytes::from_static(v.as_bytes()),
         }
     }
@@ -426,7 +462,10 @@ mod tests {
         // (objectClass=*)
         let mut bytes = vec![0x87, 0x0b];
         bytes.extend_from_slice(b"objectClass");
-        golden(&bytes, &Filter::Present(s("objectClass")));
+        golden(
+            &bytes,
+            &Filter::Present(AttributeDescription::new("objectClass").unwrap()),
+        );
         // (cn=a)
         golden(
             &[0xa3, 0x07, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x01, 0x61],
@@ -450,7 +489,7 @@ mod tests {
         golden(
             &[0xa3, 0x08, 0x04, 0x02, 0x63, 0x6e, 0x04, 0x02, 0xff, 0x00],
             &Filter::Equality(Ava {
-                attribute: s("cn"),
+                attribute: AttributeDescription::new("cn").unwrap(),
                 value: Bytes::from_static(&[0xff, 0x00]),
             }),
         );
@@ -464,7 +503,7 @@ mod tests {
             0x81, 0x01, 0x63, 0x82, 0x01, 0x64,
         ];
         let f = Filter::Substrings(Substrings {
-            attribute: s("cn"),
+            attribute: AttributeDescription::new("cn").unwrap(),
             initial: Some(Bytes::from_static(b"a")),
             any: vec![Bytes::from_static(b"b"), Bytes::from_static(b"c")],
             final_: Some(Bytes::from_static(b"d")),
@@ -475,7 +514,7 @@ mod tests {
             0xa4, 0x09, 0x04, 0x02, 0x63, 0x6e, 0x30, 0x03, 0x81, 0x01, 0x62,
         ];
         let f = Filter::Substrings(Substrings {
-            attribute: s("cn"),
+            attribute: AttributeDescription::new("cn").unwrap(),
             initial: None,
             any: vec![Bytes::from_static(b"b")],
             final_: None,
@@ -491,8 +530,8 @@ mod tests {
             0x63, 0x6e, 0x83, 0x01, 0x78, 0x84, 0x01, 0xff,
         ];
         let f = Filter::Extensible(MatchingRuleAssertion {
-            rule: Some(s("2.5.13.2")),
-            attribute: Some(s("cn")),
+            rule: Some(MatchingRuleId::new("2.5.13.2").unwrap()),
+            attribute: Some(AttributeDescription::new("cn").unwrap()),
             value: Bytes::from_static(b"x"),
             dn_attributes: true,
         });
@@ -500,7 +539,7 @@ mod tests {
         // (:1.2:=x)
         let bytes = [0xa9, 0x08, 0x81, 0x03, 0x31, 0x2e, 0x32, 0x83, 0x01, 0x78];
         let f = Filter::Extensible(MatchingRuleAssertion {
-            rule: Some(s("1.2")),
+            rule: Some(MatchingRuleId::new("1.2").unwrap()),
             attribute: None,
             value: Bytes::from_static(b"x"),
             dn_attributes: false,
@@ -538,7 +577,7 @@ mod tests {
         golden(
             &bytes,
             &Filter::Or(vec![
-                Filter::Present(s("objectClass")),
+                Filter::Present(AttributeDescription::new("objectClass").unwrap()),
                 Filter::Equality(ava("cn", "a")),
             ]),
         );
@@ -555,7 +594,7 @@ mod tests {
             0x04, 0x01, 0x31, 0xa3, 0x06, 0x04, 0x01, 0x62, 0x04, 0x01, 0x32,
         ];
         let f = Filter::And(vec![
-            Filter::Present(s("c")),
+            Filter::Present(AttributeDescription::new("c").unwrap()),
             Filter::Not(Box::new(Filter::Or(vec![
                 Filter::Equality(ava("a", "1")),
                 Filter::Equality(ava("b", "2")),
@@ -581,7 +620,7 @@ mod tests {
         let bytes = [0xa0, 0x07, 0xa2, 0x02, 0xa1, 0x00, 0x87, 0x01, 0x63];
         let f = Filter::And(vec![
             Filter::Not(Box::new(Filter::Or(Vec::new()))),
-            Filter::Present(s("c")),
+            Filter::Present(AttributeDescription::new("c").unwrap()),
         ]);
         assert_eq!(Filter::from_ber(Bytes::copy_from_slice(&bytes)).unwrap(), f);
         assert_eq!(f.to_ber(), bytes);

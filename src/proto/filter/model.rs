@@ -1,9 +1,27 @@
 //! The filter model: [`Filter`] and the assertions it is made of.
 
 use bytes::Bytes;
-use bytestring::ByteString;
+
+use crate::proto::filter::attr::{AttributeDescription, MatchingRuleId, NameError};
 
 /// A search filter.
+///
+/// Its attribute descriptions and matching rules are
+/// [`AttributeDescription`]s and [`MatchingRuleId`]s, checked when they
+/// are made, so every `Filter` prints (with `Display`) as itself: a name
+/// from user input cannot change the filter's structure.
+///
+/// ```
+/// use tokio_ldap::proto::filter::{Ava, Filter};
+///
+/// let f = Filter::And(vec![
+///     Filter::present("objectClass")?,
+///     Filter::Equality(Ava::new("uid", "j*)(uid=x")?),
+/// ]);
+/// assert_eq!(f.to_string(), r"(&(objectClass=*)(uid=j\2a\29\28uid=x))");
+/// assert!(Ava::new("a=1)(b", "2").is_err());
+/// # Ok::<(), tokio_ldap::proto::filter::NameError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Filter {
@@ -22,11 +40,28 @@ pub enum Filter {
     /// `lessOrEqual [6]`: `(attr<=value)`.
     LessOrEqual(Ava),
     /// `present [7]`: `(attr=*)`.
-    Present(ByteString),
+    Present(AttributeDescription),
     /// `approxMatch [8]`: `(attr~=value)`.
     Approx(Ava),
     /// `extensibleMatch [9]`: `(attr:dn:rule:=value)`.
     Extensible(MatchingRuleAssertion),
+}
+
+impl Filter {
+    /// `(attribute=*)`, after checking `attribute` (see
+    /// [`AttributeDescription::new`]).
+    pub fn present(attribute: impl AsRef<str>) -> Result<Self, NameError> {
+        Ok(Self::Present(AttributeDescription::new(attribute)?))
+    }
+
+    /// `(attribute=value)`, after checking `attribute` (see
+    /// [`AttributeDescription::new`]).
+    pub fn equality(
+        attribute: impl AsRef<str>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<Self, NameError> {
+        Ok(Self::Equality(Ava::new(attribute, value)?))
+    }
 }
 
 /// `AttributeValueAssertion`.
@@ -34,18 +69,19 @@ pub enum Filter {
 #[non_exhaustive]
 pub struct Ava {
     /// The attribute description.
-    pub attribute: ByteString,
+    pub attribute: AttributeDescription,
     /// The assertion value (unescaped).
     pub value: Bytes,
 }
 
 impl Ava {
-    /// The assertion that `attribute` has `value`.
-    pub fn new(attribute: impl Into<ByteString>, value: impl AsRef<[u8]>) -> Self {
-        Self {
-            attribute: attribute.into(),
+    /// The assertion that `attribute` has `value`; fails when `attribute`
+    /// is not an attribute description (see [`AttributeDescription::new`]).
+    pub fn new(attribute: impl AsRef<str>, value: impl AsRef<[u8]>) -> Result<Self, NameError> {
+        Ok(Self {
+            attribute: AttributeDescription::new(attribute)?,
             value: Bytes::copy_from_slice(value.as_ref()),
-        }
+        })
     }
 }
 
@@ -54,7 +90,7 @@ impl Ava {
 #[non_exhaustive]
 pub struct Substrings {
     /// The attribute description.
-    pub attribute: ByteString,
+    pub attribute: AttributeDescription,
     /// `initial`: what the value starts with.
     pub initial: Option<Bytes>,
     /// `any`: what it contains, in order.
@@ -65,14 +101,19 @@ pub struct Substrings {
 
 impl Substrings {
     /// A substrings assertion on `attribute` with no parts yet (set
-    /// `initial`, `any` and `final_`).
-    pub fn new(attribute: impl Into<ByteString>) -> Self {
-        Self {
-            attribute: attribute.into(),
+    /// `initial`, `any` and `final_`); fails when `attribute` is not an
+    /// attribute description (see [`AttributeDescription::new`]).
+    ///
+    /// Leave out empty parts: servers refuse an empty substring (slapd
+    /// answers invalidAttributeSyntax), and [`Filter::parse`] refuses
+    /// `(cn=a**b)` for that reason.
+    pub fn new(attribute: impl AsRef<str>) -> Result<Self, NameError> {
+        Ok(Self {
+            attribute: AttributeDescription::new(attribute)?,
             initial: None,
             any: Vec::new(),
             final_: None,
-        }
+        })
     }
 }
 
@@ -81,9 +122,9 @@ impl Substrings {
 #[non_exhaustive]
 pub struct MatchingRuleAssertion {
     /// `matchingRule [1]`.
-    pub rule: Option<ByteString>,
+    pub rule: Option<MatchingRuleId>,
     /// `type [2]`.
-    pub attribute: Option<ByteString>,
+    pub attribute: Option<AttributeDescription>,
     /// `matchValue [3]`.
     pub value: Bytes,
     /// `dnAttributes [4]`.

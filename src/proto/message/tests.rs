@@ -161,7 +161,9 @@ mod properties {
     use proptest::strategy::Union;
 
     use super::*;
-    use crate::proto::filter::{Ava, MatchingRuleAssertion, Substrings};
+    use crate::proto::filter::{
+        AttributeDescription, Ava, MatchingRuleAssertion, MatchingRuleId, Substrings,
+    };
     use crate::proto::*;
 
     prop_compose! {
@@ -178,14 +180,27 @@ mod properties {
         prop_oneof![0..=10i32, 0..=i32::MAX]
     }
 
+    /// An attribute description (RFC 4512 §2.5): a name or a numeric OID,
+    /// then options.
+    pub(crate) fn attribute_description() -> impl Strategy<Value = AttributeDescription> {
+        "([a-zA-Z][a-zA-Z0-9-]{0,8}|[0-9]\\.[1-9][0-9]{0,3})(;[a-zA-Z0-9-]{1,4}){0,2}"
+            .prop_map(|a| AttributeDescription::new(a).unwrap())
+    }
+
+    /// A matching rule: a descriptor or a numeric OID.
+    fn rule() -> impl Strategy<Value = MatchingRuleId> {
+        "[a-zA-Z][a-zA-Z0-9-]{0,8}|[0-9]\\.[1-9][0-9]{0,3}"
+            .prop_map(|a| MatchingRuleId::new(a).unwrap())
+    }
+
     fn ava() -> impl Strategy<Value = Ava> {
-        (string(), bytes()).prop_map(|(attribute, value)| Ava { attribute, value })
+        (attribute_description(), bytes()).prop_map(|(attribute, value)| Ava { attribute, value })
     }
 
     /// Any filter the decoder accepts, up to five levels deep.
     pub(crate) fn filter() -> impl Strategy<Value = Filter> {
         let substrings = (
-            string(),
+            attribute_description(),
             proptest::option::of(bytes()),
             vec(bytes(), 0..3),
             proptest::option::of(bytes()),
@@ -202,8 +217,8 @@ mod properties {
                 })
             });
         let extensible = (
-            proptest::option::of(string()),
-            proptest::option::of(string()),
+            proptest::option::of(rule()),
+            proptest::option::of(attribute_description()),
             bytes(),
             any::<bool>(),
         )
@@ -223,7 +238,7 @@ mod properties {
             substrings,
             ava().prop_map(Filter::GreaterOrEqual),
             ava().prop_map(Filter::LessOrEqual),
-            string().prop_map(Filter::Present),
+            attribute_description().prop_map(Filter::Present),
             ava().prop_map(Filter::Approx),
             extensible,
         ];

@@ -167,7 +167,7 @@ fn search(scope: Scope, deref: DerefAliases) -> SearchRequest {
         size_limit: 10,
         time_limit: 0,
         types_only: false,
-        filter: Filter::Present(s("objectClass")),
+        filter: Filter::Present(crate::proto::filter::AttributeDescription::OBJECT_CLASS),
         attributes: vec![s("cn")],
     }
 }

@@ -22,7 +22,12 @@ use core::net::Ipv6Addr;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
+use crate::proto::dn::Dn;
+use crate::proto::filter::{AttributeDescription, Filter, MatchingRuleId};
 use crate::proto::op::Scope;
+
+mod error;
+pub use error::UrlError;
 
 /// The scheme of an LDAP URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -86,17 +91,15 @@ pub struct LdapUrl {
     /// (`ldapi:///`), which means the platform's default socket. Always
     /// `None` for `ldap` and `ldaps`.
     pub(crate) socket_path: Option<String>,
-    /// The base DN, possibly empty. Not checked here: see
-    /// [`Dn::parse`](super::dn::Dn::parse).
+    /// The base DN, possibly empty; [`Dn::parse`] accepts it.
     pub(crate) dn: String,
     /// The attributes to return (empty: all user attributes).
     pub(crate) attributes: Vec<String>,
     /// The scope; `None` when not given (RFC 4516's default is `base`).
-    /// `children` and `subordinate` give [`Scope::Subordinate`].
+    /// `children`, `subordinate` and `subordinates` give [`Scope::Subordinate`].
     pub(crate) scope: Option<Scope>,
     /// The filter; `None` when not given (RFC 4516's default is
-    /// `(objectClass=*)`). Not checked here: see
-    /// [`Filter::parse`](super::filter::Filter::parse).
+    /// `(objectClass=*)`); [`Filter::parse`] accepts it.
     pub(crate) filter: Option<String>,
     /// The extensions, such as `!bindname=cn=admin`.
     pub(crate) extensions: Vec<Extension>,
@@ -141,26 +144,27 @@ impl LdapUrl {
         self.socket_path.as_deref()
     }
 
-    /// The base DN, possibly empty. Not checked here: see
-    /// [`Dn::parse`](super::dn::Dn::parse).
+    /// The base DN, possibly empty (the parser checked it with
+    /// [`Dn::parse`]).
     pub fn dn(&self) -> &str {
         &self.dn
     }
 
-    /// The attributes to return (empty: all user attributes).
+    /// The attributes to return (empty: all user attributes): attribute
+    /// descriptions, or `*` (all user attributes), `+` (all operational
+    /// ones, RFC 3673), `1.1` (none) or `@objectClass` (RFC 4529).
     pub fn attributes(&self) -> &[String] {
         &self.attributes
     }
 
     /// The scope; `None` when not given (RFC 4516's default is `base`).
-    /// `children` and `subordinate` give [`Scope::Subordinate`].
+    /// `children`, `subordinate` and `subordinates` give [`Scope::Subordinate`].
     pub fn scope(&self) -> Option<Scope> {
         self.scope
     }
 
     /// The filter; `None` when not given (RFC 4516's default is
-    /// `(objectClass=*)`). Not checked here: see
-    /// [`Filter::parse`](super::filter::Filter::parse).
+    /// `(objectClass=*)`). The parser checked it with [`Filter::parse`].
     pub fn filter(&self) -> Option<&str> {
         self.filter.as_deref()
     }
@@ -189,155 +193,6 @@ impl Extension {
     }
 }
 
-/// Why an LDAP URL (or list of URLs) did not parse.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum UrlError {
-    /// Something else was found where `expected` was required.
-    #[error("expected {expected} at position {position}")]
-    Expected {
-        /// What is allowed at this point.
-        expected: &'static str,
-        /// Byte offset in the input.
-        position: usize,
-    },
-    /// A scheme other than `ldap`, `ldaps` or `ldapi`.
-    #[error("unknown scheme {scheme:?} at position {position}: expected ldap, ldaps or ldapi")]
-    UnknownScheme {
-        /// The scheme as written.
-        scheme: String,
-        /// Byte offset of the scheme.
-        position: usize,
-    },
-    /// A character that cannot appear (unencoded) where it was found, such
-    /// as whitespace or a `@` in the host.
-    #[error("unexpected character {ch:?} at position {position} (percent-encode it)")]
-    UnexpectedChar {
-        /// The character.
-        ch: char,
-        /// Byte offset of the character.
-        position: usize,
-    },
-    /// A `%` not followed by two hex digits.
-    #[error(
-        "invalid percent-encoding at position {position}: '%' must be followed by two hex digits"
-    )]
-    InvalidPercentEncoding {
-        /// Byte offset of the `%`.
-        position: usize,
-    },
-    /// Percent-decoding gave bytes that are not UTF-8.
-    #[error("the text at position {position} is not valid UTF-8 once percent-decoded")]
-    InvalidUtf8 {
-        /// Byte offset of the start of the part.
-        position: usize,
-    },
-    /// The host is not usable.
-    #[error("invalid host at position {position}: {reason}")]
-    InvalidHost {
-        /// What is wrong with it.
-        reason: &'static str,
-        /// Byte offset of the host.
-        position: usize,
-    },
-    /// The port is not a number from 0 to 65535.
-    #[error("invalid port at position {position}: expected a number from 0 to 65535")]
-    InvalidPort {
-        /// Byte offset of the port.
-        position: usize,
-    },
-    /// The scope is not `base`, `one`, `sub` or `children`.
-    #[error("invalid scope {scope:?} at position {position}: expected base, one, sub or children")]
-    InvalidScope {
-        /// The scope as written (decoded).
-        scope: String,
-        /// Byte offset of the scope.
-        position: usize,
-    },
-    /// More than five `?`-separated parts after the host.
-    #[error(
-        "unexpected '?' at position {position}: an LDAP URL has at most dn?attributes?scope?filter?extensions"
-    )]
-    TooManyParts {
-        /// Byte offset of the extra `?`.
-        position: usize,
-    },
-    /// An empty item in the attribute or extension list, or an empty
-    /// extension name.
-    #[error("empty {what} at position {position}")]
-    Empty {
-        /// What is empty: `"attribute"`, `"extension"` or `"extension name"`.
-        what: &'static str,
-        /// Byte offset of the empty item.
-        position: usize,
-    },
-    /// [`LdapUrl::parse_list`] was given no URL.
-    #[error("no LDAP URL given")]
-    EmptyList,
-}
-
-impl UrlError {
-    /// The byte offset in the input where the error was found (`None` for
-    /// [`UrlError::EmptyList`]).
-    pub fn position(&self) -> Option<usize> {
-        match *self {
-            Self::Expected { position, .. }
-            | Self::UnknownScheme { position, .. }
-            | Self::UnexpectedChar { position, .. }
-            | Self::InvalidPercentEncoding { position }
-            | Self::InvalidUtf8 { position }
-            | Self::InvalidHost { position, .. }
-            | Self::InvalidPort { position }
-            | Self::InvalidScope { position, .. }
-            | Self::TooManyParts { position }
-            | Self::Empty { position, .. } => Some(position),
-            Self::EmptyList => None,
-        }
-    }
-
-    fn shifted(self, by: usize) -> Self {
-        match self {
-            Self::Expected { expected, position } => Self::Expected {
-                expected,
-                position: position + by,
-            },
-            Self::UnknownScheme { scheme, position } => Self::UnknownScheme {
-                scheme,
-                position: position + by,
-            },
-            Self::UnexpectedChar { ch, position } => Self::UnexpectedChar {
-                ch,
-                position: position + by,
-            },
-            Self::InvalidPercentEncoding { position } => Self::InvalidPercentEncoding {
-                position: position + by,
-            },
-            Self::InvalidUtf8 { position } => Self::InvalidUtf8 {
-                position: position + by,
-            },
-            Self::InvalidHost { reason, position } => Self::InvalidHost {
-                reason,
-                position: position + by,
-            },
-            Self::InvalidPort { position } => Self::InvalidPort {
-                position: position + by,
-            },
-            Self::InvalidScope { scope, position } => Self::InvalidScope {
-                scope,
-                position: position + by,
-            },
-            Self::TooManyParts { position } => Self::TooManyParts {
-                position: position + by,
-            },
-            Self::Empty { what, position } => Self::Empty {
-                what,
-                position: position + by,
-            },
-            Self::EmptyList => Self::EmptyList,
-        }
-    }
-}
-
 impl LdapUrl {
     /// Parses one LDAP URL (RFC 4516, plus the `ldaps` and `ldapi` schemes).
     ///
@@ -345,19 +200,31 @@ impl LdapUrl {
     /// (`ldap://[::1]:389/`). An empty host (`ldap:///`) means `localhost`
     /// for `ldap` and `ldaps`, and the default socket for `ldapi`. The host,
     /// socket path, DN, attributes, scope, filter and extensions are
-    /// percent-decoded (and must be UTF-8 once decoded). Whitespace and
-    /// control characters must be percent-encoded.
+    /// percent-decoded (and must be UTF-8 once decoded).
+    ///
+    /// Each part is checked as RFC 4516 §2 defines it: the DN with
+    /// [`Dn::parse`], the filter with [`Filter::parse`], the attributes as
+    /// attribute descriptions (or `*`, `+`, `1.1`, `@objectClass`), the
+    /// extension types as OIDs; a NUL (`%00`) is refused everywhere but in
+    /// extension values (§2.1), and a host cannot hold whitespace, control
+    /// characters or `/ ? # @ [ ] \ %` even percent-encoded.
+    ///
+    /// Control characters must be percent-encoded. Spaces must be in the
+    /// scheme and host, but are accepted as they are after the host, as
+    /// §2.1 says implementations SHOULD (`ldap://h/o=Example
+    /// Corp??sub?(cn=foo bar)`); [`LdapUrl::parse_list`], which splits on
+    /// whitespace, cannot take such URLs.
     ///
     /// ```
     /// use tokio_ldap::proto::url::LdapUrl;
     ///
-    /// let url = LdapUrl::parse("LDAPS://[2001:db8::1]:1636/o=Acme%2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb")?;
+    /// let url = LdapUrl::parse("LDAPS://[2001:db8::1]:1636/o=Acme%5C2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb")?;
     /// assert_eq!(url.host(), "2001:db8::1");
     /// assert_eq!(url.port_or_default(), 1636);
-    /// assert_eq!(url.dn(), "o=Acme, Inc.");
+    /// assert_eq!(url.dn(), r"o=Acme\2C Inc.");
     /// assert!(url.extensions()[0].critical());
     /// assert_eq!(url.extensions()[0].value(), Some("a,b"));
-    /// assert_eq!(url.to_string(), "ldaps://[2001:db8::1]:1636/o=Acme,%20Inc.??one?(cn=*)?!x-opt=a%2Cb");
+    /// assert_eq!(url.to_string(), "ldaps://[2001:db8::1]:1636/o=Acme%5C2C%20Inc.??one?(cn=*)?!x-opt=a%2Cb");
     ///
     /// let err = LdapUrl::parse("ldap://host:99999").unwrap_err();
     /// assert_eq!(err.to_string(), "invalid port at position 12: expected a number from 0 to 65535");
@@ -366,7 +233,7 @@ impl LdapUrl {
     pub fn parse(input: &str) -> Result<Self, UrlError> {
         if let Some((position, ch)) = input
             .char_indices()
-            .find(|(_, c)| c.is_whitespace() || c.is_control())
+            .find(|&(_, c)| (c.is_whitespace() && c != ' ') || c.is_control())
         {
             return Err(UrlError::UnexpectedChar { ch, position });
         }
@@ -376,6 +243,14 @@ impl LdapUrl {
                 position: 0,
             });
         };
+        let auth_start = sep + 3;
+        let after = input.get(auth_start..).unwrap_or_default();
+        let auth_len = after.find(['/', '?']).unwrap_or(after.len());
+        let authority = after.get(..auth_len).unwrap_or_default();
+        // Spaces are taken as they are only after the host (RFC 4516 §2.1).
+        if let Some(position) = input.get(..auth_start + auth_len).and_then(|t| t.find(' ')) {
+            return Err(UrlError::UnexpectedChar { ch: ' ', position });
+        }
         let scheme_text = input.get(..sep).unwrap_or_default();
         let scheme = match scheme_text.to_ascii_lowercase().as_str() {
             "ldap" => Scheme::Ldap,
@@ -388,10 +263,6 @@ impl LdapUrl {
                 })
             }
         };
-        let auth_start = sep + 3;
-        let after = input.get(auth_start..).unwrap_or_default();
-        let auth_len = after.find(['/', '?']).unwrap_or(after.len());
-        let authority = after.get(..auth_len).unwrap_or_default();
         let mut url = Self {
             scheme,
             host: String::new(),
@@ -407,7 +278,7 @@ impl LdapUrl {
             check_chars(authority, auth_start, |c| {
                 is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@'
             })?;
-            let path = decode(authority, auth_start)?;
+            let path = decode_part(authority, auth_start, "socket path", |c| c == '\0')?;
             url.socket_path = Some(path).filter(|p| !p.is_empty());
         } else {
             (url.host, url.port) = host_port(authority, auth_start)?;
@@ -426,15 +297,10 @@ impl LdapUrl {
         let mut at = rest_start + 1;
         for (i, part) in rest.split('?').enumerate() {
             match i {
-                0 => url.dn = decode(part, at)?,
-                1 => {
-                    url.attributes = list(part, at, "attribute")?
-                        .into_iter()
-                        .map(|(a, _)| a)
-                        .collect()
-                }
+                0 => url.dn = dn(part, at)?,
+                1 => url.attributes = attributes(part, at)?,
                 2 => url.scope = scope(part, at)?,
-                3 => url.filter = Some(decode(part, at)?).filter(|f| !f.is_empty()),
+                3 => url.filter = filter(part, at)?,
                 4 => url.extensions = extensions(part, at)?,
                 _ => return Err(UrlError::TooManyParts { position: at - 1 }),
             }
@@ -633,10 +499,18 @@ fn check_chars(text: &str, at: usize, ok: impl Fn(char) -> bool) -> Result<(), U
 
 /// Percent-decodes `text`, found at offset `at` of the input.
 fn decode(text: &str, at: usize) -> Result<String, UrlError> {
+    decode_at(text, at).map(|(decoded, _)| decoded)
+}
+
+/// Percent-decodes `text`, found at offset `at` of the input, giving also
+/// the input offset of each decoded byte.
+fn decode_at(text: &str, at: usize) -> Result<(String, Vec<usize>), UrlError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
+    let mut positions = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        positions.push(at + i);
         if b != b'%' {
             out.push(b);
             i += 1;
@@ -650,7 +524,84 @@ fn decode(text: &str, at: usize) -> Result<String, UrlError> {
         out.push((hi * 16 + lo) as u8);
         i += 3;
     }
-    String::from_utf8(out).map_err(|_| UrlError::InvalidUtf8 { position: at })
+    let decoded = String::from_utf8(out).map_err(|_| UrlError::InvalidUtf8 { position: at })?;
+    Ok((decoded, positions))
+}
+
+/// Percent-decodes the `part` `text` (at offset `at`), refusing the
+/// characters `forbidden` matches, encoded or not.
+fn decode_part(
+    text: &str,
+    at: usize,
+    part: &'static str,
+    forbidden: impl Fn(char) -> bool,
+) -> Result<String, UrlError> {
+    let (decoded, positions) = decode_at(text, at)?;
+    if let Some((i, ch)) = decoded.char_indices().find(|&(_, c)| forbidden(c)) {
+        return Err(UrlError::ForbiddenChar {
+            ch,
+            part,
+            position: positions.get(i).copied().unwrap_or(at),
+        });
+    }
+    Ok(decoded)
+}
+
+/// What a host cannot hold, even percent-encoded.
+fn forbidden_in_host(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '/' | '?' | '#' | '@' | '[' | ']' | '\\' | '%')
+}
+
+/// `dn = distinguishedName` (RFC 4514).
+fn dn(text: &str, at: usize) -> Result<String, UrlError> {
+    let dn = decode_part(text, at, "DN", |c| c == '\0')?;
+    if let Err(source) = Dn::parse(&dn) {
+        return Err(UrlError::InvalidDn {
+            dn,
+            position: at,
+            source,
+        });
+    }
+    Ok(dn)
+}
+
+/// `filter = filter` (RFC 4515); empty: none.
+fn filter(text: &str, at: usize) -> Result<Option<String>, UrlError> {
+    let filter = decode_part(text, at, "filter", |c| c == '\0')?;
+    if filter.is_empty() {
+        return Ok(None);
+    }
+    if let Err(source) = Filter::parse(&filter) {
+        return Err(UrlError::InvalidFilter {
+            filter,
+            position: at,
+            source,
+        });
+    }
+    Ok(Some(filter))
+}
+
+/// `attributes = attrdesc *(COMMA attrdesc)`, each an `attributeSelector`
+/// (RFC 4511 §4.5.1.8): an attribute description, `*` or `1.1`, and also
+/// `+` (RFC 3673) and `@` and an object class (RFC 4529).
+fn attributes(text: &str, at: usize) -> Result<Vec<String>, UrlError> {
+    let mut out = Vec::new();
+    for (item, item_at) in list(text, at, "attribute")? {
+        let name = match item.as_str() {
+            "*" | "+" | "1.1" => None,
+            _ => Some(item.strip_prefix('@').unwrap_or(&item)),
+        };
+        if let Some(Err(source)) = name.map(AttributeDescription::new) {
+            return Err(UrlError::InvalidAttribute {
+                position: item_at,
+                source,
+            });
+        }
+        out.push(item);
+    }
+    Ok(out)
 }
 
 /// `host [":" port]` of `ldap` and `ldaps` URLs.
@@ -674,7 +625,7 @@ fn host_port(authority: &str, at: usize) -> Result<(String, Option<u16>), UrlErr
         let end = authority.find(':').unwrap_or(authority.len());
         let text = authority.get(..end).unwrap_or_default();
         check_chars(text, at, |c| is_unreserved(c) || is_sub_delim(c))?;
-        let host = decode(text, at)?;
+        let host = decode_part(text, at, "host", forbidden_in_host)?;
         if host.contains(':') {
             return Err(UrlError::InvalidHost {
                 reason: "a host name cannot contain ':' (IPv6 addresses go in brackets)",
@@ -721,14 +672,14 @@ fn list(text: &str, at: usize, what: &'static str) -> Result<Vec<(String, usize)
                 position: item_at,
             });
         }
-        items.push((decode(item, item_at)?, item_at));
+        items.push((decode_part(item, item_at, what, |c| c == '\0')?, item_at));
         item_at += item.len() + 1;
     }
     Ok(items)
 }
 
 /// `scope = "base" / "one" / "sub"`, plus `children` (OpenLDAP) and
-/// `subordinate`.
+/// `subordinate` or `subordinates` (python-ldap).
 fn scope(text: &str, at: usize) -> Result<Option<Scope>, UrlError> {
     let decoded = decode(text, at)?;
     Ok(Some(match decoded.to_ascii_lowercase().as_str() {
@@ -736,7 +687,7 @@ fn scope(text: &str, at: usize) -> Result<Option<Scope>, UrlError> {
         "base" => Scope::Base,
         "one" => Scope::OneLevel,
         "sub" => Scope::Subtree,
-        "children" | "subordinate" => Scope::Subordinate,
+        "children" | "subordinate" | "subordinates" => Scope::Subordinate,
         _ => {
             return Err(UrlError::InvalidScope {
                 scope: decoded,
@@ -776,9 +727,17 @@ fn extensions(text: &str, at: usize) -> Result<Vec<Extension>, UrlError> {
             });
         }
         let value_at = body_at + name.len() + 1;
+        let name = decode(name, body_at)?;
+        // `extype = oid`: the grammar of a matching rule's name.
+        if MatchingRuleId::new(&name).is_err() {
+            return Err(UrlError::InvalidExtension {
+                name,
+                position: body_at,
+            });
+        }
         exts.push(Extension {
             critical,
-            name: decode(name, body_at)?,
+            name,
             value: value.map(|v| decode(v, value_at)).transpose()?,
         });
         item_at += item.len() + 1;

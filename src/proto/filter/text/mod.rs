@@ -10,6 +10,7 @@ use std::str::FromStr;
 use bytes::Bytes;
 use bytestring::ByteString;
 
+use crate::proto::filter::attr::{is_keychar, AttributeDescription, MatchingRuleId};
 use crate::proto::filter::model::{Ava, Filter, MatchingRuleAssertion, Substrings};
 
 /// How deeply filters may nest (`(&(!(|(...))))`) before
@@ -69,6 +70,16 @@ pub enum FilterParseError {
         /// Byte offset of the `(` that went over the limit.
         position: usize,
     },
+    /// Two `*` in a row in a substrings value, such as `(cn=a**b)`: the
+    /// empty substring between them is not a valid assertion (slapd answers
+    /// invalidAttributeSyntax).
+    #[error(
+        "empty substring at position {position}: '**' asserts nothing between the stars; write one '*', or \\2a for a literal '*'"
+    )]
+    EmptySubstring {
+        /// Byte offset of the second `*`.
+        position: usize,
+    },
     /// A complete filter was followed by more input.
     #[error("unexpected input after the end of the filter at position {position}")]
     TrailingInput {
@@ -86,6 +97,7 @@ impl FilterParseError {
             | Self::UnexpectedAsterisk { position }
             | Self::ExtensibleWithoutTypeOrRule { position }
             | Self::TooDeep { position, .. }
+            | Self::EmptySubstring { position }
             | Self::TrailingInput { position } => position,
         }
     }
@@ -119,6 +131,29 @@ impl Filter {
     /// # Ok::<(), tokio_ldap::proto::filter::FilterParseError>(())
     /// ```
     pub fn parse(input: &str) -> Result<Self, FilterParseError> {
+        Self::parse_bytes(input.as_bytes())
+    }
+
+    /// Parses the string form of a filter given as bytes, which need not be
+    /// UTF-8: RFC 4515 §3 says implementations SHOULD accept values that are
+    /// not, such as a Latin-1 `(sn=M\xfcller)` read from an old file. The
+    /// bytes of a value are taken as they are; the structure (parentheses,
+    /// operators, attribute descriptions) is ASCII. Otherwise as
+    /// [`Filter::parse`]; printing the filter escapes the bytes that are not
+    /// UTF-8 (`\fc`), so its `Display` is valid UTF-8 and parses back to
+    /// the same filter.
+    ///
+    /// ```
+    /// use tokio_ldap::proto::filter::Filter;
+    ///
+    /// let f = Filter::parse_bytes(b"(sn=M\xfcller)")?;
+    /// let Filter::Equality(ava) = &f else { unreachable!() };
+    /// assert_eq!(&ava.value[..], b"M\xfcller");
+    /// assert_eq!(f.to_string(), r"(sn=M\fcller)");
+    /// assert_eq!(Filter::parse(&f.to_string())?, f);
+    /// # Ok::<(), tokio_ldap::proto::filter::FilterParseError>(())
+    /// ```
+    pub fn parse_bytes(input: &[u8]) -> Result<Self, FilterParseError> {
         let mut p = Parser {
             input,
             pos: 0,
@@ -258,7 +293,7 @@ fn write_escaped(out: &mut impl fmt::Write, value: &[u8]) -> fmt::Result {
 
 /// The parser state: the input, a cursor into it, and the current nesting.
 struct Parser<'a> {
-    input: &'a str,
+    input: &'a [u8],
     pos: usize,
     depth: usize,
     /// Parsing a filter without outer parentheses, which the end of the
@@ -268,11 +303,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
-        self.input.as_bytes().get(self.pos).copied()
+        self.input.get(self.pos).copied()
     }
 
     fn peek_at(&self, ahead: usize) -> Option<u8> {
-        self.input.as_bytes().get(self.pos + ahead).copied()
+        self.input.get(self.pos + ahead).copied()
     }
 
     fn eat(&mut self, b: u8) -> bool {
@@ -299,8 +334,11 @@ impl Parser<'_> {
         }
     }
 
-    fn slice(&self, start: usize) -> &str {
-        self.input.get(start..self.pos).unwrap_or_default()
+    /// The ASCII name matched since `start` (the grammar of names only
+    /// matches ASCII bytes).
+    fn name(&self, start: usize) -> ByteString {
+        let bytes = self.input.get(start..self.pos).unwrap_or_default();
+        ByteString::from(std::str::from_utf8(bytes).unwrap_or_default())
     }
 
     /// `filter = LPAREN filtercomp RPAREN`
@@ -391,7 +429,7 @@ impl Parser<'_> {
     /// After `attr=`: an equality match, a presence test or substrings.
     fn equality_or_substrings(
         &mut self,
-        attribute: ByteString,
+        attribute: AttributeDescription,
     ) -> Result<Filter, FilterParseError> {
         let first = self.value()?;
         if self.peek() != Some(b'*') {
@@ -402,7 +440,15 @@ impl Parser<'_> {
         }
         let mut rest = Vec::new();
         while self.eat(b'*') {
-            rest.push(self.value()?);
+            let at = self.pos;
+            let piece = self.value()?;
+            // `**`: an empty piece between two stars. (`(cn=*)` and a
+            // leading or trailing star are not: their empty pieces are the
+            // absent initial and final.)
+            if piece.is_empty() && self.peek() == Some(b'*') {
+                return Err(FilterParseError::EmptySubstring { position: at });
+            }
+            rest.push(piece);
         }
         // At least one '*' was eaten, so `rest` is not empty.
         let last = rest.pop().unwrap_or_default();
@@ -422,7 +468,7 @@ impl Parser<'_> {
     fn extensible(
         &mut self,
         start: usize,
-        attribute: Option<ByteString>,
+        attribute: Option<AttributeDescription>,
     ) -> Result<Filter, FilterParseError> {
         let mut dn_attributes = false;
         let mut rule = None;
@@ -500,7 +546,7 @@ impl Parser<'_> {
 
     /// `attributedescription = attributetype options`,
     /// `options = *( SEMI option )`, `option = 1*keychar`
-    fn attribute_description(&mut self) -> Result<ByteString, FilterParseError> {
+    fn attribute_description(&mut self) -> Result<AttributeDescription, FilterParseError> {
         let start = self.pos;
         self.oid_or("an attribute description")?;
         while self.eat(b';') {
@@ -512,13 +558,13 @@ impl Parser<'_> {
                 return Err(self.expected("an attribute option"));
             }
         }
-        Ok(ByteString::from(self.slice(start)))
+        Ok(AttributeDescription::checked(self.name(start)))
     }
 
-    fn oid(&mut self) -> Result<ByteString, FilterParseError> {
+    fn oid(&mut self) -> Result<MatchingRuleId, FilterParseError> {
         let start = self.pos;
         self.oid_or("a matching rule or 'dn'")?;
-        Ok(ByteString::from(self.slice(start)))
+        Ok(MatchingRuleId::checked(self.name(start)))
     }
 
     /// `oid = descr / numericoid`, `descr = ALPHA *keychar`,
@@ -554,20 +600,13 @@ impl Parser<'_> {
         match self.pos - start {
             0 => Err(self.expected("a digit")),
             1 => Ok(()),
-            _ if self.input.as_bytes().get(start) == Some(&b'0') => {
-                Err(FilterParseError::Expected {
-                    expected: "a number without leading zeros",
-                    position: start,
-                })
-            }
+            _ if self.input.get(start) == Some(&b'0') => Err(FilterParseError::Expected {
+                expected: "a number without leading zeros",
+                position: start,
+            }),
             _ => Ok(()),
         }
     }
-}
-
-/// `keychar = ALPHA / DIGIT / HYPHEN`
-fn is_keychar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-'
 }
 
 #[cfg(test)]
