@@ -65,11 +65,12 @@ fn srv_domain_is_none_for_urls_that_name_no_domain() {
         "ldap:///dc=",
         // ldapi names a socket.
         "ldapi:///dc=example,dc=com",
-        // A DN that does not parse.
-        "ldap:///dc=example,,dc=com",
     ] {
         assert_eq!(domain(url), None, "{url}");
     }
+    // A DN that does not parse never gets this far: the URL is refused.
+    let err = LdapUrl::parse("ldap:///dc=example,,dc=com").unwrap_err();
+    assert!(err.to_string().contains("DN"), "{err}");
 }
 
 /// The selection and the resolver, built with the feature.
