@@ -29,28 +29,48 @@
 //! The files: `generic.rs` (the wire form [`Control`] and the `Controls`
 //! list), [`oid`], and one file per typed control family: `paged.rs`
 //! (RFC 2696), `sort.rs` (RFC 2891), `authz.rs` (RFC 4370),
-//! `manage_dsa_it.rs` (RFC 3296), `assertion.rs` (RFC 4528) and
-//! `read_entry.rs` (RFC 4527).
+//! `manage_dsa_it.rs` (RFC 3296), `assertion.rs` (RFC 4528),
+//! `read_entry.rs` (RFC 4527), `ppolicy.rs` (password policy),
+//! `sync.rs` (RFC 4533 controls) and `sync_info.rs` (its intermediate
+//! message), `psearch.rs` (persistent search), `vlv.rs` (virtual list
+//! view), `authz_id.rs` (RFC 3829) and `flags.rs` (tree delete, relax
+//! rules, don't-use-copy, subentries).
 
 use crate::ber::DecodeError;
 
 mod assertion;
 mod authz;
+mod authz_id;
+mod flags;
 mod generic;
 mod manage_dsa_it;
 pub mod oid;
 mod paged;
+mod ppolicy;
+mod psearch;
 mod read_entry;
 mod sort;
+mod sync;
+mod sync_info;
+mod vlv;
 
 pub use assertion::Assertion;
 pub use authz::ProxiedAuthz;
+pub use authz_id::{AuthzIdRequest, AuthzIdResponse};
+pub use flags::{DontUseCopy, RelaxRules, Subentries, TreeDelete};
 pub use generic::Control;
 pub(crate) use generic::{decode_controls, encode_controls};
 pub use manage_dsa_it::ManageDsaIt;
 pub use paged::PagedResults;
+pub use ppolicy::{
+    PasswordPolicyError, PasswordPolicyRequest, PasswordPolicyResponse, PasswordPolicyWarning,
+};
+pub use psearch::{ChangeType, ChangeTypes, EntryChangeNotification, PersistentSearch};
 pub use read_entry::{PostRead, PreRead, ReadEntry};
 pub use sort::{SortKey, SortRequest, SortResponse};
+pub use sync::{SyncDone, SyncMode, SyncRequest, SyncState, SyncStateKind, SyncUuid};
+pub use sync_info::SyncInfo;
+pub use vlv::{VlvRequest, VlvResponse, VlvTarget};
 
 /// `From<T> for Control`, `From<&T> for Control` and `TryFrom<&Control>
 /// for T`, for every typed control `T`.
@@ -87,7 +107,22 @@ conversions!(
     Assertion,
     PreRead,
     PostRead,
-    ReadEntry
+    ReadEntry,
+    PasswordPolicyRequest,
+    PasswordPolicyResponse,
+    SyncRequest,
+    SyncState,
+    SyncDone,
+    PersistentSearch,
+    EntryChangeNotification,
+    VlvRequest,
+    VlvResponse,
+    TreeDelete,
+    RelaxRules,
+    DontUseCopy,
+    Subentries,
+    AuthzIdRequest,
+    AuthzIdResponse
 );
 
 #[cfg(test)]

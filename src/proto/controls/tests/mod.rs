@@ -296,3 +296,7 @@ fn read_entry_responses() {
         DecodeErrorKind::InvalidValue("the control has another OID")
     );
 }
+
+mod families;
+#[allow(clippy::expect_used)]
+mod malformed;
