@@ -385,6 +385,12 @@ pub enum ProtocolError {
         /// How many bytes came.
         len: usize,
     },
+    /// A sync search (RFC 4533) or a persistent search got something its
+    /// protocol does not allow: an entry without its Sync State control, a
+    /// malformed control or Sync Info message, a sync search ended without
+    /// Sync Done. The text says which.
+    #[error("{0}")]
+    ChangeFeed(String),
 }
 
 #[cfg(test)]

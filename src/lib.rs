@@ -412,8 +412,9 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
-    SearchStream, WithOptions,
+    ChangedEntry, ConnConfig, LdapConn, OpOptions, PagedSearch, PersistentSearchEvent,
+    PersistentSearchStream, Search, SearchDone, SearchItem, SearchResults, SearchStream, SyncEvent,
+    SyncSearch, SyncStream, WithOptions,
 };
 pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;

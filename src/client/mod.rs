@@ -9,6 +9,8 @@
 //! | `search` | [`Search`], [`SearchStream`], and [`SearchResults`] with its one collector |
 //! | `options` | [`OpOptions`] and [`WithOptions`]: every operation, with per-call options |
 //! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
+//! | `sync` | [`LdapConn::sync`]: content synchronization (RFC 4533) as a [`SyncStream`] |
+//! | `psearch` | [`LdapConn::persistent_search`]: a [`PersistentSearchStream`] |
 //!
 //! Files import only the ones above them in this table. Each operation is
 //! written once, as a [`WithOptions`] method; the [`LdapConn`] method of the
@@ -19,14 +21,18 @@ mod config;
 mod handle;
 mod options;
 mod paging;
+mod psearch;
 mod response;
 mod search;
+mod sync;
 
 pub use config::ConnConfig;
 pub use handle::LdapConn;
 pub use options::{OpOptions, WithOptions};
 pub use paging::PagedSearch;
+pub use psearch::{ChangedEntry, PersistentSearchEvent, PersistentSearchStream};
 pub use search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
+pub use sync::{SyncEvent, SyncSearch, SyncStream};
 
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,8 @@ mod slapd_certs;
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
+#[cfg(unix)]
+mod slapd_sync;
 mod support;
 mod surface;
 
@@ -39,5 +41,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_harness, slapd_ops) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
+#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_harness, slapd_ops, slapd_sync) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
 fn slapd_tests_need_unix() {}
