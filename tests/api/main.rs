@@ -9,6 +9,7 @@
 // expected outcome per server in one table.
 #[cfg(unix)]
 mod cert_matrix;
+mod change_feeds;
 mod driver;
 // 389 Directory Server (shared instances, see support/ds389.rs): Unix
 // only, like slapd.
