@@ -305,7 +305,7 @@ async fn sync_refresh_only_every_kind_of_message_becomes_an_event() {
 /// Messages a scripted server sends, with their controls.
 type Script = Vec<(ProtocolOp, Vec<Control>)>;
 
-/// Runs a refreshAndPersist sync against a server that answers with `script`'s
+/// Runs a refreshAndPersist sync against a server that answers with `messages`
 /// messages (for the search's ID), and returns the first error; the stream has ended after it.
 async fn sync_error(messages: Script) -> Error {
     let messages = std::sync::Arc::new(messages);
