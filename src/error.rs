@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::ber::DecodeError;
 use crate::proto::authz::AuthzIdError;
+use crate::proto::controls::{Control, TypedControl};
 use crate::proto::dn::{escape_unsafe, is_unsafe_char};
 use crate::proto::{LdapResult, MessageId, ResultCode};
 
@@ -166,15 +167,19 @@ impl fmt::Display for Phase {
     }
 }
 
-/// A non-success LDAP result, with the operation it answered.
+/// A non-success LDAP result, with the operation it answered and the
+/// response controls that came with it.
 ///
 /// Made only by the crate, from a server's answer: read it through
-/// [`operation`](Self::operation) and [`result`](Self::result).
+/// [`operation`](Self::operation), [`result`](Self::result) and
+/// [`controls`](Self::controls) (a password-policy response on a failed
+/// bind, for example, is here).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{operation} failed: {}{}{}", result.code, fmt_message(&result.message), fmt_matched(&result.matched_dn))]
 pub struct LdapError {
     pub(crate) operation: &'static str,
     pub(crate) result: LdapResult,
+    pub(crate) controls: Vec<Control>,
 }
 
 impl LdapError {
@@ -189,6 +194,19 @@ impl LdapError {
     /// SASL EXTERNAL bind).
     pub fn result(&self) -> &LdapResult {
         &self.result
+    }
+
+    /// The controls of the response that failed, as the server sent them
+    /// (empty when it sent none).
+    pub fn controls(&self) -> &[Control] {
+        &self.controls
+    }
+
+    /// The first control of type `C` among [`controls`](Self::controls),
+    /// parsed: `None` when the server sent none, `Some(Err)` when it does
+    /// not parse.
+    pub fn control<C: TypedControl>(&self) -> Option<Result<C, DecodeError>> {
+        C::find_in(&self.controls)
     }
 }
 

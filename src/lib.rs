@@ -187,10 +187,50 @@
 //! [`password_modify`](LdapConn::password_modify), StartTLS
 //! ([`ConnConfig::starttls`], [`LdapConn::start_tls`]) and `ldapi://`.
 //! Controls and timeouts go with each request ([`LdapConn::with`] and
-//! [`OpOptions`]); the controls a server returns come with the result, and
-//! for the entries of a search, with each item
+//! [`OpOptions`]); the controls a server returns come with the result:
+//! every operation run [`detailed`](WithOptions::detailed) returns a
+//! [`Response`] (its value, the [`LdapResult`](proto::LdapResult) and the
+//! response controls), every refused operation's [`LdapError`] carries
+//! them too, and a search has them on its final result
+//! ([`SearchStream::done`], [`SearchResults`]) and on each item
 //! ([`SearchStream::controls`]). Dropping an operation or a search stream
 //! abandons it on the server.
+//!
+//! ```no_run
+//! # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), Box<dyn std::error::Error>> {
+//! use tokio_ldap::controls::{PreRead, ReadEntry};
+//! use tokio_ldap::{Error, OpOptions};
+//!
+//! let gone = conn
+//!     .with(OpOptions::new().control(PreRead::new(["cn", "mail"])))
+//!     .detailed()
+//!     .delete("uid=bob,ou=people,dc=example,dc=com")
+//!     .await?;
+//! if let Some(before) = gone.control::<ReadEntry>() {
+//!     println!("deleted {:?}", before?.entry.first_str("mail"));
+//! }
+//! match conn.bind_simple("uid=carol,ou=people,dc=example,dc=com", "pw").await {
+//!     Err(Error::Ldap(e)) => println!("{e}, with {} controls", e.controls().len()),
+//!     other => other?,
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Where each control and extended operation is
+//!
+//! | control or operation | send it with | what comes back, where |
+//! |---|---|---|
+//! | paged results (RFC 2696) | [`search_pages`](LdapConn::search_pages), [`search_paged`](LdapConn::search_paged) | handled for you; the last page's on [`PagedSearch::done`] |
+//! | server-side sort (RFC 2891) | [`controls::SortRequest`] in [`OpOptions`] | [`controls::SortResponse`]: [`SearchResults::control`], [`SearchDone::control`], [`Response::control`] |
+//! | pre-read, post-read (RFC 4527) | [`controls::PreRead`], [`controls::PostRead`] | [`controls::ReadEntry`]: [`Response::control`] of add, modify, delete, modify DN |
+//! | assertion (RFC 4528) | [`controls::Assertion`] | nothing; a false assertion is an [`LdapError`] `assertionFailed` |
+//! | proxied authorization (RFC 4370), ManageDsaIT (RFC 3296) | [`controls::ProxiedAuthz`], [`controls::ManageDsaIt`] | nothing of their own |
+//! | any other control | [`controls::Control`] | raw: [`Response::controls`], [`LdapError::controls`], [`SearchDone::controls`](SearchDone), [`SearchStream::controls`] (per item); typed ones with `control::<C>()` ([`controls::TypedControl`]) |
+//! | StartTLS (RFC 4511 §4.14) | [`ConnConfig::starttls`], [`LdapConn::start_tls`] | [`LdapConn::tls_info`] |
+//! | Who am I? (RFC 4532) | [`whoami`](LdapConn::whoami), [`whoami_identity`](LdapConn::whoami_identity) | the identity (a [`Response`] in detailed form) |
+//! | Password Modify (RFC 3062) | [`password_modify`](LdapConn::password_modify) | the generated password, if any |
+//! | Notice of Disconnection (RFC 4511 §4.4.1) | (the server) | [`Error::Disconnected`] for every operation it ends |
+//! | any other extended operation | [`extended`](LdapConn::extended) | the [`ExtendedResponse`](proto::ExtendedResponse) |
 //!
 //! # Testing your code
 //!
@@ -412,9 +452,9 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ChangedEntry, ConnConfig, LdapConn, OpOptions, PagedSearch, PersistentSearchEvent,
-    PersistentSearchStream, Search, SearchDone, SearchItem, SearchResults, SearchStream, SyncEvent,
-    SyncSearch, SyncStream, WithOptions,
+    ChangedEntry, ConnConfig, Detailed, LdapConn, Mode, OpOptions, PagedSearch,
+    PersistentSearchEvent, PersistentSearchStream, Plain, Response, Search, SearchDone, SearchItem,
+    SearchResults, SearchStream, SyncEvent, SyncSearch, SyncStream, WithOptions,
 };
 pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;

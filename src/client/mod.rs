@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `config` | [`ConnConfig`]: how to connect |
 //! | `handle` | [`LdapConn`]: connect, StartTLS, unbind; the state its clones share; sending to the driver |
-//! | `response` | a response's result, as an error when the server refused |
+//! | `response` | [`Response`]: an operation's value with its result and controls; the [`Mode`] that picks the value or the whole response; the error of a refused result |
 //! | `search` | [`Search`], [`SearchStream`], and [`SearchResults`] with its one collector |
 //! | `options` | [`OpOptions`] and [`WithOptions`]: every operation, with per-call options |
 //! | `paging` | [`PagedSearch`]: searches run page by page (RFC 2696) |
@@ -31,6 +31,7 @@ pub use handle::LdapConn;
 pub use options::{OpOptions, WithOptions};
 pub use paging::PagedSearch;
 pub use psearch::{ChangedEntry, PersistentSearchEvent, PersistentSearchStream};
+pub use response::{Detailed, Mode, Plain, Response};
 pub use search::{Search, SearchDone, SearchItem, SearchResults, SearchStream};
 pub use sync::{SyncEvent, SyncSearch, SyncStream};
 

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use super::handle::LdapConn;
 use super::options::{OpOptions, WithOptions};
+use super::response::Mode;
 use super::search::{Items, Search, SearchDone, SearchItem, SearchResults, SearchStream};
 use crate::proto::controls::PagedResults;
 use crate::proto::Control;
@@ -200,7 +201,7 @@ pub(super) fn paged_cookie(controls: &[Control]) -> Result<Option<Bytes>, Error>
 }
 
 /// Paged searches.
-impl WithOptions<'_> {
+impl<M: Mode> WithOptions<'_, M> {
     /// Runs a search page by page with the paged-results control (RFC
     /// 2696), `page_size` entries at a time, and collects everything.
     ///
@@ -212,8 +213,9 @@ impl WithOptions<'_> {
         self,
         request: Search,
         page_size: u32,
-    ) -> Result<SearchResults, Error> {
-        SearchResults::collect(&mut self.search_pages(request, page_size)).await
+    ) -> Result<M::Out<SearchResults>, Error> {
+        let results = SearchResults::collect(&mut self.search_pages(request, page_size)).await?;
+        Ok(M::wrap(results.into_response()))
     }
 
     /// Runs a search page by page (RFC 2696 paged results), yielding its

@@ -9,8 +9,10 @@ use tokio::sync::mpsc;
 
 use super::config::TimeoutSetting;
 use super::handle::LdapConn;
-use super::response::{ldap_error, unexpected};
+use super::response::{ldap_error, unexpected, Response};
+use crate::ber::DecodeError;
 use crate::driver::{SearchBatch, SearchEvent, Sink};
+use crate::proto::controls::TypedControl;
 use crate::proto::{
     ByteString, Control, DerefAliases, Filter, IntermediateResponse, LdapMessage, LdapResult,
     ProtocolOp, ResultCode, Scope, SearchRequest, SearchResultEntry,
@@ -139,7 +141,8 @@ pub enum SearchItem {
 }
 
 /// The final `SearchResultDone`: the result and its controls, as the
-/// server sent them.
+/// server sent them. Read the controls as from a [`Response`]: the list,
+/// or one typed control with [`control`](Self::control).
 #[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct SearchDone {
@@ -147,6 +150,15 @@ pub struct SearchDone {
     pub result: LdapResult,
     /// Response controls (e.g. the paged-results cookie).
     pub controls: Vec<Control>,
+}
+
+impl SearchDone {
+    /// The first control of type `C` among [`controls`](Self::controls),
+    /// parsed: `None` when the server sent none, `Some(Err)` when it does
+    /// not parse (as [`Response::control`]).
+    pub fn control<C: TypedControl>(&self) -> Option<Result<C, DecodeError>> {
+        C::find_in(&self.controls)
+    }
 }
 
 /// Everything a search returned.
@@ -167,6 +179,24 @@ pub struct SearchResults {
 }
 
 impl SearchResults {
+    /// The first control of type `C` among the final result's
+    /// [`controls`](Self::controls), parsed: `None` when the server sent
+    /// none, `Some(Err)` when it does not parse (as [`Response::control`]).
+    pub fn control<C: TypedControl>(&self) -> Option<Result<C, DecodeError>> {
+        C::find_in(&self.controls)
+    }
+
+    /// These results as a [`Response`], with the final result and its
+    /// controls (copied: they stay here too).
+    pub(super) fn into_response(self) -> Response<Self> {
+        let result = self
+            .result
+            .clone()
+            .unwrap_or_else(|| LdapResult::new(ResultCode::SUCCESS));
+        let controls = self.controls.clone();
+        Response::new(self, result, controls)
+    }
+
     /// Runs `items` to the end and collects them: the one collector of
     /// [`search_all`](crate::WithOptions::search_all) and
     /// [`search_paged`](crate::WithOptions::search_paged).
@@ -324,19 +354,22 @@ impl SearchStream {
         let ProtocolOp::SearchResultDone(result) = msg.op else {
             return Err(unexpected(&msg, "SearchResultDone"));
         };
-        let code = result.code;
-        self.done = Some(SearchDone {
-            result: result.clone(),
-            controls: msg.controls,
-        });
         let partial_ok = matches!(
-            code,
+            result.code,
             ResultCode::SUCCESS | ResultCode::SIZE_LIMIT_EXCEEDED | ResultCode::TIME_LIMIT_EXCEEDED
         );
         if partial_ok {
+            self.done = Some(SearchDone {
+                result,
+                controls: msg.controls,
+            });
             return Ok(());
         }
-        Err(ldap_error("search", result))
+        self.done = Some(SearchDone {
+            result: result.clone(),
+            controls: msg.controls.clone(),
+        });
+        Err(ldap_error("search", result, msg.controls))
     }
 }
 

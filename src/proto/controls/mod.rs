@@ -11,6 +11,10 @@
 //!   `impl TryFrom<&Control> for T`: parses the wire form, failing on
 //!   another OID or a malformed value. Parsed values are slices of the
 //!   control's value (no copies).
+//! * `impl` [`TypedControl`] `for T`: what a response's controls are looked
+//!   up by (`response.control::<T>()`, on a
+//!   [`Response`](crate::Response), an [`LdapError`](crate::LdapError), a
+//!   [`SearchDone`](crate::SearchDone) or [`SearchResults`](crate::SearchResults)).
 //!
 //! Controls without a type here stay raw [`Control`]s.
 //!
@@ -58,8 +62,8 @@ pub use assertion::Assertion;
 pub use authz::ProxiedAuthz;
 pub use authz_id::{AuthzIdRequest, AuthzIdResponse};
 pub use flags::{DontUseCopy, RelaxRules, Subentries, TreeDelete};
-pub use generic::Control;
 pub(crate) use generic::{decode_controls, encode_controls};
+pub use generic::{Control, TypedControl};
 pub use manage_dsa_it::ManageDsaIt;
 pub use paged::PagedResults;
 pub use ppolicy::{
@@ -72,10 +76,12 @@ pub use sync::{SyncDone, SyncMode, SyncRequest, SyncState, SyncStateKind, SyncUu
 pub use sync_info::SyncInfo;
 pub use vlv::{VlvRequest, VlvResponse, VlvTarget};
 
-/// `From<T> for Control`, `From<&T> for Control` and `TryFrom<&Control>
-/// for T`, for every typed control `T`.
+/// `From<T> for Control`, `From<&T> for Control`, `TryFrom<&Control>
+/// for T` and [`TypedControl`], for every typed control `T`. A type with
+/// no `OID` of its own, or answering to several, is listed as
+/// `T => [OID, OTHER_OIDS...]`.
 macro_rules! conversions {
-    ($($t:ty),*) => {$(
+    ($($t:ty $(=> [$oid:expr $(, $more:expr)*])?),* $(,)?) => {$(
         impl From<$t> for Control {
             fn from(c: $t) -> Self {
                 c.to_control()
@@ -95,7 +101,21 @@ macro_rules! conversions {
                 Self::from_control(c)
             }
         }
+
+        impl TypedControl for $t {
+            const OID: &'static str = conversions!(@oid $t $(, $oid)?);
+
+            fn has_oid(oid: &str) -> bool {
+                oid == Self::OID $($(|| oid == $more)*)?
+            }
+
+            fn from_control(c: &Control) -> Result<Self, DecodeError> {
+                <$t>::from_control(c)
+            }
+        }
     )*};
+    (@oid $t:ty) => { <$t>::OID };
+    (@oid $t:ty, $oid:expr) => { $oid };
 }
 
 conversions!(
@@ -107,7 +127,7 @@ conversions!(
     Assertion,
     PreRead,
     PostRead,
-    ReadEntry,
+    ReadEntry => [oid::POST_READ, oid::PRE_READ],
     PasswordPolicyRequest,
     PasswordPolicyResponse,
     SyncRequest,
