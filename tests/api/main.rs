@@ -31,6 +31,8 @@ mod responses;
 #[cfg(unix)]
 mod slapd_certs;
 #[cfg(unix)]
+mod slapd_controls;
+#[cfg(unix)]
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
@@ -47,5 +49,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_harness, slapd_ops, slapd_ppolicy, slapd_responses, slapd_sync) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
+#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_controls, slapd_harness, slapd_ops, slapd_ppolicy, slapd_responses, slapd_sync) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
 fn slapd_tests_need_unix() {}

@@ -533,3 +533,46 @@ fn flags() {
         }
     );
 }
+
+/// Values slapd 2.5 sent (`ldapsearch -E sync=ro`, `-E sss=... -E vlv=...`),
+/// read with the typed parsers.
+#[test]
+fn values_captured_from_slapd() {
+    let state = raw(
+        oid::SYNC_STATE,
+        &[
+            0x30, 0x15, 0x0a, 0x01, 0x01, 0x04, 0x10, 0x12, 0x1f, 0x5c, 0xfa, 0x80, 0x38, 0x10,
+            0x41, 0x9a, 0x06, 0x33, 0x0a, 0x29, 0x1c, 0xab, 0x8d,
+        ],
+    );
+    let state = SyncState::from_control(&state).unwrap();
+    assert_eq!(state.state, SyncStateKind::Add);
+    assert_eq!(
+        state.entry_uuid.to_string(),
+        "121f5cfa-8038-1041-9a06-330a291cab8d"
+    );
+    assert_eq!(state.cookie, None);
+
+    let mut done = vec![0x30, 0x39, 0x04, 0x34];
+    done.extend_from_slice(b"rid=000,csn=20261129115939.349108Z#000000#000#000000");
+    done.extend_from_slice(&[0x01, 0x01, 0xff]);
+    let done =
+        SyncDone::from_control(&Control::new(oid::SYNC_DONE, Some(Bytes::from(done)))).unwrap();
+    assert!(done.refresh_deletes);
+    assert_eq!(
+        done.cookie.as_deref(),
+        Some(&b"rid=000,csn=20261129115939.349108Z#000000#000#000000"[..])
+    );
+
+    let vlv = raw(
+        oid::VLV_RESPONSE,
+        &[
+            0x30, 0x13, 0x02, 0x01, 0x02, 0x02, 0x01, 0x03, 0x0a, 0x01, 0x00, 0x04, 0x08, 0x30,
+            0x63, 0x10, 0x68, 0xc3, 0x7f, 0x00, 0x00,
+        ],
+    );
+    let vlv = VlvResponse::from_control(&vlv).unwrap();
+    assert_eq!((vlv.target_position, vlv.content_count), (2, 3));
+    assert_eq!(vlv.result, ResultCode::SUCCESS);
+    assert_eq!(vlv.context_id.unwrap().len(), 8);
+}
