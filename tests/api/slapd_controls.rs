@@ -177,7 +177,7 @@ async fn slapd_subentries_visibility() {
         .search_all(all.clone())
         .await
         .unwrap());
-    assert_eq!(only_sub, [sub.clone()]);
+    assert_eq!(only_sub, [sub]);
     let none = dns(conn
         .with(OpOptions::new().control(Subentries::new(false)))
         .search_all(all)
