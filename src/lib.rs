@@ -216,6 +216,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Change feeds
+//!
+//! [`LdapConn::sync`] runs a content synchronization search (RFC 4533,
+//! `refreshOnly` or `refreshAndPersist`) as a [`SyncStream`] of typed
+//! [`SyncEvent`]s (entries added, modified, deleted or present with their
+//! entryUUID, refresh done, new cookies, sets of UUIDs), resumable from
+//! the cookie it keeps; [`LdapConn::persistent_search`] streams the
+//! entries a persistent search returns, with their change notification.
+//! Both run without the connection's default operation timeout, are
+//! abandoned when dropped, and end with an error, never silently, when
+//! the connection drops.
+//!
 //! ## Where each control and extended operation is
 //!
 //! | control or operation | send it with | what comes back, where |
@@ -225,6 +237,12 @@
 //! | pre-read, post-read (RFC 4527) | [`controls::PreRead`], [`controls::PostRead`] | [`controls::ReadEntry`]: [`Response::control`] of add, modify, delete, modify DN |
 //! | assertion (RFC 4528) | [`controls::Assertion`] | nothing; a false assertion is an [`LdapError`] `assertionFailed` |
 //! | proxied authorization (RFC 4370), ManageDsaIT (RFC 3296) | [`controls::ProxiedAuthz`], [`controls::ManageDsaIt`] | nothing of their own |
+//! | password policy (draft-behera) | [`controls::PasswordPolicyRequest`] on a bind (or an add, modify, password modify) | [`controls::PasswordPolicyResponse`] (warning, error): [`Response::control`] of a [`detailed`](WithOptions::detailed) bind, [`LdapError::control`] of a refused one |
+//! | content synchronization (RFC 4533) | [`LdapConn::sync`] (adds [`controls::SyncRequest`]) | [`SyncEvent`]s of the [`SyncStream`], cookie in [`SyncStream::cookie`]; on a plain search: [`controls::SyncState`] per entry in [`SearchStream::controls`], [`controls::SyncInfo::from_intermediate`] of a [`SearchItem::Intermediate`], [`controls::SyncDone`] by [`SearchDone::control`] |
+//! | persistent search (draft-ietf-ldapext-psearch) | [`LdapConn::persistent_search`] with [`controls::PersistentSearch`] | [`controls::EntryChangeNotification`] in each [`ChangedEntry`] of the [`PersistentSearchStream`] |
+//! | virtual list view (draft-ietf-ldapext-ldapv3-vlv) | [`controls::VlvRequest`] with a [`controls::SortRequest`] | [`controls::VlvResponse`]: [`SearchResults::control`], [`SearchDone::control`], [`LdapError::control`] of a refused window |
+//! | authorization identity (RFC 3829) | [`controls::AuthzIdRequest`] on a bind | [`controls::AuthzIdResponse`]: [`Response::control`] of a detailed bind (slapd 2.5 does not send it) |
+//! | tree delete, relax rules, don't-use-copy (RFC 6171), subentries (RFC 3672) | [`controls::TreeDelete`] on a delete, [`controls::RelaxRules`] on an update, [`controls::DontUseCopy`] on a search or compare, [`controls::Subentries`] on a search | nothing of their own (slapd 2.5 refuses tree delete) |
 //! | any other control | [`controls::Control`] | raw: [`Response::controls`], [`LdapError::controls`], [`SearchDone::controls`](SearchDone), [`SearchStream::controls`] (per item); typed ones with `control::<C>()` ([`controls::TypedControl`]) |
 //! | StartTLS (RFC 4511 §4.14) | [`ConnConfig::starttls`], [`LdapConn::start_tls`] | [`LdapConn::tls_info`] |
 //! | Who am I? (RFC 4532) | [`whoami`](LdapConn::whoami), [`whoami_identity`](LdapConn::whoami_identity) | the identity (a [`Response`] in detailed form) |

@@ -437,11 +437,8 @@ async fn sync_stream_refused_or_dropped_by_the_server_ends_with_an_error() {
         matches!(&err, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
         "{err:?}"
     );
-    assert!(
-        err.to_string()
-            .starts_with("I/O error: Connection reset by peer"),
-        "{err}"
-    );
+    // The words after "I/O error: " are the OS's.
+    assert!(err.to_string().starts_with("I/O error: "), "{err}");
     assert!(stream.next_event().await.unwrap().is_none());
     // The cookie survives the error, to resume from.
     assert_eq!(stream.cookie(), cookie("c1").as_ref());
