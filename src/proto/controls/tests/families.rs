@@ -576,3 +576,40 @@ fn values_captured_from_slapd() {
     assert_eq!(vlv.result, ResultCode::SUCCESS);
     assert_eq!(vlv.context_id.unwrap().len(), 8);
 }
+
+/// A sort request of many tiny keys is charged to the decode budget like
+/// every other `SEQUENCE OF` (RFC 2891's `SortKeyList`): 6 bytes on the
+/// wire per key cost a `SortKey` each.
+#[test]
+fn sort_key_list_is_charged_to_the_budget() {
+    let n = 2000;
+    let mut value = Vec::new();
+    for _ in 0..n {
+        value.extend_from_slice(&[0x30, 0x04, 0x04, 0x02, b'c', b'n']);
+    }
+    let len = value.len();
+    let mut whole = vec![0x30, 0x82, (len >> 8) as u8, len as u8];
+    whole.extend_from_slice(&value);
+    let c = Control::new(oid::SORT_REQUEST, Some(Bytes::from(whole)));
+    let err = SortRequest::from_control(&c)
+        .map(|r| r.keys.len())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind,
+            DecodeErrorKind::OverBudget {
+                field: "SortKeyList",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("SortKeyList has more elements than the message's length allows"),
+        "{err}"
+    );
+    // Within the budget, the same keys decode.
+    let few = SortRequest::new((0..50).map(|_| SortKey::new("cn")));
+    assert_eq!(SortRequest::from_control(&few.to_control()).unwrap(), few);
+}
