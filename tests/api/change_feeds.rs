@@ -443,3 +443,49 @@ async fn sync_stream_refused_or_dropped_by_the_server_ends_with_an_error() {
     // The cookie survives the error, to resume from.
     assert_eq!(stream.cookie(), cookie("c1").as_ref());
 }
+
+#[tokio::test]
+async fn sync_stream_dropped_in_the_persist_stage_is_abandoned() {
+    let (tx, rx) = oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let srv = server::start(move |mut p: Peer| {
+        let tx = tx.lock().unwrap().take();
+        async move {
+            let Some(m) = search_request(&mut p, SyncRequest::OID).await else {
+                return;
+            };
+            let done = info(SyncInfo::RefreshDelete {
+                cookie: cookie("c1"),
+                refresh_done: true,
+            });
+            p.send(m.id, done).await.unwrap();
+            if let Some(tx) = tx {
+                expect_abandon(&mut p, m.id, tx).await;
+            }
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), config()).await.unwrap();
+    let mut stream = conn
+        .sync(SyncSearch::new(
+            Search::new("dc=example"),
+            SyncMode::RefreshAndPersist,
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(
+        stream.next_event().await.unwrap(),
+        Some(SyncEvent::RefreshDone {
+            refresh_deletes: true
+        })
+    ));
+    assert_eq!(stream.cookie(), cookie("c1").as_ref());
+    drop(stream);
+    let abandoned = tokio::time::timeout(Duration::from_secs(5), rx)
+        .await
+        .expect("no AbandonRequest within 5 s of the drop")
+        .unwrap();
+    assert_eq!(abandoned, MessageId::new(1).unwrap());
+    // The connection goes on.
+    assert!(!conn.is_closed());
+}
