@@ -298,5 +298,6 @@ fn read_entry_responses() {
 }
 
 mod families;
+mod lber_built;
 #[allow(clippy::expect_used)]
 mod malformed;
