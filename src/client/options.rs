@@ -573,7 +573,7 @@ impl LdapConn {
 }
 
 /// The BindRequest of a SASL step.
-fn sasl_bind(mechanism: &str, credentials: Option<Password>) -> ProtocolOp {
+pub(super) fn sasl_bind(mechanism: &str, credentials: Option<Password>) -> ProtocolOp {
     ProtocolOp::BindRequest(BindRequest {
         version: 3,
         name: ByteString::new(),

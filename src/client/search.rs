@@ -316,7 +316,10 @@ impl SearchStream {
         })
     }
 
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
+    pub(super) fn poll_item(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<SearchItem, Error>>> {
         if self.finished {
             return Poll::Ready(None);
         }

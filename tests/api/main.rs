@@ -10,6 +10,7 @@
 #[cfg(unix)]
 mod cert_matrix;
 mod driver;
+mod edges;
 // 389 Directory Server (shared instances, see support/ds389.rs): Unix
 // only, like slapd.
 #[cfg(unix)]
@@ -23,12 +24,15 @@ mod hostile;
 mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
+mod paging;
 mod responses;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
 // elsewhere `slapd_tests_need_unix` below reports them as ignored.
 #[cfg(unix)]
 mod slapd_certs;
+#[cfg(unix)]
+mod slapd_edges;
 #[cfg(unix)]
 mod slapd_harness;
 #[cfg(unix)]
