@@ -452,8 +452,9 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, Detailed, LdapConn, Mode, OpOptions, PagedSearch, Plain, Response, Search,
-    SearchDone, SearchItem, SearchResults, SearchStream, WithOptions,
+    CancelOutcome, ConnConfig, Detailed, ExtendedStream, LdapConn, Mode, Notification,
+    Notifications, OpHandle, OpOptions, PagedSearch, Plain, Response, Search, SearchDone,
+    SearchItem, SearchResults, SearchStream, WithOptions, NOTIFICATION_BUFFER,
 };
 pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;
