@@ -5,12 +5,16 @@
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use tokio_ldap::controls::Control;
-use tokio_ldap::proto::extended::PasswordModify;
+use tokio_ldap::proto::extended::{Cancel, PasswordModify};
 use tokio_ldap::proto::{
-    ExtendedRequest, ExtendedResponse, IntermediateResponse, LdapResult, MessageId, ProtocolOp,
+    ExtendedRequest, ExtendedResponse, IntermediateResponse, LdapMessage, LdapResult, MessageId,
+    ProtocolOp,
 };
 use tokio_ldap::testkit::{TestPki, TestServer};
-use tokio_ldap::{ConnConfig, Error, LdapConn, ResultCode, NOTIFICATION_BUFFER};
+use tokio_ldap::{
+    CancelOutcome, ConnConfig, Error, LdapConn, OpHandle, OpOptions, ResultCode, Search,
+    NOTIFICATION_BUFFER,
+};
 
 use crate::hostile::within;
 use crate::support::server::{self, Peer};
@@ -277,4 +281,218 @@ async fn a_listener_that_does_not_read_misses_what_overflows_its_buffer() {
     assert_eq!(idle.missed(), extra as u64);
     let first = within("a note", idle.next()).await.unwrap();
     assert_eq!(first.response.value.as_deref(), Some(&b"0.0"[..]));
+}
+
+// ---- abandon and Cancel by handle ----
+
+/// A server that answers WhoAmI, never answers a delete or a search, and
+/// answers a Cancel as the DN of the delete it names asks: `cn=canceled`
+/// (the delete ends with canceled, the Cancel with success), `cn=toolate`,
+/// `cn=cannot`, `cn=nosuch`, else protocolError. Every message it gets
+/// goes to `seen`.
+async fn holding_server(seen: tokio::sync::mpsc::UnboundedSender<LdapMessage>) -> server::Server {
+    server::start(move |mut p: Peer| {
+        let seen = seen.clone();
+        async move {
+            let mut deletes = std::collections::HashMap::new();
+            while let Some(m) = p.recv().await {
+                let _ = seen.send(m.clone());
+                let answer = match &m.op {
+                    ProtocolOp::DelRequest(dn) => {
+                        deletes.insert(m.id, dn.to_string());
+                        continue;
+                    }
+                    ProtocolOp::ExtendedRequest(r) if r.name == Cancel::OID => {
+                        let target = Cancel::from_request(r).unwrap().id;
+                        let code = match deletes.get(&target).map(String::as_str) {
+                            Some("cn=canceled") => {
+                                let op =
+                                    ProtocolOp::DelResponse(LdapResult::new(ResultCode::CANCELED));
+                                if p.send(target, op).await.is_err() {
+                                    return;
+                                }
+                                ResultCode::SUCCESS
+                            }
+                            Some("cn=toolate") => ResultCode::TOO_LATE,
+                            Some("cn=cannot") => ResultCode::CANNOT_CANCEL,
+                            Some("cn=nosuch") => ResultCode::NO_SUCH_OPERATION,
+                            _ => ResultCode::PROTOCOL_ERROR,
+                        };
+                        ExtendedResponse::new(LdapResult::new(code))
+                    }
+                    ProtocolOp::ExtendedRequest(_) => {
+                        ExtendedResponse::new(LdapResult::new(ResultCode::SUCCESS))
+                    }
+                    _ => continue,
+                };
+                if p.send(m.id, ProtocolOp::ExtendedResponse(answer))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// The next message `seen` of kind `name`.
+async fn next_seen(
+    seen: &mut tokio::sync::mpsc::UnboundedReceiver<LdapMessage>,
+    name: &str,
+) -> LdapMessage {
+    loop {
+        let m = within(name, seen.recv())
+            .await
+            .expect("the server is running");
+        if m.op.name() == name {
+            return m;
+        }
+    }
+}
+
+#[tokio::test]
+async fn abandon_by_handle_ends_the_operation_and_tells_the_server() {
+    let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let srv = holding_server(tx).await;
+    let conn = LdapConn::connect(&srv.url(), ConnConfig::new())
+        .await
+        .unwrap();
+
+    // Nothing started with a handle yet: nothing to abandon.
+    let handle = OpHandle::new();
+    assert!(!within("abandon", conn.abandon(&handle)).await.unwrap());
+
+    let opts = OpOptions::new().handle(&handle);
+    let delete = conn.with(opts).delete("cn=held");
+    let abandon = async {
+        let sent = next_seen(&mut seen, "DelRequest").await;
+        assert!(within("abandon", conn.abandon(&handle)).await.unwrap());
+        sent.id
+    };
+    let (res, id) = within("both", async { tokio::join!(delete, abandon) }).await;
+    let err = res.unwrap_err();
+    assert!(matches!(err, Error::Abandoned), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the operation was abandoned: LdapConn::abandon was called for it"
+    );
+    let abandon = next_seen(&mut seen, "AbandonRequest").await;
+    assert!(matches!(abandon.op, ProtocolOp::AbandonRequest(target) if target == id));
+    // Over now: a second abandon does nothing; the connection goes on.
+    assert!(!within("again", conn.abandon(&handle)).await.unwrap());
+    assert!(within("whoami", conn.whoami()).await.unwrap().is_none());
+
+    // A search stream's own handle.
+    let mut stream = within("search", conn.search(Search::new("dc=example,dc=com")))
+        .await
+        .unwrap();
+    let search = next_seen(&mut seen, "SearchRequest").await;
+    assert!(within("abandon", conn.abandon(&stream.handle()))
+        .await
+        .unwrap());
+    let err = within("next", stream.next_item()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the operation was abandoned: LdapConn::abandon was called for it"
+    );
+    assert!(within("after", stream.next_item()).await.unwrap().is_none());
+    let abandon = next_seen(&mut seen, "AbandonRequest").await;
+    assert!(matches!(abandon.op, ProtocolOp::AbandonRequest(target) if target == search.id));
+    // A handle of another connection names nothing here.
+    let other = LdapConn::connect(&srv.url(), ConnConfig::new())
+        .await
+        .unwrap();
+    let mut stream = within("search", conn.search(Search::new("dc=example,dc=com")))
+        .await
+        .unwrap();
+    assert!(!within("abandon", other.abandon(&stream.handle()))
+        .await
+        .unwrap());
+    assert!(within("abandon", conn.abandon(&stream.handle()))
+        .await
+        .unwrap());
+    assert!(matches!(
+        within("next", stream.next_item()).await,
+        Err(Error::Abandoned)
+    ));
+}
+
+#[tokio::test]
+async fn cancel_by_handle_returns_the_typed_outcome() {
+    let (tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let srv = holding_server(tx).await;
+    let conn = LdapConn::connect(&srv.url(), ConnConfig::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        within("cancel", conn.cancel(&OpHandle::new()))
+            .await
+            .unwrap(),
+        CancelOutcome::NotInFlight
+    );
+
+    // Cancelled: the operation ends with canceled (118), the Cancel with
+    // success, and the Cancel named the operation's message ID.
+    let handle = OpHandle::new();
+    let delete = conn
+        .with(OpOptions::new().handle(&handle))
+        .delete("cn=canceled");
+    let cancel = async {
+        let sent = next_seen(&mut seen, "DelRequest").await;
+        let outcome = within("cancel", conn.detailed().cancel(&handle))
+            .await
+            .unwrap();
+        let request = next_seen(&mut seen, "ExtendedRequest").await;
+        let ProtocolOp::ExtendedRequest(r) = &request.op else {
+            unreachable!()
+        };
+        assert_eq!(Cancel::from_request(r).unwrap().id, sent.id);
+        outcome
+    };
+    let (res, outcome) = within("both", async { tokio::join!(delete, cancel) }).await;
+    assert_eq!(*outcome.value(), CancelOutcome::Canceled);
+    assert_eq!(outcome.result().code, ResultCode::SUCCESS);
+    let err = res.unwrap_err();
+    assert_eq!(err.result_code(), Some(ResultCode::CANCELED));
+    assert_eq!(err.to_string(), "delete failed: canceled (118)");
+    // Over: nothing more to cancel.
+    assert_eq!(
+        within("again", conn.cancel(&handle)).await.unwrap(),
+        CancelOutcome::NotInFlight
+    );
+
+    // The other answers of RFC 3909 are typed results; the operation
+    // goes on (and is abandoned when its future is dropped).
+    for (dn, expected) in [
+        ("cn=toolate", CancelOutcome::TooLate),
+        ("cn=cannot", CancelOutcome::CannotCancel),
+        ("cn=nosuch", CancelOutcome::NoSuchOperation),
+    ] {
+        let handle = OpHandle::new();
+        let delete = conn.with(OpOptions::new().handle(&handle)).delete(dn);
+        let outcome = tokio::select! {
+            res = delete => panic!("{dn} ended: {res:?}"),
+            outcome = async {
+                next_seen(&mut seen, "DelRequest").await;
+                within("cancel", conn.cancel(&handle)).await
+            } => outcome.unwrap(),
+        };
+        assert_eq!(outcome, expected, "{dn}");
+    }
+    // Any other result is an error of the Cancel.
+    let handle = OpHandle::new();
+    let delete = conn
+        .with(OpOptions::new().handle(&handle))
+        .delete("cn=other");
+    let err = tokio::select! {
+        res = delete => panic!("ended: {res:?}"),
+        err = async {
+            next_seen(&mut seen, "DelRequest").await;
+            within("cancel", conn.cancel(&handle)).await
+        } => err.unwrap_err(),
+    };
+    assert_eq!(err.result_code(), Some(ResultCode::PROTOCOL_ERROR));
+    assert_eq!(err.to_string(), "cancel failed: protocolError (2)");
 }
