@@ -464,6 +464,48 @@ mod tests {
     }
 
     #[test]
+    fn cancel_request_golden_and_errors() {
+        // ExtendedRequest { "1.3.6.1.1.8", SEQUENCE { cancelID 300 } }
+        let request = Cancel::new(MessageId(300)).to_request();
+        assert_eq!(
+            request.value.as_deref(),
+            Some(&[0x30, 0x04, 0x02, 0x02, 0x01, 0x2c][..])
+        );
+        assert_eq!(Cancel::from_request(&request).unwrap().id, MessageId(300));
+        golden(
+            &[
+                0x30, 0x1a, 0x02, 0x01, 0x09, 0x77, 0x15, 0x80, 0x0b, b'1', b'.', b'3', b'.', b'6',
+                b'.', b'1', b'.', b'1', b'.', b'8', 0x81, 0x06, 0x30, 0x04, 0x02, 0x02, 0x01, 0x2c,
+            ],
+            &msg(9, ProtocolOp::ExtendedRequest(request)),
+        );
+        // Another operation, no value, a negative ID, trailing bytes.
+        let err = Cancel::from_request(&WhoAmI::request()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value: the message names another operation at byte 0"
+        );
+        let bare = ExtendedRequest::new(CANCEL, None);
+        let err = Cancel::from_request(&bare).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value: a Cancel request has a value at byte 0"
+        );
+        let negative = ExtendedRequest::new(
+            CANCEL,
+            Some(Bytes::from_static(&[0x30, 0x03, 0x02, 0x01, 0xff])),
+        );
+        let err = Cancel::from_request(&negative).unwrap_err();
+        assert_eq!(err.to_string(), "cancelID -1 is out of range at byte 2");
+        let trailing = ExtendedRequest::new(
+            CANCEL,
+            Some(Bytes::from_static(&[0x30, 0x03, 0x02, 0x01, 0x01, 0x00])),
+        );
+        let err = Cancel::from_request(&trailing).unwrap_err();
+        assert_eq!(err.to_string(), "1 unexpected trailing bytes at byte 5");
+    }
+
+    #[test]
     fn start_tls_request_and_response() {
         let mut bytes = vec![0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16];
         bytes.extend_from_slice(b"1.3.6.1.4.1.1466.20037");
