@@ -101,6 +101,11 @@ pub enum Error {
     /// An argument was invalid (a filter, DN or URL that does not parse).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The operation was abandoned with
+    /// [`LdapConn::abandon`](crate::LdapConn::abandon) (RFC 4511 §4.11):
+    /// the server sends nothing more for it.
+    #[error("the operation was abandoned: LdapConn::abandon was called for it")]
+    Abandoned,
     /// A password would have been sent in clear text.
     #[error(
         "refusing to send a password over an unencrypted connection: use ldaps://, StartTLS or ldapi://, or allow it explicitly with ConnConfig::allow_insecure_password"

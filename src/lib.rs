@@ -194,7 +194,13 @@
 //! them too, and a search has them on its final result
 //! ([`SearchStream::done`], [`SearchResults`]) and on each item
 //! ([`SearchStream::controls`]). Dropping an operation or a search stream
-//! abandons it on the server.
+//! abandons it on the server; another task can end it through an
+//! [`OpHandle`] ([`OpOptions::handle`], [`SearchStream::handle`]) with
+//! [`LdapConn::abandon`] or, where the server supports RFC 3909,
+//! [`LdapConn::cancel`]. Extended operations that send
+//! IntermediateResponses stream them ([`LdapConn::extended_stream`]), and
+//! the server's unsolicited notifications come through
+//! [`LdapConn::notifications`].
 //!
 //! ```no_run
 //! # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), Box<dyn std::error::Error>> {
@@ -243,12 +249,16 @@
 //! | virtual list view (draft-ietf-ldapext-ldapv3-vlv) | [`controls::VlvRequest`] with a [`controls::SortRequest`] | [`controls::VlvResponse`]: [`SearchResults::control`], [`SearchDone::control`], [`LdapError::control`] of a refused window |
 //! | authorization identity (RFC 3829) | [`controls::AuthzIdRequest`] on a bind | [`controls::AuthzIdResponse`]: [`Response::control`] of a detailed bind (slapd 2.5 does not send it) |
 //! | tree delete, relax rules, don't-use-copy (RFC 6171), subentries (RFC 3672) | [`controls::TreeDelete`] on a delete, [`controls::RelaxRules`] on an update, [`controls::DontUseCopy`] on a search or compare, [`controls::Subentries`] on a search | nothing of their own (slapd 2.5 refuses tree delete) |
+//! | other controls sent with search items | [`controls::Control`] in [`OpOptions`] | per item: [`SearchStream::controls`]; a Sync Info message is a [`SearchItem::Intermediate`] |
 //! | any other control | [`controls::Control`] | raw: [`Response::controls`], [`LdapError::controls`], [`SearchDone::controls`](SearchDone), [`SearchStream::controls`] (per item); typed ones with `control::<C>()` ([`controls::TypedControl`]) |
 //! | StartTLS (RFC 4511 §4.14) | [`ConnConfig::starttls`], [`LdapConn::start_tls`] | [`LdapConn::tls_info`] |
 //! | Who am I? (RFC 4532) | [`whoami`](LdapConn::whoami), [`whoami_identity`](LdapConn::whoami_identity) | the identity (a [`Response`] in detailed form) |
 //! | Password Modify (RFC 3062) | [`password_modify`](LdapConn::password_modify) | the generated password, if any |
+//! | Cancel (RFC 3909) | [`cancel`](LdapConn::cancel) with an [`OpHandle`] | a [`CancelOutcome`]; the cancelled operation ends with an [`LdapError`] `canceled` (118) |
 //! | Notice of Disconnection (RFC 4511 §4.4.1) | (the server) | [`Error::Disconnected`] for every operation it ends |
+//! | other unsolicited notifications (RFC 4511 §4.4) | (the server) | [`LdapConn::notifications`], a stream of [`Notification`]s |
 //! | any other extended operation | [`extended`](LdapConn::extended) | the [`ExtendedResponse`](proto::ExtendedResponse) |
+//! | one that sends IntermediateResponses (RFC 4511 §4.13) | [`extended_stream`](LdapConn::extended_stream) | an [`ExtendedStream`] of them, then the final [`Response`] |
 //!
 //! # Testing your code
 //!
@@ -470,9 +480,10 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ChangedEntry, ConnConfig, Detailed, LdapConn, Mode, OpOptions, PagedSearch,
-    PersistentSearchEvent, PersistentSearchStream, Plain, Response, Search, SearchDone, SearchItem,
-    SearchResults, SearchStream, SyncEvent, SyncSearch, SyncStream, WithOptions,
+    CancelOutcome, ChangedEntry, ConnConfig, Detailed, ExtendedStream, LdapConn, Mode,
+    Notification, Notifications, OpHandle, OpOptions, PagedSearch, PersistentSearchEvent,
+    PersistentSearchStream, Plain, Response, Search, SearchDone, SearchItem, SearchResults,
+    SearchStream, SyncEvent, SyncSearch, SyncStream, WithOptions, NOTIFICATION_BUFFER,
 };
 pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;

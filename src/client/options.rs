@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::config::TimeoutSetting;
 use super::handle::LdapConn;
+use super::op_handle::OpHandle;
 use super::response::{ldap_error, unexpected, Detailed, Mode, Plain, Response};
 use super::search::{Search, SearchResults, SearchStream};
 use crate::proto::authz::AuthzId;
@@ -33,8 +34,9 @@ use crate::Error;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct OpOptions {
-    controls: Vec<Control>,
-    timeout: TimeoutSetting,
+    pub(super) controls: Vec<Control>,
+    pub(super) timeout: TimeoutSetting,
+    pub(super) handle: Option<OpHandle>,
 }
 
 impl OpOptions {
@@ -70,6 +72,14 @@ impl OpOptions {
     /// whose other operations keep a sensible default.
     pub fn no_timeout(mut self) -> Self {
         self.timeout = TimeoutSetting::Never;
+        self
+    }
+
+    /// Names the operation with `handle` (a clone of it is kept), so that
+    /// another task can [`abandon`](LdapConn::abandon) or
+    /// [`cancel`](LdapConn::cancel) it.
+    pub fn handle(mut self, handle: &OpHandle) -> Self {
+        self.handle = Some(handle.clone());
         self
     }
 
@@ -416,8 +426,14 @@ impl<M: Mode> WithOptions<'_, M> {
 
     /// Sends `op` with these options and waits for its response.
     async fn request(self, op: ProtocolOp) -> Result<LdapMessage, Error> {
-        let OpOptions { controls, timeout } = self.options;
-        self.conn.request(op, controls, timeout).await
+        let OpOptions {
+            controls,
+            timeout,
+            handle,
+        } = self.options;
+        self.conn
+            .request(op, controls, timeout, handle.as_ref())
+            .await
     }
 
     /// Runs `op`, named `name` in errors, whose `expected` response is only
@@ -442,8 +458,12 @@ impl<M: Mode> WithOptions<'_, M> {
     /// stream is the same in both modes: the final result and its controls
     /// are in [`SearchStream::done`] once it has ended.
     pub async fn search(self, request: Search) -> Result<SearchStream, Error> {
-        let OpOptions { controls, timeout } = self.options;
-        SearchStream::start(self.conn, request, controls, timeout).await
+        let OpOptions {
+            controls,
+            timeout,
+            handle,
+        } = self.options;
+        SearchStream::start(self.conn, request, controls, timeout, handle.as_ref()).await
     }
 
     /// Runs a search and collects everything. [`SearchResults`] has the
@@ -573,7 +593,7 @@ impl LdapConn {
 }
 
 /// The BindRequest of a SASL step.
-fn sasl_bind(mechanism: &str, credentials: Option<Password>) -> ProtocolOp {
+pub(super) fn sasl_bind(mechanism: &str, credentials: Option<Password>) -> ProtocolOp {
     ProtocolOp::BindRequest(BindRequest {
         version: 3,
         name: ByteString::new(),

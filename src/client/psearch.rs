@@ -148,6 +148,7 @@ impl LdapConn {
             search,
             vec![control.to_control()],
             TimeoutSetting::Never,
+            None,
         )
         .await?;
         Ok(PersistentSearchStream {

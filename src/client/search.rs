@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::config::TimeoutSetting;
 use super::handle::LdapConn;
+use super::op_handle::OpHandle;
 use super::response::{ldap_error, unexpected, Response};
 use crate::ber::DecodeError;
 use crate::driver::{SearchBatch, SearchEvent, Sink};
@@ -22,7 +23,7 @@ use crate::Error;
 /// Capacity of each search's channel, in batches (the events decoded from
 /// one read of at most 16 KiB): how far the driver may run ahead of a
 /// consumer before it stops reading the socket.
-const SEARCH_CHANNEL: usize = 4;
+pub(super) const SEARCH_CHANNEL: usize = 4;
 
 /// A search request, built by value.
 ///
@@ -294,17 +295,28 @@ impl SearchStream {
         &self.controls
     }
 
+    /// A handle naming this search, to [`abandon`](LdapConn::abandon) or
+    /// [`cancel`](LdapConn::cancel) it from another task.
+    pub fn handle(&self) -> OpHandle {
+        OpHandle::bound(self.token)
+    }
+
     /// Sends `request` on `conn` (`timeout` overriding the connection's
-    /// default) and streams what the server returns.
+    /// default; `handle`, if any, naming it) and streams what the server
+    /// returns.
     pub(super) async fn start(
         conn: &LdapConn,
         request: Search,
         controls: Vec<Control>,
         timeout: TimeoutSetting,
+        handle: Option<&OpHandle>,
     ) -> Result<Self, Error> {
         let op = ProtocolOp::SearchRequest(request.into_request()?);
         let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
         let token = conn.send(op, controls, timeout, Sink::Search(tx)).await?;
+        if let Some(h) = handle {
+            h.bind(token);
+        }
         Ok(Self {
             conn: conn.clone(),
             rx,
@@ -316,7 +328,10 @@ impl SearchStream {
         })
     }
 
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
+    pub(super) fn poll_item(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<SearchItem, Error>>> {
         if self.finished {
             return Poll::Ready(None);
         }
@@ -394,7 +409,7 @@ impl futures_core::Stream for SearchStream {
 impl Drop for SearchStream {
     fn drop(&mut self) {
         if !self.finished {
-            self.conn.cancel(self.token);
+            self.conn.cancel_token(self.token);
         }
     }
 }

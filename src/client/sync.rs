@@ -346,7 +346,8 @@ impl LdapConn {
         } = request;
         let cookie = request.cookie.clone();
         controls.insert(0, request.to_control());
-        let search = SearchStream::start(self, search, controls, TimeoutSetting::Never).await?;
+        let search =
+            SearchStream::start(self, search, controls, TimeoutSetting::Never, None).await?;
         Ok(SyncStream {
             search,
             cookie,

@@ -263,3 +263,15 @@ fn a_response_finds_typed_controls_by_oid_pre_and_post_read_alike() {
         (14, ResultCode::SUCCESS, 3)
     );
 }
+
+#[test]
+fn sasl_credentials_are_redacted_from_debug() {
+    let op = super::options::sasl_bind(
+        "PLAIN",
+        Some(crate::proto::Password::new(&b"\0alice\0hunter2"[..])),
+    );
+    let shown = format!("{op:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("Password(<redacted>)"), "{shown}");
+    assert!(shown.contains("PLAIN"), "{shown}");
+}

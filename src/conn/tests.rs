@@ -290,7 +290,7 @@ fn other_unsolicited_notifications_are_events() {
     };
     feed(&mut c, 0, ProtocolOp::ExtendedResponse(resp));
     assert!(
-        matches!(&events(&mut c)[..], [Event::Unsolicited(r)] if r.name.as_deref() == Some("1.2.3.4"))
+        matches!(&events(&mut c)[..], [Event::Unsolicited(r, _)] if r.name.as_deref() == Some("1.2.3.4"))
     );
     assert!(!c.is_closed());
 }

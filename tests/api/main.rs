@@ -11,6 +11,7 @@
 mod cert_matrix;
 mod change_feeds;
 mod driver;
+mod edges;
 // 389 Directory Server (shared instances, see support/ds389.rs): Unix
 // only, like slapd.
 #[cfg(unix)]
@@ -24,6 +25,7 @@ mod hostile;
 mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
+mod paging;
 mod responses;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
@@ -32,6 +34,8 @@ mod responses;
 mod slapd_certs;
 #[cfg(unix)]
 mod slapd_controls;
+#[cfg(unix)]
+mod slapd_edges;
 #[cfg(unix)]
 mod slapd_harness;
 #[cfg(unix)]
@@ -49,5 +53,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_controls, slapd_harness, slapd_ops, slapd_ppolicy, slapd_responses, slapd_sync) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
+#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_controls, slapd_edges, slapd_harness, slapd_ops, slapd_ppolicy, slapd_responses, slapd_sync) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
 fn slapd_tests_need_unix() {}
