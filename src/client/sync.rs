@@ -169,7 +169,10 @@ pub enum SyncEvent {
 /// connection closing ([`Error::Closed`] or the error that closed it), the
 /// server ending the search (e.g. `e-syncRefreshRequired`, 4096, when the
 /// cookie is too old: start again without it), or a message that breaks
-/// the protocol ([`Error::Protocol`]).
+/// the protocol ([`Error::Protocol`]). After an error the stream yields
+/// nothing more; [`cookie`](SyncStream::cookie) still has the last cookie
+/// to resume from, and dropping the stream abandons the search if the
+/// server has not ended it.
 pub struct SyncStream {
     search: SearchStream,
     cookie: Option<Bytes>,
