@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::ber::DecodeError;
 use crate::proto::authz::AuthzIdError;
+use crate::proto::controls::{Control, TypedControl};
 use crate::proto::dn::{escape_unsafe, is_unsafe_char};
 use crate::proto::{LdapResult, MessageId, ResultCode};
 
@@ -120,6 +121,11 @@ pub enum Error {
     /// [`ConnConfig::follow_referrals`](crate::ConnConfig::follow_referrals)).
     #[error("referral not followed: {0}")]
     Referral(String),
+    /// The operation was abandoned with
+    /// [`LdapConn::abandon`](crate::LdapConn::abandon) (RFC 4511 §4.11):
+    /// the server sends nothing more for it.
+    #[error("the operation was abandoned: LdapConn::abandon was called for it")]
+    Abandoned,
     /// A password would have been sent in clear text.
     #[error(
         "refusing to send a password over an unencrypted connection: use ldaps://, StartTLS or ldapi://, or allow it explicitly with ConnConfig::allow_insecure_password"
@@ -205,15 +211,19 @@ pub enum DiscoveryFailure {
     Failed,
 }
 
-/// A non-success LDAP result, with the operation it answered.
+/// A non-success LDAP result, with the operation it answered and the
+/// response controls that came with it.
 ///
 /// Made only by the crate, from a server's answer: read it through
-/// [`operation`](Self::operation) and [`result`](Self::result).
+/// [`operation`](Self::operation), [`result`](Self::result) and
+/// [`controls`](Self::controls) (a password-policy response on a failed
+/// bind, for example, is here).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{operation} failed: {}{}{}", result.code, fmt_message(&result.message), fmt_matched(&result.matched_dn))]
 pub struct LdapError {
     pub(crate) operation: &'static str,
     pub(crate) result: LdapResult,
+    pub(crate) controls: Vec<Control>,
 }
 
 impl LdapError {
@@ -228,6 +238,19 @@ impl LdapError {
     /// SASL EXTERNAL bind).
     pub fn result(&self) -> &LdapResult {
         &self.result
+    }
+
+    /// The controls of the response that failed, as the server sent them
+    /// (empty when it sent none).
+    pub fn controls(&self) -> &[Control] {
+        &self.controls
+    }
+
+    /// The first control of type `C` among [`controls`](Self::controls),
+    /// parsed: `None` when the server sent none, `Some(Err)` when it does
+    /// not parse.
+    pub fn control<C: TypedControl>(&self) -> Option<Result<C, DecodeError>> {
+        C::find_in(&self.controls)
     }
 }
 
@@ -424,6 +447,12 @@ pub enum ProtocolError {
         /// How many bytes came.
         len: usize,
     },
+    /// A sync search (RFC 4533) or a persistent search got something its
+    /// protocol does not allow: an entry without its Sync State control, a
+    /// malformed control or Sync Info message, a sync search ended without
+    /// Sync Done. The text says which.
+    #[error("{0}")]
+    ChangeFeed(String),
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use bytes::{Bytes, BytesMut};
 use crate::conn::{Connection, Event, Settings};
 use crate::proto::extended::{StartTls, WhoAmI};
 use crate::proto::{
-    BindAuth, BindRequest, ByteString, DerefAliases, Filter, MessageId, ProtocolOp, Scope,
-    SearchRequest,
+    BindAuth, BindRequest, ByteString, DerefAliases, Filter, MessageId, Password, ProtocolOp,
+    Scope, SearchRequest,
 };
 
 /// The fast path for search entries in [`LdapMessage::decode_with_limits`]
@@ -75,7 +75,7 @@ pub fn drive_connection(data: &[u8]) {
             name: ByteString::new(),
             auth: BindAuth::Sasl {
                 mechanism: ByteString::from_static("EXTERNAL"),
-                credentials: Some(Bytes::new()),
+                credentials: Some(Password::new(Vec::new())),
             },
         }),
     ] {

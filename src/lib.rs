@@ -187,10 +187,78 @@
 //! [`password_modify`](LdapConn::password_modify), StartTLS
 //! ([`ConnConfig::starttls`], [`LdapConn::start_tls`]) and `ldapi://`.
 //! Controls and timeouts go with each request ([`LdapConn::with`] and
-//! [`OpOptions`]); the controls a server returns come with the result, and
-//! for the entries of a search, with each item
+//! [`OpOptions`]); the controls a server returns come with the result:
+//! every operation run [`detailed`](WithOptions::detailed) returns a
+//! [`Response`] (its value, the [`LdapResult`](proto::LdapResult) and the
+//! response controls), every refused operation's [`LdapError`] carries
+//! them too, and a search has them on its final result
+//! ([`SearchStream::done`], [`SearchResults`]) and on each item
 //! ([`SearchStream::controls`]). Dropping an operation or a search stream
-//! abandons it on the server.
+//! abandons it on the server; another task can end it through an
+//! [`OpHandle`] ([`OpOptions::handle`], [`SearchStream::handle`]) with
+//! [`LdapConn::abandon`] or, where the server supports RFC 3909,
+//! [`LdapConn::cancel`]. Extended operations that send
+//! IntermediateResponses stream them ([`LdapConn::extended_stream`]), and
+//! the server's unsolicited notifications come through
+//! [`LdapConn::notifications`].
+//!
+//! ```no_run
+//! # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), Box<dyn std::error::Error>> {
+//! use tokio_ldap::controls::{PreRead, ReadEntry};
+//! use tokio_ldap::{Error, OpOptions};
+//!
+//! let gone = conn
+//!     .with(OpOptions::new().control(PreRead::new(["cn", "mail"])))
+//!     .detailed()
+//!     .delete("uid=bob,ou=people,dc=example,dc=com")
+//!     .await?;
+//! if let Some(before) = gone.control::<ReadEntry>() {
+//!     println!("deleted {:?}", before?.entry.first_str("mail"));
+//! }
+//! match conn.bind_simple("uid=carol,ou=people,dc=example,dc=com", "pw").await {
+//!     Err(Error::Ldap(e)) => println!("{e}, with {} controls", e.controls().len()),
+//!     other => other?,
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Change feeds
+//!
+//! [`LdapConn::sync`] runs a content synchronization search (RFC 4533,
+//! `refreshOnly` or `refreshAndPersist`) as a [`SyncStream`] of typed
+//! [`SyncEvent`]s (entries added, modified, deleted or present with their
+//! entryUUID, refresh done, new cookies, sets of UUIDs), resumable from
+//! the cookie it keeps; [`LdapConn::persistent_search`] streams the
+//! entries a persistent search returns, with their change notification.
+//! Both run without the connection's default operation timeout, are
+//! abandoned when dropped, and end with an error, never silently, when
+//! the connection drops.
+//!
+//! ## Where each control and extended operation is
+//!
+//! | control or operation | send it with | what comes back, where |
+//! |---|---|---|
+//! | paged results (RFC 2696) | [`search_pages`](LdapConn::search_pages), [`search_paged`](LdapConn::search_paged) | handled for you; the last page's on [`PagedSearch::done`] |
+//! | server-side sort (RFC 2891) | [`controls::SortRequest`] in [`OpOptions`] | [`controls::SortResponse`]: [`SearchResults::control`], [`SearchDone::control`], [`Response::control`] |
+//! | pre-read, post-read (RFC 4527) | [`controls::PreRead`], [`controls::PostRead`] | [`controls::ReadEntry`]: [`Response::control`] of add, modify, delete, modify DN |
+//! | assertion (RFC 4528) | [`controls::Assertion`] | nothing; a false assertion is an [`LdapError`] `assertionFailed` |
+//! | proxied authorization (RFC 4370), ManageDsaIT (RFC 3296) | [`controls::ProxiedAuthz`], [`controls::ManageDsaIt`] | nothing of their own |
+//! | password policy (draft-behera) | [`controls::PasswordPolicyRequest`] on a bind (or an add, modify, password modify) | [`controls::PasswordPolicyResponse`] (warning, error): [`Response::control`] of a [`detailed`](WithOptions::detailed) bind, [`LdapError::control`] of a refused one |
+//! | content synchronization (RFC 4533) | [`LdapConn::sync`] (adds [`controls::SyncRequest`]) | [`SyncEvent`]s of the [`SyncStream`], cookie in [`SyncStream::cookie`]; on a plain search: [`controls::SyncState`] per entry in [`SearchStream::controls`], [`controls::SyncInfo::from_intermediate`] of a [`SearchItem::Intermediate`], [`controls::SyncDone`] by [`SearchDone::control`] |
+//! | persistent search (draft-ietf-ldapext-psearch) | [`LdapConn::persistent_search`] with [`controls::PersistentSearch`] | [`controls::EntryChangeNotification`] in each [`ChangedEntry`] of the [`PersistentSearchStream`] |
+//! | virtual list view (draft-ietf-ldapext-ldapv3-vlv) | [`controls::VlvRequest`] with a [`controls::SortRequest`] | [`controls::VlvResponse`]: [`SearchResults::control`], [`SearchDone::control`], [`LdapError::control`] of a refused window |
+//! | authorization identity (RFC 3829) | [`controls::AuthzIdRequest`] on a bind | [`controls::AuthzIdResponse`]: [`Response::control`] of a detailed bind (slapd 2.5 does not send it) |
+//! | tree delete, relax rules, don't-use-copy (RFC 6171), subentries (RFC 3672) | [`controls::TreeDelete`] on a delete, [`controls::RelaxRules`] on an update, [`controls::DontUseCopy`] on a search or compare, [`controls::Subentries`] on a search | nothing of their own (slapd 2.5 refuses tree delete) |
+//! | other controls sent with search items | [`controls::Control`] in [`OpOptions`] | per item: [`SearchStream::controls`]; a Sync Info message is a [`SearchItem::Intermediate`] |
+//! | any other control | [`controls::Control`] | raw: [`Response::controls`], [`LdapError::controls`], [`SearchDone::controls`](SearchDone), [`SearchStream::controls`] (per item); typed ones with `control::<C>()` ([`controls::TypedControl`]) |
+//! | StartTLS (RFC 4511 §4.14) | [`ConnConfig::starttls`], [`LdapConn::start_tls`] | [`LdapConn::tls_info`] |
+//! | Who am I? (RFC 4532) | [`whoami`](LdapConn::whoami), [`whoami_identity`](LdapConn::whoami_identity) | the identity (a [`Response`] in detailed form) |
+//! | Password Modify (RFC 3062) | [`password_modify`](LdapConn::password_modify) | the generated password, if any |
+//! | Cancel (RFC 3909) | [`cancel`](LdapConn::cancel) with an [`OpHandle`] | a [`CancelOutcome`]; the cancelled operation ends with an [`LdapError`] `canceled` (118) |
+//! | Notice of Disconnection (RFC 4511 §4.4.1) | (the server) | [`Error::Disconnected`] for every operation it ends |
+//! | other unsolicited notifications (RFC 4511 §4.4) | (the server) | [`LdapConn::notifications`], a stream of [`Notification`]s |
+//! | any other extended operation | [`extended`](LdapConn::extended) | the [`ExtendedResponse`](proto::ExtendedResponse) |
+//! | one that sends IntermediateResponses (RFC 4511 §4.13) | [`extended_stream`](LdapConn::extended_stream) | an [`ExtendedStream`] of them, then the final [`Response`] |
 //!
 //! # Referrals
 //!
@@ -472,8 +540,11 @@ pub mod tls;
 mod transport;
 
 pub use client::{
-    ConnConfig, LdapConn, OpOptions, PagedSearch, ReferralPolicy, Search, SearchDone, SearchItem,
-    SearchResults, SearchStream, WithOptions,
+    CancelOutcome, ChangedEntry, ConnConfig, Detailed, ExtendedStream, LdapConn, Mode,
+    Notification, Notifications, OpHandle, OpOptions, PagedSearch, PersistentSearchEvent,
+    PersistentSearchStream, Plain, ReferralPolicy, Response, Search, SearchDone, SearchItem,
+    SearchResults, SearchStream, SyncEvent, SyncSearch, SyncStream, WithOptions,
+    NOTIFICATION_BUFFER,
 };
 pub use error::{DiscoveryFailure, Error, ErrorText, LdapError, Phase, ProtocolError};
 pub use proto::authz::AuthzId;

@@ -276,7 +276,7 @@ fn every_kind() -> Vec<LdapMessage> {
             "",
             BindAuth::Sasl {
                 mechanism: s("EXTERNAL"),
-                credentials: Some(Bytes::new()),
+                credentials: Some(Password::new(Vec::new())),
             },
         )),
         ProtocolOp::BindResponse({

@@ -1,6 +1,7 @@
 //! `LdapMessage::decode` on arbitrary bytes: no panic; and whatever
 //! decodes re-encodes to bytes that decode to the same value. The same for
-//! the typed controls and extended operations found in a decoded message.
+//! the typed controls, extended operations and Sync Info messages found in
+//! a decoded message.
 //! And the decoder's fast path for search entries agrees with the general
 //! one.
 #![no_main]
@@ -8,8 +9,10 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use tokio_ldap::proto::controls::{
-    Assertion, ManageDsaIt, PagedResults, PostRead, PreRead, ProxiedAuthz, ReadEntry, SortRequest,
-    SortResponse,
+    Assertion, AuthzIdRequest, AuthzIdResponse, DontUseCopy, EntryChangeNotification, ManageDsaIt,
+    PagedResults, PasswordPolicyRequest, PasswordPolicyResponse, PersistentSearch, PostRead,
+    PreRead, ProxiedAuthz, ReadEntry, RelaxRules, SortRequest, SortResponse, Subentries, SyncDone,
+    SyncInfo, SyncRequest, SyncState, TreeDelete, VlvRequest, VlvResponse,
 };
 use tokio_ldap::proto::extended::{NoticeOfDisconnection, PasswordModify, StartTls, WhoAmI};
 use tokio_ldap::proto::{LdapMessage, ProtocolOp};
@@ -47,7 +50,22 @@ fuzz_target!(|data: &[u8]| {
             Assertion,
             PreRead,
             PostRead,
-            ReadEntry
+            ReadEntry,
+            PasswordPolicyRequest,
+            PasswordPolicyResponse,
+            SyncRequest,
+            SyncState,
+            SyncDone,
+            PersistentSearch,
+            EntryChangeNotification,
+            VlvRequest,
+            VlvResponse,
+            TreeDelete,
+            RelaxRules,
+            DontUseCopy,
+            Subentries,
+            AuthzIdRequest,
+            AuthzIdResponse
         );
     }
     match &msg.op {
@@ -67,6 +85,13 @@ fuzz_target!(|data: &[u8]| {
                     NoticeOfDisconnection::from_message(&notice.to_message()),
                     Some(notice)
                 );
+            }
+        }
+        ProtocolOp::IntermediateResponse(ir) => {
+            if let Ok(info) = SyncInfo::from_intermediate(ir) {
+                let again = SyncInfo::from_intermediate(&info.to_intermediate())
+                    .expect("printed SyncInfo parses");
+                assert_eq!(info, again);
             }
         }
         _ => {}

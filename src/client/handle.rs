@@ -1,7 +1,7 @@
 //! [`LdapConn`]: connecting, and the state its clones share.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use super::config::{ConnConfig, ReferralPolicy, TimeoutSetting};
+use super::op_handle::{next_token, OpHandle};
 use crate::conn::Connection;
 use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
@@ -24,7 +25,6 @@ const COMMAND_CHANNEL: usize = 256;
 struct Inner {
     cmd: mpsc::Sender<Command>,
     cancel: mpsc::UnboundedSender<u64>,
-    next_token: AtomicU64,
     shared: Arc<Shared>,
     op_timeout: Option<Duration>,
     allow_insecure_password: bool,
@@ -200,7 +200,6 @@ impl LdapConn {
             inner: Arc::new(Inner {
                 cmd: cmd_tx,
                 cancel: cancel_tx,
-                next_token: AtomicU64::new(1),
                 shared,
                 op_timeout: config.op_timeout,
                 allow_insecure_password: config.allow_insecure_password,
@@ -324,7 +323,7 @@ impl LdapConn {
         sink: Sink,
     ) -> Result<u64, Error> {
         let started = tokio::time::Instant::now();
-        let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
+        let token = next_token();
         let timeout = timeout.resolve(self.inner.op_timeout);
         let phase = phase_of(&op);
         let (op, controls, len) = encoded_len(op, controls);
@@ -370,15 +369,20 @@ impl LdapConn {
     }
 
     /// Runs an operation that has one response, abandoning it if the
-    /// future is dropped before that response comes.
+    /// future is dropped before that response comes. `handle`, if any,
+    /// names it from when it is handed to the driver.
     pub(super) async fn request(
         &self,
         op: ProtocolOp,
         controls: Vec<Control>,
         timeout: TimeoutSetting,
+        handle: Option<&OpHandle>,
     ) -> Result<LdapMessage, Error> {
         let (tx, rx) = oneshot::channel();
         let token = self.send(op, controls, timeout, Sink::Single(tx)).await?;
+        if let Some(h) = handle {
+            h.bind(token);
+        }
         let guard = CancelGuard::new(&self.inner, token);
         let res = rx.await.map_err(|_| self.closed_error());
         guard.disarm();
@@ -391,8 +395,22 @@ impl LdapConn {
     }
 
     /// Abandons the operation of `token` (a search stream dropped early).
-    pub(super) fn cancel(&self, token: u64) {
+    pub(super) fn cancel_token(&self, token: u64) {
         let _ = self.inner.cancel.send(token);
+    }
+
+    /// Hands `cmd` to the driver; fails when the connection is closed.
+    pub(super) async fn command(&self, cmd: Command) -> Result<(), Error> {
+        self.inner
+            .cmd
+            .send(cmd)
+            .await
+            .map_err(|_| self.closed_error())
+    }
+
+    /// The listeners of this connection's unsolicited notifications.
+    pub(super) fn notifier(&self) -> &crate::driver::Notifier {
+        &self.inner.shared.notifier
     }
 
     /// Why the connection is closed: the error it closed with, or a plain

@@ -1,21 +1,23 @@
 //! Per-call options: [`OpOptions`], and [`WithOptions`], the handle that runs
 //! every operation with them.
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use super::config::TimeoutSetting;
 use super::handle::{BoundAs, LdapConn};
+use super::op_handle::OpHandle;
 use super::referral;
-use super::response::{ldap_error, unexpected};
+use super::response::{ldap_error, unexpected, Detailed, Mode, Plain, Response};
 use super::search::{Search, SearchResults, SearchStream};
 use crate::proto::authz::AuthzId;
 use crate::proto::extended::{PasswordModify, WhoAmI};
 use crate::proto::{
-    AddRequest, Attribute, BindAuth, BindRequest, BindResponse, ByteString, CompareRequest,
-    Control, ExtendedRequest, ExtendedResponse, LdapMessage, Modification, ModifyDnRequest,
-    ModifyRequest, Password, ProtocolOp, ResultCode,
+    AddRequest, Attribute, BindAuth, BindRequest, ByteString, CompareRequest, Control,
+    ExtendedRequest, ExtendedResponse, LdapMessage, Modification, ModifyDnRequest, ModifyRequest,
+    Password, ProtocolOp, ResultCode,
 };
 use crate::Error;
 
@@ -33,8 +35,9 @@ use crate::Error;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct OpOptions {
-    controls: Vec<Control>,
-    timeout: TimeoutSetting,
+    pub(super) controls: Vec<Control>,
+    pub(super) timeout: TimeoutSetting,
+    pub(super) handle: Option<OpHandle>,
 }
 
 impl OpOptions {
@@ -73,6 +76,14 @@ impl OpOptions {
         self
     }
 
+    /// Names the operation with `handle` (a clone of it is kept), so that
+    /// another task can [`abandon`](LdapConn::abandon) or
+    /// [`cancel`](LdapConn::cancel) it.
+    pub fn handle(mut self, handle: &OpHandle) -> Self {
+        self.handle = Some(handle.clone());
+        self
+    }
+
     /// The timeout set with [`timeout`](Self::timeout) or
     /// [`no_timeout`](Self::no_timeout).
     pub(super) fn timeout_setting(&self) -> TimeoutSetting {
@@ -87,6 +98,28 @@ impl OpOptions {
 /// the same name runs it with the default options (no controls, the
 /// connection's timeout).
 ///
+/// # The value, or the whole response
+///
+/// The mode `M` decides what an operation returns when it succeeds:
+///
+/// - [`Plain`] (the default): the value alone, e.g. `Result<bool, Error>`
+///   for [`compare`](Self::compare), `Result<(), Error>` for
+///   [`add`](Self::add);
+/// - [`Detailed`], chosen with [`detailed`](WithOptions::detailed): a
+///   [`Response`] with the value, the server's
+///   [`LdapResult`](crate::proto::LdapResult) and the
+///   **response controls** (a post-read entry, a password-policy
+///   warning, an authorization identity), e.g.
+///   `Result<Response<bool>, Error>`.
+///
+/// A refused operation is an [`Error::Ldap`] in both modes, and its
+/// [`LdapError`](crate::LdapError) carries the response controls too
+/// ([`LdapError::control`](crate::LdapError::control)). Searches return
+/// their stream in both modes: a search's final controls are in
+/// [`SearchStream::done`](crate::SearchStream::done) and
+/// [`SearchResults`], each item's in
+/// [`SearchStream::controls`](crate::SearchStream::controls).
+///
 /// ```no_run
 /// # async fn f(conn: tokio_ldap::LdapConn) -> Result<(), tokio_ldap::Error> {
 /// use std::time::Duration;
@@ -97,19 +130,40 @@ impl OpOptions {
 /// conn.with(OpOptions::new().control(controls::ManageDsaIt.to_control()))
 ///     .delete("cn=ref,dc=example,dc=com")
 ///     .await?;
+/// // The same, with the result and the response controls:
+/// let response = conn.with(OpOptions::new()).detailed().delete("cn=old,dc=example,dc=com").await?;
+/// println!("{}: {} controls", response.result().code, response.controls().len());
 /// # let _ = everyone; Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct WithOptions<'a> {
+pub struct WithOptions<'a, M: Mode = Plain> {
     pub(super) conn: &'a LdapConn,
     pub(super) options: OpOptions,
+    pub(super) mode: PhantomData<M>,
 }
 
-impl WithOptions<'_> {
+impl<'a> WithOptions<'a, Plain> {
+    /// The same options, with every operation returning its whole
+    /// [`Response`] (value, result and response controls) rather than the
+    /// value alone.
+    pub fn detailed(self) -> WithOptions<'a, Detailed> {
+        WithOptions {
+            conn: self.conn,
+            options: self.options,
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<M: Mode> WithOptions<'_, M> {
     /// Binds with a DN and password (RFC 4513 §5.1). Refused with
     /// [`Error::InsecurePassword`] over an unencrypted connection unless
     /// [`ConnConfig::allow_insecure_password`](crate::ConnConfig::allow_insecure_password)
     /// is set.
+    ///
+    /// The bind response's controls (e.g. a password-policy response) are
+    /// in the [`Response`] of the [`detailed`](WithOptions::detailed)
+    /// form, and in the [`LdapError`](crate::LdapError) of a refused bind.
     ///
     /// # A bind that does not complete
     ///
@@ -124,7 +178,7 @@ impl WithOptions<'_> {
     /// connection's identity is unknown. Reconnect to go on. The same
     /// holds for every bind method (and for
     /// [`LdapConn::start_tls`](crate::LdapConn::start_tls)).
-    pub async fn bind_simple(self, dn: &str, password: &str) -> Result<(), Error> {
+    pub async fn bind_simple(self, dn: &str, password: &str) -> Result<M::Out<()>, Error> {
         if !password.is_empty() && !self.conn.may_send_password() {
             return Err(Error::InsecurePassword);
         }
@@ -135,13 +189,13 @@ impl WithOptions<'_> {
             auth,
         });
         let conn = self.conn;
-        let resp = self.request(op).await?;
-        bind_result(resp)?;
+        let msg = self.request(op).await?;
+        let (resp, _) = bind_response(msg, false)?;
         conn.remember_bind(BoundAs::Simple {
             dn: dn.to_owned(),
             password: Password::new(password.as_bytes()),
         });
-        Ok(())
+        Ok(M::wrap(resp))
     }
 
     /// SASL EXTERNAL bind (RFC 4513 §5.2.2, RFC 4422 Appendix A): the
@@ -186,87 +240,61 @@ impl WithOptions<'_> {
     /// assert!(conn.whoami_identity().await?.eq_ignore_case(&alice));
     /// # Ok(()) }
     /// ```
-    pub async fn bind_external(self, authzid: Option<&str>) -> Result<(), Error> {
-        let creds = Bytes::copy_from_slice(authzid.unwrap_or("").as_bytes());
+    pub async fn bind_external(self, authzid: Option<&str>) -> Result<M::Out<()>, Error> {
+        let creds = Password::new(authzid.unwrap_or("").as_bytes());
         let conn = self.conn;
-        let resp = self
-            .bind_sasl_raw("EXTERNAL", Some(creds))
+        let msg = self
+            .request(sasl_bind("EXTERNAL", Some(creds)))
             .await
             .map_err(|e| explain_external_failure(conn, authzid, e))?;
         // EXTERNAL takes one round trip: a server that asks for more
         // (saslBindInProgress) gets no second step.
-        if resp.result.code != ResultCode::SUCCESS {
-            return Err(explain_external_failure(
-                conn,
-                authzid,
-                ldap_error("bind", resp.result),
-            ));
-        }
+        let (resp, _) =
+            bind_response(msg, false).map_err(|e| explain_external_failure(conn, authzid, e))?;
         conn.remember_bind(BoundAs::External {
             authzid: authzid.map(str::to_owned),
         });
-        Ok(())
+        Ok(M::wrap(resp))
     }
 
-    /// A SASL bind step with any mechanism; returns the server's
-    /// credentials. A `saslBindInProgress` result is returned as `Ok` with
-    /// its code so multi-step mechanisms can continue. `PLAIN`, which
-    /// carries the password, is refused over an unencrypted connection like
-    /// [`bind_simple`](Self::bind_simple). A step that times out or is
-    /// dropped closes the connection (see
+    /// A SASL bind step with any mechanism; returns the result code and
+    /// the server's credentials. A `saslBindInProgress` result is returned
+    /// as `Ok` with its code so multi-step mechanisms can continue.
+    ///
+    /// `credentials` are copied into memory that is wiped when the request
+    /// has been written, and never shown by `Debug` (like a
+    /// [`Password`]). `PLAIN`, which carries the password, is refused over
+    /// an unencrypted connection like [`bind_simple`](Self::bind_simple).
+    /// A step that times out or is dropped closes the connection (see
     /// [`bind_simple`](Self::bind_simple)).
     pub async fn bind_sasl(
         self,
         mechanism: &str,
         credentials: Option<&[u8]>,
-    ) -> Result<(ResultCode, Option<Bytes>), Error> {
+    ) -> Result<M::Out<(ResultCode, Option<Bytes>)>, Error> {
         // PLAIN carries the password itself.
         let plain = mechanism.eq_ignore_ascii_case("PLAIN");
         if plain && !self.conn.may_send_password() {
             return Err(Error::InsecurePassword);
         }
         let conn = self.conn;
-        let resp = self
-            .bind_sasl_raw(mechanism, credentials.map(Bytes::copy_from_slice))
+        let msg = self
+            .request(sasl_bind(mechanism, credentials.map(Password::new)))
             .await?;
-        conn.remember_bind(if mechanism.eq_ignore_ascii_case("EXTERNAL") {
-            BoundAs::External {
-                authzid: credentials.map(|c| String::from_utf8_lossy(c).into_owned()),
-            }
-        } else {
-            BoundAs::Sasl {
-                mechanism: mechanism.to_owned(),
-            }
-        });
-        Ok((resp.result.code, resp.server_sasl_creds))
-    }
-
-    /// A SASL bind step: the response when it is `success` or
-    /// `saslBindInProgress`, an error otherwise.
-    async fn bind_sasl_raw(
-        self,
-        mechanism: &str,
-        credentials: Option<Bytes>,
-    ) -> Result<BindResponse, Error> {
-        let auth = BindAuth::Sasl {
-            mechanism: mechanism.into(),
-            credentials,
-        };
-        let op = ProtocolOp::BindRequest(BindRequest {
-            version: 3,
-            name: ByteString::new(),
-            auth,
-        });
-        let resp = self.request(op).await?;
-        let ProtocolOp::BindResponse(r) = resp.op else {
-            return Err(unexpected(&resp, "BindResponse"));
-        };
-        if r.result.code == ResultCode::SUCCESS
-            || r.result.code == ResultCode::SASL_BIND_IN_PROGRESS
-        {
-            return Ok(r);
+        let (resp, creds) = bind_response(msg, true)?;
+        let code = resp.result().code;
+        if code == ResultCode::SUCCESS {
+            conn.remember_bind(if mechanism.eq_ignore_ascii_case("EXTERNAL") {
+                BoundAs::External {
+                    authzid: credentials.map(|c| String::from_utf8_lossy(c).into_owned()),
+                }
+            } else {
+                BoundAs::Sasl {
+                    mechanism: mechanism.to_owned(),
+                }
+            });
         }
-        Err(ldap_error("bind", r.result))
+        Ok(M::wrap(resp.map(|()| (code, creds))))
     }
 
     /// The identity the server associates with this connection (RFC
@@ -275,10 +303,11 @@ impl WithOptions<'_> {
     /// [`WhoAmI::parse_response`]. The text differs between servers for
     /// the same identity (389 Directory Server puts a space after `dn:`):
     /// compare identities with [`whoami_identity`](Self::whoami_identity).
-    pub async fn whoami(self) -> Result<Option<String>, Error> {
-        let resp = self.extended(WhoAmI::request()).await?;
-        let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
-        Ok(authz_id.map(|id| id.to_string()))
+    pub async fn whoami(self) -> Result<M::Out<Option<String>>, Error> {
+        let resp = self.extended_response(WhoAmI::request()).await?;
+        let authz_id =
+            WhoAmI::parse_response(resp.value()).map_err(|e| Error::Protocol(e.into()))?;
+        Ok(M::wrap(resp.map(|_| authz_id.map(|id| id.to_string()))))
     }
 
     /// Who am I? (RFC 4532) as a typed identity: [`AuthzId::Dn`] with the
@@ -298,36 +327,57 @@ impl WithOptions<'_> {
     /// assert!(me.eq_ignore_case(&alice), "bound as {me}");
     /// # Ok(()) }
     /// ```
-    pub async fn whoami_identity(self) -> Result<AuthzId, Error> {
-        let resp = self.extended(WhoAmI::request()).await?;
-        let authz_id = WhoAmI::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))?;
-        match authz_id {
-            None => Ok(AuthzId::Anonymous),
-            Some(id) => AuthzId::parse(&id).map_err(|e| Error::Protocol(e.into())),
-        }
+    pub async fn whoami_identity(self) -> Result<M::Out<AuthzId>, Error> {
+        let resp = self.extended_response(WhoAmI::request()).await?;
+        let authz_id =
+            WhoAmI::parse_response(resp.value()).map_err(|e| Error::Protocol(e.into()))?;
+        let id = match authz_id {
+            None => AuthzId::Anonymous,
+            Some(id) => AuthzId::parse(&id).map_err(|e| Error::Protocol(e.into()))?,
+        };
+        Ok(M::wrap(resp.map(|_| id)))
     }
 
     /// Any extended operation; a non-success result is an error.
-    pub async fn extended(self, request: ExtendedRequest) -> Result<ExtendedResponse, Error> {
-        let resp = self.request(ProtocolOp::ExtendedRequest(request)).await?;
-        let ProtocolOp::ExtendedResponse(r) = resp.op else {
-            return Err(unexpected(&resp, "ExtendedResponse"));
-        };
-        if !r.result.code.is_success() {
-            return Err(ldap_error("extended operation", r.result));
-        }
-        Ok(r)
+    pub async fn extended(
+        self,
+        request: ExtendedRequest,
+    ) -> Result<M::Out<ExtendedResponse>, Error> {
+        Ok(M::wrap(self.extended_response(request).await?))
+    }
+
+    /// [`extended`](Self::extended), as a [`Response`].
+    async fn extended_response(
+        self,
+        request: ExtendedRequest,
+    ) -> Result<Response<ExtendedResponse>, Error> {
+        let msg = self.request(ProtocolOp::ExtendedRequest(request)).await?;
+        extended_result(msg)
     }
 
     /// Password Modify (RFC 3062). Returns the generated password when the
     /// server made one.
-    pub async fn password_modify(self, request: PasswordModify) -> Result<Option<Password>, Error> {
-        let resp = self.extended(request.into()).await?;
-        PasswordModify::parse_response(&resp).map_err(|e| Error::Protocol(e.into()))
+    ///
+    /// A request that carries a password (old or new) is refused with
+    /// [`Error::InsecurePassword`] over an unencrypted connection unless
+    /// [`ConnConfig::allow_insecure_password`](crate::ConnConfig::allow_insecure_password)
+    /// is set, as for [`bind_simple`](Self::bind_simple); so is one that
+    /// asks the server to generate a password, which the answer carries.
+    pub async fn password_modify(
+        self,
+        request: PasswordModify,
+    ) -> Result<M::Out<Option<Password>>, Error> {
+        if !self.conn.may_send_password() {
+            return Err(Error::InsecurePassword);
+        }
+        let resp = self.extended_response(request.into()).await?;
+        let generated =
+            PasswordModify::parse_response(resp.value()).map_err(|e| Error::Protocol(e.into()))?;
+        Ok(M::wrap(resp.map(|_| generated)))
     }
 
     /// Adds an entry.
-    pub async fn add(self, dn: &str, attributes: Vec<Attribute>) -> Result<(), Error> {
+    pub async fn add(self, dn: &str, attributes: Vec<Attribute>) -> Result<M::Out<()>, Error> {
         let op = ProtocolOp::AddRequest(AddRequest {
             entry: dn.into(),
             attributes,
@@ -335,8 +385,11 @@ impl WithOptions<'_> {
         self.simple(op, "add", "AddResponse").await
     }
 
-    /// Modifies an entry.
-    pub async fn modify(self, dn: &str, changes: Vec<Modification>) -> Result<(), Error> {
+    /// Modifies an entry. With a post-read control (RFC 4527) the entry as
+    /// it is after the change comes back as a
+    /// [`ReadEntry`](crate::controls::ReadEntry) control of the
+    /// [`detailed`](WithOptions::detailed) form's [`Response`].
+    pub async fn modify(self, dn: &str, changes: Vec<Modification>) -> Result<M::Out<()>, Error> {
         let op = ProtocolOp::ModifyRequest(ModifyRequest {
             object: dn.into(),
             changes,
@@ -344,30 +397,8 @@ impl WithOptions<'_> {
         self.simple(op, "modify", "ModifyResponse").await
     }
 
-    /// [`modify`](Self::modify), returning the response controls (e.g. the
-    /// entry of a post-read control, RFC 4527).
-    pub async fn modify_with_response(
-        self,
-        dn: &str,
-        changes: Vec<Modification>,
-    ) -> Result<Vec<Control>, Error> {
-        let op = ProtocolOp::ModifyRequest(ModifyRequest {
-            object: dn.into(),
-            changes,
-        });
-        let resp = self.request(op).await?;
-        let r = resp
-            .op
-            .result()
-            .ok_or_else(|| unexpected(&resp, "ModifyResponse"))?;
-        if r.code != ResultCode::SUCCESS {
-            return Err(ldap_error("modify", r.clone()));
-        }
-        Ok(resp.controls)
-    }
-
     /// Deletes an entry.
-    pub async fn delete(self, dn: &str) -> Result<(), Error> {
+    pub async fn delete(self, dn: &str) -> Result<M::Out<()>, Error> {
         self.simple(ProtocolOp::DelRequest(dn.into()), "delete", "DelResponse")
             .await
     }
@@ -379,7 +410,7 @@ impl WithOptions<'_> {
         new_rdn: &str,
         delete_old_rdn: bool,
         new_superior: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<M::Out<()>, Error> {
         let op = ProtocolOp::ModifyDnRequest(ModifyDnRequest {
             entry: dn.into(),
             new_rdn: new_rdn.into(),
@@ -389,38 +420,45 @@ impl WithOptions<'_> {
         self.simple(op, "modify DN", "ModifyDNResponse").await
     }
 
-    /// Compares an attribute value: `Ok(true)` for compareTrue, `Ok(false)`
-    /// for compareFalse.
+    /// Compares an attribute value: `true` for compareTrue, `false` for
+    /// compareFalse.
     pub async fn compare(
         self,
         dn: &str,
         attribute: &str,
         value: impl AsRef<[u8]>,
-    ) -> Result<bool, Error> {
+    ) -> Result<M::Out<bool>, Error> {
         let op = ProtocolOp::CompareRequest(CompareRequest {
             entry: dn.into(),
             attribute: attribute.into(),
             value: Bytes::copy_from_slice(value.as_ref()),
         });
-        let resp = self.request(op).await?;
-        let r = resp
-            .op
-            .result()
-            .ok_or_else(|| unexpected(&resp, "CompareResponse"))?;
-        match r.code {
-            ResultCode::COMPARE_TRUE => Ok(true),
-            ResultCode::COMPARE_FALSE => Ok(false),
-            _ => Err(ldap_error("compare", r.clone())),
-        }
+        let msg = self.request(op).await?;
+        let Some(result) = msg.op.result().cloned() else {
+            return Err(unexpected(&msg, "CompareResponse"));
+        };
+        let value = match result.code {
+            ResultCode::COMPARE_TRUE => true,
+            ResultCode::COMPARE_FALSE => false,
+            _ => return Err(ldap_error("compare", result, msg.controls)),
+        };
+        Ok(M::wrap(Response::new(value, result, msg.controls)))
     }
 
     /// Sends `op` with these options and waits for its response.
     async fn request(self, op: ProtocolOp) -> Result<LdapMessage, Error> {
-        let OpOptions { controls, timeout } = self.options;
+        let OpOptions {
+            controls,
+            timeout,
+            handle,
+        } = self.options;
         // With referrals followed, what a referred server needs again.
         let again = (self.conn.referral_policy().is_some() && referral::follows(&op))
             .then(|| (op.clone(), controls.clone()));
-        let resp = self.conn.request(op, controls, timeout).await?;
+        let resp = self
+            .conn
+            .request(op, controls, timeout, handle.as_ref())
+            .await?;
         match again {
             Some((op, controls)) => {
                 referral::follow_update(self.conn, op, controls, timeout, resp).await
@@ -436,27 +474,35 @@ impl WithOptions<'_> {
         op: ProtocolOp,
         name: &'static str,
         expected: &'static str,
-    ) -> Result<(), Error> {
-        let resp = self.request(op).await?;
-        let r = resp
-            .op
-            .result()
-            .ok_or_else(|| unexpected(&resp, expected))?;
-        if r.code != ResultCode::SUCCESS {
-            return Err(ldap_error(name, r.clone()));
+    ) -> Result<M::Out<()>, Error> {
+        let msg = self.request(op).await?;
+        let Some(result) = msg.op.result().cloned() else {
+            return Err(unexpected(&msg, expected));
+        };
+        if result.code != ResultCode::SUCCESS {
+            return Err(ldap_error(name, result, msg.controls));
         }
-        Ok(())
+        Ok(M::wrap(Response::new((), result, msg.controls)))
     }
 
-    /// Starts a search; entries stream in as the server sends them.
+    /// Starts a search; entries stream in as the server sends them. The
+    /// stream is the same in both modes: the final result and its controls
+    /// are in [`SearchStream::done`] once it has ended.
     pub async fn search(self, request: Search) -> Result<SearchStream, Error> {
-        let OpOptions { controls, timeout } = self.options;
-        referral::search(self.conn, request, controls, timeout).await
+        let OpOptions {
+            controls,
+            timeout,
+            handle,
+        } = self.options;
+        referral::search(self.conn, request, controls, timeout, handle.as_ref()).await
     }
 
-    /// Runs a search and collects everything.
-    pub async fn search_all(self, request: Search) -> Result<SearchResults, Error> {
-        SearchResults::collect(&mut self.search(request).await?).await
+    /// Runs a search and collects everything. [`SearchResults`] has the
+    /// final result and its controls; the [`detailed`](WithOptions::detailed)
+    /// form has them in its [`Response`] too.
+    pub async fn search_all(self, request: Search) -> Result<M::Out<SearchResults>, Error> {
+        let results = SearchResults::collect(&mut self.search(request).await?).await?;
+        Ok(M::wrap(results.into_response()))
     }
 }
 
@@ -468,7 +514,14 @@ impl LdapConn {
         WithOptions {
             conn: self,
             options,
+            mode: PhantomData,
         }
+    }
+
+    /// This connection with the default options, its operations returning
+    /// their whole [`Response`]: `conn.with(OpOptions::new()).detailed()`.
+    pub fn detailed(&self) -> WithOptions<'_, Detailed> {
+        self.with(OpOptions::default()).detailed()
     }
 
     /// Simple bind: [`WithOptions::bind_simple`] with the default options.
@@ -570,16 +623,56 @@ impl LdapConn {
     }
 }
 
-/// The server's SASL credentials of a successful bind; any other result
-/// is an error.
-fn bind_result(msg: LdapMessage) -> Result<Option<Bytes>, Error> {
-    let ProtocolOp::BindResponse(r) = msg.op else {
-        return Err(unexpected(&msg, "BindResponse"));
+/// The BindRequest of a SASL step.
+pub(super) fn sasl_bind(mechanism: &str, credentials: Option<Password>) -> ProtocolOp {
+    ProtocolOp::BindRequest(BindRequest {
+        version: 3,
+        name: ByteString::new(),
+        auth: BindAuth::Sasl {
+            mechanism: mechanism.into(),
+            credentials,
+        },
+    })
+}
+
+/// The BindResponse `msg`, with the server's SASL credentials: a
+/// `success` (or, when `in_progress` may be, a `saslBindInProgress`); any
+/// other result is an error.
+fn bind_response(
+    msg: LdapMessage,
+    in_progress: bool,
+) -> Result<(Response<()>, Option<Bytes>), Error> {
+    let LdapMessage { op, controls, .. } = msg;
+    let r = match op {
+        ProtocolOp::BindResponse(r) => r,
+        op => {
+            let msg = LdapMessage {
+                id: msg.id,
+                op,
+                controls,
+            };
+            return Err(unexpected(&msg, "BindResponse"));
+        }
     };
-    if r.result.code != ResultCode::SUCCESS {
-        return Err(ldap_error("bind", r.result));
+    let code = r.result.code;
+    let ok =
+        code == ResultCode::SUCCESS || (in_progress && code == ResultCode::SASL_BIND_IN_PROGRESS);
+    if !ok {
+        return Err(ldap_error("bind", r.result, controls));
     }
-    Ok(r.server_sasl_creds)
+    Ok((Response::new((), r.result, controls), r.server_sasl_creds))
+}
+
+/// The ExtendedResponse `msg`: a success, or an error.
+pub(super) fn extended_result(msg: LdapMessage) -> Result<Response<ExtendedResponse>, Error> {
+    let ProtocolOp::ExtendedResponse(r) = msg.op else {
+        return Err(unexpected(&msg, "ExtendedResponse"));
+    };
+    if !r.result.code.is_success() {
+        return Err(ldap_error("extended operation", r.result, msg.controls));
+    }
+    let result = r.result.clone();
+    Ok(Response::new(r, result, msg.controls))
 }
 
 /// Adds what TLS knows to a failed EXTERNAL bind: no certificate was

@@ -9,8 +9,11 @@ use tokio::sync::mpsc;
 
 use super::config::TimeoutSetting;
 use super::handle::LdapConn;
-use super::response::{ldap_error, unexpected};
+use super::op_handle::OpHandle;
+use super::response::{ldap_error, unexpected, Response};
+use crate::ber::DecodeError;
 use crate::driver::{SearchBatch, SearchEvent, Sink};
+use crate::proto::controls::TypedControl;
 use crate::proto::{
     ByteString, Control, DerefAliases, Filter, IntermediateResponse, LdapMessage, LdapResult,
     ProtocolOp, ResultCode, Scope, SearchRequest, SearchResultEntry,
@@ -20,7 +23,7 @@ use crate::Error;
 /// Capacity of each search's channel, in batches (the events decoded from
 /// one read of at most 16 KiB): how far the driver may run ahead of a
 /// consumer before it stops reading the socket.
-const SEARCH_CHANNEL: usize = 4;
+pub(super) const SEARCH_CHANNEL: usize = 4;
 
 /// A search request, built by value.
 ///
@@ -150,7 +153,8 @@ pub enum SearchItem {
 }
 
 /// The final `SearchResultDone`: the result and its controls, as the
-/// server sent them.
+/// server sent them. Read the controls as from a [`Response`]: the list,
+/// or one typed control with [`control`](Self::control).
 #[non_exhaustive]
 #[derive(Clone, Debug)]
 pub struct SearchDone {
@@ -158,6 +162,15 @@ pub struct SearchDone {
     pub result: LdapResult,
     /// Response controls (e.g. the paged-results cookie).
     pub controls: Vec<Control>,
+}
+
+impl SearchDone {
+    /// The first control of type `C` among [`controls`](Self::controls),
+    /// parsed: `None` when the server sent none, `Some(Err)` when it does
+    /// not parse (as [`Response::control`]).
+    pub fn control<C: TypedControl>(&self) -> Option<Result<C, DecodeError>> {
+        C::find_in(&self.controls)
+    }
 }
 
 /// Everything a search returned.
@@ -178,6 +191,24 @@ pub struct SearchResults {
 }
 
 impl SearchResults {
+    /// The first control of type `C` among the final result's
+    /// [`controls`](Self::controls), parsed: `None` when the server sent
+    /// none, `Some(Err)` when it does not parse (as [`Response::control`]).
+    pub fn control<C: TypedControl>(&self) -> Option<Result<C, DecodeError>> {
+        C::find_in(&self.controls)
+    }
+
+    /// These results as a [`Response`], with the final result and its
+    /// controls (copied: they stay here too).
+    pub(super) fn into_response(self) -> Response<Self> {
+        let result = self
+            .result
+            .clone()
+            .unwrap_or_else(|| LdapResult::new(ResultCode::SUCCESS));
+        let controls = self.controls.clone();
+        Response::new(self, result, controls)
+    }
+
     /// Runs `items` to the end and collects them: the one collector of
     /// [`search_all`](crate::WithOptions::search_all) and
     /// [`search_paged`](crate::WithOptions::search_paged).
@@ -293,17 +324,28 @@ impl SearchStream {
         &self.controls
     }
 
+    /// A handle naming this search, to [`abandon`](LdapConn::abandon) or
+    /// [`cancel`](LdapConn::cancel) it from another task.
+    pub fn handle(&self) -> OpHandle {
+        OpHandle::bound(self.token)
+    }
+
     /// Sends `request` on `conn` (`timeout` overriding the connection's
-    /// default) and streams what the server returns.
+    /// default; `handle`, if any, naming it) and streams what the server
+    /// returns.
     pub(super) async fn start(
         conn: &LdapConn,
         request: Search,
         controls: Vec<Control>,
         timeout: TimeoutSetting,
+        handle: Option<&OpHandle>,
     ) -> Result<Self, Error> {
         let op = ProtocolOp::SearchRequest(request.into_request()?);
         let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
         let token = conn.send(op, controls, timeout, Sink::Search(tx)).await?;
+        if let Some(h) = handle {
+            h.bind(token);
+        }
         Ok(Self {
             conn: conn.clone(),
             relay: None,
@@ -360,7 +402,10 @@ impl SearchStream {
         }
     }
 
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<SearchItem, Error>>> {
+    pub(super) fn poll_item(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<SearchItem, Error>>> {
         if self.finished {
             return Poll::Ready(None);
         }
@@ -401,19 +446,22 @@ impl SearchStream {
         let ProtocolOp::SearchResultDone(result) = msg.op else {
             return Err(unexpected(&msg, "SearchResultDone"));
         };
-        let code = result.code;
-        self.done = Some(SearchDone {
-            result: result.clone(),
-            controls: msg.controls,
-        });
         let partial_ok = matches!(
-            code,
+            result.code,
             ResultCode::SUCCESS | ResultCode::SIZE_LIMIT_EXCEEDED | ResultCode::TIME_LIMIT_EXCEEDED
         );
         if partial_ok {
+            self.done = Some(SearchDone {
+                result,
+                controls: msg.controls,
+            });
             return Ok(());
         }
-        Err(ldap_error("search", result))
+        self.done = Some(SearchDone {
+            result: result.clone(),
+            controls: msg.controls.clone(),
+        });
+        Err(ldap_error("search", result, msg.controls))
     }
 }
 
@@ -440,7 +488,7 @@ impl Drop for SearchStream {
         if let Some(relay) = &self.relay {
             relay.task.abort();
         } else if !self.finished {
-            self.conn.cancel(self.token);
+            self.conn.cancel_token(self.token);
         }
     }
 }

@@ -203,13 +203,21 @@ fn a_refusal_keeps_the_operation_and_the_result() {
     let mut result = LdapResult::new(ResultCode::NO_SUCH_OBJECT);
     result.message = "no such entry".into();
     result.matched_dn = "dc=example,dc=com".into();
-    let err = ldap_error("delete", result.clone());
+    let controls = vec![
+        Control::new("1.2.3.4", None),
+        PagedResults::new(5, b"c".to_vec()).to_control(),
+    ];
+    let err = ldap_error("delete", result.clone(), controls.clone());
     assert_eq!(err.result_code(), Some(ResultCode::NO_SUCH_OBJECT));
     let Error::Ldap(le) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(le.operation(), "delete");
     assert_eq!(le.result(), &result);
+    assert_eq!(le.controls(), controls);
+    let paged = le.control::<PagedResults>().unwrap().unwrap();
+    assert_eq!(&paged.cookie[..], b"c");
+    assert!(le.control::<crate::controls::SortResponse>().is_none());
     assert_eq!(
         err.to_string(),
         format!(
@@ -217,4 +225,53 @@ fn a_refusal_keeps_the_operation_and_the_result() {
             ResultCode::NO_SUCH_OBJECT
         )
     );
+}
+
+#[test]
+fn a_response_finds_typed_controls_by_oid_pre_and_post_read_alike() {
+    use super::response::Response;
+    use crate::proto::controls::{ReadEntry, TypedControl};
+
+    let entry = SearchResultEntry::new("cn=a", Vec::new());
+    let pre = ReadEntry::new(false, entry.clone()).to_control();
+    let post = ReadEntry::new(true, entry).to_control();
+    assert!(ReadEntry::has_oid(&pre.oid) && ReadEntry::has_oid(&post.oid));
+    assert!(!PagedResults::has_oid(&pre.oid));
+    let resp = Response::new(
+        7,
+        LdapResult::new(ResultCode::SUCCESS),
+        vec![Control::new("1.2.3", None), pre, post],
+    );
+    // The first of either OID, parsed.
+    assert!(!resp.control::<ReadEntry>().unwrap().unwrap().post);
+    assert!(resp.control::<PagedResults>().is_none());
+    assert_eq!(*resp.value(), 7);
+    // A control of the type that does not parse is `Some(Err)`.
+    let bad = Response::new(
+        (),
+        LdapResult::new(ResultCode::SUCCESS),
+        vec![Control::new(PagedResults::OID, None)],
+    );
+    let err = bad.control::<PagedResults>().unwrap().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value: the control has no value at byte 0"
+    );
+    let (value, result, controls) = resp.map(|v| v * 2).into_parts();
+    assert_eq!(
+        (value, result.code, controls.len()),
+        (14, ResultCode::SUCCESS, 3)
+    );
+}
+
+#[test]
+fn sasl_credentials_are_redacted_from_debug() {
+    let op = super::options::sasl_bind(
+        "PLAIN",
+        Some(crate::proto::Password::new(&b"\0alice\0hunter2"[..])),
+    );
+    let shown = format!("{op:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("Password(<redacted>)"), "{shown}");
+    assert!(shown.contains("PLAIN"), "{shown}");
 }

@@ -121,8 +121,9 @@ pub(crate) enum Event {
     Intermediate(MessageId, IntermediateResponse, Vec<Control>),
     /// Operation `id` is over: its final response, or why it failed.
     Done(MessageId, Result<LdapMessage, Error>),
-    /// An unsolicited notification other than a Notice of Disconnection.
-    Unsolicited(ExtendedResponse),
+    /// An unsolicited notification other than a Notice of Disconnection,
+    /// with the message's controls.
+    Unsolicited(ExtendedResponse, Vec<Control>),
     /// StartTLS succeeded: the driver must now run the TLS handshake and
     /// call [`Connection::tls_established`]; nothing is sent meanwhile.
     StartTlsReady,
@@ -723,7 +724,8 @@ impl Connection {
         if let Some(notice) = NoticeOfDisconnection::from_unsolicited(&resp) {
             return self.fail(Error::disconnected(notice.code, &notice.message));
         }
-        self.events.push_back(Event::Unsolicited(resp));
+        self.events
+            .push_back(Event::Unsolicited(resp, msg.controls));
     }
 
     /// Fails the connection: every operation ends with `err`.

@@ -8,10 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use super::*;
 use crate::proto::extended::NOTICE_OF_DISCONNECTION;
+use crate::proto::Password;
 use crate::proto::{
     BindAuth, BindRequest, BindResponse, ByteString, DerefAliases, ExtendedRequest, Filter,
     LdapResult, ResultCode, Scope, SearchRequest,
@@ -36,7 +37,7 @@ fn bind() -> ProtocolOp {
         name: ByteString::new(),
         auth: BindAuth::Sasl {
             mechanism: "EXTERNAL".into(),
-            credentials: Some(Bytes::new()),
+            credentials: Some(Password::new(Vec::new())),
         },
     })
 }
@@ -289,7 +290,7 @@ fn other_unsolicited_notifications_are_events() {
     };
     feed(&mut c, 0, ProtocolOp::ExtendedResponse(resp));
     assert!(
-        matches!(&events(&mut c)[..], [Event::Unsolicited(r)] if r.name.as_deref() == Some("1.2.3.4"))
+        matches!(&events(&mut c)[..], [Event::Unsolicited(r, _)] if r.name.as_deref() == Some("1.2.3.4"))
     );
     assert!(!c.is_closed());
 }

@@ -50,7 +50,7 @@ use crate::tls::HandshakeRecord;
 use crate::transport::Transport;
 use crate::Error;
 
-pub(crate) use crate::driver::router::{SearchBatch, SearchEvent, Sink};
+pub(crate) use crate::driver::router::{Note, Notifier, SearchBatch, SearchEvent, Sink};
 pub(crate) use crate::driver::shared::{Shared, DEFAULT_WRITE_BUFFER};
 pub(crate) use crate::driver::starttls::StartTlsContext;
 
@@ -72,6 +72,19 @@ pub(crate) enum Command {
     /// What a StartTLS needs, for a connection made without it; sent just
     /// before the StartTLS request.
     TlsContext(StartTlsContext),
+    /// Abandon the operation of `token` (RFC 4511 §4.11), ending it with
+    /// `error`; the reply says whether it was in flight.
+    Abandon {
+        token: u64,
+        error: Error,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The message ID of the operation of `token`, while it is in flight
+    /// (for a Cancel request naming it).
+    IdOf {
+        token: u64,
+        reply: oneshot::Sender<Option<MessageId>>,
+    },
 }
 
 /// How long a connection that ended may spend writing what is left (its
@@ -230,6 +243,8 @@ impl Driver {
             self.io.abort();
         }
         *crate::sync::lock(&self.shared.closed_with) = Some(reason);
+        // The streams of notifications end.
+        self.shared.notifier.close();
         // Requests waiting for room to be written fail now, with the
         // reason above.
         self.shared.write_budget.close();
@@ -300,6 +315,23 @@ impl Driver {
                 self.unbind_replies.push(reply);
             }
             Command::TlsContext(ctx) => self.upgrade.set_context(ctx),
+            Command::Abandon {
+                token,
+                error,
+                reply,
+            } => {
+                let id = self.router.id_of(token);
+                if let Some(id) = id {
+                    self.machine.abandon(id);
+                    if let Some((tx, _)) = self.router.finish(id, Err(error.clone())) {
+                        let _ = tx.send(Err(error));
+                    }
+                }
+                let _ = reply.send(id.is_some());
+            }
+            Command::IdOf { token, reply } => {
+                let _ = reply.send(self.router.id_of(token));
+            }
         }
     }
 
@@ -401,7 +433,12 @@ impl Driver {
                     self.upgrade.response(reply, res, &mut self.machine);
                 }
             }
-            Event::Unsolicited(resp) => self.unsolicited_notice(&resp),
+            Event::Unsolicited(resp, controls) => {
+                let note = (resp, controls);
+                if self.shared.notifier.publish(&note) == 0 {
+                    self.unsolicited_notice(&note.0);
+                }
+            }
             Event::StartTlsReady => {
                 self.upgrade
                     .begin(&mut self.io, &mut self.machine, &self.shared);
@@ -410,7 +447,9 @@ impl Driver {
     }
 
     /// Logs an unsolicited notification other than a Notice of
-    /// Disconnection, which is ignored: the first at WARN, then at most one
+    /// Disconnection that no listener of
+    /// [`LdapConn::notifications`](crate::LdapConn::notifications) took:
+    /// the first at WARN, then at most one
     /// WARN every [`UNSOLICITED_WARN_EVERY`] counting those in between (the
     /// others at TRACE), so that a server sending them in a loop cannot
     /// flood the log.
@@ -486,6 +525,7 @@ impl Drop for Driver {
             }
         }
         self.shared.write_budget.close();
+        self.shared.notifier.close();
     }
 }
 

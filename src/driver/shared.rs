@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Semaphore;
 
+use crate::driver::router::Notifier;
 use crate::tls::TlsInfo;
 use crate::transport::PhaseCell;
 use crate::Error;
@@ -29,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) write_budget: Semaphore,
     /// The size of the budget.
     pub(crate) write_limit: usize,
+    /// The listeners of unsolicited notifications.
+    pub(crate) notifier: Notifier,
 }
 
 impl Shared {
@@ -42,6 +45,7 @@ impl Shared {
             phase: PhaseCell::default(),
             write_budget: Semaphore::new(write_limit),
             write_limit,
+            notifier: Notifier::default(),
         }
     }
 }

@@ -104,6 +104,7 @@ impl Upgrade {
             ProtocolOp::ExtendedResponse(r) => Error::Ldap(Box::new(LdapError {
                 operation: "StartTLS",
                 result: r.result,
+                controls: msg.controls,
             })),
             ref other => Error::Protocol(ProtocolError::UnexpectedResponse {
                 id: msg.id,

@@ -83,6 +83,7 @@ fn ldap_error_text_is_escaped_and_bounded() {
     let e = LdapError {
         operation: "search",
         result,
+        controls: Vec::new(),
     };
     let shown = e.to_string();
     assert!(

@@ -1,5 +1,5 @@
 //! Typed extended operations (RFC 4511 §4.12): StartTLS, Who am I?,
-//! Password Modify and the Notice of Disconnection.
+//! Password Modify, Cancel and the Notice of Disconnection.
 //!
 //! Each operation is a type with the same shape: `T::OID`; a way to build
 //! the [`ExtendedRequest`] (`T::request()` or `T::to_request(&self)`, and
@@ -15,7 +15,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::ber::{DecodeError, DecodeErrorKind, Reader, Tag, Writer};
-use crate::proto::codec::{read_opt_bytes, Budget, Frame, MessageId};
+use crate::proto::codec::{read_int_in, read_opt_bytes, Budget, Frame, MessageId};
 use crate::proto::message::LdapMessage;
 use crate::proto::op::{ExtendedRequest, ExtendedResponse, Password, ProtocolOp};
 use crate::proto::result::{LdapResult, ResultCode};
@@ -284,6 +284,77 @@ impl From<&PasswordModify> for ExtendedRequest {
     }
 }
 
+/// Cancel (RFC 3909): asks the server to end the operation with message ID
+/// `id`, which then ends with the result `canceled` (118); the Cancel
+/// itself ends with `success`, or `noSuchOperation` (119), `tooLate`
+/// (120) or `cannotCancel` (121). Run it with
+/// [`WithOptions::cancel`](crate::WithOptions::cancel), which finds the
+/// message ID of an operation from its [`OpHandle`](crate::OpHandle).
+///
+/// ```
+/// use tokio_ldap::proto::extended::Cancel;
+/// use tokio_ldap::proto::MessageId;
+///
+/// let request = Cancel::new(MessageId::new(5).unwrap()).to_request();
+/// assert_eq!(request.name, Cancel::OID);
+/// assert_eq!(request.value.as_deref(), Some(&[0x30, 0x03, 0x02, 0x01, 0x05][..]));
+/// assert_eq!(Cancel::from_request(&request).unwrap().id.get(), 5);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cancel {
+    /// `cancelID`: the message ID of the operation to cancel.
+    pub id: MessageId,
+}
+
+impl Cancel {
+    /// The operation's OID.
+    pub const OID: &'static str = CANCEL;
+
+    /// Cancels the operation with message ID `id`.
+    pub fn new(id: MessageId) -> Self {
+        Self { id }
+    }
+
+    /// The request.
+    pub fn to_request(&self) -> ExtendedRequest {
+        // cancelRequestValue ::= SEQUENCE { cancelID MessageID }
+        let mut out = Vec::new();
+        Writer::new(&mut out).sequence(Tag::SEQUENCE, |w| {
+            w.integer(Tag::INTEGER, i64::from(self.id.get()));
+        });
+        ExtendedRequest {
+            name: ByteString::from_static(Self::OID),
+            value: Some(Bytes::from(out)),
+        }
+    }
+
+    /// Parses a request (for test servers).
+    pub fn from_request(request: &ExtendedRequest) -> Result<Self, DecodeError> {
+        if request.name != Self::OID {
+            return Err(another_operation());
+        }
+        let value = request.value.as_ref().ok_or_else(|| {
+            DecodeError::new(
+                DecodeErrorKind::InvalidValue("a Cancel request has a value"),
+                0,
+            )
+        })?;
+        let mut r = Reader::new(value);
+        let id = r.sequence(Tag::SEQUENCE, |r| {
+            read_int_in(r, Tag::INTEGER, "cancelID", 0..=i64::from(i32::MAX))
+        })?;
+        r.finish()?;
+        Ok(Self { id: MessageId(id) })
+    }
+}
+
+impl From<Cancel> for ExtendedRequest {
+    fn from(c: Cancel) -> Self {
+        c.to_request()
+    }
+}
+
 /// A Notice of Disconnection (RFC 4511 §4.4.1): the server is about to
 /// close the connection; it comes as an ExtendedResponse with message ID 0.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -390,6 +461,48 @@ mod tests {
 
     fn success() -> LdapResult {
         LdapResult::new(ResultCode::SUCCESS)
+    }
+
+    #[test]
+    fn cancel_request_golden_and_errors() {
+        // ExtendedRequest { "1.3.6.1.1.8", SEQUENCE { cancelID 300 } }
+        let request = Cancel::new(MessageId(300)).to_request();
+        assert_eq!(
+            request.value.as_deref(),
+            Some(&[0x30, 0x04, 0x02, 0x02, 0x01, 0x2c][..])
+        );
+        assert_eq!(Cancel::from_request(&request).unwrap().id, MessageId(300));
+        golden(
+            &[
+                0x30, 0x1a, 0x02, 0x01, 0x09, 0x77, 0x15, 0x80, 0x0b, b'1', b'.', b'3', b'.', b'6',
+                b'.', b'1', b'.', b'1', b'.', b'8', 0x81, 0x06, 0x30, 0x04, 0x02, 0x02, 0x01, 0x2c,
+            ],
+            &msg(9, ProtocolOp::ExtendedRequest(request)),
+        );
+        // Another operation, no value, a negative ID, trailing bytes.
+        let err = Cancel::from_request(&WhoAmI::request()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value: the message names another operation at byte 0"
+        );
+        let bare = ExtendedRequest::new(CANCEL, None);
+        let err = Cancel::from_request(&bare).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value: a Cancel request has a value at byte 0"
+        );
+        let negative = ExtendedRequest::new(
+            CANCEL,
+            Some(Bytes::from_static(&[0x30, 0x03, 0x02, 0x01, 0xff])),
+        );
+        let err = Cancel::from_request(&negative).unwrap_err();
+        assert_eq!(err.to_string(), "cancelID -1 is out of range at byte 2");
+        let trailing = ExtendedRequest::new(
+            CANCEL,
+            Some(Bytes::from_static(&[0x30, 0x03, 0x02, 0x01, 0x01, 0x00])),
+        );
+        let err = Cancel::from_request(&trailing).unwrap_err();
+        assert_eq!(err.to_string(), "1 unexpected trailing bytes at byte 5");
     }
 
     #[test]

@@ -9,7 +9,9 @@
 // expected outcome per server in one table.
 #[cfg(unix)]
 mod cert_matrix;
+mod change_feeds;
 mod driver;
+mod edges;
 // 389 Directory Server (shared instances, see support/ds389.rs): Unix
 // only, like slapd.
 #[cfg(unix)]
@@ -24,22 +26,34 @@ mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
 // Following referrals: what slapd cannot produce.
+mod paging;
 mod referral_scripted;
+mod responses;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
 // elsewhere `slapd_tests_need_unix` below reports them as ignored.
 #[cfg(unix)]
 mod slapd_certs;
 #[cfg(unix)]
+mod slapd_controls;
+#[cfg(unix)]
+mod slapd_edges;
+#[cfg(unix)]
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
 // DNS SRV discovery against dnsmasq (Debian's, Unix only), with the
 // feature `srv`.
-#[cfg(all(unix, feature = "srv"))]
-mod srv;
+#[cfg(unix)]
+mod slapd_ppolicy;
 #[cfg(unix)]
 mod slapd_referrals;
+#[cfg(unix)]
+mod slapd_responses;
+#[cfg(unix)]
+mod slapd_sync;
+#[cfg(all(unix, feature = "srv"))]
+mod srv;
 mod support;
 mod surface;
 
@@ -47,5 +61,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_harness, slapd_ops, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
+#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_controls, slapd_edges, slapd_harness, slapd_ops, slapd_ppolicy, slapd_referrals, slapd_responses, slapd_sync, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
 fn slapd_tests_need_unix() {}

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use tokio_ldap::controls;
-use tokio_ldap::proto::controls::Control;
 use tokio_ldap::proto::extended::PasswordModify;
 use tokio_ldap::proto::{Attribute, SearchResultEntry};
 use tokio_ldap::{
@@ -364,13 +363,16 @@ async fn controls_assertion_read_entry_manage_dsa_it_and_referrals() {
     let post = controls::PostRead::new(["description"]);
     let resp = conn
         .with(OpOptions::new().control(post))
-        .modify_with_response(alice, change)
+        .detailed()
+        .modify(alice, change)
         .await
         .unwrap();
+    assert_eq!(resp.result().code, ResultCode::SUCCESS);
     let read = resp
-        .iter()
-        .find_map(|c: &Control| controls::ReadEntry::from_control(c).ok())
-        .expect("a post-read response control");
+        .control::<controls::ReadEntry>()
+        .expect("a post-read response control")
+        .unwrap();
+    assert!(read.post);
     assert_eq!(values(&read.entry, "description"), ["x"]);
 
     // A referral object, added with ManageDsaIT (RFC 3296), comes back as
@@ -565,13 +567,15 @@ async fn pre_read_and_proxied_authorization() {
     )];
     let resp = admin
         .with(OpOptions::new().control(controls::PreRead::new(["sn"])))
-        .modify_with_response(bob, change)
+        .detailed()
+        .modify(bob, change)
         .await
         .unwrap();
     let read = resp
-        .iter()
-        .find_map(|c: &Control| controls::ReadEntry::from_control(c).ok())
-        .expect("a pre-read response control");
+        .control::<controls::ReadEntry>()
+        .expect("a pre-read response control")
+        .unwrap();
+    assert!(!read.post);
     assert_eq!(read.entry.dn, bob);
     assert_ne!(values(&read.entry, "sn"), ["Bobson"]);
 

@@ -15,12 +15,13 @@ use tokio::sync::mpsc;
 
 use super::config::{ConnConfig, ReferralPolicy, TimeoutSetting};
 use super::handle::{BoundAs, LdapConn};
+use super::op_handle::OpHandle;
 use super::response::{ldap_error, unexpected};
 use super::search::{Relay, Relayed, Search, SearchDone, SearchItem, SearchStream};
 use crate::proto::dn::Dn;
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::proto::{
-    BindAuth, BindRequest, ByteString, Control, LdapMessage, ProtocolOp, ResultCode,
+    BindAuth, BindRequest, ByteString, Control, LdapMessage, Password, ProtocolOp, ResultCode,
 };
 use crate::Error;
 
@@ -106,7 +107,7 @@ pub(super) async fn follow_update(
             let hop = async {
                 let there = connect(config, &url, uri).await?;
                 bind_like(conn, &there, uri).await?;
-                there.request(op, controls.clone(), timeout).await
+                there.request(op, controls.clone(), timeout, None).await
             };
             match hop.await {
                 Ok(m) => {
@@ -225,7 +226,7 @@ async fn bind_like(conn: &LdapConn, there: &LdapConn, uri: &str) -> Result<(), E
             String::new(),
             BindAuth::Sasl {
                 mechanism: "EXTERNAL".into(),
-                credentials: Some(bytes::Bytes::from(authzid.unwrap_or_default())),
+                credentials: Some(Password::new(authzid.unwrap_or_default().as_bytes())),
             },
         ),
         BoundAs::Sasl { mechanism } => {
@@ -241,13 +242,17 @@ async fn bind_like(conn: &LdapConn, there: &LdapConn, uri: &str) -> Result<(), E
         auth,
     });
     let resp = there
-        .request(op, Vec::new(), TimeoutSetting::Default)
+        .request(op, Vec::new(), TimeoutSetting::Default, None)
         .await?;
-    let ProtocolOp::BindResponse(r) = resp.op else {
+    let ProtocolOp::BindResponse(r) = &resp.op else {
         return Err(unexpected(&resp, "BindResponse"));
     };
     if r.result.code != ResultCode::SUCCESS {
-        return Err(ldap_error("bind on the referred server", r.result));
+        return Err(ldap_error(
+            "bind on the referred server",
+            r.result.clone(),
+            resp.controls,
+        ));
     }
     Ok(())
 }
@@ -263,13 +268,15 @@ pub(super) async fn search(
     request: Search,
     controls: Vec<Control>,
     timeout: TimeoutSetting,
+    handle: Option<&OpHandle>,
 ) -> Result<SearchStream, Error> {
     let Some((policy, config)) = conn.referral_policy() else {
-        return SearchStream::start(conn, request, controls, timeout).await;
+        return SearchStream::start(conn, request, controls, timeout, handle).await;
     };
     // The first search starts here, so that its errors (a filter that does
     // not parse) come from this call, as without referrals.
-    let first = SearchStream::start(conn, request.clone(), controls.clone(), timeout).await?;
+    let first =
+        SearchStream::start(conn, request.clone(), controls.clone(), timeout, handle).await?;
     let mut visited = Visited::default();
     if let Ok(origin) = LdapUrl::parse(conn.url()) {
         visited.insert(&origin, request.base());
@@ -402,7 +409,8 @@ impl Chase {
             let started = async {
                 let there = connect(&self.config, &url, uri).await?;
                 bind_like(&self.origin, &there, uri).await?;
-                SearchStream::start(&there, request, self.controls.clone(), self.timeout).await
+                SearchStream::start(&there, request, self.controls.clone(), self.timeout, None)
+                    .await
             };
             match started.await {
                 Ok(stream) => return Ok((stream, uri.to_string())),

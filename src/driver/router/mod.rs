@@ -35,16 +35,22 @@ use crate::tls::TlsInfo;
 use crate::Error;
 
 mod batch;
+mod notify;
 
 use batch::{room_for, weight, Held};
 pub(crate) use batch::{SearchBatch, SearchEvent};
+pub(crate) use notify::{Note, Notifier};
 
 /// Where the StartTLS result goes: the TLS session, or why there is none.
 pub(crate) type StartTlsReply = oneshot::Sender<Result<TlsInfo, Error>>;
 
 /// Where the responses of an operation go.
 pub(crate) enum Sink {
+    /// The final response; IntermediateResponses are dropped.
     Single(oneshot::Sender<Result<LdapMessage, Error>>),
+    /// Every event, in batches: a search's entries, references and
+    /// intermediate responses, or an extended operation's intermediate
+    /// responses; then the final response.
     Search(mpsc::Sender<SearchBatch>),
     StartTls(StartTlsReply),
 }
@@ -179,9 +185,17 @@ impl Router {
         Some(id)
     }
 
+    /// The message ID of the operation the handle holding `token` sent,
+    /// while it is in flight.
+    pub(super) fn id_of(&self, token: u64) -> Option<MessageId> {
+        self.ids.get(&token).copied()
+    }
+
     /// Hands a search event of operation `id` to its search: into this
     /// pass's batch, or the backlog when the search has fallen behind.
-    /// Dropped when `id` is not a search (or is gone).
+    /// Dropped when `id` is not a search or a streamed extended operation
+    /// (or is gone): an intermediate response to an operation that waits
+    /// for its final response only.
     pub(super) fn forward(&mut self, id: MessageId, ev: SearchEvent) {
         let tx = match self.routes.get(&id) {
             Some(Route {

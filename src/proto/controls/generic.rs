@@ -86,6 +86,43 @@ impl Control {
     }
 }
 
+/// A control with a type here: its OID and how it is parsed from the wire
+/// form. Implemented by every typed control of [`controls`](super), and
+/// what [`Response::control`](crate::Response::control) and
+/// [`LdapError::control`](crate::LdapError::control) look controls up by:
+///
+/// ```
+/// use tokio_ldap::controls::{Control, PagedResults, TypedControl};
+///
+/// let sent = [Control::new("1.2.3.4", None), PagedResults::new(10, b"next".to_vec()).to_control()];
+/// let paged = PagedResults::find_in(&sent).expect("a paged-results control")?;
+/// assert_eq!(&paged.cookie[..], b"next");
+/// # Ok::<(), tokio_ldap::ber::DecodeError>(())
+/// ```
+pub trait TypedControl: Sized {
+    /// The control's OID.
+    const OID: &'static str;
+
+    /// Whether a control of type `oid` is one of these: `oid == Self::OID`,
+    /// and for [`ReadEntry`](super::ReadEntry) either of pre-read and
+    /// post-read.
+    fn has_oid(oid: &str) -> bool {
+        oid == Self::OID
+    }
+
+    /// Parses the wire form; fails on another OID or a malformed value.
+    fn from_control(control: &Control) -> Result<Self, DecodeError>;
+
+    /// The first control of `controls` of this type, parsed: `None` when
+    /// there is none, `Some(Err)` when it does not parse.
+    fn find_in(controls: &[Control]) -> Option<Result<Self, DecodeError>> {
+        controls
+            .iter()
+            .find(|c| Self::has_oid(&c.oid))
+            .map(Self::from_control)
+    }
+}
+
 /// Reads the contents of `Controls ::= SEQUENCE OF control Control`.
 pub(crate) fn decode_controls(
     r: &mut Reader<'_>,

@@ -11,6 +11,10 @@
 //!   `impl TryFrom<&Control> for T`: parses the wire form, failing on
 //!   another OID or a malformed value. Parsed values are slices of the
 //!   control's value (no copies).
+//! * `impl` [`TypedControl`] `for T`: what a response's controls are looked
+//!   up by (`response.control::<T>()`, on a
+//!   [`Response`](crate::Response), an [`LdapError`](crate::LdapError), a
+//!   [`SearchDone`](crate::SearchDone) or [`SearchResults`](crate::SearchResults)).
 //!
 //! Controls without a type here stay raw [`Control`]s.
 //!
@@ -29,33 +33,55 @@
 //! The files: `generic.rs` (the wire form [`Control`] and the `Controls`
 //! list), [`oid`], and one file per typed control family: `paged.rs`
 //! (RFC 2696), `sort.rs` (RFC 2891), `authz.rs` (RFC 4370),
-//! `manage_dsa_it.rs` (RFC 3296), `assertion.rs` (RFC 4528) and
-//! `read_entry.rs` (RFC 4527).
+//! `manage_dsa_it.rs` (RFC 3296), `assertion.rs` (RFC 4528),
+//! `read_entry.rs` (RFC 4527), `ppolicy.rs` (password policy),
+//! `sync.rs` (RFC 4533 controls) and `sync_info.rs` (its intermediate
+//! message), `psearch.rs` (persistent search), `vlv.rs` (virtual list
+//! view), `authz_id.rs` (RFC 3829) and `flags.rs` (tree delete, relax
+//! rules, don't-use-copy, subentries).
 
 use crate::ber::DecodeError;
 
 mod assertion;
 mod authz;
+mod authz_id;
+mod flags;
 mod generic;
 mod manage_dsa_it;
 pub mod oid;
 mod paged;
+mod ppolicy;
+mod psearch;
 mod read_entry;
 mod sort;
+mod sync;
+mod sync_info;
+mod vlv;
 
 pub use assertion::Assertion;
 pub use authz::ProxiedAuthz;
-pub use generic::Control;
+pub use authz_id::{AuthzIdRequest, AuthzIdResponse};
+pub use flags::{DontUseCopy, RelaxRules, Subentries, TreeDelete};
 pub(crate) use generic::{decode_controls, encode_controls};
+pub use generic::{Control, TypedControl};
 pub use manage_dsa_it::ManageDsaIt;
 pub use paged::PagedResults;
+pub use ppolicy::{
+    PasswordPolicyError, PasswordPolicyRequest, PasswordPolicyResponse, PasswordPolicyWarning,
+};
+pub use psearch::{ChangeType, ChangeTypes, EntryChangeNotification, PersistentSearch};
 pub use read_entry::{PostRead, PreRead, ReadEntry};
 pub use sort::{SortKey, SortRequest, SortResponse};
+pub use sync::{SyncDone, SyncMode, SyncRequest, SyncState, SyncStateKind, SyncUuid};
+pub use sync_info::SyncInfo;
+pub use vlv::{VlvRequest, VlvResponse, VlvTarget};
 
-/// `From<T> for Control`, `From<&T> for Control` and `TryFrom<&Control>
-/// for T`, for every typed control `T`.
+/// `From<T> for Control`, `From<&T> for Control`, `TryFrom<&Control>
+/// for T` and [`TypedControl`], for every typed control `T`. A type with
+/// no `OID` of its own, or answering to several, is listed as
+/// `T => [OID, OTHER_OIDS...]`.
 macro_rules! conversions {
-    ($($t:ty),*) => {$(
+    ($($t:ty $(=> [$oid:expr $(, $more:expr)*])?),* $(,)?) => {$(
         impl From<$t> for Control {
             fn from(c: $t) -> Self {
                 c.to_control()
@@ -75,7 +101,21 @@ macro_rules! conversions {
                 Self::from_control(c)
             }
         }
+
+        impl TypedControl for $t {
+            const OID: &'static str = conversions!(@oid $t $(, $oid)?);
+
+            fn has_oid(oid: &str) -> bool {
+                oid == Self::OID $($(|| oid == $more)*)?
+            }
+
+            fn from_control(c: &Control) -> Result<Self, DecodeError> {
+                <$t>::from_control(c)
+            }
+        }
     )*};
+    (@oid $t:ty) => { <$t>::OID };
+    (@oid $t:ty, $oid:expr) => { $oid };
 }
 
 conversions!(
@@ -87,7 +127,22 @@ conversions!(
     Assertion,
     PreRead,
     PostRead,
-    ReadEntry
+    ReadEntry => [oid::POST_READ, oid::PRE_READ],
+    PasswordPolicyRequest,
+    PasswordPolicyResponse,
+    SyncRequest,
+    SyncState,
+    SyncDone,
+    PersistentSearch,
+    EntryChangeNotification,
+    VlvRequest,
+    VlvResponse,
+    TreeDelete,
+    RelaxRules,
+    DontUseCopy,
+    Subentries,
+    AuthzIdRequest,
+    AuthzIdResponse
 );
 
 #[cfg(test)]

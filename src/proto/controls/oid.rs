@@ -34,3 +34,15 @@ pub const DONT_USE_COPY: &str = "1.3.6.1.1.22";
 pub const PASSWORD_POLICY: &str = "1.3.6.1.4.1.42.2.27.8.5.1";
 /// Tree delete (Active Directory).
 pub const TREE_DELETE: &str = "1.2.840.113556.1.4.805";
+/// Content synchronization state, RFC 4533.
+pub const SYNC_STATE: &str = "1.3.6.1.4.1.4203.1.9.1.2";
+/// Content synchronization done, RFC 4533.
+pub const SYNC_DONE: &str = "1.3.6.1.4.1.4203.1.9.1.3";
+/// Content synchronization info (an intermediate response's name), RFC 4533.
+pub const SYNC_INFO: &str = "1.3.6.1.4.1.4203.1.9.1.4";
+/// Persistent search (draft-ietf-ldapext-psearch).
+pub const PERSISTENT_SEARCH: &str = "2.16.840.1.113730.3.4.3";
+/// Entry change notification (draft-ietf-ldapext-psearch).
+pub const ENTRY_CHANGE_NOTIFICATION: &str = "2.16.840.1.113730.3.4.7";
+/// Relax rules (draft-zeilenga-ldap-relax; OpenLDAP's experimental OID).
+pub const RELAX_RULES: &str = "1.3.6.1.4.1.4203.666.5.12";

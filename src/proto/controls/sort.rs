@@ -93,9 +93,10 @@ impl SortRequest {
     pub fn from_control(control: &Control) -> Result<Self, DecodeError> {
         decode_value(control, Self::OID, |r, src| {
             r.sequence(Tag::SEQUENCE, |r| {
-                let mut keys = Vec::new();
+                let mut keys = src.vec_for(r, "SortKeyList")?;
                 while !r.is_empty() {
-                    keys.push(r.sequence(Tag::SEQUENCE, |r| {
+                    let offset = r.offset();
+                    let key = r.sequence(Tag::SEQUENCE, |r| {
                         let attribute =
                             read_string(r, src, Tag::OCTET_STRING, ATTRIBUTE_DESCRIPTION)?;
                         let ordering_rule =
@@ -109,7 +110,8 @@ impl SortRequest {
                             ordering_rule,
                             reverse,
                         })
-                    })?);
+                    })?;
+                    src.push(&mut keys, key, "SortKeyList", offset)?;
                 }
                 Ok(Self { keys })
             })

@@ -279,7 +279,7 @@ mod properties {
             (string(), proptest::option::of(bytes())).prop_map(|(mechanism, credentials)| {
                 BindAuth::Sasl {
                     mechanism,
-                    credentials,
+                    credentials: credentials.map(|c: Bytes| Password::new(c.as_ref())),
                 }
             }),
         ];

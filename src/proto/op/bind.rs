@@ -94,7 +94,10 @@ pub enum BindAuth {
         /// The SASL mechanism name, e.g. `EXTERNAL`.
         mechanism: ByteString,
         /// The credentials; `Some(empty)` differs from `None` on the wire.
-        credentials: Option<Bytes>,
+        /// A [`Password`]: a mechanism's credentials may carry one (SASL
+        /// PLAIN does), so they are redacted from `Debug` and wiped from
+        /// memory on drop.
+        credentials: Option<Password>,
     },
 }
 
@@ -144,7 +147,8 @@ impl BindRequest {
                 //      mechanism               LDAPString,
                 //      credentials             OCTET STRING OPTIONAL }
                 let mechanism = read_string(r, src, Tag::OCTET_STRING, LDAP_STRING)?;
-                let credentials = read_opt_bytes(r, src, Tag::OCTET_STRING)?;
+                let credentials =
+                    read_opt_bytes(r, src, Tag::OCTET_STRING)?.map(|c| Password::new(c.as_ref()));
                 Ok(BindAuth::Sasl {
                     mechanism,
                     credentials,
@@ -177,7 +181,7 @@ impl BindRequest {
             } => w.sequence(AUTH_SASL, |w| {
                 w.octet_string(Tag::OCTET_STRING, mechanism.as_bytes());
                 if let Some(c) = credentials {
-                    w.octet_string(Tag::OCTET_STRING, c);
+                    w.octet_string(Tag::OCTET_STRING, c.expose());
                 }
             }),
         }

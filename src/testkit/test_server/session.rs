@@ -276,7 +276,7 @@ impl Session {
                     Err(why) => return result(ResultCode::INVALID_CREDENTIALS, &why),
                 };
                 if let Some(authz) = credentials.as_ref().filter(|c| !c.is_empty()) {
-                    if authz.as_ref() != authz_id(&dn).as_bytes() {
+                    if authz.expose() != authz_id(&dn).as_bytes() {
                         return result(
                             ResultCode::INSUFFICIENT_ACCESS_RIGHTS,
                             "SASL(-14): authorization failure: ",

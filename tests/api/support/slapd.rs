@@ -145,6 +145,52 @@ pub struct SlapdOptions {
     /// LDIF loaded with slapadd after the standard entries (use it for many
     /// entries: it is much faster than adding them over LDAP).
     pub extra_ldif: String,
+    /// Loads the `syncprov` overlay (RFC 4533 content synchronization
+    /// provider) on the database, with entryCSN/entryUUID indexes, a
+    /// checkpoint after every write and a session log of 100 changes
+    /// (default: off).
+    pub syncprov: bool,
+    /// Loads the `ppolicy` overlay with this DN as `ppolicy_default`;
+    /// the policy entries themselves come in [`extra_ldif`](Self::extra_ldif)
+    /// (default: none, no overlay).
+    pub ppolicy_default: Option<String>,
+    /// Loads the `sssvlv` overlay (server-side sorting, RFC 2891, and
+    /// virtual list view) (default: off).
+    pub sssvlv: bool,
+}
+
+impl SlapdOptions {
+    /// `moduleload` lines for the overlays asked for (global section).
+    fn overlay_modules(&self) -> String {
+        let mut out = String::new();
+        for (on, module) in [
+            (self.syncprov, "syncprov"),
+            (self.ppolicy_default.is_some(), "ppolicy"),
+            (self.sssvlv, "sssvlv"),
+        ] {
+            if on {
+                let _ = writeln!(out, "moduleload {module}");
+            }
+        }
+        out
+    }
+
+    /// The overlays' lines in the database section.
+    fn overlay_config(&self) -> String {
+        let mut out = String::new();
+        if self.syncprov {
+            out.push_str(
+                "index entryUUID,entryCSN eq\noverlay syncprov\nsyncprov-checkpoint 1 1\nsyncprov-sessionlog 100\n",
+            );
+        }
+        if let Some(dn) = &self.ppolicy_default {
+            let _ = writeln!(out, "overlay ppolicy\nppolicy_default \"{dn}\"");
+        }
+        if self.sssvlv {
+            out.push_str("overlay sssvlv\n");
+        }
+        out
+    }
 }
 
 /// A running slapd. Stopped (SIGTERM, then SIGKILL after 2 s) and its
@@ -552,7 +598,7 @@ include /etc/ldap/schema/nis.schema
 
 modulepath /usr/lib/ldap
 moduleload back_mdb
-
+{modules}
 pidfile  {d}/slapd.pid
 argsfile {d}/slapd.args
 
@@ -579,7 +625,7 @@ sizelimit unlimited
 index     objectClass eq
 index     uid eq
 {extra_db}
-
+{overlays}
 # The rootdn (also reached via ldapi EXTERNAL as root) bypasses these rules.
 access to attrs=userPassword
     by self write
@@ -596,6 +642,8 @@ access to *
         uid = process_uid(root),
         extra_global = options.extra_global_config,
         extra_db = options.extra_config,
+        modules = options.overlay_modules(),
+        overlays = options.overlay_config(),
     )
 }
 

@@ -296,3 +296,8 @@ fn read_entry_responses() {
         DecodeErrorKind::InvalidValue("the control has another OID")
     );
 }
+
+mod families;
+mod lber_built;
+#[allow(clippy::expect_used)]
+mod malformed;
