@@ -318,6 +318,8 @@ impl<M: Mode> WithOptions<'_, M> {
     }
 
     /// Any extended operation; a non-success result is an error.
+    /// StartTLS is refused with [`Error::InvalidInput`]: run it with
+    /// [`LdapConn::start_tls`].
     pub async fn extended(
         self,
         request: ExtendedRequest,
@@ -330,6 +332,7 @@ impl<M: Mode> WithOptions<'_, M> {
         self,
         request: ExtendedRequest,
     ) -> Result<Response<ExtendedResponse>, Error> {
+        not_starttls(&request)?;
         let msg = self.request(ProtocolOp::ExtendedRequest(request)).await?;
         extended_result(msg)
     }
@@ -630,6 +633,18 @@ fn bind_response(
         return Err(ldap_error("bind", r.result, controls));
     }
     Ok((Response::new((), r.result, controls), r.server_sasl_creds))
+}
+
+/// Refuses StartTLS as a plain extended operation: its success must be
+/// followed by the TLS handshake, which only
+/// [`LdapConn::start_tls`] runs.
+pub(super) fn not_starttls(request: &ExtendedRequest) -> Result<(), Error> {
+    if request.name == crate::proto::extended::START_TLS {
+        return Err(Error::InvalidInput(
+            "StartTLS is not run as a plain extended operation: use LdapConn::start_tls or ConnConfig::starttls".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The ExtendedResponse `msg`: a success, or an error.

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use tokio_ldap::controls::Control;
-use tokio_ldap::proto::extended::{Cancel, PasswordModify};
+use tokio_ldap::proto::extended::{Cancel, PasswordModify, StartTls};
 use tokio_ldap::proto::{
     ExtendedRequest, ExtendedResponse, IntermediateResponse, LdapMessage, LdapResult, MessageId,
     ProtocolOp,
@@ -190,6 +190,20 @@ async fn extended_operation_intermediate_responses_reach_the_caller_in_order() {
     assert_eq!(done.result().code, ResultCode::SUCCESS);
     let plain = within("plain", conn.extended(progress("0"))).await.unwrap();
     assert_eq!(plain.name.as_deref(), Some(PROGRESS));
+
+    // StartTLS needs its handshake: refused as a plain extended operation.
+    for res in [
+        conn.extended(StartTls::request()).await.map(drop),
+        conn.extended_stream(StartTls::request()).await.map(drop),
+    ] {
+        let err = res.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "invalid input: StartTLS is not run as a plain extended operation: use LdapConn::start_tls or ConnConfig::starttls"
+        );
+    }
+    assert!(within("whoami", conn.whoami()).await.unwrap().is_none());
 }
 
 // ---- unsolicited notifications ----
