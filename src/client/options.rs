@@ -252,9 +252,9 @@ impl<M: Mode> WithOptions<'_, M> {
     /// the server's credentials. A `saslBindInProgress` result is returned
     /// as `Ok` with its code so multi-step mechanisms can continue.
     ///
-    /// `credentials` are copied into memory that is wiped when the request
-    /// has been written, and never shown by `Debug` (like a
-    /// [`Password`]). `PLAIN`, which carries the password, is refused over
+    /// `credentials` are copied into a [`Password`] (redacted from
+    /// `Debug`, wiped from memory on drop), as a simple bind's password
+    /// is. `PLAIN`, which carries the password, is refused over
     /// an unencrypted connection like [`bind_simple`](Self::bind_simple).
     /// A step that times out or is dropped closes the connection (see
     /// [`bind_simple`](Self::bind_simple)).
