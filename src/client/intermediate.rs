@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::handle::LdapConn;
 use super::op_handle::OpHandle;
-use super::options::{extended_result, OpOptions, WithOptions};
+use super::options::{extended_result, not_starttls, OpOptions, WithOptions};
 use super::response::{Mode, Response};
 use super::search::SEARCH_CHANNEL;
 use crate::driver::{SearchBatch, SearchEvent, Sink};
@@ -173,6 +173,7 @@ impl<M: Mode> WithOptions<'_, M> {
             timeout,
             handle,
         } = self.options;
+        not_starttls(&request)?;
         let (tx, rx) = mpsc::channel(SEARCH_CHANNEL);
         let op = ProtocolOp::ExtendedRequest(request);
         let token = self

@@ -261,9 +261,9 @@ impl<M: Mode> WithOptions<'_, M> {
     /// the server's credentials. A `saslBindInProgress` result is returned
     /// as `Ok` with its code so multi-step mechanisms can continue.
     ///
-    /// `credentials` are copied into memory that is wiped when the request
-    /// has been written, and never shown by `Debug` (like a
-    /// [`Password`]). `PLAIN`, which carries the password, is refused over
+    /// `credentials` are copied into a [`Password`] (redacted from
+    /// `Debug`, wiped from memory on drop), as a simple bind's password
+    /// is. `PLAIN`, which carries the password, is refused over
     /// an unencrypted connection like [`bind_simple`](Self::bind_simple).
     /// A step that times out or is dropped closes the connection (see
     /// [`bind_simple`](Self::bind_simple)).
@@ -339,6 +339,8 @@ impl<M: Mode> WithOptions<'_, M> {
     }
 
     /// Any extended operation; a non-success result is an error.
+    /// StartTLS is refused with [`Error::InvalidInput`]: run it with
+    /// [`LdapConn::start_tls`].
     pub async fn extended(
         self,
         request: ExtendedRequest,
@@ -351,6 +353,7 @@ impl<M: Mode> WithOptions<'_, M> {
         self,
         request: ExtendedRequest,
     ) -> Result<Response<ExtendedResponse>, Error> {
+        not_starttls(&request)?;
         let msg = self.request(ProtocolOp::ExtendedRequest(request)).await?;
         extended_result(msg)
     }
@@ -661,6 +664,18 @@ fn bind_response(
         return Err(ldap_error("bind", r.result, controls));
     }
     Ok((Response::new((), r.result, controls), r.server_sasl_creds))
+}
+
+/// Refuses StartTLS as a plain extended operation: its success must be
+/// followed by the TLS handshake, which only
+/// [`LdapConn::start_tls`] runs.
+pub(super) fn not_starttls(request: &ExtendedRequest) -> Result<(), Error> {
+    if request.name == crate::proto::extended::START_TLS {
+        return Err(Error::InvalidInput(
+            "StartTLS is not run as a plain extended operation: use LdapConn::start_tls or ConnConfig::starttls".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The ExtendedResponse `msg`: a success, or an error.

@@ -84,7 +84,7 @@ pub struct PagedSearch {
 }
 
 /// A page's search being sent.
-type Starting = Pin<Box<dyn Future<Output = Result<SearchStream, Error>> + Send>>;
+type Starting = Pin<Box<dyn Future<Output = Result<SearchStream, Error>> + Send + Sync>>;
 
 impl fmt::Debug for PagedSearch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

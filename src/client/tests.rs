@@ -275,3 +275,14 @@ fn sasl_credentials_are_redacted_from_debug() {
     assert!(shown.contains("Password(<redacted>)"), "{shown}");
     assert!(shown.contains("PLAIN"), "{shown}");
 }
+
+#[test]
+fn streams_and_handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<super::PagedSearch>();
+    send_sync::<super::SearchStream>();
+    send_sync::<super::ExtendedStream>();
+    send_sync::<super::Notifications>();
+    send_sync::<super::OpHandle>();
+    send_sync::<super::Response<crate::proto::ExtendedResponse>>();
+}

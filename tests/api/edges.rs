@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use tokio_ldap::controls::Control;
-use tokio_ldap::proto::extended::{Cancel, PasswordModify};
+use tokio_ldap::proto::extended::{Cancel, NoticeOfDisconnection, PasswordModify, StartTls};
 use tokio_ldap::proto::{
     ExtendedRequest, ExtendedResponse, IntermediateResponse, LdapMessage, LdapResult, MessageId,
     ProtocolOp,
@@ -190,6 +190,20 @@ async fn extended_operation_intermediate_responses_reach_the_caller_in_order() {
     assert_eq!(done.result().code, ResultCode::SUCCESS);
     let plain = within("plain", conn.extended(progress("0"))).await.unwrap();
     assert_eq!(plain.name.as_deref(), Some(PROGRESS));
+
+    // StartTLS needs its handshake: refused as a plain extended operation.
+    for res in [
+        conn.extended(StartTls::request()).await.map(drop),
+        conn.extended_stream(StartTls::request()).await.map(drop),
+    ] {
+        let err = res.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "invalid input: StartTLS is not run as a plain extended operation: use LdapConn::start_tls or ConnConfig::starttls"
+        );
+    }
+    assert!(within("whoami", conn.whoami()).await.unwrap().is_none());
 }
 
 // ---- unsolicited notifications ----
@@ -495,4 +509,30 @@ async fn cancel_by_handle_returns_the_typed_outcome() {
     };
     assert_eq!(err.result_code(), Some(ResultCode::PROTOCOL_ERROR));
     assert_eq!(err.to_string(), "cancel failed: protocolError (2)");
+}
+
+#[tokio::test]
+async fn a_notice_of_disconnection_ends_the_notifications_and_is_not_one_of_them() {
+    let srv = server::start(|mut p: Peer| async move {
+        let Some(_) = p.recv_op().await else { return };
+        let notice = NoticeOfDisconnection::new(ResultCode::UNAVAILABLE, "going down");
+        let mut out = Vec::new();
+        notice.to_message().encode(&mut out);
+        if p.send_raw(&out).await.is_ok() {
+            let _ = p.read_to_end().await;
+        }
+    })
+    .await;
+    let conn = LdapConn::connect(&srv.url(), ConnConfig::new())
+        .await
+        .unwrap();
+    let mut notes = conn.notifications();
+    let err = within("whoami", conn.whoami()).await.unwrap_err();
+    assert!(matches!(err, Error::Disconnected { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "server disconnected: unavailable (52): going down"
+    );
+    assert!(within("the end", notes.next()).await.is_none());
+    assert_eq!(notes.missed(), 0);
 }

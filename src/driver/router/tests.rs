@@ -363,3 +363,38 @@ async fn a_batch_over_the_byte_budget_goes_through_alone() {
     assert!(poll_once(&mut router).await.progress);
     assert_eq!(show(&rx.recv().await.unwrap()), ["small"]);
 }
+
+/// What an explicit abandon does: the token names the operation while it
+/// is in flight, and finishing it with an error hands that error to its
+/// consumer after what was already staged, then forgets it; an
+/// intermediate response reaches a streamed operation, not a single one.
+#[test]
+fn an_abandoned_stream_gets_its_error_after_what_was_staged() {
+    let mut router = Router::default();
+    let mut rx = search(&mut router, 3, 30, 4);
+    assert_eq!(router.id_of(30), Some(MessageId(3)));
+    assert_eq!(router.id_of(31), None);
+    router.forward(MessageId(3), entry("cn=a"));
+    let ir = crate::proto::IntermediateResponse::new(None, None);
+    router.forward(MessageId(3), SearchEvent::Intermediate(ir.clone(), vec![]));
+    assert!(router.finish(MessageId(3), Err(Error::Abandoned)).is_none());
+    assert!(router.flush().is_empty());
+    assert_eq!(
+        show(&rx.try_recv().unwrap()),
+        [
+            "cn=a",
+            "intermediate",
+            "error: the operation was abandoned: LdapConn::abandon was called for it"
+        ]
+    );
+    assert_eq!(router.id_of(30), None);
+    assert_eq!(router.len(), 0);
+
+    // A single-response operation drops intermediate responses.
+    let (tx, mut single) = oneshot::channel();
+    router.insert(MessageId(4), 40, Sink::Single(tx));
+    router.forward(MessageId(4), SearchEvent::Intermediate(ir, vec![]));
+    assert!(router.flush().is_empty());
+    assert!(single.try_recv().is_err());
+    assert_eq!(router.id_of(40), Some(MessageId(4)));
+}
