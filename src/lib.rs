@@ -404,6 +404,7 @@ mod error;
 #[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod pool;
 pub mod proto;
 mod sync;
 #[cfg(any(test, feature = "testkit"))]
@@ -415,7 +416,10 @@ pub use client::{
     ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
     SearchStream, WithOptions,
 };
-pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError};
+pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError, ServerFailure};
+pub use pool::{
+    Bind, LdapPool, PoolBuilder, PoolStatus, PooledConn, ServerState, ServerStatus, ServerStrategy,
+};
 pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};
