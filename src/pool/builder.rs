@@ -152,8 +152,12 @@ impl PoolBuilder {
     /// URL without a host (DNS SRV discovery is not built in), a
     /// `max_size` of 0, or a bind password that is not UTF-8.
     pub fn build(self) -> Result<LdapPool, Error> {
-        let parsed = LdapUrl::parse_list(&self.urls)
-            .map_err(|e| Error::InvalidInput(format!("the pool's URLs: {e}")))?;
+        let parsed = if self.urls.trim().is_empty() {
+            Vec::new()
+        } else {
+            LdapUrl::parse_list(&self.urls)
+                .map_err(|e| Error::InvalidInput(format!("the pool's URLs: {e}")))?
+        };
         if parsed.is_empty() {
             return Err(Error::InvalidInput(
                 "the pool was given no LDAP URL: give one or more, separated by spaces".into(),

@@ -23,6 +23,7 @@ mod hostile;
 mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
+mod pool;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
 // elsewhere `slapd_tests_need_unix` below reports them as ignored.

@@ -9,6 +9,7 @@
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
 pub mod pki;
+pub mod pool;
 pub mod server;
 // slapd runs on Unix only (ldapi socket, peer credentials, file modes).
 #[cfg(unix)]
