@@ -24,6 +24,9 @@ mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
 mod pool;
+// Real slapd instances behind a pool: Unix only, like the other slapd tests.
+#[cfg(unix)]
+mod pool_slapd;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
 // elsewhere `slapd_tests_need_unix` below reports them as ignored.
@@ -40,5 +43,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_harness, slapd_ops) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
+#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, pool_slapd, slapd_certs, slapd_harness, slapd_ops) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
 fn slapd_tests_need_unix() {}
