@@ -175,6 +175,78 @@
 //! ring by default, or AWS-LC with the `aws-lc-rs` feature, or any given to
 //! [`ConnConfig::crypto_provider`].
 //!
+//! # Running in a service
+//!
+//! A service that runs for months against a cluster of directory servers
+//! needs more than one connection: it needs them re-made when a server
+//! restarts, spread over the replicas, checked before use, and bound as
+//! the service every time. [`LdapPool`] does that, on the `deadpool`
+//! crate (whose types stay out of this API):
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use tokio_ldap::{Bind, CertStore, ClientCert, ConnConfig, LdapPool, ServerStrategy};
+//!
+//! # async fn run() -> Result<(), tokio_ldap::Error> {
+//! let store = CertStore::new().with(ClientCert::from_pem_files("svc.crt", "svc.key")?);
+//! let config = ConnConfig::new()
+//!     .ca_file("ca.pem")
+//!     .client_cert_query(store)
+//!     .connect_timeout(Some(Duration::from_secs(3)))
+//!     .operation_timeout(Some(Duration::from_secs(10)));
+//! let pool = LdapPool::builder("ldaps://ldap1.example.com ldaps://ldap2.example.com", config)
+//!     .bind(Bind::External { authzid: None })
+//!     .strategy(ServerStrategy::Failover)
+//!     .max_size(16)
+//!     .max_lifetime(Some(Duration::from_secs(3600)))
+//!     .build()?;
+//!
+//! // In each request handler: borrow, use, drop to give back.
+//! let conn = pool.get().await?;
+//! println!("{:?}", conn.whoami().await?);
+//! drop(conn);
+//!
+//! // For a health endpoint or a metrics exporter.
+//! let status = pool.status();
+//! for server in &status.servers {
+//!     println!("{} {:?} ({} open): {:?}", server.url, server.state, server.connections, server.last_error);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! - **Failover.** The servers are a set: [`ServerStrategy::Failover`]
+//!   (the first that works; the default), [`ServerStrategy::RoundRobin`]
+//!   or [`ServerStrategy::FewestConnections`] choose where each new
+//!   connection goes. A server that fails to connect or bind, or drops a
+//!   connection, rests for a while (250 ms, doubling up to 30 s: see
+//!   [`PoolBuilder::backoff`]), then one connection tries it again; each
+//!   failure is a `tracing` warning naming the server and the reason.
+//!   [`LdapPool::get`] fails only when every server failed, with
+//!   [`Error::AllServersFailed`] listing each one and why.
+//! - **Identity.** Every new connection is bound as [`Bind`] says before
+//!   it is lent. A caller that binds a pooled connection (as anyone) gets
+//!   it discarded when it is given back, so the next caller never gets
+//!   another identity.
+//! - **Health.** A closed connection ([`LdapConn::is_closed`]: EOF,
+//!   reset, a Notice of Disconnection, a fatal protocol error) is never
+//!   lent; one idle for a while is asked "Who am I?" first
+//!   ([`PoolBuilder::health_check`]); connections past their max lifetime
+//!   or idle timeout are closed.
+//! - **Certificates chosen afresh.** Each new connection runs the
+//!   config's [`QueryClientCert`] (or
+//!   [`ClientCertSource`](tls::ClientCertSource)), so a rotated client
+//!   certificate is used by the connections made after the rotation,
+//!   without a restart, while the older connections go on until they are
+//!   recycled (set a max lifetime to bound how long that is).
+//! - **Waiting.** When all `max_size` connections are lent, callers wait in
+//!   the order they came, for at most [`PoolBuilder::wait_timeout`], then
+//!   get [`Error::PoolTimeout`]. Checkouts and connects are `tracing`
+//!   spans (`ldap_pool_checkout`, `ldap_pool_connect`).
+//!
+//! One [`LdapConn`] already runs many operations at once; a pool adds
+//! failover and health, and spreads load over servers and sockets.
+//!
 //! # The rest of LDAP
 //!
 //! [`LdapConn`] is a cheap, cloneable handle; all operations take `&self`
@@ -286,6 +358,7 @@
 //! | `transport` | TCP, TLS, `ldapi://` sockets | yes |
 //! | `driver` | the task that owns the socket: the poll loop, the router (where responses go; unit-tested without a socket), IO, the StartTLS upgrade | yes |
 //! | `client` | [`LdapConn`] and what it is configured and called with: config, the handle, per-call options, search streams, paging | through the driver |
+//! | `pool` | [`LdapPool`]: server sets, backoff, health checks, the bind identity (on `deadpool`) | through the client |
 //! | `testkit` | (feature `testkit`) a test PKI and an in-process LDAP server, for your tests | yes |
 //!
 //! Nothing a server sends can panic the client: every length is checked

@@ -171,7 +171,7 @@ async fn pool_survives_a_server_killed_and_restarted_under_load() {
                 let at = t0.elapsed();
                 let op = async {
                     let conn = pool.get().await?;
-                    if (t + i) % 2 == 0 {
+                    if (t + i).is_multiple_of(2) {
                         conn.whoami().await?;
                     } else {
                         let found = conn
