@@ -115,6 +115,21 @@ pub enum Error {
         /// The pool's size limit.
         max_size: usize,
     },
+    /// DNS SRV discovery (`ldap:///dc=example,dc=com`) found no server to
+    /// try: the message names the query (`_ldap._tcp.example.com`), the
+    /// DNS server asked and what to do about it.
+    #[non_exhaustive]
+    #[error("DNS SRV lookup of {query} at {server}: {reason}")]
+    Discovery {
+        /// What went wrong, to match on.
+        kind: DiscoveryFailure,
+        /// The name queried for SRV records, e.g. `_ldap._tcp.example.com`.
+        query: String,
+        /// The DNS server asked: an address, or the system's name servers.
+        server: String,
+        /// What happened and what to do about it.
+        reason: String,
+    },
     /// A password would have been sent in clear text.
     #[error(
         "refusing to send a password over an unencrypted connection: use ldaps://, StartTLS or ldapi://, or allow it explicitly with ConnConfig::allow_insecure_password"
@@ -244,6 +259,25 @@ impl fmt::Display for Phase {
             Self::Operation => "the operation",
         })
     }
+}
+
+/// Why DNS SRV discovery found no server (see [`Error::Discovery`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DiscoveryFailure {
+    /// The DNS server says the name does not exist (NXDOMAIN).
+    NxDomain,
+    /// The name exists but has no SRV records (NOERROR, no answer).
+    NoRecords,
+    /// The only record's target is `.`: the domain says the service is
+    /// explicitly not available there (RFC 2782).
+    Unavailable,
+    /// The DNS server did not answer in time.
+    Timeout,
+    /// Any other failure: the DNS server refused or failed the query
+    /// (REFUSED, SERVFAIL), could not be reached, or no name server is
+    /// configured.
+    Failed,
 }
 
 /// A non-success LDAP result, with the operation it answered.

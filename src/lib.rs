@@ -472,6 +472,10 @@
 pub mod ber;
 mod client;
 mod conn;
+// DNS SRV discovery for the pool (src/pool/), which is its only caller;
+// its own tests use all of it when the `srv` feature is on.
+#[cfg_attr(any(not(test), not(feature = "srv")), allow(dead_code, unused_imports))]
+mod discovery;
 mod driver;
 mod error;
 #[cfg(any(fuzzing, test))]
@@ -489,7 +493,9 @@ pub use client::{
     ConnConfig, LdapConn, OpOptions, PagedSearch, Search, SearchDone, SearchItem, SearchResults,
     SearchStream, WithOptions,
 };
-pub use error::{Error, ErrorText, LdapError, Phase, ProtocolError, ServerFailure};
+pub use error::{
+    DiscoveryFailure, Error, ErrorText, LdapError, Phase, ProtocolError, ServerFailure,
+};
 pub use pool::{
     Bind, LdapPool, PoolBuilder, PoolStatus, PooledConn, ServerState, ServerStatus, ServerStrategy,
 };

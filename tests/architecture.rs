@@ -33,6 +33,7 @@ const LAYERS: &[&str] = &[
     "transport",
     "driver",
     "client",
+    "discovery",
     "pool",
     "testkit",
     "fuzzing",

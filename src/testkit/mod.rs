@@ -63,8 +63,9 @@
 //! - Controls: only paged results is understood; another critical control
 //!   gets unavailableCriticalExtension, a non-critical one is ignored.
 //!
-//! The crate's own tests also use a scripted raw-bytes server and a
-//! benchmark responder (hidden modules `server` and `responder`), and the
+//! The crate's own tests also use a scripted raw-bytes server, a
+//! benchmark responder and the DNS SRV resolver of the pool (hidden
+//! modules `server`, `responder` and `srv`), and the
 //! standard PKI with a field per entity ([`pki::Pki`]); these are not a
 //! stable API.
 //!
@@ -78,6 +79,10 @@ pub mod pki;
 pub mod responder;
 #[doc(hidden)]
 pub mod server;
+// The crate's own DNS SRV tests reach the pool's resolver through this.
+#[cfg(feature = "srv")]
+#[doc(hidden)]
+pub mod srv;
 pub mod test_server;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,10 @@ mod slapd_certs;
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
+// DNS SRV discovery against dnsmasq (Debian's, Unix only), with the
+// feature `srv`.
+#[cfg(all(unix, feature = "srv"))]
+mod srv;
 mod support;
 mod surface;
 
@@ -43,5 +47,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd and 389-DS tests (cert_matrix, ds389_certs, ds389_harness, pool_slapd, slapd_certs, slapd_harness, slapd_ops) need Unix: slapd, 389-DS, ldapi sockets; not built on this OS"]
+#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, pool_slapd, slapd_certs, slapd_harness, slapd_ops, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
 fn slapd_tests_need_unix() {}

@@ -8,6 +8,9 @@
 //! them "unreachable" from this binary's root.
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
+// dnsmasq, the DNS server of the SRV discovery tests: Debian's, Unix only.
+#[cfg(unix)]
+pub mod dnsmasq;
 pub mod pki;
 pub mod pool;
 pub mod server;
