@@ -224,6 +224,12 @@
 //!   failure is a `tracing` warning naming the server and the reason.
 //!   [`LdapPool::get`] fails only when every server failed, with
 //!   [`Error::AllServersFailed`] listing each one and why.
+//! - **DNS SRV.** `ldap:///dc=example,dc=com` (or `ldaps:///...`) in the
+//!   list stands for the servers DNS publishes under
+//!   `_ldap._tcp.example.com` (`_ldaps._tcp...`), RFC 2782: tried by
+//!   priority, then weighted at random within a priority, looked up again
+//!   once the records' TTL has passed (feature `srv`, on by default;
+//!   [`PoolBuilder::dns_server`] names the DNS server to ask).
 //! - **Identity.** Every new connection is bound as [`Bind`] says before
 //!   it is lent. A caller that binds a pooled connection (as anyone) gets
 //!   it discarded when it is given back, so the next caller never gets

@@ -1,17 +1,19 @@
 //! [`PoolBuilder`]: the servers, identity, size, timeouts and health rules
 //! of an [`LdapPool`].
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool::managed::{Pool, QueueMode};
 use deadpool::Runtime;
 
+use crate::discovery::{srv_domain, SrvResolver};
 use crate::pool::bind::Bind;
 use crate::pool::handle::LdapPool;
 use crate::pool::manager::{Health, Manager};
-use crate::pool::servers::{Backoff, ServerSet, ServerStrategy};
-use crate::proto::url::LdapUrl;
+use crate::pool::servers::{Backoff, ServerSet, ServerStrategy, Source};
+use crate::proto::url::{LdapUrl, Scheme};
 use crate::{ConnConfig, Error};
 
 /// Builds an [`LdapPool`]; from [`LdapPool::builder`].
@@ -32,12 +34,18 @@ pub struct PoolBuilder {
     wait_timeout: Option<Duration>,
     health: Health,
     backoff: Backoff,
+    dns_server: Option<SocketAddr>,
 }
 
 impl LdapPool {
     /// A builder for a pool over `urls`: one URL or several separated by
     /// spaces (`ldap://`, `ldaps://`, `ldapi://`), each a server of the
-    /// set. Every connection is made with `config` (so a
+    /// set. A URL without a host whose DN has `dc` components,
+    /// `ldap:///dc=example,dc=com` or `ldaps:///dc=example,dc=com`, stands
+    /// for the servers DNS lists under `_ldap._tcp.example.com` (or
+    /// `_ldaps._tcp.example.com`; RFC 2782, feature `srv`): they are tried
+    /// by priority, then weighted at random within a priority, and
+    /// looked up again once their records' TTL has passed. Every connection is made with `config` (so a
     /// [`QueryClientCert`](crate::QueryClientCert) or
     /// [`ClientCertSource`](crate::tls::ClientCertSource) in it runs for
     /// each new connection, and a rotated certificate is picked up without
@@ -75,6 +83,7 @@ impl LdapPool {
                 base: Duration::from_millis(250),
                 max: Duration::from_secs(30),
             },
+            dns_server: None,
         }
     }
 }
@@ -144,13 +153,22 @@ impl PoolBuilder {
         self
     }
 
+    /// The DNS server that resolves DNS SRV URLs (default: the system's
+    /// name servers).
+    pub fn dns_server(mut self, addr: SocketAddr) -> Self {
+        self.dns_server = Some(addr);
+        self
+    }
+
     /// Checks the settings and makes the pool. Connects to nothing yet.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for URLs that do not parse, an empty list, a
-    /// URL without a host (DNS SRV discovery is not built in), a
-    /// `max_size` of 0, or a bind password that is not UTF-8.
+    /// URL with neither a host nor a `dc=` domain, a `max_size` of 0, or a
+    /// bind password that is not UTF-8; [`Error::Config`] for a DNS SRV URL
+    /// in a build without the `srv` feature, or when no DNS server is
+    /// configured.
     pub fn build(self) -> Result<LdapPool, Error> {
         let parsed = if self.urls.trim().is_empty() {
             Vec::new()
@@ -163,14 +181,21 @@ impl PoolBuilder {
                 "the pool was given no LDAP URL: give one or more, separated by spaces".into(),
             ));
         }
-        let mut urls = Vec::with_capacity(parsed.len());
+        let mut sources = Vec::with_capacity(parsed.len());
         for u in &parsed {
-            if u.host().is_empty() && u.scheme() != crate::proto::url::Scheme::Ldapi {
+            if let Some(domain) = srv_domain(u) {
+                sources.push(Source::Srv {
+                    url: u.to_string(),
+                    domain,
+                    ldaps: u.scheme() == Scheme::Ldaps,
+                });
+            } else if u.host().is_empty() && u.scheme() != Scheme::Ldapi {
                 return Err(Error::InvalidInput(format!(
-                    "the pool's URL {u} names no host: DNS SRV discovery of servers is not supported by this build"
+                    "the pool's URL {u} names no host and no dc= domain to look up in DNS: write ldap://HOST or ldap:///dc=example,dc=com"
                 )));
+            } else {
+                sources.push(Source::Url(u.to_string()));
             }
-            urls.push(u.to_string());
         }
         if self.max_size == 0 {
             return Err(Error::InvalidInput(
@@ -178,7 +203,17 @@ impl PoolBuilder {
             ));
         }
         self.bind.check()?;
-        let servers = Arc::new(ServerSet::new(urls, self.strategy, self.backoff));
+        let resolver = if sources.iter().any(|s| matches!(s, Source::Srv { .. })) {
+            Some(SrvResolver::new(self.dns_server)?)
+        } else {
+            None
+        };
+        let servers = Arc::new(ServerSet::new(
+            sources,
+            resolver,
+            self.strategy,
+            self.backoff,
+        ));
         let manager = Manager {
             config: self.config,
             bind: self.bind,

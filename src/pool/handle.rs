@@ -203,10 +203,10 @@ impl PooledConn {
         }
     }
 
-    /// The URL of the server this connection goes to.
+    /// The URL of the server this connection goes to (for a server found
+    /// through DNS SRV, `ldap://TARGET:PORT` or `ldaps://TARGET:PORT`).
     pub fn server(&self) -> &str {
-        let index = self.obj.as_ref().map_or(usize::MAX, |o| o.server);
-        self.servers.url(index)
+        self.obj.as_ref().map_or("", |o| o.server.url())
     }
 }
 
@@ -233,7 +233,7 @@ impl Drop for PooledConn {
         };
         if let Some(why) = obj.unusable(&self.servers) {
             tracing::debug!(
-                server = self.servers.url(obj.server),
+                server = obj.server.url(),
                 why,
                 "not taking back a pooled connection"
             );

@@ -9,7 +9,7 @@ use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
 use tracing::Instrument;
 
 use crate::pool::bind::Bind;
-use crate::pool::servers::{OpenGuard, ServerSet};
+use crate::pool::servers::{Failure, OpenGuard, Server, ServerSet};
 use crate::{ConnConfig, Error, LdapConn, OpOptions, ServerFailure};
 
 /// When an idle connection is retired or probed.
@@ -25,8 +25,8 @@ pub(crate) struct Health {
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub(crate) conn: LdapConn,
-    /// Index of its server in the set.
-    pub(crate) server: usize,
+    /// Its server.
+    pub(crate) server: Arc<Server>,
     /// The connection's bind count once the pool had bound it: a higher
     /// count means a caller bound it again.
     binds: u64,
@@ -43,12 +43,12 @@ impl Slot {
     /// a caller bound it as someone else.
     pub(crate) fn unusable(&self, servers: &ServerSet) -> Option<&'static str> {
         if self.conn.is_closed() {
-            servers.failed(self.server, &self.conn.closed_error(), "drop");
+            servers.failed(&self.server, &self.conn.closed_error(), Failure::Drop);
             return Some("the connection is closed");
         }
         if self.conn.bind_count() != self.binds {
             tracing::debug!(
-                server = servers.url(self.server),
+                server = self.server.url(),
                 "discarding a pooled connection that its user bound again"
             );
             return Some("a user of the connection bound it again");
@@ -67,17 +67,16 @@ pub(crate) struct Manager {
 }
 
 impl Manager {
-    /// Connects to server `index` and binds.
-    async fn connect(&self, index: usize) -> Result<Slot, Error> {
-        let url = self.servers.url(index);
-        let conn = LdapConn::connect(url, self.config.clone()).await?;
+    /// Connects to `server` and binds.
+    async fn connect(&self, server: &Arc<Server>) -> Result<Slot, Error> {
+        let conn = LdapConn::connect(server.url(), self.config.clone()).await?;
         self.bind.apply(&conn).await?;
         Ok(Slot {
             binds: conn.bind_count(),
             conn,
-            server: index,
+            server: Arc::clone(server),
             returned: Instant::now(),
-            _open: self.servers.opened(index),
+            _open: ServerSet::opened(server),
         })
     }
 
@@ -93,25 +92,24 @@ impl managed::Manager for Manager {
     type Error = Error;
 
     async fn create(&self) -> Result<Slot, Error> {
-        let mut failures = Vec::with_capacity(self.servers.len());
-        for index in self.servers.order() {
-            let attempt = match self.servers.begin(index) {
+        let (candidates, mut failures) = self.servers.candidates().await;
+        for server in candidates {
+            let attempt = match self.servers.begin(&server) {
                 Ok(a) => a,
                 Err(skipped) => {
                     failures.push(skipped);
                     continue;
                 }
             };
-            let url = self.servers.url(index);
-            let span = tracing::debug_span!("ldap_pool_connect", server = url);
-            match self.connect(index).instrument(span).await {
+            let span = tracing::debug_span!("ldap_pool_connect", server = server.url());
+            match self.connect(attempt.server()).instrument(span).await {
                 Ok(slot) => {
                     attempt.succeeded();
                     return Ok(slot);
                 }
                 Err(e) => {
                     attempt.failed(&e);
-                    failures.push(ServerFailure::tried(url, e));
+                    failures.push(ServerFailure::tried(server.url(), e));
                 }
             }
         }
@@ -139,11 +137,11 @@ impl managed::Manager for Manager {
             if idle >= after {
                 if let Err(e) = self.probe(slot).await {
                     tracing::debug!(
-                        server = self.servers.url(slot.server),
+                        server = slot.server.url(),
                         error = %e,
                         "an idle pooled connection failed its health check"
                     );
-                    self.servers.failed(slot.server, &e, "drop");
+                    self.servers.failed(&slot.server, &e, Failure::Drop);
                     return Err(RecycleError::Backend(e));
                 }
             }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::discovery::SrvResolver;
 use crate::{Error, ServerFailure};
 
 /// Which server of the set a new connection goes to. The connections a
@@ -89,20 +90,63 @@ struct Health {
     last_error: Option<Error>,
 }
 
+/// One server: its URL, health and open connections.
 #[derive(Debug)]
-struct Server {
+pub(crate) struct Server {
     url: String,
     health: Mutex<Health>,
     open: AtomicUsize,
 }
 
-/// The servers of one pool and their health.
+impl Server {
+    fn new(url: String) -> Self {
+        Self {
+            url,
+            health: Mutex::default(),
+            open: AtomicUsize::new(0),
+        }
+    }
+
+    /// The server's URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Where the servers come from: a URL given to the builder, or a DNS SRV
+/// name (`ldap:///dc=example,dc=com`) resolved when connections are made.
 #[derive(Debug)]
+pub(crate) enum Source {
+    /// One server.
+    Url(String),
+    /// The servers of `_ldap._tcp.DOMAIN` (or `_ldaps._tcp`).
+    Srv {
+        /// The URL as given, for errors.
+        url: String,
+        domain: String,
+        ldaps: bool,
+    },
+}
+
+/// The servers of one pool and their health.
 pub(crate) struct ServerSet {
-    servers: Vec<Server>,
+    sources: Vec<Source>,
+    /// Every server known so far, in the order first seen: the URLs given,
+    /// then the ones DNS named.
+    known: Mutex<Vec<Arc<Server>>>,
+    resolver: Option<SrvResolver>,
     strategy: ServerStrategy,
     backoff: Backoff,
     turn: AtomicUsize,
+}
+
+impl std::fmt::Debug for ServerSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSet")
+            .field("sources", &self.sources)
+            .field("strategy", &self.strategy)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Leave to try a server now; a half-open trial ends as a failure if it
@@ -111,30 +155,33 @@ pub(crate) struct ServerSet {
 #[derive(Debug)]
 pub(crate) struct Attempt<'a> {
     set: &'a ServerSet,
-    index: usize,
+    server: Arc<Server>,
     done: bool,
 }
 
 impl Attempt<'_> {
+    /// The server tried.
+    pub(crate) fn server(&self) -> &Arc<Server> {
+        &self.server
+    }
+
     /// The server connected and bound.
     pub(crate) fn succeeded(mut self) {
         self.done = true;
-        self.set.succeeded(self.index);
+        self.set.succeeded(&self.server);
     }
 
     /// The server failed with `error`.
     pub(crate) fn failed(mut self, error: &Error) {
         self.done = true;
-        self.set.failed(self.index, error, "connect");
+        self.set.failed(&self.server, error, Failure::Connect);
     }
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if !self.done {
-            if let Some(s) = self.set.servers.get(self.index) {
-                crate::sync::lock(&s.health).trial = false;
-            }
+            crate::sync::lock(&self.server.health).trial = false;
         }
     }
 }
@@ -142,120 +189,149 @@ impl Drop for Attempt<'_> {
 /// Counts one open connection to a server while it lives.
 #[derive(Debug)]
 pub(crate) struct OpenGuard {
-    set: Arc<ServerSet>,
-    index: usize,
+    server: Arc<Server>,
 }
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        if let Some(s) = self.set.servers.get(self.index) {
-            s.open.fetch_sub(1, Ordering::AcqRel);
-        }
+        self.server.open.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
+/// What a server did wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// It could not be connected to, or the bind failed.
+    Connect,
+    /// It closed a connection of the pool, or left a health check
+    /// unanswered.
+    Drop,
+}
+
 impl ServerSet {
-    pub(crate) fn new(urls: Vec<String>, strategy: ServerStrategy, backoff: Backoff) -> Self {
-        let servers = urls
-            .into_iter()
-            .map(|url| Server {
-                url,
-                health: Mutex::default(),
-                open: AtomicUsize::new(0),
+    /// A set over `sources`; `resolver` must be given when one of them is
+    /// [`Source::Srv`].
+    pub(crate) fn new(
+        sources: Vec<Source>,
+        resolver: Option<SrvResolver>,
+        strategy: ServerStrategy,
+        backoff: Backoff,
+    ) -> Self {
+        let known = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::Url(url) => Some(Arc::new(Server::new(url.clone()))),
+                Source::Srv { .. } => None,
             })
             .collect();
         Self {
-            servers,
+            sources,
+            known: Mutex::new(known),
+            resolver,
             strategy,
             backoff,
             turn: AtomicUsize::new(0),
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.servers.len()
+    /// The known server with `url`, added if new.
+    fn server(&self, url: &str) -> Arc<Server> {
+        let mut known = crate::sync::lock(&self.known);
+        if let Some(s) = known.iter().find(|s| s.url == url) {
+            return Arc::clone(s);
+        }
+        let s = Arc::new(Server::new(url.to_owned()));
+        known.push(Arc::clone(&s));
+        s
     }
 
-    pub(crate) fn url(&self, index: usize) -> &str {
-        self.servers.get(index).map_or("", |s| s.url.as_str())
-    }
-
-    /// The servers in the order the strategy tries them for a new
-    /// connection.
-    pub(crate) fn order(&self) -> Vec<usize> {
-        let n = self.servers.len();
-        match self.strategy {
-            ServerStrategy::Failover => (0..n).collect(),
-            ServerStrategy::RoundRobin => {
-                let start = self.turn.fetch_add(1, Ordering::Relaxed) % n.max(1);
-                (start..n).chain(0..start).collect()
-            }
-            ServerStrategy::FewestConnections => {
-                let mut order: Vec<usize> = (0..n).collect();
-                order.sort_by_key(|&i| {
-                    self.servers
-                        .get(i)
-                        .map_or(usize::MAX, |s| s.open.load(Ordering::Acquire))
-                });
-                order
+    /// The servers to try for a new connection, in the strategy's order
+    /// (DNS SRV names resolved, from the resolver's cache while their TTL
+    /// lasts, each in RFC 2782 order), and the SRV names that failed to
+    /// resolve.
+    pub(crate) async fn candidates(&self) -> (Vec<Arc<Server>>, Vec<ServerFailure>) {
+        let mut list: Vec<Arc<Server>> = Vec::new();
+        let mut failures = Vec::new();
+        for source in &self.sources {
+            match source {
+                Source::Url(url) => list.push(self.server(url)),
+                Source::Srv { url, domain, ldaps } => {
+                    let Some(resolver) = &self.resolver else {
+                        continue;
+                    };
+                    match resolver.servers(domain, *ldaps).await {
+                        Ok(found) => {
+                            let scheme = if *ldaps { "ldaps" } else { "ldap" };
+                            for s in found {
+                                let u = format!("{scheme}://{}:{}", s.host, s.port);
+                                list.push(self.server(&u));
+                            }
+                        }
+                        Err(e) => failures.push(ServerFailure::tried(url, e)),
+                    }
+                }
             }
         }
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|s| seen.insert(s.url.clone()));
+        let n = list.len();
+        match self.strategy {
+            ServerStrategy::Failover => {}
+            ServerStrategy::RoundRobin => {
+                let start = self.turn.fetch_add(1, Ordering::Relaxed) % n.max(1);
+                list.rotate_left(start);
+            }
+            ServerStrategy::FewestConnections => {
+                list.sort_by_key(|s| s.open.load(Ordering::Acquire));
+            }
+        }
+        (list, failures)
     }
 
-    /// Leave to try server `index` now, or why not: it rests (for how
-    /// long, after what), or another caller is making its half-open trial.
-    pub(crate) fn begin(&self, index: usize) -> Result<Attempt<'_>, ServerFailure> {
-        let Some(server) = self.servers.get(index) else {
-            return Err(ServerFailure::skipped("(no such server)", None, None));
-        };
+    /// Leave to try `server` now, or why not: it rests (for how long,
+    /// after what), or another caller is making its half-open trial.
+    pub(crate) fn begin(&self, server: &Arc<Server>) -> Result<Attempt<'_>, ServerFailure> {
         let mut h = crate::sync::lock(&server.health);
         if let Some(at) = h.retry_at {
             let now = Instant::now();
             if at > now {
                 return Err(ServerFailure::skipped(
-                    self.url(index),
+                    &server.url,
                     h.last_error.clone(),
                     Some(at - now),
                 ));
             }
             if h.trial {
-                return Err(ServerFailure::skipped(self.url(index), None, None));
+                return Err(ServerFailure::skipped(&server.url, None, None));
             }
             h.trial = true;
-            tracing::info!(server = self.url(index), "trying a resting server again");
+            tracing::info!(server = server.url, "trying a resting server again");
         }
         Ok(Attempt {
             set: self,
-            index,
+            server: Arc::clone(server),
             done: false,
         })
     }
 
-    fn succeeded(&self, index: usize) {
-        let Some(server) = self.servers.get(index) else {
-            return;
-        };
+    fn succeeded(&self, server: &Server) {
         let mut h = crate::sync::lock(&server.health);
         if h.retry_at.is_some() {
-            tracing::info!(server = self.url(index), "server is back up");
+            tracing::info!(server = server.url, "server is back up");
         }
         h.failures = 0;
         h.retry_at = None;
         h.trial = false;
     }
 
-    /// Server `index` failed to connect or bind (`what` = "connect"), or
-    /// dropped a connection ("drop"): it rests, for twice as long as the
-    /// last time if it was already failing.
-    pub(crate) fn failed(&self, index: usize, error: &Error, what: &'static str) {
-        let Some(server) = self.servers.get(index) else {
-            return;
-        };
+    /// `server` failed to connect or bind, or dropped a connection: it
+    /// rests, for twice as long as the last time if it was already
+    /// failing. The connections it drops while resting are the same
+    /// failure.
+    pub(crate) fn failed(&self, server: &Server, error: &Error, what: Failure) {
         let mut h = crate::sync::lock(&server.health);
         h.last_error = Some(error.clone());
-        if what == "drop" && h.retry_at.is_some() {
-            // Already resting: the other connections it drops now are the
-            // same failure.
+        if what == Failure::Drop && h.retry_at.is_some() {
             return;
         }
         h.failures = h.failures.saturating_add(1);
@@ -263,29 +339,27 @@ impl ServerSet {
         h.retry_at = Some(Instant::now() + rest);
         h.trial = false;
         tracing::warn!(
-            server = self.url(index),
+            server = server.url,
             reason = %error,
-            failure = what,
+            failure = ?what,
             failures_in_a_row = h.failures,
             rest_ms = u64::try_from(rest.as_millis()).unwrap_or(u64::MAX),
             "pool server failed; resting it"
         );
     }
 
-    /// Counts a new open connection to `index` until the guard drops.
-    pub(crate) fn opened(self: &Arc<Self>, index: usize) -> OpenGuard {
-        if let Some(s) = self.servers.get(index) {
-            s.open.fetch_add(1, Ordering::AcqRel);
-        }
+    /// Counts a new open connection to `server` until the guard drops.
+    pub(crate) fn opened(server: &Arc<Server>) -> OpenGuard {
+        server.open.fetch_add(1, Ordering::AcqRel);
         OpenGuard {
-            set: Arc::clone(self),
-            index,
+            server: Arc::clone(server),
         }
     }
 
     pub(crate) fn status(&self) -> Vec<ServerStatus> {
         let now = Instant::now();
-        self.servers
+        let known: Vec<Arc<Server>> = crate::sync::lock(&self.known).clone();
+        known
             .iter()
             .map(|s| {
                 let h = crate::sync::lock(&s.health);

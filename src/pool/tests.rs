@@ -4,22 +4,37 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::servers::{Backoff, ServerSet, ServerState, ServerStrategy};
+use super::servers::{Backoff, Failure, Server, ServerSet, ServerState, ServerStrategy, Source};
 use crate::Error;
 
-fn set(strategy: ServerStrategy, base_ms: u64, max_ms: u64) -> Arc<ServerSet> {
-    let urls = ["ldap://a", "ldap://b", "ldap://c"]
-        .map(String::from)
-        .to_vec();
+fn set(strategy: ServerStrategy, base_ms: u64, max_ms: u64) -> ServerSet {
+    let sources = ["ldap://a", "ldap://b", "ldap://c"]
+        .map(|u| Source::Url(u.to_owned()))
+        .into_iter()
+        .collect();
     let backoff = Backoff {
         base: Duration::from_millis(base_ms),
         max: Duration::from_millis(max_ms),
     };
-    Arc::new(ServerSet::new(urls, strategy, backoff))
+    ServerSet::new(sources, None, strategy, backoff)
 }
 
 fn refused() -> Error {
     Error::Closed("refused".into())
+}
+
+/// The candidates' URLs' last letters, in order.
+async fn order(s: &ServerSet) -> String {
+    let (list, failures) = s.candidates().await;
+    assert!(failures.is_empty());
+    list.iter()
+        .map(|s| s.url().chars().last().unwrap_or('?'))
+        .collect()
+}
+
+async fn server(s: &ServerSet, url: &str) -> Arc<Server> {
+    let (list, _) = s.candidates().await;
+    list.into_iter().find(|x| x.url() == url).expect("a server")
 }
 
 #[test]
@@ -34,34 +49,40 @@ fn backoff_doubles_and_is_capped() {
     assert_eq!(b.after(0), Duration::from_millis(250));
 }
 
-#[test]
-fn strategies_order_the_servers() {
+#[tokio::test]
+async fn strategies_order_the_servers() {
     let s = set(ServerStrategy::Failover, 10, 10);
-    assert_eq!(s.order(), [0, 1, 2]);
-    assert_eq!(s.order(), [0, 1, 2]);
+    assert_eq!(order(&s).await, "abc");
+    assert_eq!(order(&s).await, "abc");
     let s = set(ServerStrategy::RoundRobin, 10, 10);
-    assert_eq!(s.order(), [0, 1, 2]);
-    assert_eq!(s.order(), [1, 2, 0]);
-    assert_eq!(s.order(), [2, 0, 1]);
-    assert_eq!(s.order(), [0, 1, 2]);
+    assert_eq!(order(&s).await, "abc");
+    assert_eq!(order(&s).await, "bca");
+    assert_eq!(order(&s).await, "cab");
+    assert_eq!(order(&s).await, "abc");
     let s = set(ServerStrategy::FewestConnections, 10, 10);
-    let _a = s.opened(0);
-    let _b = (s.opened(1), s.opened(1));
-    assert_eq!(s.order(), [2, 0, 1]);
-    let c = s.opened(2);
-    let _d = s.opened(2);
-    assert_eq!(s.order(), [0, 1, 2]);
-    drop(c);
-    assert_eq!(s.order(), [0, 2, 1]);
+    let (a, b, c) = (
+        server(&s, "ldap://a").await,
+        server(&s, "ldap://b").await,
+        server(&s, "ldap://c").await,
+    );
+    let _a = ServerSet::opened(&a);
+    let _b = (ServerSet::opened(&b), ServerSet::opened(&b));
+    assert_eq!(order(&s).await, "cab");
+    let c1 = ServerSet::opened(&c);
+    let _c2 = ServerSet::opened(&c);
+    assert_eq!(order(&s).await, "abc");
+    drop(c1);
+    assert_eq!(order(&s).await, "acb");
     let counts: Vec<usize> = s.status().iter().map(|s| s.connections).collect();
     assert_eq!(counts, [1, 2, 1]);
 }
 
-#[test]
-fn a_failed_server_rests_then_allows_one_trial() {
+#[tokio::test]
+async fn a_failed_server_rests_then_allows_one_trial() {
     let s = set(ServerStrategy::Failover, 40, 1000);
-    s.begin(1).unwrap().failed(&refused());
-    let skipped = s.begin(1).unwrap_err();
+    let b = server(&s, "ldap://b").await;
+    s.begin(&b).unwrap().failed(&refused());
+    let skipped = s.begin(&b).unwrap_err();
     assert_eq!(skipped.server, "ldap://b");
     assert!(skipped
         .retry_in
@@ -72,42 +93,58 @@ fn a_failed_server_rests_then_allows_one_trial() {
     assert!(matches!(s.status()[1].state, ServerState::Backoff { .. }));
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(s.status()[1].state, ServerState::HalfOpen);
-    let trial = s.begin(1).unwrap();
+    let trial = s.begin(&b).unwrap();
     // One trial at a time.
-    let busy = s.begin(1).unwrap_err();
+    let busy = s.begin(&b).unwrap_err();
     assert_eq!(
         busy.to_string(),
         "ldap://b: not tried, a trial connection to it is under way"
     );
     // A trial given up (its future dropped) frees the server for another.
     drop(trial);
-    let trial = s.begin(1).unwrap();
+    let trial = s.begin(&b).unwrap();
     trial.failed(&refused());
     assert_eq!(s.status()[1].consecutive_failures, 2);
     // 80 ms now: twice the base.
-    let rest = s.begin(1).unwrap_err().retry_in.unwrap();
+    let rest = s.begin(&b).unwrap_err().retry_in.unwrap();
     assert!(rest > Duration::from_millis(45), "{rest:?}");
     std::thread::sleep(Duration::from_millis(90));
-    s.begin(1).unwrap().succeeded();
+    s.begin(&b).unwrap().succeeded();
     let st = &s.status()[1];
     assert_eq!((st.state, st.consecutive_failures), (ServerState::Up, 0));
     assert!(st.last_error.is_some());
 }
 
-#[test]
-fn dropped_connections_rest_a_server_once() {
+#[tokio::test]
+async fn dropped_connections_rest_a_server_once() {
     let s = set(ServerStrategy::Failover, 1000, 1000);
-    s.failed(0, &refused(), "drop");
-    s.failed(0, &refused(), "drop");
-    s.failed(0, &Error::Closed("later".into()), "drop");
+    let a = server(&s, "ldap://a").await;
+    s.failed(&a, &refused(), Failure::Drop);
+    s.failed(&a, &refused(), Failure::Drop);
+    s.failed(&a, &Error::Closed("later".into()), Failure::Drop);
     let st = &s.status()[0];
     assert_eq!(st.consecutive_failures, 1);
     assert_eq!(
         st.last_error.as_ref().map(ToString::to_string).as_deref(),
         Some("connection closed: later")
     );
-    // Out of range: ignored, not a panic.
-    s.failed(7, &refused(), "drop");
-    assert!(s.begin(7).is_err());
-    assert_eq!(s.url(7), "");
+    // A connect failure while resting counts.
+    s.failed(&a, &refused(), Failure::Connect);
+    assert_eq!(s.status()[0].consecutive_failures, 2);
+}
+
+/// Without the `srv` feature a DNS SRV URL is refused when the pool is
+/// built, saying which feature it needs (run by scripts/test with
+/// `--no-default-features --features ring`).
+#[cfg(not(feature = "srv"))]
+#[test]
+fn a_dns_srv_url_needs_the_srv_feature() {
+    let err = crate::LdapPool::builder("ldap:///dc=example,dc=com", crate::ConnConfig::new())
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "configuration error: DNS SRV discovery (ldap:///dc=... URLs) needs tokio-ldap's `srv` feature, which this build leaves out: enable it, or name the servers in the URL (ldap://host)"
+    );
 }

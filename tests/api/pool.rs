@@ -73,6 +73,12 @@ fn pool_builder_rejects_what_cannot_work_and_says_why() {
             .starts_with("invalid input: the pool's URLs: "),
         "{err}"
     );
+    let err = build("ldap:///ou=people").unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: the pool's URL ldap:///ou=people names no host and no dc= domain to look up in DNS: write ldap://HOST or ldap:///dc=example,dc=com"
+    );
     let err = LdapPool::builder("ldap://127.0.0.1:389", plain())
         .max_size(0)
         .build()
