@@ -364,6 +364,7 @@
 //! | `transport` | TCP, TLS, `ldapi://` sockets | yes |
 //! | `driver` | the task that owns the socket: the poll loop, the router (where responses go; unit-tested without a socket), IO, the StartTLS upgrade | yes |
 //! | `client` | [`LdapConn`] and what it is configured and called with: config, the handle, per-call options, search streams, paging | through the driver |
+//! | `discovery` | (feature `srv`, on by default) DNS SRV discovery (RFC 2782) for `ldap:///dc=example,dc=com`: the domain from the DN, the lookup (hickory-resolver, cached until the TTL), the order by priority and weight | yes |
 //! | `pool` | [`LdapPool`]: server sets, backoff, health checks, the bind identity (on `deadpool`) | through the client |
 //! | `testkit` | (feature `testkit`) a test PKI and an in-process LDAP server, for your tests | yes |
 //!

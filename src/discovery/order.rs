@@ -77,7 +77,7 @@ fn order_priority(group: &[&SrvRecord], rng: &mut impl RandomSource, out: &mut V
         // From 0 only while a weight-0 record is in front (0 is its one
         // chance); otherwise from 1, or the first record would win 0 as
         // well and get one draw more than its weight.
-        let low = u32::from(!left.first().is_some_and(|r| r.weight == 0));
+        let low = u32::from(left.first().is_none_or(|r| r.weight != 0));
         let draw = low.saturating_add(rng.up_to(sum.saturating_sub(low)));
         let mut running = 0u32;
         let mut chosen = left.len() - 1;

@@ -46,6 +46,17 @@ pub(crate) struct SrvResolver {
     /// of every name server timing out, and a second more.
     bound: Duration,
     cache: Mutex<HashMap<String, Cached>>,
+    /// Held while a lookup runs (see [`records`](Self::records)).
+    refresh: tokio::sync::Mutex<()>,
+    /// The last lookup that failed, for the callers that waited on it.
+    failure: Mutex<Option<Failure>>,
+}
+
+/// A failed lookup and when it ended.
+struct Failure {
+    query: String,
+    error: Error,
+    at: Instant,
 }
 
 /// The records of one query and until when they may be used.
@@ -110,6 +121,8 @@ impl SrvResolver {
             server,
             bound,
             cache: Mutex::new(HashMap::new()),
+            refresh: tokio::sync::Mutex::new(()),
+            failure: Mutex::new(None),
         })
     }
 
@@ -145,14 +158,44 @@ impl SrvResolver {
     }
 
     /// The records of `query`, from the cache while their TTL lasts.
+    ///
+    /// One lookup at a time: callers that miss the cache together wait for
+    /// the first one's answer rather than each asking, and take its
+    /// failure as their own when it ended after they came (so a dead DNS
+    /// server costs each caller one timeout, not one per caller ahead).
     async fn records(&self, query: &str) -> Result<Arc<[SrvRecord]>, Error> {
-        let now = Instant::now();
-        if let Some(cached) = lock(&self.cache).get(query) {
-            if cached.until > now {
-                return Ok(Arc::clone(&cached.records));
+        if let Some(records) = self.cached(query) {
+            return Ok(records);
+        }
+        let arrived = Instant::now();
+        let _one_at_a_time = self.refresh.lock().await;
+        if let Some(records) = self.cached(query) {
+            return Ok(records);
+        }
+        if let Some(failure) = lock(&self.failure).as_ref() {
+            if failure.query == query && failure.at >= arrived {
+                return Err(failure.error.clone());
             }
         }
-        let (records, ttl) = self.lookup(query).await?;
+        let (records, ttl) = match self.lookup(query).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::debug!(query, %error, "DNS SRV lookup failed");
+                *lock(&self.failure) = Some(Failure {
+                    query: query.to_owned(),
+                    error: error.clone(),
+                    at: Instant::now(),
+                });
+                return Err(error);
+            }
+        };
+        tracing::debug!(
+            query,
+            server = %self.server,
+            records = records.len(),
+            ttl_secs = ttl.as_secs(),
+            "DNS SRV records resolved"
+        );
         let records: Arc<[SrvRecord]> = records.into();
         let mut cache = lock(&self.cache);
         let now = Instant::now();
@@ -170,6 +213,14 @@ impl SrvResolver {
             );
         }
         Ok(records)
+    }
+
+    /// The cached records of `query`, if their TTL has not passed.
+    fn cached(&self, query: &str) -> Option<Arc<[SrvRecord]>> {
+        lock(&self.cache)
+            .get(query)
+            .filter(|c| c.until > Instant::now())
+            .map(|c| Arc::clone(&c.records))
     }
 
     /// Asks DNS for the SRV records of `query`: the records and the

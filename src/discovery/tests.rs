@@ -298,6 +298,62 @@ mod srv {
         drop(silent);
     }
 
+    /// Callers waiting behind a lookup that fails take its error rather
+    /// than each asking (and waiting) again: a dead DNS server costs each
+    /// caller one timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_behind_a_failed_lookup_share_its_error() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
+        silent
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("read timeout");
+        let addr = silent.local_addr().expect("its address");
+        let received = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let counter = {
+            let (received, stop) = (Arc::clone(&received), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1500];
+                while !stop.load(Ordering::Relaxed) {
+                    if silent.recv_from(&mut buf).is_ok() {
+                        received.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        };
+        let resolver = Arc::new(
+            SrvResolver::with_timeout(Some(addr), Duration::from_millis(200)).expect("resolver"),
+        );
+        let callers: Vec<_> = (0..8)
+            .map(|_| {
+                let resolver = Arc::clone(&resolver);
+                tokio::spawn(async move { resolver.servers("example.test", false).await })
+            })
+            .collect();
+        for caller in callers {
+            let err = caller.await.expect("task").expect_err("no answer");
+            assert!(
+                matches!(
+                    err,
+                    Error::Discovery {
+                        kind: DiscoveryFailure::Timeout,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+        stop.store(true, Ordering::Relaxed);
+        counter.join().expect("counter thread");
+        // One lookup of two attempts, perhaps a second one for a caller
+        // that came after the first failed; not one per caller (16).
+        let n = received.load(Ordering::Relaxed);
+        assert!((2..=4).contains(&n), "the silent server got {n} queries");
+    }
+
     #[tokio::test]
     async fn a_domain_that_is_no_dns_name_is_invalid_input() {
         let resolver = SrvResolver::with_timeout(

@@ -229,12 +229,12 @@ async fn srv_no_records_unavailable_and_refused_are_clear_errors() {
 
 #[tokio::test]
 async fn srv_records_are_re_resolved_after_their_ttl() {
-    let ttl = Duration::from_secs(2);
+    let ttl = Duration::from_secs(3);
     let old = Zone::new()
-        .ttl(2)
+        .ttl(3)
         .srv("_ldap._tcp.ttl.test", "old.ttl.test", 1001, 0, 0);
     let new = Zone::new()
-        .ttl(2)
+        .ttl(3)
         .srv("_ldap._tcp.ttl.test", "new.ttl.test", 1002, 0, 0);
     let mut dns = Dnsmasq::start(&old);
     let srv = lookup(&dns);
@@ -320,4 +320,74 @@ async fn srv_finds_slapd_and_the_connection_works() {
         conn.whoami().await.expect("whoami").as_deref(),
         Some("dn:uid=alice,ou=people,dc=example,dc=com")
     );
+}
+
+#[tokio::test]
+async fn srv_callers_that_miss_the_cache_together_share_one_lookup() {
+    let dns =
+        Dnsmasq::start(
+            &Zone::new()
+                .ttl(60)
+                .srv("_ldap._tcp.many.test", "a.many.test", 389, 0, 0),
+        );
+    let srv = std::sync::Arc::new(lookup(&dns));
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let srv = std::sync::Arc::clone(&srv);
+            tokio::spawn(async move { srv.servers("many.test", false).await })
+        })
+        .collect();
+    for task in tasks {
+        let servers = task.await.expect("task").expect("SRV records");
+        assert_eq!(servers, [("a.many.test".to_owned(), 389)]);
+    }
+    assert_eq!(
+        dns.queries("SRV", "_ldap._tcp.many.test"),
+        1,
+        "{}",
+        dns.log()
+    );
+}
+
+#[tokio::test]
+async fn srv_answers_too_large_for_udp_come_over_tcp() {
+    // 200 records do not fit a UDP answer: dnsmasq sets TC and the
+    // resolver asks again over TCP.
+    let mut zone = Zone::new();
+    for i in 0..200u16 {
+        zone = zone.srv(
+            "_ldap._tcp.big.test",
+            &format!("server-with-a-long-name-{i:03}.big.test"),
+            1000 + i,
+            i % 4,
+            10,
+        );
+    }
+    let dns = Dnsmasq::start(&zone);
+    let servers = lookup(&dns)
+        .servers("big.test", false)
+        .await
+        .expect("SRV records over TCP");
+    assert_eq!(servers.len(), 200);
+    // Priority 0 first: ports 1000, 1004, ...
+    assert!(
+        servers[..50].iter().all(|(_, port)| (port - 1000) % 4 == 0),
+        "{servers:?}"
+    );
+    assert!(
+        servers[150..]
+            .iter()
+            .all(|(_, port)| (port - 1000) % 4 == 3),
+        "{servers:?}"
+    );
+    // Asked twice: over UDP, then over TCP, which dnsmasq answers from a
+    // child process (another pid in its log).
+    let log = dns.log();
+    let pids: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("query[SRV] _ldap._tcp.big.test"))
+        .filter_map(|l| l.split("dnsmasq[").nth(1)?.split(']').next())
+        .collect();
+    assert_eq!(pids.len(), 2, "{log}");
+    assert_ne!(pids[0], pids[1], "{log}");
 }
