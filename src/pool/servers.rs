@@ -61,6 +61,11 @@ pub struct ServerStatus {
     pub last_error: Option<Error>,
 }
 
+/// The most servers a set remembers before it forgets the unused ones that
+/// DNS named (the URLs given are kept, and so is every server with an open
+/// connection).
+const MAX_KNOWN: usize = 256;
+
 /// Capped exponential backoff: `base`, then twice as long after each
 /// further failure in a row, never more than `max`.
 #[derive(Clone, Copy, Debug)]
@@ -235,10 +240,21 @@ impl ServerSet {
     }
 
     /// The known server with `url`, added if new.
-    fn server(&self, url: &str) -> Arc<Server> {
+    pub(super) fn server(&self, url: &str) -> Arc<Server> {
         let mut known = crate::sync::lock(&self.known);
         if let Some(s) = known.iter().find(|s| s.url == url) {
             return Arc::clone(s);
+        }
+        if known.len() >= MAX_KNOWN {
+            // DNS named many servers over time: forget those no connection
+            // uses that were not given as URLs (their health with them).
+            known.retain(|s| {
+                s.open.load(Ordering::Acquire) > 0
+                    || self
+                        .sources
+                        .iter()
+                        .any(|src| matches!(src, Source::Url(u) if *u == s.url))
+            });
         }
         let s = Arc::new(Server::new(url.to_owned()));
         known.push(Arc::clone(&s));

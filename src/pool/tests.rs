@@ -148,3 +148,27 @@ fn a_dns_srv_url_needs_the_srv_feature() {
         "configuration error: DNS SRV discovery (ldap:///dc=... URLs) needs tokio-ldap's `srv` feature, which this build leaves out: enable it, or name the servers in the URL (ldap://host)"
     );
 }
+
+/// Servers named by DNS over time are remembered up to a bound: the
+/// unused ones are forgotten, the URLs given and the servers in use kept.
+#[tokio::test]
+async fn the_set_forgets_unused_discovered_servers_past_its_bound() {
+    let s = set(ServerStrategy::Failover, 10, 10);
+    let busy = s.server("ldap://busy:1");
+    let _open = ServerSet::opened(&busy);
+    for i in 0..1000 {
+        drop(s.server(&format!("ldap://dns-{i}:389")));
+    }
+    let urls: Vec<String> = s.status().into_iter().map(|st| st.url).collect();
+    assert!(urls.len() <= 256, "{}", urls.len());
+    for kept in [
+        "ldap://a",
+        "ldap://b",
+        "ldap://c",
+        "ldap://busy:1",
+        "ldap://dns-999:389",
+    ] {
+        assert!(urls.iter().any(|u| u == kept), "{kept} was forgotten");
+    }
+    assert!(!urls.iter().any(|u| u == "ldap://dns-0:389"));
+}
