@@ -18,6 +18,7 @@ mod pki;
 mod platform;
 mod prepared;
 mod providers;
+mod rotation;
 mod signing;
 mod sources;
 mod values;
