@@ -32,6 +32,8 @@ mod slapd_certs;
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
+#[cfg(unix)]
+mod slapd_rotation;
 mod support;
 mod surface;
 
