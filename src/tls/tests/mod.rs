@@ -6,6 +6,7 @@
 
 mod alerts;
 mod choosers;
+mod diagnosis;
 mod filtering;
 mod harness;
 mod names;
@@ -19,6 +20,7 @@ mod platform;
 mod prepared;
 mod providers;
 mod rotation;
+mod settings;
 mod signing;
 mod sources;
 mod values;
