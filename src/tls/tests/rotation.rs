@@ -135,6 +135,175 @@ fn half_of_a_pair_gone_keeps_the_certificate_and_says_which_file() {
 }
 
 #[test]
+fn from_dir_with_in_memory_certificates_offers_both() {
+    let dir = dir_with_alice();
+    let store = CertStore::from_dir(dir.path())
+        .unwrap()
+        .with_named("static", pki().bob.client_cert());
+    assert_eq!(store.len(), 2);
+    let subjects = store
+        .iter()
+        .map(|c| c.subject().to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(subjects, [BOB, ALICE], "in-memory ones first");
+    // A CA list naming CA-A: the directory's svc (alice) is chosen.
+    let cas = [crate::tls::TrustedCa::from_der(pki().ca_a.name.clone())];
+    let choice = store.choose(&CertRequest::new(&cas, SCHEMES));
+    assert_eq!(choice.cert().map(ClientCert::subject), Some(ALICE));
+    assert!(
+        choice
+            .reason()
+            .starts_with("chose svc: issued by CN=Test CA-A"),
+        "{}",
+        choice.reason()
+    );
+}
+
+#[test]
+fn from_dir_errors_name_the_directory_or_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    let text = config_message(CertStore::from_dir(&missing).unwrap_err());
+    assert!(
+        text.starts_with(&format!(
+            "cannot read the certificate directory {}: ",
+            missing.display()
+        )),
+        "{text}"
+    );
+
+    let text = config_message(CertStore::from_dir(dir.path()).unwrap_err());
+    assert_eq!(
+        text,
+        format!(
+            "found no client certificate in {}: each is a NAME.crt (the chain, end-entity first) with its NAME.key",
+            dir.path().display()
+        )
+    );
+
+    // A key that is not the certificate's.
+    write(dir.path(), "svc.crt", &pki().alice.cert_pem());
+    write(dir.path(), "svc.key", &pki().bob.key_pem());
+    let text = config_message(CertStore::from_dir(dir.path()).unwrap_err());
+    let (crt, key) = (dir.path().join("svc.crt"), dir.path().join("svc.key"));
+    assert_eq!(
+        text,
+        format!(
+            "svc: the private key in {} does not match the certificate in {}",
+            key.display(),
+            crt.display()
+        )
+    );
+}
+
+#[test]
+fn replaced_files_are_read_at_the_next_refresh() {
+    let dir = dir_with_alice();
+    let store = CertStore::from_dir(dir.path()).unwrap();
+    let clone = store.clone();
+    assert_eq!(choose(&store).0.as_deref(), Some(ALICE));
+
+    put(dir.path(), "svc", &pki().bob);
+    // Not before the refresh: nothing watches the files in between.
+    assert_eq!(choose(&store).0.as_deref(), Some(ALICE));
+    assert!(clone.refresh(), "the files changed");
+    // Clones share the directory.
+    let (chosen, reason) = choose(&store);
+    assert_eq!(chosen.as_deref(), Some(BOB));
+    assert_eq!(
+        reason,
+        "chose svc: the server named no CAs, so the first usable certificate"
+    );
+    assert!(!store.refresh(), "read once");
+
+    // A new pair is added, a pair whose both files are gone is dropped.
+    put(dir.path(), "alice", &pki().alice);
+    assert!(store.refresh());
+    assert_eq!(store.len(), 2);
+    std::fs::remove_file(dir.path().join("svc.crt")).unwrap();
+    std::fs::remove_file(dir.path().join("svc.key")).unwrap();
+    assert!(store.refresh());
+    assert_eq!(
+        store
+            .iter()
+            .map(|c| c.subject().to_owned())
+            .collect::<Vec<_>>(),
+        [ALICE]
+    );
+    assert_eq!(
+        choose(&store).1,
+        "chose alice: the server named no CAs, so the first usable certificate"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_load_keeps_the_old_certificate_and_says_why() {
+    let dir = dir_with_alice();
+    let store = CertStore::from_dir(dir.path()).unwrap();
+    let crt = dir.path().join("svc.crt");
+    let key = dir.path().join("svc.key");
+
+    let warnings = capture_warnings(|| {
+        write(dir.path(), "svc.crt", "half written");
+        assert!(store.refresh());
+        // The same broken file: not read again, not warned again.
+        assert!(!store.refresh());
+    });
+    let problem = format!(
+        "svc: no certificate found in {}; the certificate loaded before is kept",
+        crt.display()
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0], problem);
+    let (chosen, reason) = choose(&store);
+    assert_eq!(chosen.as_deref(), Some(ALICE), "the old certificate");
+    assert_eq!(
+        reason,
+        format!(
+            "chose svc: the server named no CAs, so the first usable certificate (not reloaded: {problem})"
+        )
+    );
+
+    // Half a rotation: bob's certificate with alice's key.
+    write(dir.path(), "svc.crt", &pki().bob.cert_pem());
+    assert!(store.refresh());
+    let (chosen, reason) = choose(&store);
+    assert_eq!(chosen.as_deref(), Some(ALICE));
+    assert!(
+        reason.ends_with(&format!(
+            "(not reloaded: svc: the private key in {} does not match the certificate in {}; the certificate loaded before is kept)",
+            key.display(),
+            crt.display()
+        )),
+        "{reason}"
+    );
+
+    // A key that went missing.
+    std::fs::remove_file(&key).unwrap();
+    assert!(store.refresh());
+    let (chosen, reason) = choose(&store);
+    assert_eq!(chosen.as_deref(), Some(ALICE));
+    assert!(
+        reason.ends_with(&format!(
+            "(not reloaded: svc: {} is missing; the certificate loaded before is kept)",
+            key.display()
+        )),
+        "{reason}"
+    );
+
+    // The rotation completes: bob, and no complaint left.
+    write(dir.path(), "svc.key", &pki().bob.key_pem());
+    assert!(store.refresh());
+    assert_eq!(
+        choose(&store),
+        (
+            Some(BOB.to_owned()),
+            "chose svc: the server named no CAs, so the first usable certificate".to_owned()
+        )
+    );
+}
+
+#[test]
 fn a_new_pair_that_does_not_load_is_reported_without_a_certificate() {
     let dir = dir_with_alice();
     let store = CertStore::from_dir(dir.path()).unwrap();
