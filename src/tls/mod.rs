@@ -44,15 +44,17 @@
 //! | 1 | `pem.rs` | PEM loading with errors that name the file | (`error`) |
 //! | 1 | `provider.rs` | the crypto provider of the enabled feature (`ring` or `aws-lc-rs`) | |
 //! | 1 | `signer.rs` | the wrapper around an application's `SigningKey` (errors, `block_in_place`) | |
+//! | 1 | `stamp.rs` | a file's length, modification time and inode, to see that it changed | |
 //! | 1 | `panic.rs` | running application code, a panic becoming its message | |
 //! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider, signer |
 //! | 3 | `query.rs` | [`QueryClientCert`], [`CertRequest`], [`Choice`], [`TlsMode`] | cert, name |
+//! | 3 | `dir.rs` | the directory of `NAME.crt`/`NAME.key` pairs behind [`CertStore::from_dir`], re-read when it changes | cert, stamp |
 //! | 3 | `source.rs` | [`ClientCertSource`], [`SourceRequest`]: the async step before a connect | cert, panic |
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
-//! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
+//! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, dir, name, query |
 //! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
 //! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertVerdict`], [`ServerCertRejected`], pinning, the rustls verifier | panic, provider |
-//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, source, store, verify |
+//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config, reloading changed CA files | cert, pem, provider, query, record, resolver, source, stamp, store, verify |
 //! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
 //! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
 //!
@@ -89,6 +91,7 @@
 mod cert;
 mod config;
 mod diagnose;
+mod dir;
 mod info;
 mod name;
 mod panic;
@@ -99,6 +102,7 @@ mod record;
 mod resolver;
 mod signer;
 mod source;
+mod stamp;
 mod store;
 mod verify;
 

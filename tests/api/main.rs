@@ -27,9 +27,12 @@ mod pool;
 // Real slapd instances behind a pool: Unix only, like the other slapd tests.
 #[cfg(unix)]
 mod pool_slapd;
-// dnsmasq and slapd behind a pool's DNS SRV URL: Unix only.
-#[cfg(unix)]
+// dnsmasq and slapd behind a pool's DNS SRV URL: Unix only, feature `srv`.
+#[cfg(all(unix, feature = "srv"))]
 mod pool_srv;
+// A client certificate rotated under a pool (slapd): Unix only.
+#[cfg(unix)]
+mod pool_rotation;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
 // file modes, /tmp) are Unix-only: these tests are built on Unix only, and
 // elsewhere `slapd_tests_need_unix` below reports them as ignored.
@@ -39,6 +42,8 @@ mod slapd_certs;
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
+#[cfg(unix)]
+mod slapd_rotation;
 // DNS SRV discovery against dnsmasq (Debian's, Unix only), with the
 // feature `srv`.
 #[cfg(all(unix, feature = "srv"))]
@@ -50,5 +55,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, pool_slapd, pool_srv, slapd_certs, slapd_harness, slapd_ops, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
+#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, pool_rotation, pool_slapd, pool_srv, slapd_certs, slapd_harness, slapd_ops, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
 fn slapd_tests_need_unix() {}
