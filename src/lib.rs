@@ -186,12 +186,13 @@
 //! ```no_run
 //! use std::time::Duration;
 //!
-//! use tokio_ldap::{Bind, CertStore, ClientCert, ConnConfig, LdapPool, ServerStrategy};
+//! use tokio_ldap::{Bind, CertStore, ConnConfig, LdapPool, ServerStrategy};
 //!
 //! # async fn run() -> Result<(), tokio_ldap::Error> {
-//! let store = CertStore::new().with(ClientCert::from_pem_files("svc.crt", "svc.key")?);
+//! // svc.crt and svc.key, renewed in place by an agent.
+//! let store = CertStore::from_dir("/etc/myservice/certs")?;
 //! let config = ConnConfig::new()
-//!     .ca_file("ca.pem")
+//!     .ca_file("/etc/myservice/ca.pem")
 //!     .client_cert_query(store)
 //!     .connect_timeout(Some(Duration::from_secs(3)))
 //!     .operation_timeout(Some(Duration::from_secs(10)));
@@ -245,6 +246,11 @@
 //!   certificate is used by the connections made after the rotation,
 //!   without a restart, while the older connections go on until they are
 //!   recycled (set a max lifetime to bound how long that is).
+//!   [`CertStore::from_dir`] reads a directory of `NAME.crt`/`NAME.key`
+//!   pairs and reads a pair again when its files change (checked at each
+//!   connect, no timer thread); a CA file given to
+//!   [`ConnConfig::ca_file`] is read again the same way. A file that does
+//!   not load keeps what was loaded before, and says which file and why.
 //! - **Waiting.** When all `max_size` connections are lent, callers wait in
 //!   the order they came, for at most [`PoolBuilder::wait_timeout`], then
 //!   get [`Error::PoolTimeout`]. Checkouts and connects are `tracing`
