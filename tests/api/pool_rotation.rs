@@ -104,7 +104,7 @@ async fn pool_picks_up_a_rotated_client_certificate_for_new_connections() {
     for t in tasks {
         bounded("a task", LIMIT, t).await.unwrap();
     }
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(seen[..rotated_at].iter().all(|w| w == ALICE), "{seen:?}");
     let late = &seen[settled..];
     assert!(!late.is_empty());
