@@ -231,7 +231,7 @@ impl TlsSettings {
         self.prepare_stamped(self.ca_stamps())
     }
 
-    /// [`prepare`](Self::prepare), with the CA files' stamps taken before
+    /// Loads the roots and builds the verifier, with the CA files' stamps taken before
     /// they are read.
     fn prepare_stamped(&self, ca_stamps: Vec<Option<Stamp>>) -> Result<PreparedTls, Error> {
         let provider = self.provider.clone().unwrap_or_else(default_provider);

@@ -81,6 +81,14 @@
 //!   reason), and of several acceptable ones the one valid longest is sent.
 //! - A [`ClientCertSource`] fetches the candidates asynchronously before
 //!   each connect.
+//! - [`CertStore::from_dir`] reads a directory of `NAME.crt`/`NAME.key`
+//!   pairs and follows it: changed files are read again before the next
+//!   connect (no timer, no thread), so a renewed certificate is used without
+//!   a restart; a CA file given to the config is read again the same way. A
+//!   file that does not load keeps what was loaded before, and the reason
+//!   ([`Choice`], [`TlsInfo::client_cert_reason`],
+//!   [`TlsInfo::trusted_roots`], a `tracing` warning) names it and says
+//!   what is wrong.
 //! - The crypto provider is that of the Cargo feature (`ring` by default,
 //!   `aws-lc-rs`), or the one given to `ConnConfig::crypto_provider`; the
 //!   process-wide default of rustls is never installed nor read.
