@@ -37,7 +37,8 @@ const MAX_CACHED: usize = 64;
 /// Cheap to share (`&self` everywhere); the records of each query are kept
 /// until their TTL (the smallest of the answer's records) has passed, then
 /// asked for again, so a changed record is picked up within one TTL.
-/// Failures are not cached: the next call asks again.
+/// Failures are not cached: a call after a failure asks again (the calls
+/// that were already waiting on the failed lookup take its error).
 pub(crate) struct SrvResolver {
     resolver: TokioResolver,
     /// The DNS server(s) asked, as the errors name them.
@@ -97,12 +98,12 @@ impl SrvResolver {
         // This type caches the records itself, for exactly their TTL.
         opts.cache_size = 0;
         opts.use_hosts_file = ResolveHosts::Never;
-        let server = describe(nameserver, &config);
         if config.name_servers().is_empty() {
-            return Err(Error::Config(format!(
-                "DNS SRV discovery: {server} lists no name server: add a nameserver line, or name the DNS server to ask"
-            )));
+            return Err(Error::Config(
+                "DNS SRV discovery: the system's DNS configuration lists no name server: add one (a nameserver line of /etc/resolv.conf), or name the DNS server to ask".to_owned(),
+            ));
         }
+        let server = describe(nameserver, &config);
         let tries = u32::try_from(DEFAULT_ATTEMPTS.saturating_mul(config.name_servers().len()))
             .unwrap_or(u32::MAX);
         let bound = timeout
@@ -282,6 +283,11 @@ impl SrvResolver {
                 self.error(query, DiscoveryFailure::Failed, answered(*code))
             }
             NetError::Timeout => self.timeout(query),
+            NetError::Proto(e) => self.error(
+                query,
+                DiscoveryFailure::Failed,
+                format!("the answer does not parse ({e}): check that this address is a DNS server"),
+            ),
             other => self.error(
                 query,
                 DiscoveryFailure::Failed,
