@@ -101,6 +101,21 @@ pub enum Error {
     /// An argument was invalid (a filter, DN or URL that does not parse).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// Every server of an [`LdapPool`](crate::LdapPool) failed, or is
+    /// resting after failing: the list says, server by server, what went
+    /// wrong (or for how long it is left alone after its last failure).
+    #[error("no server of the pool could be used: {}", ServerFailure::join(.0))]
+    AllServersFailed(Vec<ServerFailure>),
+    /// No connection of an [`LdapPool`](crate::LdapPool) became free within
+    /// its wait timeout
+    /// ([`PoolBuilder::wait_timeout`](crate::PoolBuilder::wait_timeout)).
+    #[error("no pooled connection became free within {waited:?}: all {max_size} are in use; raise PoolBuilder::max_size or PoolBuilder::wait_timeout, or return connections sooner")]
+    PoolTimeout {
+        /// How long the caller waited.
+        waited: std::time::Duration,
+        /// The pool's size limit.
+        max_size: usize,
+    },
     /// DNS SRV discovery (`ldap:///dc=example,dc=com`) found no server to
     /// try: the message names the query (`_ldap._tcp.example.com`), the
     /// DNS server asked and what to do about it.
@@ -161,6 +176,71 @@ impl Error {
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         Self::Io(Arc::new(e))
+    }
+}
+
+/// Why one server of an [`LdapPool`](crate::LdapPool) could not be used,
+/// in [`Error::AllServersFailed`].
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct ServerFailure {
+    /// The server's URL, as the pool was given it.
+    pub server: String,
+    /// What went wrong when it was last tried; `None` when it has not
+    /// failed yet (its trial connection is still under way).
+    pub error: Option<Box<Error>>,
+    /// `Some` when the server was not tried now because it failed before
+    /// and is left alone for this long still (the pool's backoff).
+    pub retry_in: Option<std::time::Duration>,
+}
+
+impl ServerFailure {
+    /// The server at `server` failed with `error` just now.
+    pub(crate) fn tried(server: &str, error: Error) -> Self {
+        Self {
+            server: server.to_owned(),
+            error: Some(Box::new(error)),
+            retry_in: None,
+        }
+    }
+
+    /// The server at `server` was not tried: it rests for `retry_in` after
+    /// `error` (or has a trial connection under way when `retry_in` is
+    /// `None`).
+    pub(crate) fn skipped(
+        server: &str,
+        error: Option<Error>,
+        retry_in: Option<std::time::Duration>,
+    ) -> Self {
+        Self {
+            server: server.to_owned(),
+            error: error.map(Box::new),
+            retry_in,
+        }
+    }
+
+    fn join(all: &[Self]) -> String {
+        let parts: Vec<String> = all.iter().map(ToString::to_string).collect();
+        parts.join("; ")
+    }
+}
+
+impl fmt::Display for ServerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.error, self.retry_in) {
+            (Some(e), None) => write!(f, "{}: {e}", self.server),
+            (Some(e), Some(wait)) => write!(
+                f,
+                "{}: not tried, resting {:.1}s more after: {e}",
+                self.server,
+                wait.as_secs_f64()
+            ),
+            (None, _) => write!(
+                f,
+                "{}: not tried, a trial connection to it is under way",
+                self.server
+            ),
+        }
     }
 }
 

@@ -175,6 +175,90 @@
 //! ring by default, or AWS-LC with the `aws-lc-rs` feature, or any given to
 //! [`ConnConfig::crypto_provider`].
 //!
+//! # Running in a service
+//!
+//! A service that runs for months against a cluster of directory servers
+//! needs more than one connection: it needs them re-made when a server
+//! restarts, spread over the replicas, checked before use, and bound as
+//! the service every time. [`LdapPool`] does that, on the `deadpool`
+//! crate (whose types stay out of this API):
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use tokio_ldap::{Bind, CertStore, ConnConfig, LdapPool, ServerStrategy};
+//!
+//! # async fn run() -> Result<(), tokio_ldap::Error> {
+//! // svc.crt and svc.key, renewed in place by an agent.
+//! let store = CertStore::from_dir("/etc/myservice/certs")?;
+//! let config = ConnConfig::new()
+//!     .ca_file("/etc/myservice/ca.pem")
+//!     .client_cert_query(store)
+//!     .connect_timeout(Some(Duration::from_secs(3)))
+//!     .operation_timeout(Some(Duration::from_secs(10)));
+//! let pool = LdapPool::builder("ldaps://ldap1.example.com ldaps://ldap2.example.com", config)
+//!     .bind(Bind::External { authzid: None })
+//!     .strategy(ServerStrategy::Failover)
+//!     .max_size(16)
+//!     .max_lifetime(Some(Duration::from_secs(3600)))
+//!     .build()?;
+//!
+//! // In each request handler: borrow, use, drop to give back.
+//! let conn = pool.get().await?;
+//! println!("{:?}", conn.whoami().await?);
+//! drop(conn);
+//!
+//! // For a health endpoint or a metrics exporter.
+//! let status = pool.status();
+//! for server in &status.servers {
+//!     println!("{} {:?} ({} open): {:?}", server.url, server.state, server.connections, server.last_error);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! - **Failover.** The servers are a set: [`ServerStrategy::Failover`]
+//!   (the first that works; the default), [`ServerStrategy::RoundRobin`]
+//!   or [`ServerStrategy::FewestConnections`] choose where each new
+//!   connection goes. A server that fails to connect or bind, or drops a
+//!   connection, rests for a while (250 ms, doubling up to 30 s: see
+//!   [`PoolBuilder::backoff`]), then one connection tries it again; each
+//!   failure is a `tracing` warning naming the server and the reason.
+//!   [`LdapPool::get`] fails only when every server failed, with
+//!   [`Error::AllServersFailed`] listing each one and why.
+//! - **DNS SRV.** `ldap:///dc=example,dc=com` (or `ldaps:///...`) in the
+//!   list stands for the servers DNS publishes under
+//!   `_ldap._tcp.example.com` (`_ldaps._tcp...`), RFC 2782: tried by
+//!   priority, then weighted at random within a priority, looked up again
+//!   once the records' TTL has passed (feature `srv`, on by default;
+//!   [`PoolBuilder::dns_server`] names the DNS server to ask).
+//! - **Identity.** Every new connection is bound as [`Bind`] says before
+//!   it is lent. A caller that binds a pooled connection (as anyone) gets
+//!   it discarded when it is given back, so the next caller never gets
+//!   another identity.
+//! - **Health.** A closed connection ([`LdapConn::is_closed`]: EOF,
+//!   reset, a Notice of Disconnection, a fatal protocol error) is never
+//!   lent; one idle for a while is asked "Who am I?" first
+//!   ([`PoolBuilder::health_check`]); connections past their max lifetime
+//!   or idle timeout are closed.
+//! - **Certificates chosen afresh.** Each new connection runs the
+//!   config's [`QueryClientCert`] (or
+//!   [`ClientCertSource`](tls::ClientCertSource)), so a rotated client
+//!   certificate is used by the connections made after the rotation,
+//!   without a restart, while the older connections go on until they are
+//!   recycled (set a max lifetime to bound how long that is).
+//!   [`CertStore::from_dir`] reads a directory of `NAME.crt`/`NAME.key`
+//!   pairs and reads a pair again when its files change (checked at each
+//!   connect, no timer thread); a CA file given to
+//!   [`ConnConfig::ca_file`] is read again the same way. A file that does
+//!   not load keeps what was loaded before, and says which file and why.
+//! - **Waiting.** When all `max_size` connections are lent, callers wait in
+//!   the order they came, for at most [`PoolBuilder::wait_timeout`], then
+//!   get [`Error::PoolTimeout`]. Checkouts and connects are `tracing`
+//!   spans (`ldap_pool_checkout`, `ldap_pool_connect`).
+//!
+//! One [`LdapConn`] already runs many operations at once; a pool adds
+//! failover and health, and spreads load over servers and sockets.
+//!
 //! # The rest of LDAP
 //!
 //! [`LdapConn`] is a cheap, cloneable handle; all operations take `&self`
@@ -410,6 +494,7 @@
 //! | `driver` | the task that owns the socket: the poll loop, the router (where responses go; unit-tested without a socket), IO, the StartTLS upgrade | yes |
 //! | `client` | [`LdapConn`] and what it is configured and called with: config, the handle, per-call options, search streams, paging | through the driver |
 //! | `discovery` | (feature `srv`, on by default) DNS SRV discovery (RFC 2782) for `ldap:///dc=example,dc=com`: the domain from the DN, the lookup (hickory-resolver, cached until the TTL), the order by priority and weight | yes |
+//! | `pool` | [`LdapPool`]: server sets, backoff, health checks, the bind identity (on `deadpool`) | through the client |
 //! | `testkit` | (feature `testkit`) a test PKI and an in-process LDAP server, for your tests | yes |
 //!
 //! Nothing a server sends can panic the client: every length is checked
@@ -532,6 +617,7 @@ mod error;
 #[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod pool;
 pub mod proto;
 mod sync;
 #[cfg(any(test, feature = "testkit"))]
@@ -546,7 +632,12 @@ pub use client::{
     SearchResults, SearchStream, SyncEvent, SyncSearch, SyncStream, WithOptions,
     NOTIFICATION_BUFFER,
 };
-pub use error::{DiscoveryFailure, Error, ErrorText, LdapError, Phase, ProtocolError};
+pub use error::{
+    DiscoveryFailure, Error, ErrorText, LdapError, Phase, ProtocolError, ServerFailure,
+};
+pub use pool::{
+    Bind, LdapPool, PoolBuilder, PoolStatus, PooledConn, ServerState, ServerStatus, ServerStrategy,
+};
 pub use proto::authz::AuthzId;
 pub use proto::controls;
 pub use proto::{Attribute, Modification, ModifyOp, ResultCode, Scope};

@@ -169,8 +169,13 @@ impl ConnConfig {
     /// The file is read by the first
     /// [`LdapConn::connect`](crate::LdapConn::connect) that needs TLS (an
     /// unreadable file makes it fail, naming the file); the roots are then
-    /// kept by this config and by its clones, so later connects do not read
-    /// it again. To pick up a replaced CA file, build a new `ConnConfig`.
+    /// kept by this config and by its clones. Each later connect only looks
+    /// at the file (length, modification time and, on Unix, inode) and
+    /// reads it again when it changed, so a replaced CA file is picked up
+    /// without a new `ConnConfig`. If the changed file does not load, the
+    /// roots read before stay in use until it changes again; a `tracing`
+    /// warning and [`TlsInfo::trusted_roots`](crate::tls::TlsInfo::trusted_roots)
+    /// say which file and why.
     pub fn ca_file(mut self, path: impl AsRef<Path>) -> Self {
         self.tls.add_ca_file(path.as_ref());
         self
@@ -199,7 +204,10 @@ impl ConnConfig {
 
     /// Answers the server's request for a client certificate with this
     /// callback, which sees the CAs the server trusts (see
-    /// [`QueryClientCert`]).
+    /// [`QueryClientCert`]). A [`CertStore`](crate::tls::CertStore) made by
+    /// [`CertStore::from_dir`](crate::tls::CertStore::from_dir) is
+    /// refreshed before each connect: rotated files are used by the next
+    /// connection.
     pub fn client_cert_query(mut self, q: impl QueryClientCert + 'static) -> Self {
         self.tls.set_client_cert_query(q);
         self

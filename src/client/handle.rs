@@ -1,7 +1,7 @@
 //! [`LdapConn`]: connecting, and the state its clones share.
 
 use std::fmt;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +25,9 @@ const COMMAND_CHANNEL: usize = 256;
 struct Inner {
     cmd: mpsc::Sender<Command>,
     cancel: mpsc::UnboundedSender<u64>,
+    /// Bind requests sent on this connection, by any handle: a pool tells
+    /// by it that a caller re-bound a connection it lent.
+    binds: AtomicU64,
     shared: Arc<Shared>,
     op_timeout: Option<Duration>,
     allow_insecure_password: bool,
@@ -200,6 +203,7 @@ impl LdapConn {
             inner: Arc::new(Inner {
                 cmd: cmd_tx,
                 cancel: cancel_tx,
+                binds: AtomicU64::new(0),
                 shared,
                 op_timeout: config.op_timeout,
                 allow_insecure_password: config.allow_insecure_password,
@@ -326,6 +330,9 @@ impl LdapConn {
         let token = next_token();
         let timeout = timeout.resolve(self.inner.op_timeout);
         let phase = phase_of(&op);
+        if phase == Phase::Bind {
+            self.inner.binds.fetch_add(1, Ordering::AcqRel);
+        }
         let (op, controls, len) = encoded_len(op, controls);
         let shared = &self.inner.shared;
         let charge = u32::try_from(len.min(shared.write_limit)).unwrap_or(u32::MAX);
@@ -354,6 +361,29 @@ impl LdapConn {
         // The driver gives the room back as the bytes are written.
         permit.forget();
         Ok(token)
+    }
+
+    /// Whether the connection is over: the server closed it or reset it,
+    /// sent a Notice of Disconnection, broke the protocol so that the
+    /// connection had to end, a bind or StartTLS was cut short, or it was
+    /// unbound. Cheap, no I/O: it reads what the connection's task has
+    /// already seen, so a server that vanished without a word (a pulled
+    /// cable) is seen only when an operation times out or the OS gives up
+    /// on the socket.
+    ///
+    /// Once `true`, it stays `true` and every operation fails with the
+    /// reason the connection ended.
+    pub fn is_closed(&self) -> bool {
+        let shared = &self.inner.shared;
+        shared.closing.load(Ordering::Acquire)
+            || self.inner.cmd.is_closed()
+            || crate::sync::lock(&shared.closed_with).is_some()
+    }
+
+    /// How many bind requests (of any kind) were sent on this connection,
+    /// by any of its handles, including one still waiting for its answer.
+    pub(crate) fn bind_count(&self) -> u64 {
+        self.inner.binds.load(Ordering::Acquire)
     }
 
     /// Bytes of requests accepted by this connection and not yet written
@@ -415,7 +445,7 @@ impl LdapConn {
 
     /// Why the connection is closed: the error it closed with, or a plain
     /// "closed".
-    pub(super) fn closed_error(&self) -> Error {
+    pub(crate) fn closed_error(&self) -> Error {
         crate::sync::lock(&self.inner.shared.closed_with)
             .clone()
             .unwrap_or_else(|| Error::Closed("the connection is closed".into()))

@@ -34,6 +34,7 @@ mod starttls;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -221,6 +222,7 @@ impl Driver {
             self.machine.unbind();
             return self.poll_drive(cx);
         }
+        self.shared.closing.store(true, Ordering::Release);
         // Drain anything still queued for the handles.
         while let Some(ev) = self.machine.poll_event() {
             self.dispatch(ev);
@@ -524,6 +526,7 @@ impl Drop for Driver {
                 ));
             }
         }
+        self.shared.closing.store(true, Ordering::Release);
         self.shared.write_budget.close();
         self.shared.notifier.close();
     }

@@ -19,6 +19,10 @@ pub(crate) struct Shared {
     pub(crate) tls_info: Mutex<Option<TlsInfo>>,
     pub(crate) secure: AtomicBool,
     pub(crate) closed_with: Mutex<Option<Error>>,
+    /// Set as soon as the connection is over (before the socket is shut
+    /// down and `closed_with` is filled in): what
+    /// [`LdapConn::is_closed`](crate::LdapConn::is_closed) reads.
+    pub(crate) closing: AtomicBool,
     /// How far the connect got (the driver marks the start of the TLS
     /// handshake after StartTLS), for naming what a connect timeout
     /// stopped.
@@ -42,6 +46,7 @@ impl Shared {
             tls_info: Mutex::default(),
             secure: AtomicBool::default(),
             closed_with: Mutex::default(),
+            closing: AtomicBool::default(),
             phase: PhaseCell::default(),
             write_budget: Semaphore::new(write_limit),
             write_limit,

@@ -1,5 +1,6 @@
 //! TLS settings and the per-connection rustls `ClientConfig`.
 
+use std::any::Any;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,7 @@ use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
 use super::resolver::ClientCertResolver;
 use super::source::{self, ClientCertSource};
+use super::stamp::Stamp;
 use super::store::CertStore;
 use super::verify::{BaseVerifier, HookPower, ServerVerifier, VerifyServerCert};
 use crate::error::Error;
@@ -40,6 +42,9 @@ pub(crate) struct TlsSettings {
     roots: Vec<CertificateDer<'static>>,
     system_roots: bool,
     client_cert: Option<Arc<dyn QueryClientCert>>,
+    /// The chooser when it is a [`CertStore`] reading a directory:
+    /// refreshed before each connect.
+    watched_store: Option<CertStore>,
     cert_source: Option<Arc<dyn ClientCertSource>>,
     server_hook: Option<(Arc<dyn VerifyServerCert>, HookPower)>,
     pins: Vec<[u8; 32]>,
@@ -69,6 +74,7 @@ impl TlsSettings {
             roots: Vec::new(),
             system_roots: false,
             client_cert: None,
+            watched_store: None,
             cert_source: None,
             server_hook: None,
             pins: Vec::new(),
@@ -109,11 +115,16 @@ impl TlsSettings {
     pub(crate) fn set_client_cert(&mut self, cert: ClientCert) {
         self.changed();
         self.client_cert = Some(Arc::new(cert));
+        self.watched_store = None;
     }
 
     /// Ask this chooser when the server asks for a certificate.
     pub(crate) fn set_client_cert_query(&mut self, query: impl QueryClientCert + 'static) {
         self.changed();
+        self.watched_store = (&query as &dyn Any)
+            .downcast_ref::<CertStore>()
+            .filter(|store| store.dir().is_some())
+            .cloned();
         self.client_cert = Some(Arc::new(query));
     }
 
@@ -128,6 +139,7 @@ impl TlsSettings {
     pub(crate) fn clear_client_cert(&mut self) {
         self.changed();
         self.client_cert = None;
+        self.watched_store = None;
     }
 
     /// Run this hook after the server's certificate verified.
@@ -181,19 +193,47 @@ impl TlsSettings {
     /// from them, so that later connects neither read the CA files again
     /// nor rebuild the verifier. A failure is not kept: the next connect
     /// tries again.
+    ///
+    /// Called before each connect that needs TLS, outside the handshake, it
+    /// also follows changes to files: a [`CertStore`] reading a directory
+    /// is refreshed, and when a CA file changed (length, modification time
+    /// or, on Unix, inode) everything is prepared anew. If that fails, what
+    /// was prepared before is kept, with the reason in its description of
+    /// the roots and a warning in the log, until the files change again.
     pub(crate) fn prepared(&self) -> Result<Arc<PreparedTls>, Error> {
-        let mut slot = lock(&self.prepared);
-        if let Some(prepared) = slot.as_ref() {
-            return Ok(Arc::clone(prepared));
+        if let Some(store) = &self.watched_store {
+            store.refresh();
         }
-        let prepared = Arc::new(self.prepare()?);
+        let mut slot = lock(&self.prepared);
+        let stamps = self.ca_stamps();
+        let prepared = match slot.as_ref() {
+            Some(prepared) if prepared.ca_stamps == stamps => return Ok(Arc::clone(prepared)),
+            Some(prepared) => match self.prepare_stamped(stamps.clone()) {
+                Ok(fresh) => fresh,
+                Err(e) => prepared.keeping_roots(&e, stamps),
+            },
+            None => self.prepare_stamped(stamps)?,
+        };
+        let prepared = Arc::new(prepared);
         *slot = Some(Arc::clone(&prepared));
         Ok(prepared)
     }
 
+    /// The stamps of the CA files now, in order.
+    fn ca_stamps(&self) -> Vec<Option<Stamp>> {
+        self.ca_files.iter().map(|path| Stamp::of(path)).collect()
+    }
+
     /// Loads the roots and builds the verifier. Errors name the CA file at
     /// fault.
+    #[cfg(test)]
     pub(crate) fn prepare(&self) -> Result<PreparedTls, Error> {
+        self.prepare_stamped(self.ca_stamps())
+    }
+
+    /// Loads the roots and builds the verifier, with the CA files' stamps taken before
+    /// they are read.
+    fn prepare_stamped(&self, ca_stamps: Vec<Option<Stamp>>) -> Result<PreparedTls, Error> {
         let provider = self.provider.clone().unwrap_or_else(default_provider);
         let mut versions: Vec<&'static SupportedProtocolVersion> = Vec::new();
         if self.tls13 {
@@ -232,7 +272,9 @@ impl TlsSettings {
             versions,
             client_cert: self.client_cert.clone(),
             cert_source: self.cert_source.clone(),
-            roots_desc,
+            roots_desc: roots_desc.clone(),
+            roots_loaded: roots_desc,
+            ca_stamps,
         })
     }
 
@@ -357,10 +399,33 @@ pub(crate) struct PreparedTls {
     versions: Vec<&'static SupportedProtocolVersion>,
     client_cert: Option<Arc<dyn QueryClientCert>>,
     cert_source: Option<Arc<dyn ClientCertSource>>,
+    /// Where the roots came from, and why a CA file was not reloaded.
     roots_desc: String,
+    /// Where the roots came from.
+    roots_loaded: String,
+    /// The stamps of the CA files when they were read (or last tried).
+    ca_stamps: Vec<Option<Stamp>>,
 }
 
 impl PreparedTls {
+    /// These roots and verifier, kept because the changed CA files (now
+    /// `ca_stamps`) failed to load with `error`.
+    fn keeping_roots(&self, error: &Error, ca_stamps: Vec<Option<Stamp>>) -> Self {
+        let why = match error {
+            Error::Config(message) => message.clone(),
+            other => other.to_string(),
+        };
+        tracing::warn!("the CA files were not reloaded: {why}; the roots loaded before are kept");
+        Self {
+            roots_desc: format!(
+                "{} (not reloaded: {why}; the roots loaded before are kept)",
+                self.roots_loaded
+            ),
+            ca_stamps,
+            ..self.clone()
+        }
+    }
+
     /// The settings for one connect to `url`: these, or, with a
     /// [`ClientCertSource`], these with the source's candidates in a
     /// [`CertStore`] as the chooser. The source is bounded by `timeout`.

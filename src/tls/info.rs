@@ -23,6 +23,7 @@ pub struct TlsInfo {
     sent: Option<SentCert>,
     reason: Option<String>,
     mode: TlsMode,
+    roots: String,
 }
 
 impl TlsInfo {
@@ -58,6 +59,7 @@ impl TlsInfo {
             sent,
             reason,
             mode: record.mode,
+            roots: record.roots.clone(),
         }
     }
 
@@ -102,6 +104,14 @@ impl TlsInfo {
     /// Whether TLS came from `ldaps://` or StartTLS.
     pub fn mode(&self) -> TlsMode {
         self.mode
+    }
+
+    /// Where the roots that verified the server came from, e.g.
+    /// `/etc/ca.pem, the system store (140 CAs)`; when a changed CA file
+    /// could not be reloaded, also why, e.g. `/etc/ca.pem (not reloaded: no
+    /// certificate found in /etc/ca.pem; the roots loaded before are kept)`.
+    pub fn trusted_roots(&self) -> &str {
+        &self.roots
     }
 }
 

@@ -44,15 +44,17 @@
 //! | 1 | `pem.rs` | PEM loading with errors that name the file | (`error`) |
 //! | 1 | `provider.rs` | the crypto provider of the enabled feature (`ring` or `aws-lc-rs`) | |
 //! | 1 | `signer.rs` | the wrapper around an application's `SigningKey` (errors, `block_in_place`) | |
+//! | 1 | `stamp.rs` | a file's length, modification time and inode, to see that it changed | |
 //! | 1 | `panic.rs` | running application code, a panic becoming its message | |
 //! | 2 | `cert.rs` | [`ClientCert`] | name, pem, provider, signer |
 //! | 3 | `query.rs` | [`QueryClientCert`], [`CertRequest`], [`Choice`], [`TlsMode`] | cert, name |
+//! | 3 | `dir.rs` | the directory of `NAME.crt`/`NAME.key` pairs behind [`CertStore::from_dir`], re-read when it changes | cert, stamp |
 //! | 3 | `source.rs` | [`ClientCertSource`], [`SourceRequest`]: the async step before a connect | cert, panic |
 //! | 4 | `record.rs` | the per-connection handshake record, `CertOutcome` | cert, name, query |
-//! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, name, query |
+//! | 5 | `store.rs` | [`CertStore`], [`EmptyListPolicy`] | cert, dir, name, query |
 //! | 5 | `resolver.rs` | the rustls `ResolvesClientCert` adapter | name, panic, query, record |
 //! | 5 | `verify.rs` | [`VerifyServerCert`], [`ServerCertInfo`], [`ServerCertVerdict`], [`ServerCertRejected`], pinning, the rustls verifier | panic, provider |
-//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config | cert, pem, provider, query, record, resolver, source, store, verify |
+//! | 6 | `config.rs` | settings, [`TlsVersion`], the per-connection rustls config, reloading changed CA files | cert, pem, provider, query, record, resolver, source, stamp, store, verify |
 //! | 7 | `info.rs` | [`TlsInfo`], [`SentCert`] | cert, name, query, record |
 //! | 7 | `diagnose.rs` | the errors that explain a failed or rejected handshake | name, record, verify |
 //!
@@ -79,6 +81,14 @@
 //!   reason), and of several acceptable ones the one valid longest is sent.
 //! - A [`ClientCertSource`] fetches the candidates asynchronously before
 //!   each connect.
+//! - [`CertStore::from_dir`] reads a directory of `NAME.crt`/`NAME.key`
+//!   pairs and follows it: changed files are read again before the next
+//!   connect (no timer, no thread), so a renewed certificate is used without
+//!   a restart; a CA file given to the config is read again the same way. A
+//!   file that does not load keeps what was loaded before, and the reason
+//!   ([`Choice`], [`TlsInfo::client_cert_reason`],
+//!   [`TlsInfo::trusted_roots`], a `tracing` warning) names it and says
+//!   what is wrong.
 //! - The crypto provider is that of the Cargo feature (`ring` by default,
 //!   `aws-lc-rs`), or the one given to `ConnConfig::crypto_provider`; the
 //!   process-wide default of rustls is never installed nor read.
@@ -89,6 +99,7 @@
 mod cert;
 mod config;
 mod diagnose;
+mod dir;
 mod info;
 mod name;
 mod panic;
@@ -99,6 +110,7 @@ mod record;
 mod resolver;
 mod signer;
 mod source;
+mod stamp;
 mod store;
 mod verify;
 

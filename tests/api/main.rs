@@ -25,8 +25,18 @@ mod hostile;
 mod hostile_lifecycle;
 mod hostile_memory;
 mod load;
-// Following referrals: what slapd cannot produce.
 mod paging;
+mod pool;
+// Real slapd instances behind a pool: Unix only, like the other slapd tests.
+#[cfg(unix)]
+mod pool_slapd;
+// dnsmasq and slapd behind a pool's DNS SRV URL: Unix only, feature `srv`.
+#[cfg(all(unix, feature = "srv"))]
+mod pool_srv;
+// A client certificate rotated under a pool (slapd): Unix only.
+#[cfg(unix)]
+mod pool_rotation;
+// Following referrals: what slapd cannot produce.
 mod referral_scripted;
 mod responses;
 // slapd, its ldapi socket and the harness that runs it (peer credentials,
@@ -42,8 +52,6 @@ mod slapd_edges;
 mod slapd_harness;
 #[cfg(unix)]
 mod slapd_ops;
-// DNS SRV discovery against dnsmasq (Debian's, Unix only), with the
-// feature `srv`.
 #[cfg(unix)]
 mod slapd_ppolicy;
 #[cfg(unix)]
@@ -51,7 +59,11 @@ mod slapd_referrals;
 #[cfg(unix)]
 mod slapd_responses;
 #[cfg(unix)]
+mod slapd_rotation;
+#[cfg(unix)]
 mod slapd_sync;
+// DNS SRV discovery against dnsmasq (Debian's, Unix only), with the
+// feature `srv`.
 #[cfg(all(unix, feature = "srv"))]
 mod srv;
 mod support;
@@ -61,5 +73,5 @@ mod surface;
 /// a run says they were skipped instead of passing without them.
 #[cfg(not(unix))]
 #[test]
-#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, slapd_certs, slapd_controls, slapd_edges, slapd_harness, slapd_ops, slapd_ppolicy, slapd_referrals, slapd_responses, slapd_sync, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
+#[ignore = "the slapd, 389-DS and dnsmasq tests (cert_matrix, ds389_certs, ds389_harness, pool_rotation, pool_slapd, pool_srv, slapd_certs, slapd_controls, slapd_edges, slapd_harness, slapd_ops, slapd_ppolicy, slapd_referrals, slapd_responses, slapd_rotation, slapd_sync, srv) need Unix: slapd, 389-DS, ldapi sockets, dnsmasq; not built on this OS"]
 fn slapd_tests_need_unix() {}

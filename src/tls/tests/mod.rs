@@ -6,6 +6,7 @@
 
 mod alerts;
 mod choosers;
+mod diagnosis;
 mod filtering;
 mod harness;
 mod names;
@@ -18,6 +19,8 @@ mod pki;
 mod platform;
 mod prepared;
 mod providers;
+mod rotation;
+mod settings;
 mod signing;
 mod sources;
 mod values;

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::tls::{server_name, TlsSettings, TlsVersion};
 
 #[test]
-fn a_ca_file_is_read_once_and_shared_by_clones() {
+fn a_ca_file_is_read_once_per_change_and_shared_by_clones() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("ca.pem");
     let write_ca = || std::fs::write(&path, pem("CERTIFICATE", &pki().ca_a.cert)).expect("write");
@@ -20,10 +20,23 @@ fn a_ca_file_is_read_once_and_shared_by_clones() {
     let clone = settings.clone();
 
     let first = settings.prepared().expect("prepared");
-    std::fs::remove_file(&path).expect("remove the CA file");
-    // Neither the settings nor a clone taken before reads the file again.
+    // Unchanged: neither the settings nor a clone taken before reads it again.
     assert!(Arc::ptr_eq(&first, &settings.prepared().expect("cached")));
     assert!(Arc::ptr_eq(&first, &clone.prepared().expect("cached")));
+    std::fs::remove_file(&path).expect("remove the CA file");
+    // Gone: the roots read before are kept, the reason told, once for the
+    // settings and their clone.
+    let kept = settings.prepared().expect("the old roots");
+    assert!(!Arc::ptr_eq(&first, &kept));
+    assert!(Arc::ptr_eq(&kept, &clone.prepared().expect("kept")));
+    let text = format!("{kept:?}");
+    assert!(
+        text.contains(&format!(
+            "(not reloaded: cannot read CA file {}: ",
+            path.display()
+        )) && text.contains("; the roots loaded before are kept)"),
+        "{text}"
+    );
 
     // A changed clone prepares anew, and says the file is gone.
     let mut changed = settings.clone();
@@ -43,8 +56,10 @@ fn a_ca_file_is_read_once_and_shared_by_clones() {
         .expect("prepared after the file came back");
     assert!(!Arc::ptr_eq(&first, &again));
     assert!(Arc::ptr_eq(&again, &changed.prepared().expect("cached")));
-    // The original settings still hold what they prepared first.
-    assert!(Arc::ptr_eq(&first, &settings.prepared().expect("cached")));
+    // The original settings read the file again too.
+    let reread = settings.prepared().expect("read again");
+    assert!(!Arc::ptr_eq(&kept, &reread));
+    assert!(!format!("{reread:?}").contains("not reloaded"));
 }
 
 #[test]

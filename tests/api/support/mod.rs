@@ -12,6 +12,7 @@
 #[cfg(unix)]
 pub mod dnsmasq;
 pub mod pki;
+pub mod pool;
 pub mod server;
 // slapd runs on Unix only (ldapi socket, peer credentials, file modes).
 #[cfg(unix)]

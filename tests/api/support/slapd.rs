@@ -448,6 +448,48 @@ impl Slapd {
     }
 }
 
+impl Slapd {
+    /// Kills the instance with SIGKILL (no Notice of Disconnection, no
+    /// close of its clients' connections but the kernel's), keeping its
+    /// directory and ports for [`restart`](Self::restart).
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a killed instance again on the same ports, with the same
+    /// configuration and data. Panics, with slapd's log, if it does not
+    /// come up.
+    pub fn restart(&mut self) {
+        let _ = fs::remove_file(&self.ldapi_path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match launch(
+                &self.conf_path,
+                &self.log_path,
+                &self.ldapi_path,
+                self.ldap_port,
+                self.ldaps_port,
+            ) {
+                Ok(child) => {
+                    self.pid = child.id();
+                    self.child = child;
+                    return;
+                }
+                // The killed instance's ports may take a moment to free up.
+                Err(Failure::PortTaken(_)) if attempt < START_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(Failure::PortTaken(log) | Failure::Other(log)) => panic!(
+                    "slapd did not restart on ports {}/{} (attempt {attempt}): {log}",
+                    self.ldap_port, self.ldaps_port
+                ),
+            }
+        }
+    }
+}
+
 impl Drop for Slapd {
     fn drop(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {

@@ -1,0 +1,64 @@
+//! What the pool tests count: this process's sockets to a server, and
+//! conditions that become true within a bound.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// How many sockets of this process are connected to `port` on the
+/// loopback: the `socket:[INODE]` links of `/proc/self/fd` whose inode
+/// `/proc/net/tcp` or `/proc/net/tcp6` lists with remote port `port`.
+/// Parallel tests open sockets too, but not to this port.
+#[cfg(target_os = "linux")]
+pub fn client_sockets_to(port: u16) -> usize {
+    let mut ours = std::collections::HashSet::new();
+    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
+        for link in dir
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        {
+            let text = link.to_string_lossy();
+            if let Some(inode) = text
+                .strip_prefix("socket:[")
+                .and_then(|t| t.strip_suffix(']'))
+            {
+                ours.insert(inode.to_owned());
+            }
+        }
+    }
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .map(|text| {
+            text.lines()
+                .skip(1)
+                .filter(|line| {
+                    let cols: Vec<&str> = line.split_whitespace().collect();
+                    let port_hex = cols.get(2).and_then(|r| r.rsplit(':').next());
+                    let remote = port_hex.and_then(|p| u16::from_str_radix(p, 16).ok());
+                    remote == Some(port) && cols.get(9).is_some_and(|i| ours.contains(*i))
+                })
+                .count()
+        })
+        .sum()
+}
+
+/// Waits until `cond` holds, checking every 10 ms; panics saying `what`
+/// if it does not within `limit`.
+pub async fn eventually(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < limit,
+            "{what}: still not so after {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Awaits `fut` for at most `limit`, panicking with `what` if it hangs.
+pub async fn bounded<T>(what: &str, limit: Duration, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what} did not return within {limit:?}"),
+    }
+}
