@@ -30,11 +30,13 @@ use tokio::runtime::Runtime;
 use tokio_ldap::{LdapConn, Search, SearchItem};
 
 use common::data::{bulk_ldif, container_dn, BIG_DB_CONFIG};
+use common::replay::Replay;
 use common::{
     cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
 };
 #[cfg(unix)]
 use support::slapd::{Slapd, SlapdOptions};
+use tokio_ldap::testkit::pki::{KeyType, Pki, PkiFiles};
 
 const SIZES: [(&str, usize); 2] = [("n20k", 20_000), ("n200k", 200_000)];
 
@@ -122,6 +124,133 @@ fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
     out
 }
 
+/// Our client reading every entry of one search (touching every value)
+/// on `conn`; returns the entries.
+async fn ours_search(conn: &LdapConn, base: &str) -> u64 {
+    let search = Search::new(base).attributes(["*"]);
+    let mut stream = conn.search(search).await.expect("search");
+    let (mut entries, mut values) = (0u64, 0usize);
+    while let Some(item) = stream.next_item().await.expect("search item") {
+        if let SearchItem::Entry(e) = item {
+            entries += 1;
+            values += e
+                .attributes
+                .iter()
+                .map(|a| a.values().count())
+                .sum::<usize>();
+        }
+    }
+    assert!(values > 0 || entries == 0);
+    entries
+}
+
+/// The client-bound view: against the replaying server, each iteration
+/// connects (LDAPS, client certificate), runs one search of `ou` and
+/// closes; the floor does the same with a bare tokio-rustls reader.
+fn replay_variants(
+    replay: &Replay,
+    pki: &'static Pki,
+    files: &PkiFiles,
+    ou: &str,
+    n: usize,
+) -> Vec<Variant> {
+    let peer = common::peer_client_config(pki, &pki.alice);
+    let floor = common::replay::floor_variant(replay, ou, n as u64, peer.clone());
+    let (url, config, base) = (replay.url(), common::our_config(files), container_dn(ou));
+    let ours = {
+        let (url, base) = (url.clone(), base.clone());
+        Variant::new("ours", move |k| {
+            let (url, config, base) = (url.clone(), config.clone(), base.clone());
+            async move {
+                let mut entries = 0;
+                for _ in 0..k {
+                    let conn = LdapConn::connect(&url, config.clone())
+                        .await
+                        .expect("connect");
+                    entries += ours_search(&conn, &base).await;
+                    conn.unbind().await.expect("unbind");
+                }
+                entries
+            }
+        })
+    };
+    let addr = replay.addr;
+    let theirs = Variant::new("ldap3 ResultEntry", move |k| {
+        let (url, base, peer) = (url.clone(), base.clone(), peer.clone());
+        async move {
+            let mut entries = 0;
+            for _ in 0..k {
+                let mut ldap = common::ldap3_connect(&url, addr, peer.clone(), true).await;
+                let mut stream = ldap
+                    .streaming_search(&base, ldap3::Scope::Subtree, "(objectClass=*)", vec!["*"])
+                    .await
+                    .expect("ldap3 search");
+                while let Some(_re) = stream.next().await.expect("ldap3 entry") {
+                    entries += 1;
+                }
+                stream
+                    .finish()
+                    .await
+                    .success()
+                    .expect("ldap3 search result");
+                ldap.unbind().await.expect("ldap3 unbind");
+            }
+            entries
+        }
+    });
+    vec![floor, ours, theirs]
+}
+
+/// The interleaved pass against the replaying server, for each size.
+fn replay_pass(rt: &Runtime, replay: &Replay, pki: &'static Pki, files: &PkiFiles) {
+    let rounds: usize = common::env_or("BENCH_ROUNDS", 5);
+    let mut lines = Vec::new();
+    for (ou, n) in SIZES {
+        let vs = replay_variants(replay, pki, files, ou, n);
+        let rounds = if n > 50_000 { rounds.min(5) } else { rounds };
+        println!("\ninterleaved pass against the replaying server, {n} entries ({rounds} rounds):");
+        let round = Duration::from_millis(if n > 50_000 { 100 } else { 300 });
+        let m = common::interleave(rt, &vs, rounds, round, 1_000);
+        lines.push(rate_ratio(
+            &format!("{n} entries, replay: ours / bare rustls decrypt+discard (entries/s)"),
+            &m[1],
+            &m[0],
+            Target::AtLeast(0.8),
+        ));
+        lines.push(rate_ratio(
+            &format!(
+                "{n} entries, replay: ldap3 ResultEntry / bare rustls decrypt+discard (entries/s)"
+            ),
+            &m[2],
+            &m[0],
+            Target::None,
+        ));
+        lines.push(cpu_ratio(
+            &format!(
+                "{n} entries, replay: ours / bare rustls decrypt+discard (client CPU per entry)"
+            ),
+            &m[1],
+            &m[0],
+            Target::None,
+        ));
+        lines.push(value_line(
+            &format!("{n} entries, replay: ours, client CPU per entry (us, not a ratio)"),
+            m[1].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ));
+        lines.push(value_line(
+            &format!("{n} entries, replay: floor, client CPU per entry (us, not a ratio)"),
+            m[0].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ));
+    }
+    common::report(
+        "search-replay",
+        "streaming search from the in-process replaying server over LDAPS (client-bound)",
+        &lines,
+    );
+}
+
 #[cfg(unix)]
 fn main() {
     let mut c = Criterion::default().configure_from_args();
@@ -131,6 +260,26 @@ fn main() {
     } else {
         &SIZES
     };
+    // The client-bound view first: the replaying server (no slapd needed).
+    let pki = Pki::get(KeyType::Ec);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = pki.write_to(dir.path()).expect("write the test PKI");
+    let replay = Replay::start(pki, sizes);
+    if common::smoke() {
+        for &(ou, n) in sizes {
+            common::smoke_run(&rt, &replay_variants(&replay, pki, &files, ou, n));
+        }
+    } else if std::env::var_os("BENCH_REPLAY").is_some() {
+        if std::env::var_os("BENCH_PROFILE").is_some() {
+            let (ou, n) = SIZES[common::env_or("BENCH_SIZE", 1usize).min(1)];
+            common::profile(&rt, &replay_variants(&replay, pki, &files, ou, n));
+        } else {
+            replay_pass(&rt, &replay, pki, &files);
+        }
+        return;
+    } else if std::env::var_os("BENCH_PROFILE").is_none() {
+        replay_pass(&rt, &replay, pki, &files);
+    }
     let mut ldif = String::new();
     for &(ou, n) in sizes {
         ldif.push_str(&bulk_ldif(ou, n));

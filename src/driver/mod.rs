@@ -41,11 +41,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Sleep};
 
-use crate::conn::{Connection, Event};
+use crate::conn::{Connection, Event, Request};
 use crate::driver::io::Io;
 use crate::driver::router::Router;
 use crate::driver::starttls::Upgrade;
-use crate::proto::{Control, MessageId, ProtocolOp, ResultCode};
+use crate::proto::{MessageId, ResultCode};
 use crate::tls::HandshakeRecord;
 use crate::transport::Transport;
 use crate::Error;
@@ -58,8 +58,8 @@ pub(crate) use crate::driver::starttls::StartTlsContext;
 #[allow(clippy::large_enum_variant)] // moved once, through a bounded channel
 pub(crate) enum Command {
     Op {
-        op: ProtocolOp,
-        controls: Vec<Control>,
+        /// The request, encoded by the handle.
+        request: Request,
         /// When the handle was asked: the timeout runs from here.
         started: Instant,
         timeout: Option<Duration>,
@@ -269,8 +269,7 @@ impl Driver {
     fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Op {
-                op,
-                controls,
+                request,
                 started,
                 timeout,
                 token,
@@ -282,12 +281,12 @@ impl Driver {
                     // Dropped before it could be sent: it never goes out.
                     return;
                 }
-                let span = tracing::debug_span!("ldap_op", op = op.name());
+                let span = tracing::debug_span!("ldap_op", op = request.name());
                 let _e = span.enter();
                 // One clock, tokio's: its paused time drives every deadline
                 // in tests (the machine takes std's `Instant`, free of tokio).
                 let now = started.into_std();
-                match self.machine.submit(op, controls, now, timeout) {
+                match self.machine.submit_request(request, now, timeout) {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
                         self.router.insert(id, token, sink);

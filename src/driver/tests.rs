@@ -18,7 +18,7 @@ use crate::ber::frame_len;
 use crate::conn::Settings;
 use crate::proto::extended::{StartTls, WhoAmI};
 use crate::proto::{
-    DerefAliases, ExtendedResponse, Filter, LdapMessage, LdapResult, ResultCode, Scope,
+    DerefAliases, ExtendedResponse, Filter, LdapMessage, LdapResult, ProtocolOp, ResultCode, Scope,
     SearchRequest, SearchResultEntry,
 };
 use crate::tls::TlsInfo;
@@ -61,8 +61,7 @@ impl Harness {
 
     async fn submit(&self, op: ProtocolOp, timeout: Option<Duration>, token: u64, sink: Sink) {
         let cmd = Command::Op {
-            op,
-            controls: Vec::new(),
+            request: Request::new(op, Vec::new()).unwrap(),
             started: Instant::now(),
             timeout,
             token,
