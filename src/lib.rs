@@ -379,7 +379,7 @@
 //! };
 //! assert_eq!(what, "delete cn=old");
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 // The library proves its invariants or returns an error; only tests (which
 // allow these where they use them) may unwrap or panic.

@@ -32,9 +32,9 @@ use tokio_ldap::testkit::pki::Pki;
 use super::data::container_dn;
 use super::{Variant, SERVER_THREAD_PREFIX};
 
-/// Results by (base DN, message ID), encoded on first use; the ID is 1
-/// for a search sent first on a new connection, so one encoding serves
-/// every loop that connects per search.
+/// Results by (base DN, message ID), encoded on first use, for IDs up to 4:
+/// the ID is 1 for a search sent first on a new connection, so one
+/// encoding serves every loop that connects per search.
 type Cache = Mutex<HashMap<(String, i32), Arc<Vec<u8>>>>;
 
 /// A running replay server; it lives as long as the process.
@@ -99,8 +99,13 @@ impl Replay {
     /// The encoded result for a search of `base` with message ID `id`
     /// (empty when `base` is unknown: only a SearchResultDone).
     fn result(&self, base: &str, id: i32) -> Arc<Vec<u8>> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let n = self.sizes.get(base).copied().unwrap_or(0);
+        if id > 4 {
+            // A long-lived connection (small results): encoded each time,
+            // not kept.
+            return Arc::new(encode_result(base, n, id));
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry((base.to_owned(), id))
             .or_insert_with(|| Arc::new(encode_result(base, n, id)))

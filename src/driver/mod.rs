@@ -23,11 +23,16 @@
 //! |---|---|
 //! | `mod.rs` | [`Driver`] and its poll loop: commands, cancellations, events, deadlines |
 //! | `router` | where responses go: routes by message ID and token, staging, backlog |
-//! | `io.rs` | the transport: read, write and flush, why the stream ended |
+//! | `io.rs` | the transport: read, write and flush, why the stream ended; batched reads while a search streams |
+//! | `lowat.rs` | the socket's receive low-water mark (the crate's one `unsafe` call) |
 //! | `starttls.rs` | the StartTLS response, the handshake, the reply |
 //! | `shared.rs` | what the driver and the handles both see |
 
 mod io;
+// The crate's one module with `unsafe` code: a socket option (SO_RCVLOWAT)
+// that no safe crate exposes. Each call says why it is sound.
+#[allow(unsafe_code)]
+mod lowat;
 mod router;
 mod shared;
 mod starttls;
@@ -466,7 +471,8 @@ impl Driver {
         if self.router.is_backlogged() || self.upgrade.in_progress() {
             return false;
         }
-        self.io.poll_read(cx, &mut self.machine)
+        let streaming = self.router.has_search();
+        self.io.poll_read(cx, &mut self.machine, streaming)
     }
 }
 

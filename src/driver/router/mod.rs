@@ -142,6 +142,8 @@ pub(crate) struct Router {
     /// Searches whose consumer fell behind. While there are any, the
     /// socket is not read.
     backlog: HashMap<MessageId, Backlog>,
+    /// How many of the routes are searches.
+    searches: usize,
 }
 
 impl Router {
@@ -151,12 +153,14 @@ impl Router {
         // The machine reuses an ID only once its operation is over, and a
         // handle's token is never reused: neither replaces anything, but
         // the index stays right if one did.
+        self.searches += usize::from(matches!(sink, Sink::Search(_)));
         let route = Route {
             sink,
             token,
             held: Arc::default(),
         };
         if let Some(old) = self.routes.insert(id, route) {
+            self.searches -= usize::from(matches!(old.sink, Sink::Search(_)));
             if self.ids.get(&old.token) == Some(&id) {
                 self.ids.remove(&old.token);
             }
@@ -175,7 +179,9 @@ impl Router {
     /// `None` when the operation is already over (or was never sent).
     pub(super) fn cancel(&mut self, token: u64) -> Option<MessageId> {
         let id = self.ids.remove(&token)?;
-        self.routes.remove(&id);
+        if let Some(route) = self.routes.remove(&id) {
+            self.searches -= usize::from(matches!(route.sink, Sink::Search(_)));
+        }
         Some(id)
     }
 
@@ -293,6 +299,11 @@ impl Router {
         drained
     }
 
+    /// Whether a search is in flight (its results may stream in).
+    pub(super) fn has_search(&self) -> bool {
+        self.searches > 0
+    }
+
     /// Whether a search has fallen behind: the socket must not be read
     /// until its consumer catches up.
     pub(super) fn is_backlogged(&self) -> bool {
@@ -302,6 +313,7 @@ impl Router {
     /// Forgets the route of `id`, keeping the token index in step.
     fn remove(&mut self, id: MessageId) -> Option<Route> {
         let route = self.routes.remove(&id)?;
+        self.searches -= usize::from(matches!(route.sink, Sink::Search(_)));
         if self.ids.get(&route.token) == Some(&id) {
             self.ids.remove(&route.token);
         }
