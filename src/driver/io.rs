@@ -142,9 +142,9 @@ impl Io {
         cx: &mut Context<'_>,
         machine: &mut Connection,
     ) -> (bool, bool) {
-        let Some(t) = self.transport.as_mut() else {
+        if self.transport.is_none() {
             return (false, false);
-        };
+        }
         if self.wpos >= self.wbuf.len() {
             // What was sent may have held a password: wipe it, not just
             // forget it.
@@ -155,7 +155,10 @@ impl Io {
                 return (false, false);
             }
         }
-        let mut progress = false;
+        let mut progress = self.coalesce_close(machine);
+        let Some(t) = self.transport.as_mut() else {
+            return (progress, false);
+        };
         while self.wpos < self.wbuf.len() {
             let chunk = self.wbuf.get(self.wpos..).unwrap_or_default();
             match Pin::new(&mut *t).poll_write(cx, chunk) {
@@ -194,8 +197,36 @@ impl Io {
         (progress, false)
     }
 
-    /// Reads what the server sent and hands it to the machine. While a
-    /// search is `streaming` and the reads come in full, the socket's
+    /// The connection is over and these are its last bytes (the
+    /// UnbindRequest): over TLS, they go into the TLS buffer with the
+    /// close_notify alert behind them, and both leave in one write on the
+    /// flush that follows, rather than one write each. Returns whether it
+    /// took any bytes.
+    fn coalesce_close(&mut self, machine: &Connection) -> bool {
+        if !machine.is_closed() || self.wpos >= self.wbuf.len() {
+            return false;
+        }
+        let Some(Transport::Tls(tls)) = self.transport.as_mut() else {
+            return false;
+        };
+        let conn = tls.get_mut().1;
+        let rest = self.wbuf.get(self.wpos..).unwrap_or_default();
+        // rustls takes what fits its buffer; the rest goes the usual way.
+        let Ok(n) = std::io::Write::write(&mut conn.writer(), rest) else {
+            return false;
+        };
+        self.wpos += n;
+        self.unflushed |= n > 0;
+        if self.wpos >= self.wbuf.len() {
+            conn.send_close_notify();
+            self.unflushed = true;
+        }
+        n > 0
+    }
+
+    /// Reads what the server sent and hands it to the machine. While
+    /// searches (and nothing else) are `streaming` and the reads come in
+    /// full, the socket's
     /// low-water mark is raised so that the next wake-up finds a batch;
     /// when the driver then waits [`TAIL_WAIT`] for nothing, the mark is
     /// lowered and whatever arrived is read anyway.

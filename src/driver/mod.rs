@@ -471,7 +471,10 @@ impl Driver {
         if self.router.is_backlogged() || self.upgrade.in_progress() {
             return false;
         }
-        let streaming = self.router.has_search();
+        // Batching the reads (see `io.rs`) only while nothing but searches
+        // is in flight: the response of any other operation is read as
+        // soon as it arrives.
+        let streaming = self.router.only_searches();
         self.io.poll_read(cx, &mut self.machine, streaming)
     }
 }

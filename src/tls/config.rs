@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -405,7 +405,7 @@ impl PreparedTls {
             mode,
             record: Arc::clone(&record),
         };
-        let config = ClientConfig::builder_with_provider(Arc::clone(&self.provider))
+        let mut config = ClientConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_protocol_versions(&self.versions)
             .map_err(|e| Error::Tls {
                 message: format!("cannot configure TLS: {e}"),
@@ -414,6 +414,12 @@ impl PreparedTls {
             .dangerous()
             .with_custom_certificate_verifier(Arc::clone(&self.verifier) as _)
             .with_client_cert_resolver(Arc::new(resolver));
+        // Every handshake is a full one, so the client certificate is asked
+        // for (and the query runs) on every connection: a session cache
+        // would live and die with this one connection's config anyway.
+        // Without one, rustls neither allocates it nor files the server's
+        // session tickets into it.
+        config.resumption = Resumption::disabled();
         Ok((Arc::new(config), record))
     }
 }

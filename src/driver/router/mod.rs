@@ -299,9 +299,11 @@ impl Router {
         drained
     }
 
-    /// Whether a search is in flight (its results may stream in).
-    pub(super) fn has_search(&self) -> bool {
-        self.searches > 0
+    /// Whether searches, and nothing else, are in flight: results may
+    /// stream in, and no other operation waits for a response that
+    /// batching the reads would hold back.
+    pub(super) fn only_searches(&self) -> bool {
+        self.searches > 0 && self.searches == self.routes.len()
     }
 
     /// Whether a search has fallen behind: the socket must not be read
