@@ -379,6 +379,8 @@
 //! };
 //! assert_eq!(what, "delete cn=old");
 //! ```
+// deny, not forbid: one module, `driver::lowat`, is allowed one `unsafe`
+// call (the socket option SO_RCVLOWAT, which no safe crate exposes).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 // The library proves its invariants or returns an error; only tests (which
