@@ -11,7 +11,7 @@
 //!
 //! The four kinds of method, in the order a driver uses them:
 //!
-//! * mutators: [`Connection::submit`], [`Connection::abandon`],
+//! * mutators: [`Connection::submit_request`], [`Connection::abandon`],
 //!   [`Connection::unbind`], [`Connection::tls_established`];
 //! * input: [`Connection::handle_input`], [`Connection::handle_timeout`],
 //!   [`Connection::handle_close`];
@@ -343,8 +343,11 @@ impl Connection {
         self.submit_request(Request::new(op, controls)?, now, timeout)
     }
 
-    /// [`Connection::submit`] for a request encoded when it was made: only
-    /// the envelope (the SEQUENCE and the message ID) is written here.
+    /// Submits a request encoded when it was made ([`Request`]); returns its
+    /// message ID. Only the envelope (the SEQUENCE and the message ID) is
+    /// written here. The request is sent at once, or queued behind an
+    /// exclusive operation (Bind, StartTLS) or, for an exclusive one, until
+    /// everything outstanding has completed.
     pub(crate) fn submit_request(
         &mut self,
         request: Request,
