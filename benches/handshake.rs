@@ -245,13 +245,21 @@ fn ratio_pass(
             "ours LDAPS loop / bare rustls handshake (client CPU per iteration)",
             ours,
             bare,
-            if targets { Target::None } else { Target::AtMost(1.20) },
+            if targets {
+                Target::None
+            } else {
+                Target::AtMost(1.20)
+            },
         ),
         cpu_ratio(
             "ours LDAPS loop / ldap3 +TCP_NODELAY (client CPU per iteration)",
             ours,
             nodelay,
-            if targets { Target::None } else { Target::AtMost(1.0) },
+            if targets {
+                Target::None
+            } else {
+                Target::AtMost(1.0)
+            },
         ),
         rate_ratio(
             "ours StartTLS loop / bare rustls handshake (rate)",

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rustls::client::{Resumption, WebPkiServerVerifier};
@@ -15,7 +15,7 @@ use super::pem;
 use super::provider::default_provider;
 use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
-use super::resolver::ClientCertResolver;
+use super::resolver::{ClientCertResolver, SharedResolver};
 use super::source::{self, ClientCertSource};
 use super::store::CertStore;
 use super::verify::{BaseVerifier, HookPower, ServerVerifier, VerifyServerCert};
@@ -233,6 +233,7 @@ impl TlsSettings {
             client_cert: self.client_cert.clone(),
             cert_source: self.cert_source.clone(),
             roots_desc,
+            config: OnceLock::new(),
         })
     }
 
@@ -358,6 +359,9 @@ pub(crate) struct PreparedTls {
     client_cert: Option<Arc<dyn QueryClientCert>>,
     cert_source: Option<Arc<dyn ClientCertSource>>,
     roots_desc: String,
+    /// The rustls config, built at the first connect and shared by every
+    /// connect with these settings (see [`SharedResolver`]).
+    config: OnceLock<Arc<ClientConfig>>,
 }
 
 impl PreparedTls {
@@ -384,7 +388,11 @@ impl PreparedTls {
     }
 
     /// The rustls config for one connection (TLS from the start for
-    /// `ldaps://`, or after StartTLS) and the record its handshake fills in.
+    /// `ldaps://`, or after StartTLS), the record its handshake fills in,
+    /// and the connection's resolver: run the handshake inside
+    /// [`scope`](super::resolver::scope) with it. The config is built
+    /// once per [`PreparedTls`] and shared; what is the connection's own
+    /// (URL, server name, mode, record) is in its resolver.
     /// Read the record after the handshake: `TlsInfo::from_handshake`,
     /// `handshake_error`, `closed_after_handshake`, `callback_panicked`.
     pub(crate) fn client_config(
@@ -392,19 +400,39 @@ impl PreparedTls {
         url: &str,
         server_name: &str,
         mode: TlsMode,
-    ) -> Result<(Arc<ClientConfig>, Arc<Mutex<HandshakeRecord>>), Error> {
+    ) -> Result<ConnectionTls, Error> {
         let record = Arc::new(Mutex::new(HandshakeRecord::new(
             server_name,
             mode,
             &self.roots_desc,
         )));
-        let resolver = ClientCertResolver {
+        let resolver = Arc::new(ClientCertResolver {
             query: self.client_cert.clone(),
             url: url.to_owned(),
             server_name: server_name.to_owned(),
             mode,
             record: Arc::clone(&record),
+        });
+        let config = match self.config.get() {
+            Some(config) => Arc::clone(config),
+            None => {
+                let config = Arc::new(self.build_config()?);
+                // A race with another connect builds the same config twice;
+                // either is kept.
+                let _ = self.config.set(Arc::clone(&config));
+                config
+            }
         };
+        Ok(ConnectionTls {
+            config,
+            record,
+            resolver,
+        })
+    }
+
+    /// The shared rustls config: the provider, versions and verifier of
+    /// these settings, the [`SharedResolver`], no session resumption.
+    fn build_config(&self) -> Result<ClientConfig, Error> {
         let mut config = ClientConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_protocol_versions(&self.versions)
             .map_err(|e| Error::Tls {
@@ -413,15 +441,22 @@ impl PreparedTls {
             })?
             .dangerous()
             .with_custom_certificate_verifier(Arc::clone(&self.verifier) as _)
-            .with_client_cert_resolver(Arc::new(resolver));
+            .with_client_cert_resolver(Arc::new(SharedResolver));
         // Every handshake is a full one, so the client certificate is asked
-        // for (and the query runs) on every connection: a session cache
-        // would live and die with this one connection's config anyway.
-        // Without one, rustls neither allocates it nor files the server's
-        // session tickets into it.
+        // for (and the query runs) on every connection. Without a session
+        // cache rustls also does not file the server's session tickets.
         config.resumption = Resumption::disabled();
-        Ok((Arc::new(config), record))
+        Ok(config)
     }
+}
+
+/// What one connection's TLS handshake needs: the shared config, the
+/// record the handshake fills in, and the resolver that fills it (run the
+/// handshake inside [`scope`](super::resolver::scope) with it).
+pub(crate) struct ConnectionTls {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) record: Arc<Mutex<HandshakeRecord>>,
+    pub(crate) resolver: Arc<ClientCertResolver>,
 }
 
 impl fmt::Debug for PreparedTls {
