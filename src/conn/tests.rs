@@ -720,7 +720,11 @@ fn a_request_encoded_once_is_the_message_encoded_with_its_id() {
             }
             .encode(&mut want);
             assert_eq!(got, want, "{} with ID {id}", op.name());
-            assert!(got.len() <= request.wire_len(), "{} with ID {id}", op.name());
+            assert!(
+                got.len() <= request.wire_len(),
+                "{} with ID {id}",
+                op.name()
+            );
         }
     }
 }
