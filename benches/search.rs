@@ -30,11 +30,13 @@ use tokio::runtime::Runtime;
 use tokio_ldap::{LdapConn, Search, SearchItem};
 
 use common::data::{bulk_ldif, container_dn, BIG_DB_CONFIG};
+use common::replay::Replay;
 use common::{
     cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
 };
 #[cfg(unix)]
 use support::slapd::{Slapd, SlapdOptions};
+use tokio_ldap::testkit::pki::{KeyType, Pki, PkiFiles};
 
 const SIZES: [(&str, usize); 2] = [("n20k", 20_000), ("n200k", 200_000)];
 
@@ -122,6 +124,277 @@ fn variants(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<Variant> {
     out
 }
 
+/// Our client reading every entry of one search (touching every value)
+/// on `conn`; returns the entries.
+async fn ours_search(conn: &LdapConn, base: &str) -> u64 {
+    let search = Search::new(base).attributes(["*"]);
+    let mut stream = conn.search(search).await.expect("search");
+    let (mut entries, mut values) = (0u64, 0usize);
+    while let Some(item) = stream.next_item().await.expect("search item") {
+        if let SearchItem::Entry(e) = item {
+            entries += 1;
+            values += e
+                .attributes
+                .iter()
+                .map(|a| a.values().count())
+                .sum::<usize>();
+        }
+    }
+    assert!(values > 0 || entries == 0);
+    entries
+}
+
+/// The client-bound view: against the replaying server, each iteration
+/// connects (LDAPS, client certificate), runs one search of `ou` and
+/// closes; the floor does the same with a bare tokio-rustls reader.
+fn replay_variants(
+    replay: &Replay,
+    pki: &'static Pki,
+    files: &PkiFiles,
+    ou: &str,
+    n: usize,
+) -> Vec<Variant> {
+    let peer = common::peer_client_config(pki, &pki.alice);
+    let floor = common::replay::floor_variant(replay, ou, n as u64, peer.clone());
+    let (url, config, base) = (replay.url(), common::our_config(files), container_dn(ou));
+    let ours = {
+        let (url, base) = (url.clone(), base.clone());
+        Variant::new("ours", move |k| {
+            let (url, config, base) = (url.clone(), config.clone(), base.clone());
+            async move {
+                let mut entries = 0;
+                for _ in 0..k {
+                    let conn = LdapConn::connect(&url, config.clone())
+                        .await
+                        .expect("connect");
+                    entries += ours_search(&conn, &base).await;
+                    conn.unbind().await.expect("unbind");
+                }
+                entries
+            }
+        })
+    };
+    let addr = replay.addr;
+    let theirs = Variant::new("ldap3 ResultEntry", move |k| {
+        let (url, base, peer) = (url.clone(), base.clone(), peer.clone());
+        async move {
+            let mut entries = 0;
+            for _ in 0..k {
+                let mut ldap = common::ldap3_connect(&url, addr, peer.clone(), true).await;
+                let mut stream = ldap
+                    .streaming_search(&base, ldap3::Scope::Subtree, "(objectClass=*)", vec!["*"])
+                    .await
+                    .expect("ldap3 search");
+                while let Some(_re) = stream.next().await.expect("ldap3 entry") {
+                    entries += 1;
+                }
+                stream
+                    .finish()
+                    .await
+                    .success()
+                    .expect("ldap3 search result");
+                ldap.unbind().await.expect("ldap3 unbind");
+            }
+            entries
+        }
+    });
+    vec![floor, ours, theirs]
+}
+
+/// Small results (1 and 10 entries), one search after another on one
+/// connection to the replaying server: the latency of a search where
+/// nothing streams. `BENCH_SMALL=1` runs only this pass; its rates are what
+/// `scripts/bench-vs-base` compares between two builds.
+fn small_pass(rt: &Runtime, pki: &'static Pki, files: &PkiFiles) {
+    let sizes = [("n1", 1), ("n10", 10)];
+    let replay = Replay::start(pki, &sizes);
+    let mut vs = Vec::new();
+    for (ou, n) in sizes {
+        let conn = rt.block_on(async {
+            LdapConn::connect(&replay.url(), common::our_config(files))
+                .await
+                .expect("connect")
+        });
+        let base = container_dn(ou);
+        vs.push(Variant::new(format!("ours {n}-entry search"), move |k| {
+            let (conn, base) = (conn.clone(), base.clone());
+            async move {
+                for _ in 0..k {
+                    assert_eq!(ours_search(&conn, &base).await, n as u64);
+                }
+                k
+            }
+        }));
+    }
+    if common::smoke_run(rt, &vs) || common::profile(rt, &vs) {
+        return;
+    }
+    let rounds: usize = common::env_or("BENCH_ROUNDS", 11);
+    let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 100));
+    println!("\ninterleaved pass, small searches against the replaying server ({rounds} rounds):");
+    let m = common::interleave(rt, &vs, rounds, round, 100_000);
+    let lines = [
+        value_line(
+            "1-entry search, ours: searches/s (not a ratio)",
+            m[0].iter().map(common::Meas::rate).collect(),
+            Target::None,
+        ),
+        value_line(
+            "10-entry search, ours: searches/s (not a ratio)",
+            m[1].iter().map(common::Meas::rate).collect(),
+            Target::None,
+        ),
+        value_line(
+            "1-entry search, ours: client CPU per search (us, not a ratio)",
+            m[0].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ),
+        value_line(
+            "10-entry search, ours: client CPU per search (us, not a ratio)",
+            m[1].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ),
+    ];
+    common::report(
+        "search-small",
+        "small searches, one connection, replaying server",
+        &lines,
+    );
+}
+
+/// The latency a streaming search adds to another operation on the same
+/// connection: WhoAmI one after another while our client streams every
+/// entry of `base` (200,000 entries), against WhoAmI on the same
+/// connection when it is idle, before and after. Percentiles in ms.
+#[cfg(unix)]
+fn latency_lines(rt: &Runtime, slapd: &Slapd, base: &str) -> Vec<common::Ratio> {
+    let conn = rt.block_on(async {
+        let conn = LdapConn::connect(&slapd.ldaps_url(), common::our_config(slapd.files()))
+            .await
+            .expect("connect");
+        conn.bind_external(None).await.expect("EXTERNAL bind");
+        conn
+    });
+    let base = base.to_owned();
+    let (idle, busy) = rt
+        .block_on(rt.spawn(async move {
+            let whoami = |conn: LdapConn| async move {
+                let t0 = std::time::Instant::now();
+                conn.whoami().await.expect("WhoAmI");
+                t0.elapsed().as_secs_f64() * 1e3
+            };
+            let mut idle = Vec::new();
+            for _ in 0..2_000 {
+                idle.push(whoami(conn.clone()).await);
+            }
+            let streaming = tokio::spawn({
+                let (conn, base) = (conn.clone(), base.clone());
+                async move { ours_search(&conn, &base).await }
+            });
+            let mut busy = Vec::new();
+            while !streaming.is_finished() {
+                busy.push(whoami(conn.clone()).await);
+            }
+            assert!(streaming.await.expect("search") > 0);
+            for _ in 0..2_000 {
+                idle.push(whoami(conn.clone()).await);
+            }
+            (idle, busy)
+        }))
+        .expect("latency loop");
+    let pct = |mut v: Vec<f64>, p: f64| {
+        v.sort_by(f64::total_cmp);
+        let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+        v.get(i).copied().unwrap_or(f64::NAN)
+    };
+    let one = |what: String, v: f64, target| value_line(&what, vec![v], target);
+    println!(
+        "latency: {} WhoAmI idle, {} during the stream",
+        idle.len(),
+        busy.len()
+    );
+    vec![
+        one(
+            "WhoAmI on an idle connection, p50 (ms)".into(),
+            pct(idle.clone(), 0.5),
+            Target::None,
+        ),
+        one(
+            "WhoAmI on an idle connection, p99 (ms)".into(),
+            pct(idle.clone(), 0.99),
+            Target::None,
+        ),
+        one(
+            format!(
+                "WhoAmI during a 200,000-entry stream on the same connection, p50 (ms; {} ops)",
+                busy.len()
+            ),
+            pct(busy.clone(), 0.5),
+            Target::None,
+        ),
+        one(
+            "WhoAmI during the stream, p99 (ms)".into(),
+            pct(busy.clone(), 0.99),
+            Target::None,
+        ),
+        one(
+            "WhoAmI p99 during the stream - p99 idle (ms, not a ratio)".into(),
+            pct(busy, 0.99) - pct(idle, 0.99),
+            Target::AtMost(1.0),
+        ),
+    ]
+}
+
+/// The interleaved pass against the replaying server, for each size.
+fn replay_pass(rt: &Runtime, replay: &Replay, pki: &'static Pki, files: &PkiFiles) {
+    let rounds: usize = common::env_or("BENCH_ROUNDS", 5);
+    let mut lines = Vec::new();
+    for (ou, n) in SIZES {
+        let vs = replay_variants(replay, pki, files, ou, n);
+        let rounds = if n > 50_000 { rounds.min(5) } else { rounds };
+        println!("\ninterleaved pass against the replaying server, {n} entries ({rounds} rounds):");
+        let round = Duration::from_millis(if n > 50_000 { 100 } else { 300 });
+        let m = common::interleave(rt, &vs, rounds, round, 1_000);
+        lines.push(rate_ratio(
+            &format!("{n} entries, replay: ours / bare rustls decrypt+discard (entries/s)"),
+            &m[1],
+            &m[0],
+            Target::AtLeast(0.8),
+        ));
+        lines.push(rate_ratio(
+            &format!(
+                "{n} entries, replay: ldap3 ResultEntry / bare rustls decrypt+discard (entries/s)"
+            ),
+            &m[2],
+            &m[0],
+            Target::None,
+        ));
+        lines.push(cpu_ratio(
+            &format!(
+                "{n} entries, replay: ours / bare rustls decrypt+discard (client CPU per entry)"
+            ),
+            &m[1],
+            &m[0],
+            Target::None,
+        ));
+        lines.push(value_line(
+            &format!("{n} entries, replay: ours, client CPU per entry (us, not a ratio)"),
+            m[1].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ));
+        lines.push(value_line(
+            &format!("{n} entries, replay: floor, client CPU per entry (us, not a ratio)"),
+            m[0].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ));
+    }
+    common::report(
+        "search-replay",
+        "streaming search from the in-process replaying server over LDAPS (client-bound)",
+        &lines,
+    );
+}
+
 #[cfg(unix)]
 fn main() {
     let mut c = Criterion::default().configure_from_args();
@@ -131,6 +404,32 @@ fn main() {
     } else {
         &SIZES
     };
+    // The client-bound view first: the replaying server (no slapd needed).
+    let pki = Pki::get(KeyType::Ec);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = pki.write_to(dir.path()).expect("write the test PKI");
+    if std::env::var_os("BENCH_SMALL").is_some() || common::smoke() {
+        small_pass(&rt, pki, &files);
+        if !common::smoke() {
+            return;
+        }
+    }
+    let replay = Replay::start(pki, sizes);
+    if common::smoke() {
+        for &(ou, n) in sizes {
+            common::smoke_run(&rt, &replay_variants(&replay, pki, &files, ou, n));
+        }
+    } else if std::env::var_os("BENCH_REPLAY").is_some() {
+        if std::env::var_os("BENCH_PROFILE").is_some() {
+            let (ou, n) = SIZES[common::env_or("BENCH_SIZE", 1usize).min(1)];
+            common::profile(&rt, &replay_variants(&replay, pki, &files, ou, n));
+        } else {
+            replay_pass(&rt, &replay, pki, &files);
+        }
+        return;
+    } else if std::env::var_os("BENCH_PROFILE").is_none() {
+        replay_pass(&rt, &replay, pki, &files);
+    }
     let mut ldif = String::new();
     for &(ou, n) in sizes {
         ldif.push_str(&bulk_ldif(ou, n));
@@ -207,7 +506,7 @@ fn main() {
         lines.push(value_line(
             &format!("{n} entries: ours, client CPU per entry (us, not a ratio)"),
             m[0].iter().map(common::Meas::cpu_us).collect(),
-            Target::AtMost(3.0),
+            Target::AtMost(2.0),
         ));
         lines.push(server_cpu_ratio(
             &format!("{n} entries: slapd CPU per entry, serving ours / serving ldap3 ResultEntry"),
@@ -226,6 +525,7 @@ fn main() {
             &m[1],
         ));
     }
+    lines.extend(latency_lines(&rt, &slapd, &container_dn("n200k")));
     common::report(
         "search",
         "streaming subtree search from slapd over LDAPS",

@@ -101,8 +101,13 @@ pub(crate) async fn secure(
     mode: TlsMode,
 ) -> Result<Secured, Error> {
     let name = tls::server_name(host)?;
-    let (config, record) = tls.client_config(url, host, mode)?;
-    let stream = match TlsConnector::from(config).connect(name, tcp).await {
+    let tls::ConnectionTls {
+        config,
+        record,
+        resolver,
+    } = tls.client_config(url, host, mode)?;
+    let handshake = TlsConnector::from(config).connect(name, tcp);
+    let stream = match tls::scope(resolver, handshake).await {
         Ok(s) => s,
         Err(e) => return Err(tls::handshake_error(e, &tls::lock(&record))),
     };

@@ -13,6 +13,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod data;
+pub mod replay;
 pub mod responder;
 
 use std::fmt::Write as _;

@@ -10,11 +10,11 @@ use tracing::Instrument;
 
 use super::config::{ConnConfig, ReferralPolicy, TimeoutSetting};
 use super::op_handle::{next_token, OpHandle};
-use crate::conn::Connection;
+use crate::conn::{Connection, Request};
 use crate::driver::{Command, Driver, Shared, Sink, StartTlsContext};
 use crate::proto::extended;
 use crate::proto::url::{LdapUrl, Scheme};
-use crate::proto::{Control, LdapMessage, MessageId, Password, ProtocolOp};
+use crate::proto::{Control, LdapMessage, Password, ProtocolOp};
 use crate::tls::{PreparedTls, TlsInfo, TlsMode, TlsSettings};
 use crate::transport::{self, Transport};
 use crate::{Error, Phase};
@@ -333,7 +333,10 @@ impl LdapConn {
         if phase == Phase::Bind {
             self.inner.binds.fetch_add(1, Ordering::AcqRel);
         }
-        let (op, controls, len) = encoded_len(op, controls);
+        // Encoded once, here: its size is what it takes from the budget,
+        // and the driver only adds the envelope with the message ID.
+        let request = Request::new(op, controls)?;
+        let len = request.wire_len();
         let shared = &self.inner.shared;
         let charge = u32::try_from(len.min(shared.write_limit)).unwrap_or(u32::MAX);
         let room = shared.write_budget.acquire_many(charge);
@@ -345,8 +348,7 @@ impl LdapConn {
         }
         .map_err(|_| self.closed_error())?;
         let cmd = Command::Op {
-            op,
-            controls,
+            request,
             started,
             timeout,
             token,
@@ -493,19 +495,6 @@ fn phase_of(op: &ProtocolOp) -> Phase {
         ProtocolOp::ExtendedRequest(r) if r.name == extended::START_TLS => Phase::StartTls,
         _ => Phase::Operation,
     }
-}
-
-/// The size of the request once encoded (with the longest message ID),
-/// handing the parts back.
-fn encoded_len(op: ProtocolOp, controls: Vec<Control>) -> (ProtocolOp, Vec<Control>, usize) {
-    let msg = LdapMessage {
-        id: MessageId(i32::MAX),
-        op,
-        controls,
-    };
-    let mut out = zeroize::Zeroizing::new(Vec::new());
-    msg.encode(&mut out);
-    (msg.op, msg.controls, out.len())
 }
 
 /// Sends a cancellation for an operation whose future is dropped before it

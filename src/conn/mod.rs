@@ -11,7 +11,7 @@
 //!
 //! The four kinds of method, in the order a driver uses them:
 //!
-//! * mutators: [`Connection::submit`], [`Connection::abandon`],
+//! * mutators: [`Connection::submit_request`], [`Connection::abandon`],
 //!   [`Connection::unbind`], [`Connection::tls_established`];
 //! * input: [`Connection::handle_input`], [`Connection::handle_timeout`],
 //!   [`Connection::handle_close`];
@@ -31,13 +31,88 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use zeroize::Zeroizing;
 
-use crate::ber::{frame_len, DecodeErrorKind, Limits};
+use crate::ber::{frame_len, DecodeErrorKind, Limits, Tag, Writer};
 use crate::proto::extended::{NoticeOfDisconnection, START_TLS};
 use crate::proto::{
     Control, ExtendedResponse, IntermediateResponse, LdapMessage, MessageId, ProtocolOp,
     SearchResultEntry,
 };
 use crate::{Error, Phase, ProtocolError};
+
+/// A request encoded once, when it is made: its protocol operation and
+/// controls (everything of the LDAPMessage after the message ID), and what
+/// the machine needs to know about it. The machine writes the envelope
+/// (the SEQUENCE and the message ID) when it assigns the ID, so a request
+/// is encoded once, and its size is known before the driver takes it.
+pub(crate) struct Request {
+    kind: OpKind,
+    name: &'static str,
+    expects: &'static str,
+    /// Wiped when dropped: a bind's may hold a password.
+    body: Zeroizing<Vec<u8>>,
+}
+
+/// The longest envelope of a message: SEQUENCE tag, up to five length
+/// octets, and the message ID (at most four content octets).
+const ENVELOPE_MAX: usize = 1 + 5 + 2 + 4;
+
+impl Request {
+    /// Encodes `op` with `controls`. Only request operations can be sent.
+    pub(crate) fn new(op: ProtocolOp, controls: Vec<Control>) -> Result<Self, Error> {
+        let kind = OpKind::of(&op).ok_or_else(|| {
+            Error::InvalidInput("only request operations can be submitted".into())
+        })?;
+        let (name, expects) = (op.name(), op.expected_response().unwrap_or("a response"));
+        // Encoded with message ID 0, whose envelope is dropped: `30 LEN`,
+        // then `02 01 00`.
+        let mut body = Zeroizing::new(Vec::new());
+        LdapMessage {
+            id: MessageId(0),
+            op,
+            controls,
+        }
+        .encode(&mut body);
+        let len_octets = match body.get(1) {
+            Some(&b) if b >= 0x80 => 1 + usize::from(b & 0x7f),
+            _ => 1,
+        };
+        let header = (1 + len_octets + 3).min(body.len());
+        body.drain(..header);
+        Ok(Self {
+            kind,
+            name,
+            expects,
+            body,
+        })
+    }
+
+    /// The operation's name, for logs.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The most bytes the message takes once sent, whatever its ID.
+    pub(crate) fn wire_len(&self) -> usize {
+        self.body.len() + ENVELOPE_MAX
+    }
+
+    /// Appends the whole message, with ID `id`, to `out`.
+    fn write(&self, id: MessageId, out: &mut Vec<u8>) {
+        Writer::new(out).sequence(Tag::SEQUENCE, |w| {
+            w.integer(Tag::INTEGER, i64::from(id.0));
+            w.raw(&self.body);
+        });
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("op", &self.name)
+            .field("len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
 
 /// What kind of operation is pending, hence which response ends it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,6 +333,7 @@ impl Connection {
     /// Submits a request; returns its message ID. The request is sent at
     /// once, or queued behind an exclusive operation (Bind, StartTLS) or,
     /// for an exclusive one, until everything outstanding has completed.
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn submit(
         &mut self,
         op: ProtocolOp,
@@ -265,12 +341,24 @@ impl Connection {
         now: Instant,
         timeout: Option<Duration>,
     ) -> Result<MessageId, Error> {
+        self.submit_request(Request::new(op, controls)?, now, timeout)
+    }
+
+    /// Submits a request encoded when it was made ([`Request`]); returns its
+    /// message ID. Only the envelope (the SEQUENCE and the message ID) is
+    /// written here. The request is sent at once, or queued behind an
+    /// exclusive operation (Bind, StartTLS) or, for an exclusive one, until
+    /// everything outstanding has completed.
+    pub(crate) fn submit_request(
+        &mut self,
+        request: Request,
+        now: Instant,
+        timeout: Option<Duration>,
+    ) -> Result<MessageId, Error> {
         if let Some(err) = self.unusable() {
             return Err(err);
         }
-        let kind = OpKind::of(&op).ok_or_else(|| {
-            Error::InvalidInput("only request operations can be submitted".into())
-        })?;
+        let kind = request.kind;
         if kind == OpKind::StartTls && self.pending_len() > 0 {
             // RFC 4511 §4.14.1: the client MUST NOT send a StartTLS request
             // while it has outstanding operations.
@@ -280,15 +368,14 @@ impl Connection {
             )));
         }
         let id = self.allocate_id();
-        let expects = op.expected_response().unwrap_or("a response");
-        let msg = LdapMessage { id, op, controls };
+        let expects = request.expects;
         let deadline = timeout.map(|t| now + t);
         if let Some(d) = deadline {
             self.deadlines.insert((d, id));
         }
         if self.must_queue(kind) {
-            let mut bytes = Zeroizing::new(Vec::new());
-            msg.encode(&mut bytes);
+            let mut bytes = Zeroizing::new(Vec::with_capacity(request.wire_len()));
+            request.write(id, &mut bytes);
             self.queued_bytes += bytes.len();
             self.queue.push_back(Queued {
                 id,
@@ -299,7 +386,7 @@ impl Connection {
                 timeout,
             });
         } else {
-            msg.encode(&mut self.out);
+            request.write(id, &mut self.out);
             self.sent(id, kind, expects, deadline, timeout);
         }
         Ok(id)

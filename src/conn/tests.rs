@@ -686,3 +686,59 @@ fn unbind_fails_outstanding_and_refuses_new_requests() {
         "connection closed: the connection was unbound"
     );
 }
+
+/// A request encoded once by the handle (`Request`) goes out byte for byte
+/// as the whole message encoded with its ID would, for IDs of every length
+/// and bodies below and above 127 bytes (where the SEQUENCE length widens),
+/// and never takes more than the size the handle charged for it.
+#[test]
+fn a_request_encoded_once_is_the_message_encoded_with_its_id() {
+    let control = Control {
+        oid: "1.2.840.113556.1.4.319".into(),
+        critical: true,
+        value: Some(bytes::Bytes::from(vec![
+            0x30, 0x05, 0x02, 0x01, 0x05, 0x04, 0x00,
+        ])),
+    };
+    let mut long = search();
+    if let ProtocolOp::SearchRequest(s) = &mut long {
+        s.attributes = (0..40).map(|i| format!("attribute{i}").into()).collect();
+    }
+    let cases = [
+        (search(), vec![]),
+        (bind(), vec![]),
+        (starttls(), vec![control.clone()]),
+        (long, vec![control]),
+    ];
+    for (op, controls) in cases {
+        for id in [1, 127, 128, 255, 256, 65_535, 65_536, 1 << 23, i32::MAX] {
+            let request = Request::new(op.clone(), controls.clone()).unwrap();
+            let mut got = Vec::new();
+            request.write(MessageId(id), &mut got);
+            let mut want = Vec::new();
+            LdapMessage {
+                id: MessageId(id),
+                op: op.clone(),
+                controls: controls.clone(),
+            }
+            .encode(&mut want);
+            assert_eq!(got, want, "{} with ID {id}", op.name());
+            assert!(
+                got.len() <= request.wire_len(),
+                "{} with ID {id}",
+                op.name()
+            );
+        }
+    }
+}
+
+/// Only requests can be encoded for sending; the error says so.
+#[test]
+fn a_response_cannot_be_made_a_request() {
+    let err = Request::new(ProtocolOp::SearchResultDone(ok()), vec![]).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: only request operations can be submitted"
+    );
+}

@@ -23,11 +23,16 @@
 //! |---|---|
 //! | `mod.rs` | [`Driver`] and its poll loop: commands, cancellations, events, deadlines |
 //! | `router` | where responses go: routes by message ID and token, staging, backlog |
-//! | `io.rs` | the transport: read, write and flush, why the stream ended |
+//! | `io.rs` | the transport: read, write and flush, why the stream ended; batched reads while a search streams |
+//! | `lowat.rs` | the socket's receive low-water mark (the crate's one `unsafe` call) |
 //! | `starttls.rs` | the StartTLS response, the handshake, the reply |
 //! | `shared.rs` | what the driver and the handles both see |
 
 mod io;
+// The crate's one module with `unsafe` code: a socket option (SO_RCVLOWAT)
+// that no safe crate exposes. Each call says why it is sound.
+#[allow(unsafe_code)]
+mod lowat;
 mod router;
 mod shared;
 mod starttls;
@@ -42,11 +47,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Sleep};
 
-use crate::conn::{Connection, Event};
+use crate::conn::{Connection, Event, Request};
 use crate::driver::io::Io;
 use crate::driver::router::Router;
 use crate::driver::starttls::Upgrade;
-use crate::proto::{Control, MessageId, ProtocolOp, ResultCode};
+use crate::proto::{MessageId, ResultCode};
 use crate::tls::HandshakeRecord;
 use crate::transport::Transport;
 use crate::Error;
@@ -59,8 +64,8 @@ pub(crate) use crate::driver::starttls::StartTlsContext;
 #[allow(clippy::large_enum_variant)] // moved once, through a bounded channel
 pub(crate) enum Command {
     Op {
-        op: ProtocolOp,
-        controls: Vec<Control>,
+        /// The request, encoded by the handle.
+        request: Request,
         /// When the handle was asked: the timeout runs from here.
         started: Instant,
         timeout: Option<Duration>,
@@ -286,8 +291,7 @@ impl Driver {
     fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Op {
-                op,
-                controls,
+                request,
                 started,
                 timeout,
                 token,
@@ -299,12 +303,12 @@ impl Driver {
                     // Dropped before it could be sent: it never goes out.
                     return;
                 }
-                let span = tracing::debug_span!("ldap_op", op = op.name());
+                let span = tracing::debug_span!("ldap_op", op = request.name());
                 let _e = span.enter();
                 // One clock, tokio's: its paused time drives every deadline
                 // in tests (the machine takes std's `Instant`, free of tokio).
                 let now = started.into_std();
-                match self.machine.submit(op, controls, now, timeout) {
+                match self.machine.submit_request(request, now, timeout) {
                     Ok(id) => {
                         tracing::trace!(message_id = id.0, "submitted");
                         self.router.insert(id, token, sink);
@@ -508,7 +512,11 @@ impl Driver {
         if self.router.is_backlogged() || self.upgrade.in_progress() {
             return false;
         }
-        self.io.poll_read(cx, &mut self.machine)
+        // Batching the reads (see `io.rs`) only while nothing but searches
+        // is in flight: the response of any other operation is read as
+        // soon as it arrives.
+        let streaming = self.router.only_searches();
+        self.io.poll_read(cx, &mut self.machine, streaming)
     }
 }
 

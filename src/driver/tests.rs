@@ -18,7 +18,7 @@ use crate::ber::frame_len;
 use crate::conn::Settings;
 use crate::proto::extended::{StartTls, WhoAmI};
 use crate::proto::{
-    DerefAliases, ExtendedResponse, Filter, LdapMessage, LdapResult, ResultCode, Scope,
+    DerefAliases, ExtendedResponse, Filter, LdapMessage, LdapResult, ProtocolOp, ResultCode, Scope,
     SearchRequest, SearchResultEntry,
 };
 use crate::tls::TlsInfo;
@@ -61,8 +61,7 @@ impl Harness {
 
     async fn submit(&self, op: ProtocolOp, timeout: Option<Duration>, token: u64, sink: Sink) {
         let cmd = Command::Op {
-            op,
-            controls: Vec::new(),
+            request: Request::new(op, Vec::new()).unwrap(),
             started: Instant::now(),
             timeout,
             token,
@@ -423,4 +422,46 @@ async fn a_flood_of_unsolicited_notifications_logs_one_warning_a_minute() {
     // A minute later, one more, counting the 4,999 ignored in between.
     assert_eq!(*warnings.lock().unwrap(), [0, 4_999]);
     h.finish().await;
+}
+
+/// The one unsafe call: with the receive low-water mark raised, the kernel
+/// holds back the readiness of a socket that has fewer bytes than the
+/// mark, and reports it once the mark is lowered (what collects the tail
+/// of a streamed result on Linux).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[tokio::test]
+async fn a_raised_low_water_mark_holds_readiness_back_until_it_is_lowered() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (mut server, _) = listener.accept().await.unwrap();
+    lowat::set_recv_lowat(&client, 64 * 1024).unwrap();
+    server.write_all(&[7u8; 100]).await.unwrap();
+    let held = tokio::time::timeout(Duration::from_millis(200), client.readable()).await;
+    assert!(held.is_err(), "readable below the mark");
+    lowat::set_recv_lowat(&client, 1).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), client.readable())
+        .await
+        .expect("not reported readable after the mark was lowered")
+        .unwrap();
+    let mut buf = [0u8; 256];
+    assert_eq!(client.try_read(&mut buf).unwrap(), 100);
+}
+
+/// A mark of zero is taken as one (the kernel's default), never refused.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[tokio::test]
+async fn a_low_water_mark_of_zero_is_the_default_of_one() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (mut server, _) = listener.accept().await.unwrap();
+    lowat::set_recv_lowat(&client, 0).unwrap();
+    server.write_all(&[1u8]).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), client.readable())
+        .await
+        .expect("one byte not reported readable")
+        .unwrap();
 }

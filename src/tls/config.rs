@@ -3,10 +3,10 @@
 use std::any::Any;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -16,7 +16,7 @@ use super::pem;
 use super::provider::default_provider;
 use super::query::{QueryClientCert, TlsMode};
 use super::record::HandshakeRecord;
-use super::resolver::ClientCertResolver;
+use super::resolver::{ClientCertResolver, SharedResolver};
 use super::source::{self, ClientCertSource};
 use super::stamp::Stamp;
 use super::store::CertStore;
@@ -275,6 +275,7 @@ impl TlsSettings {
             roots_desc: roots_desc.clone(),
             roots_loaded: roots_desc,
             ca_stamps,
+            config: OnceLock::new(),
         })
     }
 
@@ -405,6 +406,11 @@ pub(crate) struct PreparedTls {
     roots_loaded: String,
     /// The stamps of the CA files when they were read (or last tried).
     ca_stamps: Vec<Option<Stamp>>,
+    /// The rustls config, built at the first connect and shared by every
+    /// connect with these settings (see [`SharedResolver`]); settings
+    /// with reloaded roots are a new `PreparedTls` with a config of their
+    /// own.
+    config: OnceLock<Arc<ClientConfig>>,
 }
 
 impl PreparedTls {
@@ -443,13 +449,20 @@ impl PreparedTls {
             "client certificate source answered"
         );
         let store = certs.into_iter().fold(CertStore::new(), CertStore::with);
+        // Built before the copy, so that every connect shares it: the
+        // chooser is not part of the config (see `SharedResolver`).
+        self.shared_config()?;
         let mut prepared = (**self).clone();
         prepared.client_cert = Some(Arc::new(store));
         Ok(Arc::new(prepared))
     }
 
     /// The rustls config for one connection (TLS from the start for
-    /// `ldaps://`, or after StartTLS) and the record its handshake fills in.
+    /// `ldaps://`, or after StartTLS), the record its handshake fills in,
+    /// and the connection's resolver: run the handshake inside
+    /// [`scope`](super::resolver::scope) with it. The config is built
+    /// once per [`PreparedTls`] and shared; what is the connection's own
+    /// (URL, server name, mode, record) is in its resolver.
     /// Read the record after the handshake: `TlsInfo::from_handshake`,
     /// `handshake_error`, `closed_after_handshake`, `callback_panicked`.
     pub(crate) fn client_config(
@@ -457,20 +470,43 @@ impl PreparedTls {
         url: &str,
         server_name: &str,
         mode: TlsMode,
-    ) -> Result<(Arc<ClientConfig>, Arc<Mutex<HandshakeRecord>>), Error> {
+    ) -> Result<ConnectionTls, Error> {
         let record = Arc::new(Mutex::new(HandshakeRecord::new(
             server_name,
             mode,
             &self.roots_desc,
         )));
-        let resolver = ClientCertResolver {
+        let resolver = Arc::new(ClientCertResolver {
             query: self.client_cert.clone(),
             url: url.to_owned(),
             server_name: server_name.to_owned(),
             mode,
             record: Arc::clone(&record),
-        };
-        let config = ClientConfig::builder_with_provider(Arc::clone(&self.provider))
+        });
+        let config = self.shared_config()?;
+        Ok(ConnectionTls {
+            config,
+            record,
+            resolver,
+        })
+    }
+
+    /// The rustls config of these settings, built at the first call.
+    fn shared_config(&self) -> Result<Arc<ClientConfig>, Error> {
+        if let Some(config) = self.config.get() {
+            return Ok(Arc::clone(config));
+        }
+        let config = Arc::new(self.build_config()?);
+        // A race with another connect builds the same config twice; either
+        // is kept.
+        let _ = self.config.set(Arc::clone(&config));
+        Ok(config)
+    }
+
+    /// The shared rustls config: the provider, versions and verifier of
+    /// these settings, the [`SharedResolver`], no session resumption.
+    fn build_config(&self) -> Result<ClientConfig, Error> {
+        let mut config = ClientConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_protocol_versions(&self.versions)
             .map_err(|e| Error::Tls {
                 message: format!("cannot configure TLS: {e}"),
@@ -478,9 +514,22 @@ impl PreparedTls {
             })?
             .dangerous()
             .with_custom_certificate_verifier(Arc::clone(&self.verifier) as _)
-            .with_client_cert_resolver(Arc::new(resolver));
-        Ok((Arc::new(config), record))
+            .with_client_cert_resolver(Arc::new(SharedResolver));
+        // Every handshake is a full one, so the client certificate is asked
+        // for (and the query runs) on every connection. Without a session
+        // cache rustls also does not file the server's session tickets.
+        config.resumption = Resumption::disabled();
+        Ok(config)
     }
+}
+
+/// What one connection's TLS handshake needs: the shared config, the
+/// record the handshake fills in, and the resolver that fills it (run the
+/// handshake inside [`scope`](super::resolver::scope) with it).
+pub(crate) struct ConnectionTls {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) record: Arc<Mutex<HandshakeRecord>>,
+    pub(crate) resolver: Arc<ClientCertResolver>,
 }
 
 impl fmt::Debug for PreparedTls {

@@ -127,11 +127,12 @@ pub use verify::{
 
 /// Re-exported for the transport and the driver, which lock the record.
 pub(crate) use crate::sync::lock;
-pub(crate) use config::{server_name, PreparedTls, TlsSettings};
+pub(crate) use config::{server_name, ConnectionTls, PreparedTls, TlsSettings};
 pub(crate) use diagnose::{
     callback_panicked, closed_after_handshake, handshake_error, read_error_after_handshake,
 };
 pub(crate) use record::HandshakeRecord;
+pub(crate) use resolver::scope;
 
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! application's [`QueryClientCert`].
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use rustls::client::ResolvesClientCert;
@@ -119,5 +120,48 @@ impl fmt::Debug for ClientCertResolver {
             .field("server_name", &self.server_name)
             .field("mode", &self.mode)
             .finish_non_exhaustive()
+    }
+}
+
+tokio::task_local! {
+    /// The resolver of the connection whose handshake is being polled.
+    static CONNECTION: Arc<ClientCertResolver>;
+}
+
+/// Runs `handshake` with `resolver` as the connection's resolver: while it
+/// is polled, the [`SharedResolver`] of the shared config forwards to it.
+pub(crate) fn scope<F: Future>(
+    resolver: Arc<ClientCertResolver>,
+    handshake: F,
+) -> impl Future<Output = F::Output> {
+    CONNECTION.scope(resolver, handshake)
+}
+
+/// The resolver of the rustls config shared by every connection of one
+/// [`PreparedTls`](super::PreparedTls): rustls asks it during a handshake,
+/// and it forwards to the resolver of the connection whose handshake that
+/// is ([`scope`]), which holds the connection's URL, server name and record.
+/// The config itself is then built once, not once per connection.
+#[derive(Debug)]
+pub(crate) struct SharedResolver;
+
+impl ResolvesClientCert for SharedResolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        // Outside a scope (never: the config is private to `transport`),
+        // no certificate is sent.
+        CONNECTION
+            .try_with(|conn| conn.resolve(root_hint_subjects, sigschemes))
+            .ok()
+            .flatten()
+    }
+
+    /// True, as for [`ClientCertResolver`]: the application decides once
+    /// the server asks.
+    fn has_certs(&self) -> bool {
+        true
     }
 }

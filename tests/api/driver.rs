@@ -20,6 +20,7 @@ use tokio_ldap::proto::{
     Attribute, ExtendedResponse, IntermediateResponse, LdapResult, MessageId, ProtocolOp,
     ResultCode, SearchResultEntry,
 };
+use tokio_ldap::rustls::pki_types::CertificateDer;
 use tokio_ldap::{ConnConfig, Error, LdapConn, OpOptions, Search, SearchItem};
 
 use tokio_ldap::proto::extended::WHO_AM_I;
@@ -187,6 +188,73 @@ async fn slow_consumer_of_a_large_search_keeps_memory_bounded() {
         max_lead < 20_000,
         "server ran {max_lead} entries ahead of the consumer"
     );
+}
+
+/// A search whose entries come in a burst (full reads: the driver raises
+/// the socket's low-water mark) and whose tail (the last entries and the
+/// SearchResultDone, far below the mark) comes after a pause, on a
+/// connection the server then keeps open and silent: the tail must still
+/// reach the stream (the driver lowers the mark after a wait and reads
+/// what is there), over plain TCP and over TLS.
+async fn streamed_search_tail_arrives(tls: bool) {
+    const BURST: usize = 400; // ~370 KB: many full reads
+    const TAIL: usize = 3;
+    let script = |mut p: Peer| async move {
+        let Some(m) = p.recv_op().await else { return };
+        let mut out = Vec::new();
+        for i in 0..BURST {
+            Peer::encode_into(&mut out, m.id, big_entry(i));
+        }
+        if p.send_raw(&out).await.is_err() {
+            return;
+        }
+        // Let the client drain the burst and wait again, mark raised.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        out.clear();
+        for i in BURST..BURST + TAIL {
+            Peer::encode_into(&mut out, m.id, big_entry(i));
+        }
+        Peer::encode_into(&mut out, m.id, ProtocolOp::SearchResultDone(ok()));
+        if p.send_raw(&out).await.is_err() {
+            return;
+        }
+        // Silent and open until the client hangs up.
+        while p.recv().await.is_some() {}
+    };
+    let (srv, config) = if tls {
+        let cfg = server::tls_config(&server::ClientAuth::Off, &[]);
+        let ca = tokio_ldap::testkit::pki::Pki::ec().ca_a.cert_der.clone();
+        let config = plain().root_certificate(CertificateDer::from(ca));
+        (server::start_tls(cfg, script).await, config)
+    } else {
+        (server::start(script).await, plain())
+    };
+    let url = if tls { srv.ldaps_url() } else { srv.url() };
+    let conn = LdapConn::connect(&url, config).await.unwrap();
+    let mut stream = conn.search(Search::new("dc=example,dc=com")).await.unwrap();
+    let all = async {
+        let mut got = 0usize;
+        while let Some(item) = stream.next_item().await.unwrap() {
+            assert!(matches!(item, SearchItem::Entry(_)));
+            got += 1;
+        }
+        got
+    };
+    let got = tokio::time::timeout(Duration::from_secs(10), all)
+        .await
+        .expect("the tail of the search never reached the stream");
+    assert_eq!(got, BURST + TAIL);
+    assert_eq!(stream.done().unwrap().result.code, ResultCode::SUCCESS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_search_tail_below_the_low_water_mark_arrives_over_tcp() {
+    streamed_search_tail_arrives(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_search_tail_below_the_low_water_mark_arrives_over_tls() {
+    streamed_search_tail_arrives(true).await;
 }
 
 #[tokio::test]

@@ -148,6 +148,8 @@ pub(crate) struct Router {
     /// Searches whose consumer fell behind. While there are any, the
     /// socket is not read.
     backlog: HashMap<MessageId, Backlog>,
+    /// How many of the routes are searches.
+    searches: usize,
 }
 
 impl Router {
@@ -157,12 +159,14 @@ impl Router {
         // The machine reuses an ID only once its operation is over, and a
         // handle's token is never reused: neither replaces anything, but
         // the index stays right if one did.
+        self.searches += usize::from(matches!(sink, Sink::Search(_)));
         let route = Route {
             sink,
             token,
             held: Arc::default(),
         };
         if let Some(old) = self.routes.insert(id, route) {
+            self.searches -= usize::from(matches!(old.sink, Sink::Search(_)));
             if self.ids.get(&old.token) == Some(&id) {
                 self.ids.remove(&old.token);
             }
@@ -181,7 +185,9 @@ impl Router {
     /// `None` when the operation is already over (or was never sent).
     pub(super) fn cancel(&mut self, token: u64) -> Option<MessageId> {
         let id = self.ids.remove(&token)?;
-        self.routes.remove(&id);
+        if let Some(route) = self.routes.remove(&id) {
+            self.searches -= usize::from(matches!(route.sink, Sink::Search(_)));
+        }
         Some(id)
     }
 
@@ -307,6 +313,13 @@ impl Router {
         drained
     }
 
+    /// Whether searches, and nothing else, are in flight: results may
+    /// stream in, and no other operation waits for a response that
+    /// batching the reads would hold back.
+    pub(super) fn only_searches(&self) -> bool {
+        self.searches > 0 && self.searches == self.routes.len()
+    }
+
     /// Whether a search has fallen behind: the socket must not be read
     /// until its consumer catches up.
     pub(super) fn is_backlogged(&self) -> bool {
@@ -316,6 +329,7 @@ impl Router {
     /// Forgets the route of `id`, keeping the token index in step.
     fn remove(&mut self, id: MessageId) -> Option<Route> {
         let route = self.routes.remove(&id)?;
+        self.searches -= usize::from(matches!(route.sink, Sink::Search(_)));
         if self.ids.get(&route.token) == Some(&id) {
             self.ids.remove(&route.token);
         }

@@ -157,12 +157,15 @@ pub(crate) struct ClientSide {
 /// Connects, handshakes and reads the greeting, as the driver will.
 pub(crate) async fn connect(prepared: &PreparedTls, addr: SocketAddr, host: &str) -> ClientSide {
     let url = format!("ldaps://{host}:{}", addr.port());
-    let (config, record) = prepared.client_config(&url, host, TlsMode::Ldaps).unwrap();
+    let crate::tls::ConnectionTls {
+        config,
+        record,
+        resolver,
+    } = prepared.client_config(&url, host, TlsMode::Ldaps).unwrap();
     let tcp = TcpStream::connect(addr).await.unwrap();
     tcp.set_nodelay(true).unwrap();
-    let result = TlsConnector::from(config)
-        .connect(server_name(host).unwrap(), tcp)
-        .await;
+    let handshake = TlsConnector::from(config).connect(server_name(host).unwrap(), tcp);
+    let result = crate::tls::scope(resolver, handshake).await;
     let mut tls = match result {
         Ok(tls) => tls,
         Err(e) => {

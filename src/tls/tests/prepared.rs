@@ -105,3 +105,65 @@ fn prepared_debug_names_the_verifier_policy() {
         "{text}"
     );
 }
+
+/// The rustls config is built once per prepared settings and shared by
+/// every connection, while each connection's handshake still runs the
+/// query and fills in its own record (through the connection's resolver,
+/// in scope while its handshake is polled).
+#[tokio::test]
+async fn one_rustls_config_serves_every_connection_each_with_its_own_query_and_record() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use rustls::version::TLS13;
+
+    use super::harness::{connect, serve_one, server_config, trusting_ca_a, webpki, After, Hints};
+    use crate::tls::record::CertOutcome;
+    use crate::tls::{CertRequest, TlsMode};
+
+    let pki = pki();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let alice = pki.alice.client_cert();
+    let mut settings = trusting_ca_a();
+    settings.set_client_cert_query(move |_: &CertRequest<'_>| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        Some(alice.clone())
+    });
+    let prepared = settings.prepared().expect("prepared");
+
+    let first = prepared
+        .client_config("ldaps://localhost:1", "localhost", TlsMode::Ldaps)
+        .expect("config");
+    let second = prepared
+        .client_config("ldaps://localhost:2", "localhost", TlsMode::Ldaps)
+        .expect("config");
+    assert!(Arc::ptr_eq(&first.config, &second.config), "config rebuilt");
+    assert!(!Arc::ptr_eq(&first.record, &second.record), "record shared");
+
+    let auth = webpki(&[&pki.ca_a, &pki.ca_b], Hints::Roots);
+    for round in 1..=2 {
+        let (addr, server) = serve_one(server_config(&auth, &[&TLS13]), After::Greet).await;
+        let client = connect(&prepared, addr, "localhost").await;
+        assert!(client.error.is_none(), "round {round}: {:?}", client.error);
+        assert!(
+            client.record.cert_requested,
+            "round {round}: no request recorded"
+        );
+        assert!(
+            matches!(&client.record.outcome, CertOutcome::Sent { cert, .. } if cert.subject().contains("alice")),
+            "round {round}: {:?}",
+            client.record.outcome
+        );
+        assert_eq!(client.record.trusted_cas.len(), 2, "round {round}");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            round,
+            "the query ran once per connection"
+        );
+        let seen = server.await.expect("server task").expect("server side");
+        assert!(
+            seen.peer_chain.is_some(),
+            "round {round}: no certificate sent"
+        );
+    }
+}

@@ -80,12 +80,12 @@ fn the_provider_set_is_the_one_used() {
         ..(*base).clone()
     };
     let suites = |settings: &TlsSettings| {
-        let (config, _) = settings
+        let tls = settings
             .prepare()
             .unwrap()
             .client_config("ldaps://x", "x", TlsMode::Ldaps)
             .unwrap();
-        config
+        tls.config
             .crypto_provider()
             .cipher_suites
             .iter()
