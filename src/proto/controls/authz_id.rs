@@ -1,5 +1,5 @@
-//! Authorization identity request and response (RFC 3829): on a bind, the
-//! identity the server authorized.
+//! Authorization identity response (RFC 3829): on a bind, the identity
+//! the server authorized (the request, a flag, is in `flags.rs`).
 //!
 //! ```text
 //! -- request: no value
@@ -13,34 +13,6 @@ use crate::ber::{DecodeError, DecodeErrorKind};
 use crate::proto::codec::{Budget, Frame, LDAP_STRING};
 use crate::proto::controls::generic::{check_oid, value_of, Control};
 use crate::proto::controls::oid;
-
-/// Authorization identity request (RFC 3829 §3), on a bind: ask for the
-/// identity in an [`AuthzIdResponse`] on the bind result. Non-critical;
-/// no value.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AuthzIdRequest;
-
-impl AuthzIdRequest {
-    /// The control's OID.
-    pub const OID: &'static str = oid::AUTHZ_ID_REQUEST;
-
-    /// The wire form, non-critical, without a value.
-    pub fn to_control(&self) -> Control {
-        Control::new(Self::OID, None)
-    }
-
-    /// Parses the wire form: the request has no value.
-    pub fn from_control(control: &Control) -> Result<Self, DecodeError> {
-        check_oid(control, Self::OID)?;
-        if control.value.is_some() {
-            return Err(DecodeError::new(
-                DecodeErrorKind::InvalidValue("the authorization identity request has no value"),
-                0,
-            ));
-        }
-        Ok(Self)
-    }
-}
 
 /// Authorization identity response (RFC 3829 §4), on a successful bind
 /// result. Non-critical.

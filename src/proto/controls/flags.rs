@@ -1,5 +1,6 @@
-//! Controls that are a flag: tree delete, relax rules and don't-use-copy
-//! have no value; subentries (RFC 3672) has one BOOLEAN.
+//! Controls that are a flag: ManageDsaIT (RFC 3296), the authorization
+//! identity request (RFC 3829 §3), tree delete, relax rules and
+//! don't-use-copy have no value; subentries (RFC 3672) has one BOOLEAN.
 //!
 //! ```text
 //! -- subentries, RFC 3672 §3
@@ -38,6 +39,25 @@ macro_rules! valueless {
         }
     };
 }
+
+valueless!(
+    /// ManageDsaIT (RFC 3296): treat referral objects as ordinary entries.
+    /// Non-critical; no value (§3: "The control's value is absent").
+    ManageDsaIt,
+    oid::MANAGE_DSA_IT,
+    false,
+    "ManageDsaIT has no value"
+);
+
+valueless!(
+    /// Authorization identity request (RFC 3829 §3), on a bind: ask for the
+    /// identity in an [`AuthzIdResponse`](super::AuthzIdResponse) on the
+    /// bind result. Non-critical; no value.
+    AuthzIdRequest,
+    oid::AUTHZ_ID_REQUEST,
+    false,
+    "the authorization identity request has no value"
+);
 
 valueless!(
     /// Tree delete (Active Directory, `LDAP_SERVER_TREE_DELETE_OID`): a

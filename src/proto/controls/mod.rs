@@ -33,12 +33,13 @@
 //! The files: `generic.rs` (the wire form [`Control`] and the `Controls`
 //! list), [`oid`], and one file per typed control family: `paged.rs`
 //! (RFC 2696), `sort.rs` (RFC 2891), `authz.rs` (RFC 4370),
-//! `manage_dsa_it.rs` (RFC 3296), `assertion.rs` (RFC 4528),
+//! `assertion.rs` (RFC 4528),
 //! `read_entry.rs` (RFC 4527), `ppolicy.rs` (password policy),
 //! `sync.rs` (RFC 4533 controls) and `sync_info.rs` (its intermediate
 //! message), `psearch.rs` (persistent search), `vlv.rs` (virtual list
-//! view), `authz_id.rs` (RFC 3829) and `flags.rs` (tree delete, relax
-//! rules, don't-use-copy, subentries).
+//! view), `authz_id.rs` (the RFC 3829 response) and `flags.rs` (the
+//! controls without a value: ManageDsaIT (RFC 3296), the RFC 3829
+//! request, tree delete, relax rules, don't-use-copy; and subentries).
 
 use crate::ber::DecodeError;
 
@@ -47,7 +48,6 @@ mod authz;
 mod authz_id;
 mod flags;
 mod generic;
-mod manage_dsa_it;
 pub mod oid;
 mod paged;
 mod ppolicy;
@@ -60,11 +60,10 @@ mod vlv;
 
 pub use assertion::Assertion;
 pub use authz::ProxiedAuthz;
-pub use authz_id::{AuthzIdRequest, AuthzIdResponse};
-pub use flags::{DontUseCopy, RelaxRules, Subentries, TreeDelete};
+pub use authz_id::AuthzIdResponse;
+pub use flags::{AuthzIdRequest, DontUseCopy, ManageDsaIt, RelaxRules, Subentries, TreeDelete};
 pub(crate) use generic::{decode_controls, encode_controls};
 pub use generic::{Control, TypedControl};
-pub use manage_dsa_it::ManageDsaIt;
 pub use paged::PagedResults;
 pub use ppolicy::{
     PasswordPolicyError, PasswordPolicyRequest, PasswordPolicyResponse, PasswordPolicyWarning,
