@@ -1,7 +1,8 @@
 //! The pool: 64 tasks each doing get + WhoAmI + give back, against slapd
-//! (LDAPS, SASL EXTERNAL), compared in one interleaved run with
-//! (a) one multiplexed `LdapConn` with 64 WhoAmIs in flight, and (b) the
-//! `ldap3` crate in a `deadpool` pool as its users build one (a
+//! (LDAPS, SASL EXTERNAL), with a connection of their own (`get`) and
+//! sharing connections (`get_shared`), compared in one interleaved run
+//! with (a) one multiplexed `LdapConn` with 64 WhoAmIs in flight, and (b)
+//! the `ldap3` crate in a `deadpool` pool as its users build one (a
 //! `Manager` that connects and binds, recycling checks `is_closed`); and
 //! the pool's own CPU per checkout against the in-process responder.
 //!
@@ -60,8 +61,9 @@ impl managed::Manager for Ldap3Manager {
     }
 }
 
-/// `n` WhoAmIs, each in its own checkout, `TASKS` at a time.
-fn pool_loop(name: &str, pool: LdapPool) -> Variant {
+/// `n` WhoAmIs, each in its own checkout (shared with other callers if
+/// `shared`), `TASKS` at a time.
+fn pool_loop(name: &str, pool: LdapPool, shared: bool) -> Variant {
     Variant::new(name, move |n| {
         let pool = pool.clone();
         async move {
@@ -69,8 +71,13 @@ fn pool_loop(name: &str, pool: LdapPool) -> Variant {
                 .map(|_| {
                     let pool = pool.clone();
                     async move {
-                        let conn = pool.get().await.expect("get");
-                        conn.whoami().await.expect("WhoAmI")
+                        if shared {
+                            let conn = pool.get_shared().await.expect("get_shared");
+                            conn.whoami().await.expect("WhoAmI")
+                        } else {
+                            let conn = pool.get().await.expect("get");
+                            conn.whoami().await.expect("WhoAmI")
+                        }
                     }
                 })
                 .buffer_unordered(common::env_or("BENCH_IN_FLIGHT", TASKS))
@@ -116,7 +123,8 @@ fn slapd_variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
         assert!(peer.iter().all(Result::is_ok), "the ldap3 pool warms up");
     });
     vec![
-        pool_loop("pool(16) get+WhoAmI", pool),
+        pool_loop("pool(16) get+WhoAmI", pool.clone(), false),
+        pool_loop("pool(16) get_shared+WhoAmI", pool, true),
         Variant::new("one LdapConn 64 in flight", move |n| {
             let conn = one.clone();
             async move {
@@ -165,7 +173,7 @@ fn responder_variants(rt: &Runtime, url: &str, config: &ConnConfig) -> Vec<Varia
             .await
             .expect("connect")
     });
-    let (p1, p2) = (pool.clone(), pool);
+    let (p1, p2, p3) = (pool.clone(), pool.clone(), pool);
     vec![
         Variant::new("checkout+return", move |n| {
             let pool = p1.clone();
@@ -182,6 +190,15 @@ fn responder_variants(rt: &Runtime, url: &str, config: &ConnConfig) -> Vec<Varia
                 for _ in 0..n {
                     let c = pool.get().await.expect("get");
                     c.whoami().await.expect("WhoAmI");
+                }
+                n
+            }
+        }),
+        Variant::new("shared checkout+return", move |n| {
+            let pool = p3.clone();
+            async move {
+                for _ in 0..n {
+                    drop(pool.get_shared().await.expect("get_shared"));
                 }
                 n
             }
@@ -254,10 +271,15 @@ fn main() {
             m[0].iter().map(common::Meas::cpu_us).collect(),
             Target::AtMost(2.0),
         ),
+        value_line(
+            "get_shared + return: client CPU per checkout (us)",
+            m[2].iter().map(common::Meas::cpu_us).collect(),
+            Target::AtMost(2.0),
+        ),
         cpu_ratio(
             "WhoAmI: pool get+WhoAmI / LdapConn WhoAmI (client CPU per op)",
             &m[1],
-            &m[2],
+            &m[3],
             Target::None,
         ),
     ];
@@ -268,27 +290,60 @@ fn main() {
             rate_ratio(
                 "64 tasks: pool(16) get+WhoAmI / one LdapConn 64 in flight (ops/s)",
                 &m[0],
-                &m[1],
+                &m[2],
                 Target::AtLeast(1.0),
             ),
             rate_ratio(
-                "64 tasks: pool(16) / ldap3 in deadpool(16) (ops/s)",
+                "64 tasks: pool(16) get / ldap3 in deadpool(16) (ops/s)",
                 &m[0],
-                &m[2],
+                &m[3],
                 Target::AtLeast(1.2),
             ),
-            cpu_ratio(
-                "64 tasks: pool(16) / one LdapConn (client CPU per op)",
-                &m[0],
+            rate_ratio(
+                "64 tasks: pool(16) get_shared / ldap3 in deadpool(16) (ops/s)",
                 &m[1],
-                Target::None,
+                &m[3],
+                Target::AtLeast(1.2),
+            ),
+            rate_ratio(
+                "64 tasks: pool(16) get_shared / one LdapConn 64 in flight (ops/s)",
+                &m[1],
+                &m[2],
+                Target::AtLeast(1.0),
             ),
             cpu_ratio(
-                "64 tasks: pool(16) / ldap3 in deadpool(16) (client CPU per op)",
+                "64 tasks: pool(16) get / one LdapConn (client CPU per op)",
                 &m[0],
                 &m[2],
                 Target::None,
             ),
+            cpu_ratio(
+                "64 tasks: pool(16) get / ldap3 in deadpool(16) (client CPU per op)",
+                &m[0],
+                &m[3],
+                Target::None,
+            ),
+            cpu_ratio(
+                "64 tasks: pool(16) get_shared / ldap3 in deadpool(16) (client CPU per op)",
+                &m[1],
+                &m[3],
+                Target::None,
+            ),
+            common::server_cpu_ratio(
+                "64 tasks: pool(16) get / ldap3 in deadpool(16) (slapd CPU per op)",
+                &m[0],
+                &m[3],
+                Target::None,
+            ),
+            common::server_cpu_ratio(
+                "64 tasks: pool(16) get_shared / ldap3 in deadpool(16) (slapd CPU per op)",
+                &m[1],
+                &m[3],
+                Target::None,
+            ),
+            common::server_load_line("slapd cores busy, pool(16) get", &m[0]),
+            common::server_load_line("slapd cores busy, pool(16) get_shared", &m[1]),
+            common::server_load_line("slapd cores busy, ldap3 in deadpool(16)", &m[3]),
         ]);
     }
     common::report(

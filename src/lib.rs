@@ -256,8 +256,17 @@
 //!   get [`Error::PoolTimeout`]. Checkouts and connects are `tracing`
 //!   spans (`ldap_pool_checkout`, `ldap_pool_connect`).
 //!
-//! One [`LdapConn`] already runs many operations at once; a pool adds
-//! failover and health, and spreads load over servers and sockets.
+//! - **Sharing.** One [`LdapConn`] already runs many operations at once.
+//!   Callers that all act as the pool's identity can take
+//!   [`LdapPool::get_shared`] instead of [`LdapPool::get`]: the pool
+//!   spreads them over its connections first, then seats up to
+//!   [`PoolBuilder::max_sharers`] callers on each ([`SharedConn`]; binding
+//!   it is refused). Against slapd this does about a quarter more
+//!   operations per second than one caller per connection, for less CPU
+//!   on both sides (`BENCHMARKS.md`, "Pool").
+//!
+//! A pool adds failover and health, and spreads load over servers and
+//! sockets.
 //!
 //! # The rest of LDAP
 //!
@@ -639,6 +648,7 @@ pub use error::{
 };
 pub use pool::{
     Bind, LdapPool, PoolBuilder, PoolStatus, PooledConn, ServerState, ServerStatus, ServerStrategy,
+    SharedConn,
 };
 pub use proto::authz::AuthzId;
 pub use proto::controls;

@@ -1,7 +1,7 @@
 //! [`LdapConn`]: connecting, and the state its clones share.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +28,10 @@ struct Inner {
     /// Bind requests sent on this connection, by any handle: a pool tells
     /// by it that a caller re-bound a connection it lent.
     binds: AtomicU64,
+    /// Set while an [`LdapPool`](crate::LdapPool) lends the connection to
+    /// several callers at once: binding it would change the identity
+    /// under the others' operations, so bind requests are refused.
+    identity_locked: AtomicBool,
     shared: Arc<Shared>,
     op_timeout: Option<Duration>,
     allow_insecure_password: bool,
@@ -204,6 +208,7 @@ impl LdapConn {
                 cmd: cmd_tx,
                 cancel: cancel_tx,
                 binds: AtomicU64::new(0),
+                identity_locked: AtomicBool::new(false),
                 shared,
                 op_timeout: config.op_timeout,
                 allow_insecure_password: config.allow_insecure_password,
@@ -331,6 +336,11 @@ impl LdapConn {
         let timeout = timeout.resolve(self.inner.op_timeout);
         let phase = phase_of(&op);
         if phase == Phase::Bind {
+            if self.inner.identity_locked.load(Ordering::Acquire) {
+                return Err(Error::InvalidInput(
+                    "this connection is lent by LdapPool::get_shared to several callers at once: binding it would change the identity under their operations; bind a connection from LdapPool::get (or LdapConn::connect) instead".into(),
+                ));
+            }
             self.inner.binds.fetch_add(1, Ordering::AcqRel);
         }
         // Encoded once, here: its size is what it takes from the budget,
@@ -386,6 +396,13 @@ impl LdapConn {
     /// by any of its handles, including one still waiting for its answer.
     pub(crate) fn bind_count(&self) -> u64 {
         self.inner.binds.load(Ordering::Acquire)
+    }
+
+    /// Refuses (`true`) or allows again (`false`) bind requests on this
+    /// connection, from every handle: a pool lending it to several callers
+    /// at once keeps its identity fixed.
+    pub(crate) fn lock_identity(&self, locked: bool) {
+        self.inner.identity_locked.store(locked, Ordering::Release);
     }
 
     /// Bytes of requests accepted by this connection and not yet written

@@ -13,6 +13,7 @@ use crate::pool::bind::Bind;
 use crate::pool::handle::LdapPool;
 use crate::pool::manager::{Health, Manager};
 use crate::pool::servers::{Backoff, ServerSet, ServerStrategy, Source};
+use crate::pool::shared::Sharing;
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::{ConnConfig, Error};
 
@@ -30,6 +31,7 @@ pub struct PoolBuilder {
     config: ConnConfig,
     bind: Bind,
     max_size: usize,
+    max_sharers: usize,
     strategy: ServerStrategy,
     wait_timeout: Option<Duration>,
     health: Health,
@@ -71,6 +73,7 @@ impl LdapPool {
             config,
             bind: Bind::None,
             max_size: 16,
+            max_sharers: 8,
             strategy: ServerStrategy::Failover,
             wait_timeout: Some(Duration::from_secs(30)),
             health: Health {
@@ -99,6 +102,14 @@ impl PoolBuilder {
     /// The most connections open at once (default 16; at least 1).
     pub fn max_size(mut self, n: usize) -> Self {
         self.max_size = n;
+        self
+    }
+
+    /// The most callers of [`LdapPool::get_shared`] that use one
+    /// connection at once (default 8; at least 1), once all `max_size`
+    /// connections are lent.
+    pub fn max_sharers(mut self, n: usize) -> Self {
+        self.max_sharers = n;
         self
     }
 
@@ -165,7 +176,7 @@ impl PoolBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for URLs that do not parse, an empty list, a
-    /// URL with neither a host nor a `dc=` domain, a `max_size` of 0, or a
+    /// URL with neither a host nor a `dc=` domain, a `max_size` or `max_sharers` of 0, or a
     /// bind password that is not UTF-8; [`Error::Config`] for a DNS SRV URL
     /// in a build without the `srv` feature, or when no DNS server is
     /// configured.
@@ -202,6 +213,11 @@ impl PoolBuilder {
                 "the pool's max_size must be at least 1".into(),
             ));
         }
+        if self.max_sharers == 0 {
+            return Err(Error::InvalidInput(
+                "the pool's max_sharers must be at least 1".into(),
+            ));
+        }
         self.bind.check()?;
         let resolver = if sources.iter().any(|s| matches!(s, Source::Srv { .. })) {
             Some(SrvResolver::new(self.dns_server)?)
@@ -230,6 +246,7 @@ impl PoolBuilder {
         Ok(LdapPool::from_parts(
             pool,
             servers,
+            Sharing::new(self.max_sharers, self.health.max_lifetime),
             self.wait_timeout,
             self.health.idle_timeout,
         ))

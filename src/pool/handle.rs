@@ -1,17 +1,19 @@
-//! [`LdapPool`], the connections it lends ([`PooledConn`]) and what it
-//! reports of itself ([`PoolStatus`]).
+//! [`LdapPool`]: lending connections, to one caller ([`PooledConn`]) or
+//! to several at once ([`SharedConn`]), and what it reports of itself
+//! ([`PoolStatus`]).
 
 use std::fmt;
-use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use deadpool::managed::{Object, Pool, PoolError, TimeoutType};
+use deadpool::managed::{Pool, PoolError, TimeoutType};
 use tracing::Instrument;
 
-use crate::pool::manager::{Manager, Slot};
+use crate::pool::lent::PooledConn;
+use crate::pool::manager::Manager;
 use crate::pool::servers::{ServerSet, ServerStatus};
-use crate::{Error, LdapConn};
+use crate::pool::shared::{SharedConn, Sharing};
+use crate::Error;
 
 /// How often, at most, a checkout looks for idle connections past their
 /// idle timeout to close.
@@ -24,20 +26,20 @@ const REAP_EVERY: Duration = Duration::from_secs(1);
 /// [`LdapPool::builder`]; see the crate docs, "Running in a service".
 ///
 /// [`get`](Self::get) lends a connection ([`PooledConn`], which derefs
-/// to [`LdapConn`]); dropping it gives it back. Callers that find every
+/// to [`LdapConn`](crate::LdapConn)); dropping it gives it back. Callers that find every
 /// connection in use wait, first come first served, for at most the wait
 /// timeout.
 ///
 /// # What is never handed out
 ///
 /// - A closed connection (EOF, reset, Notice of Disconnection, a fatal
-///   protocol error: [`LdapConn::is_closed`]); its server is put to rest as
+///   protocol error: [`LdapConn::is_closed`](crate::LdapConn::is_closed)); its server is put to rest as
 ///   if it had failed to connect.
 /// - A connection that a caller bound again (with any bind method, as
 ///   anyone, even as the same identity): it is **discarded** when it is
 ///   given back, and closed once the last handle of it is gone. The pool
 ///   does not re-bind it: the next caller gets a connection that only the
-///   pool has bound. Clones of the [`LdapConn`] taken from a
+///   pool has bound. Clones of the [`LdapConn`](crate::LdapConn) taken from a
 ///   [`PooledConn`] share the connection: do not keep them past the
 ///   `PooledConn`.
 /// - A connection older than the max lifetime or idle longer than the idle
@@ -54,6 +56,7 @@ pub struct LdapPool {
 /// What the clones of a pool share besides `deadpool`'s pool.
 struct Shared {
     servers: Arc<ServerSet>,
+    sharing: Arc<Sharing>,
     wait_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
     last_reap: Mutex<Instant>,
@@ -72,6 +75,7 @@ impl LdapPool {
     pub(crate) fn from_parts(
         pool: Pool<Manager>,
         servers: Arc<ServerSet>,
+        sharing: Sharing,
         wait_timeout: Option<Duration>,
         idle_timeout: Option<Duration>,
     ) -> Self {
@@ -79,6 +83,7 @@ impl LdapPool {
             pool,
             shared: Arc::new(Shared {
                 servers,
+                sharing: Arc::new(sharing),
                 wait_timeout,
                 idle_timeout,
                 last_reap: Mutex::new(Instant::now()),
@@ -108,6 +113,106 @@ impl LdapPool {
         }
         .instrument(span)
         .await
+    }
+
+    /// Lends a connection that other callers of `get_shared` may use at
+    /// the same time: one LDAP connection runs many operations at once,
+    /// so a service whose callers all act as the pool's identity gets more
+    /// operations per second from fewer sockets, and from the server, than
+    /// with one caller per connection (see `BENCHMARKS.md`, "Pool").
+    ///
+    /// The pool spreads first: while it has an idle connection or room
+    /// for a new one, a caller gets a connection no one else uses; once
+    /// all `max_size` are lent, callers share them, at most
+    /// [`PoolBuilder::max_sharers`](crate::PoolBuilder::max_sharers) on
+    /// one (default 8), the least used first, and wait (up to the wait
+    /// timeout) when every one is full. A connection lent shared goes back
+    /// to the pool when its last user drops it; while callers of
+    /// [`get`](Self::get) wait, lent connections take no new users, so
+    /// they go back and serve those callers in turn.
+    ///
+    /// The identity is the pool's [`Bind`](crate::Bind): binding a shared
+    /// connection fails with [`Error::InvalidInput`] (take one from
+    /// [`get`](Self::get) to bind as someone else). A connection found
+    /// closed, or past the max lifetime, takes no new users and is
+    /// discarded when the last one is done.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: tokio_ldap::LdapPool) -> Result<(), tokio_ldap::Error> {
+    /// let conn = pool.get_shared().await?;
+    /// println!("{:?}", conn.whoami().await?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get): [`Error::PoolTimeout`] when no seat became
+    /// free within the wait timeout, [`Error::AllServersFailed`] when a new
+    /// connection was needed, none could be made and no lent connection
+    /// had room.
+    pub async fn get_shared(&self) -> Result<SharedConn, Error> {
+        let span = tracing::debug_span!("ldap_pool_checkout", shared = true);
+        let seat = self.find_seat().instrument(span);
+        match self.shared.wait_timeout {
+            None => seat.await,
+            Some(t) => tokio::time::timeout(t, seat)
+                .await
+                .unwrap_or_else(|_| Err(self.pool_error(PoolError::Timeout(TimeoutType::Wait)))),
+        }
+    }
+
+    async fn find_seat(&self) -> Result<SharedConn, Error> {
+        let sharing = &self.shared.sharing;
+        loop {
+            let freed = sharing.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            let ready = match self.readiness() {
+                Readiness::Fresh => true,
+                Readiness::Share => match sharing.join() {
+                    Some(seat) => return Ok(seat),
+                    None => false,
+                },
+                Readiness::Queue => false,
+            };
+            let queued = sharing.queued();
+            let got = if ready {
+                // An idle connection or a new one: not raced against a
+                // seat, so a connect in progress is never thrown away.
+                self.get().await
+            } else {
+                tokio::select! {
+                    () = &mut freed => continue,
+                    got = self.get() => got,
+                }
+            };
+            drop(queued);
+            return match got {
+                Ok(conn) => Ok(sharing.open(conn)),
+                // No new connection: a seat on a lent one will do.
+                Err(e) => sharing.join().ok_or(e),
+            };
+        }
+    }
+
+    /// What a caller of `get_shared` should do now.
+    fn readiness(&self) -> Readiness {
+        let s = self.pool.status();
+        // The pool's users: callers holding a connection of their own,
+        // being given one, or waiting for one.
+        let users = (s.size + s.waiting).saturating_sub(s.available);
+        if users < s.max_size {
+            // Spread first: an idle connection, or room for a new one.
+            return Readiness::Fresh;
+        }
+        let exclusive_waiting = s.waiting.saturating_sub(self.shared.sharing.queued_now());
+        if exclusive_waiting > 0 {
+            // Callers of get() wait: the lent connections take no new
+            // users, go back when their users are done and serve them.
+            Readiness::Queue
+        } else {
+            Readiness::Share
+        }
     }
 
     fn pool_error(&self, e: PoolError<Error>) -> Error {
@@ -154,7 +259,10 @@ impl LdapPool {
     pub fn status(&self) -> PoolStatus {
         let s = self.pool.status();
         let in_use = s.size.saturating_sub(s.available);
+        let (shared, sharers) = self.shared.sharing.counts();
         PoolStatus {
+            shared,
+            sharers,
             max_size: s.max_size,
             size: s.size,
             idle: s.available,
@@ -163,6 +271,17 @@ impl LdapPool {
             servers: self.shared.servers.status(),
         }
     }
+}
+
+/// What a caller of [`LdapPool::get_shared`] should do now.
+enum Readiness {
+    /// Take a connection of its own: one is idle, or there is room for a
+    /// new one.
+    Fresh,
+    /// Join a lent connection with room, or wait for a seat.
+    Share,
+    /// Wait in the pool's queue behind callers of [`LdapPool::get`].
+    Queue,
 }
 
 /// A snapshot of an [`LdapPool`], from [`LdapPool::status`].
@@ -177,70 +296,13 @@ pub struct PoolStatus {
     pub idle: usize,
     /// Connections lent out.
     pub in_use: usize,
-    /// Callers waiting for a connection.
+    /// Callers of [`LdapPool::get`] waiting for a connection.
     pub waiting: usize,
+    /// Connections lent through [`LdapPool::get_shared`] (counted in
+    /// `in_use` too).
+    pub shared: usize,
+    /// Callers using those connections.
+    pub sharers: usize,
     /// Each server, in the order the pool was given them.
     pub servers: Vec<ServerStatus>,
-}
-
-/// A connection lent by an [`LdapPool`]: use it as an [`LdapConn`]
-/// (`Deref`); drop it to give it back.
-///
-/// Given back, it is checked: a closed connection, or one that was bound
-/// again, is discarded (see [`LdapPool`]).
-pub struct PooledConn {
-    conn: LdapConn,
-    obj: Option<Object<Manager>>,
-    servers: Arc<ServerSet>,
-}
-
-impl PooledConn {
-    fn new(obj: Object<Manager>, servers: Arc<ServerSet>) -> Self {
-        Self {
-            conn: obj.conn.clone(),
-            obj: Some(obj),
-            servers,
-        }
-    }
-
-    /// The URL of the server this connection goes to (for a server found
-    /// through DNS SRV, `ldap://TARGET:PORT` or `ldaps://TARGET:PORT`).
-    pub fn server(&self) -> &str {
-        self.obj.as_ref().map_or("", |o| o.server.url())
-    }
-}
-
-impl Deref for PooledConn {
-    type Target = LdapConn;
-
-    fn deref(&self) -> &LdapConn {
-        &self.conn
-    }
-}
-
-impl fmt::Debug for PooledConn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PooledConn")
-            .field("server", &self.server())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for PooledConn {
-    fn drop(&mut self) {
-        let Some(mut obj) = self.obj.take() else {
-            return;
-        };
-        if let Some(why) = obj.unusable(&self.servers) {
-            tracing::debug!(
-                server = obj.server.url(),
-                why,
-                "not taking back a pooled connection"
-            );
-            let slot: Slot = Object::take(obj);
-            drop(slot);
-            return;
-        }
-        obj.returned = Instant::now();
-    }
 }

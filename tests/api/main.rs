@@ -27,6 +27,7 @@ mod hostile_memory;
 mod load;
 mod paging;
 mod pool;
+mod pool_shared;
 // Real slapd instances behind a pool: Unix only, like the other slapd tests.
 #[cfg(unix)]
 mod pool_slapd;

@@ -1,6 +1,7 @@
 //! `LdapPool` against real slapd instances: the bind identity is never
-//! handed to the wrong caller, and three servers, one of them SIGKILLed
-//! and restarted under 64 busy tasks.
+//! handed to the wrong caller (nor changed under the users of a shared
+//! connection), and three servers, one of them SIGKILLed and restarted
+//! under 64 busy tasks, half of them sharing connections.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -95,6 +96,65 @@ async fn pool_never_hands_a_rebound_connection_to_the_next_caller() {
     assert_eq!(kept.whoami().await.unwrap(), authz(bob.dn));
 }
 
+/// Connections lent shared act as the pool's identity for every user:
+/// 64 callers at once on 4 connections all are alice; a bind on a shared
+/// connection is refused and changes nothing; a connection taken with
+/// `get` and bound as bob is discarded, and the shared callers after it
+/// are alice again.
+#[tokio::test]
+async fn pool_shared_connections_keep_the_pools_identity() {
+    let slapd = plain_slapd();
+    let [alice, bob, _] = USERS;
+    let pool = LdapPool::builder(&slapd.ldap_url(), config())
+        .bind(Bind::simple(alice.dn, alice.password))
+        .max_size(4)
+        .max_sharers(16)
+        .build()
+        .unwrap();
+    let who = futures_util::future::join_all((0..64).map(|_| async {
+        let conn = pool.get_shared().await?;
+        let who = conn.whoami().await?;
+        // Held across the round trip: the callers overlap.
+        Ok::<_, Error>((who, pool.status().size))
+    }))
+    .await;
+    for w in &who {
+        let (id, size) = w.as_ref().expect("a shared WhoAmI");
+        assert_eq!(id, &authz(alice.dn));
+        assert!(*size <= 4, "{size} connections");
+    }
+
+    let shared = pool.get_shared().await.unwrap();
+    let err = shared.bind_simple(bob.dn, bob.password).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("invalid input: this connection is lent by LdapPool::get_shared"),
+        "{err}"
+    );
+    assert_eq!(shared.whoami().await.unwrap(), authz(alice.dn));
+    drop(shared);
+
+    let size = pool.status().size;
+    let own = pool.get().await.unwrap();
+    own.bind_simple(bob.dn, bob.password).await.unwrap();
+    assert_eq!(own.whoami().await.unwrap(), authz(bob.dn));
+    drop(own);
+    assert_eq!(
+        pool.status().size,
+        size - 1,
+        "the re-bound one is discarded"
+    );
+    let all = futures_util::future::join_all((0..8).map(|_| async {
+        let conn = pool.get_shared().await?;
+        conn.whoami().await
+    }))
+    .await;
+    for w in all {
+        assert_eq!(w.expect("a shared WhoAmI"), authz(alice.dn));
+    }
+}
+
 /// A wrong pool password is the error of every server, named per server.
 #[tokio::test]
 async fn pool_bind_failure_names_the_server_and_the_result() {
@@ -170,7 +230,15 @@ async fn pool_survives_a_server_killed_and_restarted_under_load() {
                 started.fetch_add(1, Ordering::SeqCst);
                 let at = t0.elapsed();
                 let op = async {
-                    let conn = pool.get().await?;
+                    // Half the tasks share connections, half take their own.
+                    let (own, shared);
+                    let (conn, server): (&LdapConn, String) = if t % 2 == 0 {
+                        own = pool.get().await?;
+                        (&own, own.server().to_owned())
+                    } else {
+                        shared = pool.get_shared().await?;
+                        (&shared, shared.server().to_owned())
+                    };
                     if (t + i).is_multiple_of(2) {
                         conn.whoami().await?;
                     } else {
@@ -183,7 +251,7 @@ async fn pool_survives_a_server_killed_and_restarted_under_load() {
                             .await?;
                         assert_eq!(found.entries.len(), 1);
                     }
-                    Ok::<_, Error>(conn.server().to_owned())
+                    Ok::<_, Error>(server)
                 };
                 match tokio::time::timeout(Duration::from_secs(10), op).await {
                     Ok(result) => outcomes.lock().unwrap().push(Outcome {
