@@ -12,11 +12,11 @@ use crate::pool::manager::{Manager, Slot};
 use crate::pool::servers::{Server, ServerSet};
 use crate::LdapConn;
 
-/// A connection lent by an [`LdapPool`]: use it as an [`LdapConn`]
+/// A connection lent by an [`LdapPool`](crate::LdapPool): use it as an [`LdapConn`]
 /// (`Deref`); drop it to give it back.
 ///
 /// Given back, it is checked: a closed connection, or one that was bound
-/// again, is discarded (see [`LdapPool`]).
+/// again, is discarded (see [`LdapPool`](crate::LdapPool)).
 pub struct PooledConn {
     conn: LdapConn,
     obj: Option<Object<Manager>>,
