@@ -638,3 +638,56 @@ async fn is_closed_after_eof_reset_notice_protocol_error_and_unbind() {
         "connection closed: the connection was unbound"
     );
 }
+
+// ---- observability ----
+
+/// A checkout is a span; each connect the pool makes is a span naming its
+/// server; a server that fails is a warning naming the server and the
+/// reason, and so is the shared checkout.
+#[tokio::test]
+async fn pool_checkouts_and_connects_are_spans_and_failures_are_warnings() {
+    use crate::support::spans::Recorder;
+
+    let srv = test_server().await;
+    let dead = dead_url();
+    let recorder = Recorder::default();
+    let log = recorder.log.clone();
+    let _guard = tracing::subscriber::set_default(recorder);
+    let pool = LdapPool::builder(&format!("{dead} {}", srv.ldap_url()), plain())
+        .build()
+        .unwrap();
+    let conn = pool.get().await.unwrap();
+    conn.whoami().await.unwrap();
+    drop(conn);
+    drop(pool.get_shared().await.unwrap());
+
+    let log = log.lock().unwrap();
+    let checkouts: Vec<_> = log
+        .spans
+        .iter()
+        .filter(|s| s.name == "ldap_pool_checkout")
+        .collect();
+    assert_eq!(checkouts.len(), 3, "get, get_shared and its inner get");
+    assert!(checkouts.iter().all(|s| s.level == tracing::Level::DEBUG));
+    assert_eq!(checkouts[1].field("shared"), Some("true"));
+    let connects: Vec<Option<&str>> = log
+        .spans
+        .iter()
+        .filter(|s| s.name == "ldap_pool_connect")
+        .map(|s| s.field("server"))
+        .collect();
+    let live = srv.ldap_url();
+    assert_eq!(connects, [Some(dead.as_str()), Some(live.as_str())]);
+    let warned: Vec<_> = log
+        .events
+        .iter()
+        .filter(|e| e.name == "pool server failed; resting it")
+        .collect();
+    assert_eq!(warned.len(), 1, "one failure, one warning");
+    let w = warned[0];
+    assert_eq!(w.level, tracing::Level::WARN);
+    assert_eq!(w.field("server"), Some(dead.as_str()));
+    let reason = w.field("reason").expect("a reason");
+    assert!(reason.starts_with("I/O error: "), "{reason}");
+    assert_eq!(w.field("failures_in_a_row"), Some("1"));
+}

@@ -14,6 +14,7 @@ pub mod dnsmasq;
 pub mod pki;
 pub mod pool;
 pub mod server;
+pub mod spans;
 // slapd runs on Unix only (ldapi socket, peer credentials, file modes).
 #[cfg(unix)]
 pub mod slapd;
