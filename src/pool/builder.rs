@@ -2,6 +2,7 @@
 //! of an [`LdapPool`].
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -235,6 +236,7 @@ impl PoolBuilder {
             bind: self.bind,
             servers: Arc::clone(&servers),
             health: self.health,
+            connecting: AtomicUsize::new(0),
         };
         let pool = Pool::builder(manager)
             .max_size(self.max_size)

@@ -3,6 +3,7 @@
 //! ([`PoolStatus`]).
 
 use std::fmt;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -195,6 +196,11 @@ impl LdapPool {
         }
     }
 
+    /// New connections being made now.
+    fn connecting(&self) -> usize {
+        self.pool.manager().connecting.load(Ordering::Acquire)
+    }
+
     /// What a caller of `get_shared` should do now.
     fn readiness(&self) -> Readiness {
         let s = self.pool.status();
@@ -205,7 +211,10 @@ impl LdapPool {
             // Spread first: an idle connection, or room for a new one.
             return Readiness::Fresh;
         }
-        let exclusive_waiting = s.waiting.saturating_sub(self.shared.sharing.queued_now());
+        let exclusive_waiting = s
+            .waiting
+            .saturating_sub(self.connecting())
+            .saturating_sub(self.shared.sharing.queued_now());
         if exclusive_waiting > 0 {
             // Callers of get() wait: the lent connections take no new
             // users, go back when their users are done and serve them.
@@ -260,6 +269,7 @@ impl LdapPool {
         let s = self.pool.status();
         let in_use = s.size.saturating_sub(s.available);
         let (shared, sharers) = self.shared.sharing.counts();
+        let connecting = self.connecting();
         PoolStatus {
             shared,
             sharers,
@@ -267,7 +277,8 @@ impl LdapPool {
             size: s.size,
             idle: s.available,
             in_use,
-            waiting: s.waiting,
+            waiting: s.waiting.saturating_sub(connecting),
+            connecting,
             servers: self.shared.servers.status(),
         }
     }
@@ -296,8 +307,12 @@ pub struct PoolStatus {
     pub idle: usize,
     /// Connections lent out.
     pub in_use: usize,
-    /// Callers of [`LdapPool::get`] waiting for a connection.
+    /// Callers waiting for a connection to be given back (of
+    /// [`LdapPool::get`], and of [`LdapPool::get_shared`] when no seat is
+    /// free), not counting those whose new connection is being made.
     pub waiting: usize,
+    /// New connections being made now (connect, TLS, bind).
+    pub connecting: usize,
     /// Connections lent through [`LdapPool::get_shared`] (counted in
     /// `in_use` too).
     pub shared: usize,

@@ -2,6 +2,7 @@
 //! strategy picks, bound as configured) and decides, at each checkout,
 //! whether an idle one may be handed out again.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,26 @@ pub(crate) struct Manager {
     pub(crate) bind: Bind,
     pub(crate) servers: Arc<ServerSet>,
     pub(crate) health: Health,
+    /// New connections being made now (the pool's own count of waiting
+    /// callers includes theirs).
+    pub(crate) connecting: AtomicUsize,
+}
+
+/// Counts a connection being made while it lives (also when the caller
+/// gives up and the attempt is dropped).
+struct Connecting<'a>(&'a AtomicUsize);
+
+impl<'a> Connecting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
+    }
+}
+
+impl Drop for Connecting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Manager {
@@ -92,6 +113,7 @@ impl managed::Manager for Manager {
     type Error = Error;
 
     async fn create(&self) -> Result<Slot, Error> {
+        let _connecting = Connecting::new(&self.connecting);
         let (candidates, mut failures) = self.servers.candidates().await;
         for server in candidates {
             let attempt = match self.servers.begin(&server) {

@@ -354,6 +354,56 @@ async fn pool_waiters_are_served_in_order_and_time_out() {
     assert!(short.get().await.is_ok());
 }
 
+/// A caller whose new connection is being made is "connecting", not
+/// "waiting": a server that accepts TCP and never answers the bind holds
+/// one new connection for the operation timeout; the caller queued
+/// behind it (max_size 1) is the one waiting.
+#[tokio::test]
+async fn pool_status_tells_connecting_from_waiting() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    // Plain LDAP: the TCP connect succeeds, the bind is never answered.
+    let pool = LdapPool::builder(
+        &format!("ldap://127.0.0.1:{port}"),
+        plain()
+            .allow_insecure_password(true)
+            .operation_timeout(Some(Duration::from_millis(600))),
+    )
+    .bind(Bind::simple("cn=app", "secret"))
+    .max_size(1)
+    .build()
+    .unwrap();
+    let first = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.get().await }
+    });
+    eventually("one connection is being made", LIMIT, || {
+        pool.status().connecting == 1
+    })
+    .await;
+    let s = pool.status();
+    assert_eq!((s.connecting, s.waiting, s.size), (1, 0, 0), "{s:?}");
+    let second = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.get().await }
+    });
+    eventually("the second caller waits", LIMIT, || {
+        pool.status().waiting == 1
+    })
+    .await;
+    assert_eq!(pool.status().connecting, 1);
+    let err = bounded("the first get", LIMIT, first)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, Error::AllServersFailed(_)), "{err:?}");
+    assert!(err.to_string().contains("timed out after 600ms"), "{err}");
+    drop(bounded("the second get", LIMIT, second).await.unwrap());
+    let s = pool.status();
+    assert_eq!((s.connecting, s.waiting), (0, 0), "{s:?}");
+    drop(silent);
+}
+
 // ---- health: closed, broken, probed, retired ----
 
 /// A connection whose server went away is not lent again: its server rests
