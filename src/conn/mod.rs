@@ -25,7 +25,7 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -38,6 +38,10 @@ use crate::proto::{
     SearchResultEntry,
 };
 use crate::{Error, Phase, ProtocolError};
+
+pub(crate) mod ids;
+
+use ids::{IdMap, IdSet};
 
 /// A request encoded once, when it is made: its protocol operation and
 /// controls (everything of the LDAPMessage after the message ID), and what
@@ -262,7 +266,7 @@ pub(crate) struct Connection {
     /// Whether message IDs have wrapped around: until they do, a new ID
     /// cannot be in use, so allocating one needs no lookup.
     wrapped: bool,
-    pending: HashMap<MessageId, Pending>,
+    pending: IdMap<MessageId, Pending>,
     /// The Bind or StartTLS in flight, if any. While one is, it is the only
     /// pending operation (everything else waits in `queue`).
     exclusive: Option<MessageId>,
@@ -276,7 +280,7 @@ pub(crate) struct Connection {
     /// IDs abandoned by us whose late responses are dropped silently, at
     /// most [`MAX_ABANDONED`]; `abandoned_order` has them oldest first
     /// (with IDs already answered, skipped when evicting).
-    abandoned: HashSet<MessageId>,
+    abandoned: IdSet<MessageId>,
     abandoned_order: VecDeque<MessageId>,
     out: Vec<u8>,
     events: VecDeque<Event>,
@@ -290,12 +294,12 @@ impl Connection {
             settings,
             next_id: 1,
             wrapped: false,
-            pending: HashMap::new(),
+            pending: IdMap::default(),
             exclusive: None,
             deadlines: BTreeSet::new(),
             queue: VecDeque::new(),
             queued_bytes: 0,
-            abandoned: HashSet::new(),
+            abandoned: IdSet::default(),
             abandoned_order: VecDeque::new(),
             out: Vec::new(),
             events: VecDeque::new(),

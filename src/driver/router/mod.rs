@@ -20,7 +20,6 @@
 //! consumer of a search is gone, it forgets the route and hands the message
 //! ID back, for the driver to abandon the search on the server.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,6 +29,7 @@ use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::{self, OwnedPermit};
 use tokio::sync::oneshot;
 
+use crate::conn::ids::IdMap;
 use crate::proto::{LdapMessage, MessageId};
 use crate::tls::TlsInfo;
 use crate::Error;
@@ -140,14 +140,14 @@ pub(super) struct Drained {
 /// [module docs](self).
 #[derive(Default)]
 pub(crate) struct Router {
-    routes: HashMap<MessageId, Route>,
+    routes: IdMap<MessageId, Route>,
     /// token → message ID, the inverse of `routes[id].token`.
-    ids: HashMap<u64, MessageId>,
+    ids: IdMap<u64, MessageId>,
     /// Search events of the current pass, one batch per search.
     staged: Vec<Staged>,
     /// Searches whose consumer fell behind. While there are any, the
     /// socket is not read.
-    backlog: HashMap<MessageId, Backlog>,
+    backlog: IdMap<MessageId, Backlog>,
     /// How many of the routes are searches.
     searches: usize,
 }
@@ -347,7 +347,7 @@ impl Router {
 /// Adds `ev` to the backlog of search `id` when it has one, else to its
 /// batch of this pass, starting one (on `tx`) if needed.
 fn stage(
-    backlog: &mut HashMap<MessageId, Backlog>,
+    backlog: &mut IdMap<MessageId, Backlog>,
     staged: &mut Vec<Staged>,
     id: MessageId,
     ev: SearchEvent,
