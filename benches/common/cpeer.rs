@@ -34,7 +34,9 @@ fn binary() -> Result<PathBuf, String> {
     Ok(profile_dir.join("bench-c").join("ldap_peer"))
 }
 
-/// Compiles the C peer unless the binary is newer than the source.
+/// Compiles the C peer unless the binary is newer than the source, with
+/// `cc` or the compiler named by `BENCH_CC` (not `CC`, which would also
+/// rebuild the C of the crate's dependencies).
 /// `Err(why)` when it cannot be built here (no C compiler, no libldap
 /// headers or library): the caller skips the peer and says why. Any other
 /// compiler error is a bug in the C source: it panics with the compiler's
@@ -51,15 +53,20 @@ fn build() -> Result<PathBuf, String> {
     if let Some(dir) = bin.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
     }
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let cc = std::env::var("BENCH_CC").unwrap_or_else(|_| "cc".to_owned());
+    // Built under a name of its own, then renamed: two benches running at
+    // once never run a half-written binary.
+    let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
     let out = Command::new(&cc)
         .args(["-O2", "-Wall", "-o"])
-        .arg(&bin)
+        .arg(&tmp)
         .arg(&src)
         .args(["-lldap", "-llber"])
         .output()
         .map_err(|e| format!("cannot run the C compiler `{cc}`: {e}"))?;
     if out.status.success() {
+        std::fs::rename(&tmp, &bin)
+            .map_err(|e| format!("rename {} to {}: {e}", tmp.display(), bin.display()))?;
         return Ok(bin);
     }
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
