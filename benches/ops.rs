@@ -140,8 +140,11 @@ fn libldap_variants(peer: &Peer<'_>) -> Vec<Variant> {
         .unwrap_or_else(|why| panic!("the second libldap peer: {why}"));
     let k = common::env_or("BENCH_IN_FLIGHT", IN_FLIGHT);
     vec![
-        seq.variant("libldap sequential", |n| format!("seq {n}")),
-        multi.variant("libldap 64 in flight", move |n| format!("inflight {n} {k}")),
+        seq.connect()
+            .variant("libldap sequential", |n| format!("seq {n}")),
+        multi
+            .connect()
+            .variant("libldap 64 in flight", move |n| format!("inflight {n} {k}")),
     ]
 }
 

@@ -141,6 +141,13 @@ impl CPeer {
         }
     }
 
+    /// Opens and binds the connection that `seq` and `inflight` use, so
+    /// that the first measured run does not include a handshake.
+    pub fn connect(mut self) -> Self {
+        self.command("connect");
+        self
+    }
+
     /// Sends one command (`handshake N`, `seq N`, `inflight N K`) and
     /// returns the count done and the CPU the peer used for it. Panics
     /// with libldap's message when the peer answers `error ...`.
