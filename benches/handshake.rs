@@ -6,7 +6,9 @@
 //! Peers in the same run, against the same server: a bare tokio-rustls
 //! connect + full handshake with a client certificate + close (the floor),
 //! and the `ldap3` crate doing the same loop, as shipped and with
-//! TCP_NODELAY. Servers: (a) an in-process rustls responder, (b) a slapd
+//! TCP_NODELAY, and OpenLDAP's C library, libldap (`benches/c/ldap_peer.c`
+//! in a child process that reports its own CPU, see `common::cpeer`; left
+//! out, saying why, where it cannot be built). Servers: (a) an in-process rustls responder, (b) a slapd
 //! started by the test harness.
 //!
 //! `cargo bench --bench handshake`; `BENCH_QUICK=1` skips criterion's own
@@ -33,7 +35,9 @@ use tokio::net::TcpStream;
 use tokio_ldap::{ConnConfig, LdapConn};
 use tokio_rustls::TlsConnector;
 
-use common::{cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, Target, Variant};
+use common::{
+    cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
+};
 #[cfg(unix)]
 use support::slapd::{SlapdOptions, VerifyClient};
 use tokio_ldap::testkit::pki::{KeyType, Pki, PkiFiles};
@@ -116,6 +120,10 @@ fn variants(
             }
         }
     }));
+    // Last, so that the indices of the loops above stay as they are.
+    if let Some(c) = common::cpeer::CPeer::try_start(&server.ldaps_url, files) {
+        out.push(c.variant("libldap LDAPS", |n| format!("handshake {n}")));
+    }
     out
 }
 
@@ -310,6 +318,44 @@ fn ratio_pass(
             Target::None,
         ),
     ];
+    if let Some(libldap) = m.get(6) {
+        lines.extend([
+            rate_ratio(
+                "libldap LDAPS loop / bare rustls handshake (rate)",
+                libldap,
+                bare,
+                Target::None,
+            ),
+            cpu_ratio(
+                "libldap LDAPS loop / bare rustls handshake (client CPU per iteration)",
+                libldap,
+                bare,
+                Target::None,
+            ),
+            rate_ratio(
+                "ours LDAPS loop / libldap (rate)",
+                ours,
+                libldap,
+                Target::None,
+            ),
+            cpu_ratio(
+                "ours LDAPS loop / libldap (client CPU per iteration)",
+                ours,
+                libldap,
+                Target::None,
+            ),
+            value_line(
+                "libldap LDAPS loop, client CPU per iteration (us, not a ratio)",
+                libldap.iter().map(common::Meas::cpu_us).collect(),
+                Target::None,
+            ),
+            value_line(
+                "ours LDAPS loop, client CPU per iteration (us, not a ratio)",
+                ours.iter().map(common::Meas::cpu_us).collect(),
+                Target::None,
+            ),
+        ]);
+    }
     if server.label == "slapd" {
         lines.extend([
             server_cpu_ratio(

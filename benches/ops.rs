@@ -10,6 +10,11 @@
 //! operations per loop in all. `BENCH_QUICK=1` skips criterion's own
 //! measurements; `BENCH_PROFILE=NAME` runs only the matching loop;
 //! `BENCH_IN_FLIGHT` changes the 64.
+//!
+//! The libldap peer (OpenLDAP's C library, `benches/c/ldap_peer.c`, see
+//! `common::cpeer`) runs the same two loops in a child process that reports
+//! its own CPU; where it cannot be built (no C compiler or no libldap
+//! headers) the bench says so and leaves its rows out.
 // slapd runs on Unix only (the harness in tests/api/support/slapd.rs):
 // elsewhere this bench is built as a stub that says it was skipped, and
 // what only the slapd loops use is left unused.
@@ -69,7 +74,7 @@ fn variants(rt: &Runtime, peer: &Peer<'_>) -> Vec<Variant> {
     let theirs = ldap3_conn(rt, peer);
     let (o1, o2) = (ours.clone(), ours);
     let (t1, t2) = (theirs.clone(), theirs);
-    vec![
+    let mut out = vec![
         Variant::new("ours sequential", move |n| {
             let conn = o1.clone();
             async move {
@@ -118,6 +123,73 @@ fn variants(rt: &Runtime, peer: &Peer<'_>) -> Vec<Variant> {
                 n
             }
         }),
+    ];
+    out.extend(libldap_variants(peer));
+    out
+}
+
+/// The libldap peer's loops, sequential and 64 in flight (each in its own
+/// child process, on one connection bound once before the loops); none
+/// where it cannot be built here (it says why).
+fn libldap_variants(peer: &Peer<'_>) -> Vec<Variant> {
+    let Some(seq) = common::cpeer::CPeer::try_start(&peer.ldaps_url, peer.files) else {
+        return Vec::new();
+    };
+    // It built and started once: a second failure is not a missing tool.
+    let multi = common::cpeer::CPeer::start(&peer.ldaps_url, peer.files)
+        .unwrap_or_else(|why| panic!("the second libldap peer: {why}"));
+    let k = common::env_or("BENCH_IN_FLIGHT", IN_FLIGHT);
+    vec![
+        seq.connect()
+            .variant("libldap sequential", |n| format!("seq {n}")),
+        multi
+            .connect()
+            .variant("libldap 64 in flight", move |n| format!("inflight {n} {k}")),
+    ]
+}
+
+/// The rows comparing ours with libldap (`m[4]` sequential, `m[5]` 64 in
+/// flight), when the libldap peer ran; `prefix` names the server.
+fn libldap_lines(prefix: &str, m: &[Vec<common::Meas>], targets: bool) -> Vec<common::Ratio> {
+    if m.len() < 6 {
+        return Vec::new();
+    }
+    let t = |v| if targets { v } else { Target::None };
+    vec![
+        rate_ratio(
+            &format!("{prefix}sequential WhoAmI: ours / libldap (ops/s)"),
+            &m[0],
+            &m[4],
+            t(Target::AtLeast(1.0)),
+        ),
+        cpu_ratio(
+            &format!("{prefix}sequential WhoAmI: ours / libldap (client CPU per op)"),
+            &m[0],
+            &m[4],
+            Target::None,
+        ),
+        rate_ratio(
+            &format!("{prefix}64 in flight: ours / libldap (ops/s)"),
+            &m[2],
+            &m[5],
+            Target::None,
+        ),
+        cpu_ratio(
+            &format!("{prefix}64 in flight: ours / libldap (client CPU per op)"),
+            &m[2],
+            &m[5],
+            Target::AtMost(1.0),
+        ),
+        value_line(
+            &format!("{prefix}64 in flight: libldap, client CPU per op (us, not a ratio)"),
+            m[5].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ),
+        value_line(
+            &format!("{prefix}sequential: libldap, client CPU per op (us, not a ratio)"),
+            m[4].iter().map(common::Meas::cpu_us).collect(),
+            Target::None,
+        ),
     ]
 }
 
@@ -128,7 +200,7 @@ fn responder_pass(rt: &Runtime, vs: &[Variant]) {
     let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 80));
     println!("\ninterleaved pass against the in-process responder ({rounds} rounds):");
     let m = common::interleave(rt, vs, rounds, round, 50_000);
-    let lines = [
+    let mut lines = vec![
         rate_ratio(
             "responder, sequential WhoAmI: ours / ldap3 +TCP_NODELAY (ops/s)",
             &m[0],
@@ -169,6 +241,7 @@ fn responder_pass(rt: &Runtime, vs: &[Variant]) {
             Target::None,
         ),
     ];
+    lines.extend(libldap_lines("responder, ", &m, false));
     common::report(
         "ops-responder",
         "WhoAmI on one LDAPS connection to the in-process responder (client-bound)",
@@ -228,7 +301,7 @@ fn main() {
     let round = Duration::from_millis(common::env_or("BENCH_ROUND_MS", 80));
     println!("\ninterleaved pass against slapd ({rounds} rounds):");
     let m = common::interleave(&rt, &vs, rounds, round, 20_000);
-    let lines = [
+    let mut lines = vec![
         rate_ratio(
             "sequential WhoAmI: ours / ldap3 +TCP_NODELAY (ops/s)",
             &m[0],
@@ -276,6 +349,7 @@ fn main() {
         ),
         server_load_line("64 in flight, ours: slapd busy (cores)", &m[2]),
     ];
+    lines.extend(libldap_lines("", &m, true));
     common::report("ops", "WhoAmI on one LDAPS connection to slapd", &lines);
     c.final_summary();
 }

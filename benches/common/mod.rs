@@ -12,6 +12,7 @@
 // benches that include this module.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cpeer;
 pub mod data;
 pub mod replay;
 pub mod responder;
@@ -134,13 +135,29 @@ impl Meas {
 /// processed (usually `n`; a search returns its entry count).
 pub type LoopFn = Arc<dyn Fn(u64) -> Pin<Box<dyn Future<Output = u64> + Send>> + Send + Sync>;
 
+/// A loop run outside this process (the C peer): runs `n` iterations and
+/// returns how many units it processed and the CPU the other process used
+/// for them.
+pub type ExternalFn = Arc<dyn Fn(u64) -> (u64, Duration) + Send + Sync>;
+
+/// How a variant runs.
+#[derive(Clone)]
+pub enum Loop {
+    /// A future on the runtime; its CPU is this process's client CPU
+    /// ([`client_cpu`]).
+    Local(LoopFn),
+    /// A call into another process that reports its own CPU (the C peer in
+    /// [`cpeer`]); this process only waits for it.
+    External(ExternalFn),
+}
+
 /// A named loop.
 #[derive(Clone)]
 pub struct Variant {
     /// Short name, used in the ratio table.
     pub name: String,
     /// The loop.
-    pub run: LoopFn,
+    pub run: Loop,
 }
 
 impl Variant {
@@ -152,22 +169,43 @@ impl Variant {
     {
         Self {
             name: name.into(),
-            run: Arc::new(move |n| Box::pin(f(n))),
+            run: Loop::Local(Arc::new(move |n| Box::pin(f(n)))),
+        }
+    }
+
+    /// A variant whose loop runs in another process and reports its CPU
+    /// (see [`Loop::External`]).
+    pub fn external(
+        name: impl Into<String>,
+        f: impl Fn(u64) -> (u64, Duration) + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            run: Loop::External(Arc::new(f)),
         }
     }
 
     /// Runs `n` iterations on `rt` (in a spawned task), timing wall clock
-    /// and client CPU.
+    /// and client CPU (an external loop's client CPU is the one its
+    /// process reports).
     pub fn measure(&self, rt: &Runtime, n: u64) -> Meas {
         let cpu0 = client_cpu();
         let server0 = server_cpu();
         let t0 = Instant::now();
-        // The loop runs in a task on a worker thread, as in a service.
-        let iters = rt
-            .block_on(rt.spawn((self.run)(n)))
-            .expect("the benchmark loop panicked");
+        let (iters, external_cpu) = match &self.run {
+            // The loop runs in a task on a worker thread, as in a service.
+            Loop::Local(run) => (
+                rt.block_on(rt.spawn(run(n)))
+                    .expect("the benchmark loop panicked"),
+                None,
+            ),
+            Loop::External(run) => {
+                let (iters, cpu) = run(n);
+                (iters, Some(cpu))
+            }
+        };
         let wall = t0.elapsed();
-        let cpu = client_cpu().saturating_sub(cpu0);
+        let cpu = external_cpu.unwrap_or_else(|| client_cpu().saturating_sub(cpu0));
         let server = server_cpu().saturating_sub(server0);
         Meas {
             wall,
