@@ -182,7 +182,8 @@ async fn pool_bind_failure_names_the_server_and_the_result() {
 
 /// What one operation of the load came to.
 struct Outcome {
-    /// When it started, from the start of the run.
+    /// When it started on its connection (or its checkout started, if
+    /// that failed), from the start of the run.
     started: Duration,
     /// The server that served it, or the error.
     result: Result<String, Error>,
@@ -228,7 +229,10 @@ async fn pool_survives_a_server_killed_and_restarted_under_load() {
             while !stop.load(Ordering::SeqCst) {
                 i += 1;
                 started.fetch_add(1, Ordering::SeqCst);
-                let at = t0.elapsed();
+                // When the operation started on its connection (after the
+                // checkout, which may wait its turn), or when the checkout
+                // started if it failed.
+                let at = Mutex::new(t0.elapsed());
                 let op = async {
                     // Half the tasks share connections, half take their own.
                     let (own, shared);
@@ -239,6 +243,7 @@ async fn pool_survives_a_server_killed_and_restarted_under_load() {
                         shared = pool.get_shared().await?;
                         (&shared, shared.server().to_owned())
                     };
+                    *at.lock().unwrap() = t0.elapsed();
                     if (t + i).is_multiple_of(2) {
                         conn.whoami().await?;
                     } else {
@@ -255,7 +260,7 @@ async fn pool_survives_a_server_killed_and_restarted_under_load() {
                 };
                 match tokio::time::timeout(Duration::from_secs(10), op).await {
                     Ok(result) => outcomes.lock().unwrap().push(Outcome {
-                        started: at,
+                        started: *at.lock().unwrap(),
                         result,
                     }),
                     Err(_) => {
