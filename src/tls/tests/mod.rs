@@ -19,6 +19,7 @@ mod pki;
 mod platform;
 mod prepared;
 mod providers;
+mod report;
 mod rotation;
 mod settings;
 mod signing;

@@ -1,6 +1,6 @@
 //! The small value types and accessors of the TLS API, each pinned down:
 //! equality and hashing of CA names, the store's accessors, the mode's
-//! text.
+//! text, the server-certificate hook's argument and rejection.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use super::pki::pki;
 use crate::tls::record::HandshakeRecord;
 use crate::tls::resolver::ClientCertResolver;
-use crate::tls::{CertStore, Choice, TlsMode, TrustedCa};
+use crate::tls::{
+    CertStore, Choice, ServerCertInfo, ServerCertRejected, ServerCertVerdict, TlsMode, TrustedCa,
+};
 
 fn hash_of(ca: &TrustedCa) -> u64 {
     let mut hasher = DefaultHasher::new();
@@ -91,5 +93,33 @@ fn resolver_debug_shows_what_is_configured() {
     assert_eq!(
         format!("{resolver:?}"),
         "ClientCertResolver { configured: true, server_name: \"localhost\", mode: StartTls, .. }"
+    );
+}
+
+#[test]
+fn server_cert_info_gives_back_what_it_was_made_with() {
+    let chain = &pki().carol.chain;
+    assert_eq!(chain.len(), 2, "carol's chain carries the intermediate CA");
+    let info = ServerCertInfo::new(&chain[0], &chain[1..], "ldap.example.com");
+    assert_eq!(info.end_entity(), &chain[0]);
+    assert_eq!(info.intermediates(), &chain[1..]);
+    assert_eq!(info.server_name(), "ldap.example.com");
+    assert!(matches!(info.verdict(), ServerCertVerdict::Trusted));
+    let info = info.with_verdict(ServerCertVerdict::NotChecked);
+    assert!(matches!(info.verdict(), ServerCertVerdict::NotChecked));
+    assert_eq!(info.intermediates(), &chain[1..]);
+}
+
+#[test]
+fn server_cert_rejected_text_is_its_message_alone() {
+    let why = std::io::Error::new(std::io::ErrorKind::NotFound, "no pin file");
+    let rejected = ServerCertRejected::new("cannot check ldap").with_source(why);
+    assert_eq!(rejected.to_string(), "cannot check ldap");
+    assert_eq!(rejected.message(), "cannot check ldap");
+    assert_eq!(rejected.with_sources(), "cannot check ldap: no pin file");
+    assert_eq!(ServerCertRejected::from("by &str").to_string(), "by &str");
+    assert_eq!(
+        ServerCertRejected::from("by String".to_owned()).to_string(),
+        "by String"
     );
 }
