@@ -35,11 +35,20 @@ const STREAM_LOWAT: usize = 32 * 1024;
 /// another operation on the same connection).
 const TAIL_WAIT: Duration = Duration::from_millis(1);
 
+/// Reads in a row while searches stream after which the mark is raised
+/// even if none came in full: a client faster than its server drains the
+/// socket after every entry the server writes and never sees a full read,
+/// and such a search is a large one by now (a search of a few entries
+/// ends well before and never waits for [`TAIL_WAIT`]).
+const STREAK: u32 = 32;
+
 /// The batching of reads while a search streams (see [`STREAM_LOWAT`]).
 #[derive(Default)]
 struct Batching {
     /// The mark is raised.
     raised: bool,
+    /// Reads in a row while searches (and nothing else) stream.
+    streak: u32,
     /// The socket refused the option (or the platform has none): read as
     /// usual for the rest of the connection.
     unsupported: bool,
@@ -226,7 +235,7 @@ impl Io {
 
     /// Reads what the server sent and hands it to the machine. While
     /// searches (and nothing else) are `streaming` and the reads come in
-    /// full, the socket's
+    /// full, or [`STREAK`] reads in a row, the socket's
     /// low-water mark is raised so that the next wake-up finds a batch;
     /// when the driver then waits [`TAIL_WAIT`] for nothing, the mark is
     /// lowered and whatever arrived is read anyway.
@@ -239,8 +248,11 @@ impl Io {
         if machine.is_upgrading() || self.read_closed || machine.is_closed() {
             return false;
         }
-        if !streaming && self.batching.raised {
-            self.set_mark(1);
+        if !streaming {
+            self.batching.streak = 0;
+            if self.batching.raised {
+                self.set_mark(1);
+            }
         }
         let Some(t) = self.transport.as_mut() else {
             return false;
@@ -279,8 +291,11 @@ impl Io {
             Poll::Ready(Ok(())) => {
                 self.received_any = true;
                 self.batching.tail = None;
-                if streaming && filled == READ_CHUNK && !self.batching.raised {
-                    self.set_mark(STREAM_LOWAT);
+                if streaming && !self.batching.raised {
+                    self.batching.streak = self.batching.streak.saturating_add(1);
+                    if filled == READ_CHUNK || self.batching.streak >= STREAK {
+                        self.set_mark(STREAM_LOWAT);
+                    }
                 }
                 machine.handle_input(&mut self.rbuf);
                 true
