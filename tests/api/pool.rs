@@ -6,32 +6,20 @@
 //! connection ends.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_ldap::proto::extended::NOTICE_OF_DISCONNECTION;
 use tokio_ldap::proto::{ExtendedResponse, LdapResult, MessageId, Password, ProtocolOp};
-use tokio_ldap::testkit::{TestPki, TestServer};
+use tokio_ldap::testkit::TestServer;
 use tokio_ldap::{
     Bind, ConnConfig, Error, LdapConn, LdapPool, Phase, ResultCode, ServerState, ServerStrategy,
 };
 
-use crate::support::pool::{bounded, eventually};
+use crate::support::pool::{bounded, eventually, test_server};
 use crate::support::server::{self, Peer};
 
 const LIMIT: Duration = Duration::from_secs(20);
-
-fn kit() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::new().expect("the test PKI"))
-}
-
-async fn test_server() -> TestServer {
-    TestServer::builder(kit())
-        .start()
-        .await
-        .expect("start the test server")
-}
 
 fn plain() -> ConnConfig {
     ConnConfig::new().connect_timeout(Some(Duration::from_secs(5)))

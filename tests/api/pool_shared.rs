@@ -6,27 +6,14 @@
 //! once stay within `max_size` connections.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_ldap::testkit::{TestPki, TestServer};
 use tokio_ldap::{ConnConfig, Error, LdapPool};
 
-use crate::support::pool::{bounded, eventually};
+use crate::support::pool::{bounded, eventually, test_server};
 
 const LIMIT: Duration = Duration::from_secs(20);
-
-fn kit() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::new().expect("the test PKI"))
-}
-
-async fn test_server() -> TestServer {
-    TestServer::builder(kit())
-        .start()
-        .await
-        .expect("start the test server")
-}
 
 fn plain() -> ConnConfig {
     ConnConfig::new()

@@ -1,8 +1,25 @@
-//! What the pool tests count: this process's sockets to a server, and
-//! conditions that become true within a bound.
+//! What the pool tests share: their test server, this process's sockets
+//! to a server, and conditions that become true within a bound.
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use tokio_ldap::testkit::{TestPki, TestServer};
+
+/// The test PKI the pool tests' servers use, made once.
+pub fn kit() -> &'static TestPki {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    PKI.get_or_init(|| TestPki::new().expect("the test PKI"))
+}
+
+/// A fresh in-process test server with the default settings.
+pub async fn test_server() -> TestServer {
+    TestServer::builder(kit())
+        .start()
+        .await
+        .expect("start the test server")
+}
 
 /// How many sockets of this process are connected to `port` on the
 /// loopback: the `socket:[INODE]` links of `/proc/self/fd` whose inode
