@@ -30,3 +30,36 @@ fn make() -> CryptoProvider {
 fn make() -> CryptoProvider {
     rustls::crypto::aws_lc_rs::default_provider()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default provider is the feature's whole provider, made once:
+    /// every cipher suite and key exchange group of it, and the same
+    /// object on every call.
+    #[test]
+    fn the_default_provider_is_the_features_own_and_made_once() {
+        let p = default_provider();
+        #[cfg(feature = "ring")]
+        let want = rustls::crypto::ring::default_provider();
+        #[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+        let want = rustls::crypto::aws_lc_rs::default_provider();
+        let suites = |p: &CryptoProvider| -> Vec<String> {
+            p.cipher_suites
+                .iter()
+                .map(|s| format!("{:?}", s.suite()))
+                .collect()
+        };
+        let groups = |p: &CryptoProvider| -> Vec<String> {
+            p.kx_groups
+                .iter()
+                .map(|g| format!("{:?}", g.name()))
+                .collect()
+        };
+        assert!(!p.cipher_suites.is_empty() && !p.kx_groups.is_empty());
+        assert_eq!(suites(&p), suites(&want));
+        assert_eq!(groups(&p), groups(&want));
+        assert!(Arc::ptr_eq(&p, &default_provider()));
+    }
+}
