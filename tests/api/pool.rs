@@ -5,7 +5,6 @@
 //! socket or task left behind; `LdapConn::is_closed` after each way a
 //! connection ends.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use tokio_ldap::{
     Bind, ConnConfig, Error, LdapConn, LdapPool, Phase, ResultCode, ServerState, ServerStrategy,
 };
 
-use crate::support::pool::{bounded, eventually, test_server};
+use crate::support::pool::{bounded, callers_at_once, eventually, test_server};
 use crate::support::server::{self, Peer};
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -258,31 +257,19 @@ async fn pool_max_size_holds_under_1000_concurrent_gets() {
         .wait_timeout(Some(LIMIT))
         .build()
         .unwrap();
-    let held = Arc::new(AtomicUsize::new(0));
-    let most = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..1000 {
-        let (pool, held, most) = (pool.clone(), held.clone(), most.clone());
-        tasks.push(tokio::spawn(async move {
-            let conn = pool.get().await?;
-            let now = held.fetch_add(1, Ordering::SeqCst) + 1;
-            most.fetch_max(now, Ordering::SeqCst);
-            assert!(pool.status().size <= 8);
-            let who = conn.whoami().await;
-            held.fetch_sub(1, Ordering::SeqCst);
-            who
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        bounded("a get + whoami", LIMIT, t)
-            .await
-            .unwrap()
-            .expect("whoami");
-        ok += 1;
-    }
-    assert_eq!(ok, 1000);
-    let most = most.load(Ordering::SeqCst);
+    let p = pool.clone();
+    let most = callers_at_once(
+        1000,
+        LIMIT,
+        || {
+            let pool = pool.clone();
+            async move { pool.get().await }
+        },
+        move || {
+            assert!(p.status().size <= 8);
+        },
+    )
+    .await;
     assert!((1..=8).contains(&most), "{most} held at once");
     assert!(srv.connections().len() <= 8, "{}", srv.connections().len());
     let s = pool.status();

@@ -5,13 +5,11 @@
 //! takes no new users; callers of `get` are not starved; 1,000 callers at
 //! once stay within `max_size` connections.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_ldap::{ConnConfig, Error, LdapPool};
 
-use crate::support::pool::{bounded, eventually, test_server};
+use crate::support::pool::{bounded, callers_at_once, eventually, test_server};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -255,29 +253,20 @@ async fn pool_shared_holds_max_size_and_max_sharers_under_1000_callers() {
         .wait_timeout(Some(LIMIT))
         .build()
         .unwrap();
-    let held = Arc::new(AtomicUsize::new(0));
-    let most = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..1000 {
-        let (pool, held, most) = (pool.clone(), held.clone(), most.clone());
-        tasks.push(tokio::spawn(async move {
-            let conn = pool.get_shared().await?;
-            let now = held.fetch_add(1, Ordering::SeqCst) + 1;
-            most.fetch_max(now, Ordering::SeqCst);
-            let s = pool.status();
+    let p = pool.clone();
+    let most = callers_at_once(
+        1000,
+        LIMIT,
+        || {
+            let pool = pool.clone();
+            async move { pool.get_shared().await }
+        },
+        move || {
+            let s = p.status();
             assert!(s.size <= 4 && s.sharers <= 32, "{s:?}");
-            let who = conn.whoami().await;
-            held.fetch_sub(1, Ordering::SeqCst);
-            who
-        }));
-    }
-    for t in tasks {
-        bounded("a get_shared + whoami", LIMIT, t)
-            .await
-            .unwrap()
-            .expect("whoami");
-    }
-    let most = most.load(Ordering::SeqCst);
+        },
+    )
+    .await;
     assert!((5..=32).contains(&most), "{most} users at once");
     assert!(srv.connections().len() <= 4, "{}", srv.connections().len());
     let s = pool.status();

@@ -2,10 +2,13 @@
 //! to a server, and conditions that become true within a bound.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio_ldap::testkit::{TestPki, TestServer};
+use tokio_ldap::{Error, LdapConn};
 
 /// The test PKI the pool tests' servers use, made once.
 pub fn kit() -> &'static TestPki {
@@ -78,4 +81,42 @@ pub async fn bounded<T>(what: &str, limit: Duration, fut: impl Future<Output = T
         Ok(v) => v,
         Err(_) => panic!("{what} did not return within {limit:?}"),
     }
+}
+
+/// `n` callers at once, each taking a connection with `take`, running
+/// `check` while it holds it, then a WhoAmI on it; every caller must
+/// succeed within `limit`. Returns the most connections held at once.
+pub async fn callers_at_once<C, T, F>(
+    n: usize,
+    limit: Duration,
+    take: T,
+    check: impl Fn() + Clone + Send + 'static,
+) -> usize
+where
+    C: Deref<Target = LdapConn> + Send + 'static,
+    T: Fn() -> F,
+    F: Future<Output = Result<C, Error>> + Send + 'static,
+{
+    let held = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (conn, held, most, check) = (take(), held.clone(), most.clone(), check.clone());
+        tasks.push(tokio::spawn(async move {
+            let conn = conn.await?;
+            let now = held.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            check();
+            let who = conn.whoami().await;
+            held.fetch_sub(1, Ordering::SeqCst);
+            who
+        }));
+    }
+    for t in tasks {
+        bounded("a checkout + whoami", limit, t)
+            .await
+            .expect("the caller's task")
+            .expect("whoami");
+    }
+    most.load(Ordering::SeqCst)
 }
