@@ -24,7 +24,7 @@ use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
 use futures_util::StreamExt;
 use tokio::runtime::Runtime;
 use tokio_ldap::testkit::pki::{KeyType, Pki};
-use tokio_ldap::{Bind, ConnConfig, LdapConn, LdapPool};
+use tokio_ldap::{Bind, ConnConfig, LdapConn, LdapPool, SharePolicy};
 
 use common::{cpu_ratio, rate_ratio, value_line, Target, Variant};
 #[cfg(unix)]
@@ -96,6 +96,14 @@ fn slapd_variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
         .max_size(POOL_SIZE)
         .build()
         .expect("pool");
+    // The same, seating callers of get_shared fill first: 64 callers on
+    // 8 connections of 8.
+    let filled = LdapPool::builder(&slapd.ldaps_url(), config.clone())
+        .bind(Bind::External { authzid: None })
+        .max_size(POOL_SIZE)
+        .share_policy(SharePolicy::Fill)
+        .build()
+        .expect("pool");
     let one = rt.block_on(async {
         let conn = LdapConn::connect(&slapd.ldaps_url(), config)
             .await
@@ -117,8 +125,10 @@ fn slapd_variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
     // the loops compare checkouts, not connects (which calibration would
     // otherwise count in).
     rt.block_on(async {
-        let ours = futures_util::future::join_all((0..POOL_SIZE).map(|_| pool.get())).await;
-        assert!(ours.iter().all(Result::is_ok), "our pool warms up");
+        for p in [&pool, &filled] {
+            let ours = futures_util::future::join_all((0..POOL_SIZE).map(|_| p.get())).await;
+            assert!(ours.iter().all(Result::is_ok), "our pool warms up");
+        }
         let peer = futures_util::future::join_all((0..POOL_SIZE).map(|_| theirs.get())).await;
         assert!(peer.iter().all(Result::is_ok), "the ldap3 pool warms up");
     });
@@ -156,6 +166,7 @@ fn slapd_variants(rt: &Runtime, slapd: &Slapd) -> Vec<Variant> {
                 n
             }
         }),
+        pool_loop("pool(16) get_shared fill+WhoAmI", filled, true),
     ]
 }
 
@@ -341,8 +352,33 @@ fn main() {
                 &m[3],
                 Target::None,
             ),
+            rate_ratio(
+                "64 tasks: pool(16) get_shared fill first / ldap3 in deadpool(16) (ops/s)",
+                &m[4],
+                &m[3],
+                Target::AtLeast(1.2),
+            ),
+            rate_ratio(
+                "64 tasks: pool(16) get_shared fill first / one LdapConn 64 in flight (ops/s)",
+                &m[4],
+                &m[2],
+                Target::AtLeast(1.0),
+            ),
+            cpu_ratio(
+                "64 tasks: pool(16) get_shared fill first / ldap3 in deadpool(16) (client CPU per op)",
+                &m[4],
+                &m[3],
+                Target::None,
+            ),
+            common::server_cpu_ratio(
+                "64 tasks: pool(16) get_shared fill first / ldap3 in deadpool(16) (slapd CPU per op)",
+                &m[4],
+                &m[3],
+                Target::None,
+            ),
             common::server_load_line("slapd cores busy, pool(16) get", &m[0]),
             common::server_load_line("slapd cores busy, pool(16) get_shared", &m[1]),
+            common::server_load_line("slapd cores busy, pool(16) get_shared fill first", &m[4]),
             common::server_load_line("slapd cores busy, ldap3 in deadpool(16)", &m[3]),
         ]);
     }

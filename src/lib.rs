@@ -648,7 +648,7 @@ pub use error::{
 };
 pub use pool::{
     Bind, LdapPool, PoolBuilder, PoolStatus, PooledConn, ServerState, ServerStatus, ServerStrategy,
-    SharedConn,
+    SharePolicy, SharedConn,
 };
 pub use proto::authz::AuthzId;
 pub use proto::controls;

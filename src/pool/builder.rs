@@ -14,7 +14,7 @@ use crate::pool::bind::Bind;
 use crate::pool::handle::LdapPool;
 use crate::pool::manager::{Health, Manager};
 use crate::pool::servers::{Backoff, ServerSet, ServerStrategy, Source};
-use crate::pool::shared::Sharing;
+use crate::pool::shared::{SharePolicy, Sharing};
 use crate::proto::url::{LdapUrl, Scheme};
 use crate::{ConnConfig, Error};
 
@@ -33,6 +33,7 @@ pub struct PoolBuilder {
     bind: Bind,
     max_size: usize,
     max_sharers: usize,
+    share_policy: SharePolicy,
     strategy: ServerStrategy,
     wait_timeout: Option<Duration>,
     health: Health,
@@ -75,6 +76,7 @@ impl LdapPool {
             bind: Bind::None,
             max_size: 16,
             max_sharers: 8,
+            share_policy: SharePolicy::Spread,
             strategy: ServerStrategy::Failover,
             wait_timeout: Some(Duration::from_secs(30)),
             health: Health {
@@ -107,10 +109,31 @@ impl PoolBuilder {
     }
 
     /// The most callers of [`LdapPool::get_shared`] that use one
-    /// connection at once (default 8; at least 1), once all `max_size`
-    /// connections are lent.
+    /// connection at once (default 8; at least 1).
     pub fn max_sharers(mut self, n: usize) -> Self {
         self.max_sharers = n;
+        self
+    }
+
+    /// How [`LdapPool::get_shared`] places its callers: a connection each
+    /// while there are connections to give, then shared
+    /// ([`SharePolicy::Spread`], the default), or seated on the lent
+    /// connections up to `max_sharers` before another is opened
+    /// ([`SharePolicy::Fill`]).
+    ///
+    /// ```
+    /// use tokio_ldap::{ConnConfig, LdapPool, SharePolicy};
+    ///
+    /// // 64 callers of get_shared use at most 8 connections of 8 callers.
+    /// let pool = LdapPool::builder("ldap://ldap.example.com", ConnConfig::new())
+    ///     .max_size(16)
+    ///     .max_sharers(8)
+    ///     .share_policy(SharePolicy::Fill)
+    ///     .build()?;
+    /// # Ok::<(), tokio_ldap::Error>(())
+    /// ```
+    pub fn share_policy(mut self, p: SharePolicy) -> Self {
+        self.share_policy = p;
         self
     }
 
@@ -248,7 +271,11 @@ impl PoolBuilder {
         Ok(LdapPool::from_parts(
             pool,
             servers,
-            Sharing::new(self.max_sharers, self.health.max_lifetime),
+            Sharing::new(
+                self.max_sharers,
+                self.share_policy,
+                self.health.max_lifetime,
+            ),
             self.wait_timeout,
             self.health.idle_timeout,
         ))

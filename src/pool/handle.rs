@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::pool::lent::PooledConn;
 use crate::pool::manager::Manager;
 use crate::pool::servers::{ServerSet, ServerStatus};
-use crate::pool::shared::{SharedConn, Sharing};
+use crate::pool::shared::{SharePolicy, SharedConn, Sharing};
 use crate::Error;
 
 /// How often, at most, a checkout looks for idle connections past their
@@ -164,12 +164,35 @@ impl LdapPool {
 
     async fn find_seat(&self) -> Result<SharedConn, Error> {
         let sharing = &self.shared.sharing;
+        let fill = sharing.policy == SharePolicy::Fill;
+        // Counted as looking for a seat once a first look found none
+        // (fill first only).
+        let mut seeking = None;
         loop {
             let freed = sharing.freed.notified();
             tokio::pin!(freed);
             freed.as_mut().enable();
+            let mut opening = None;
             let ready = match self.readiness() {
-                Readiness::Fresh => true,
+                Readiness::Fresh if !fill => true,
+                Readiness::Fresh => {
+                    if let Some(seat) = sharing.join() {
+                        return Ok(seat);
+                    }
+                    seeking.get_or_insert_with(|| sharing.seeking());
+                    match sharing.claim_open() {
+                        Some(claim) => {
+                            opening = Some(claim);
+                            true
+                        }
+                        None => {
+                            // The connections being opened will seat this
+                            // caller; wait for one of them.
+                            freed.await;
+                            continue;
+                        }
+                    }
+                }
                 Readiness::Share => match sharing.join() {
                     Some(seat) => return Ok(seat),
                     None => false,
@@ -188,11 +211,14 @@ impl LdapPool {
                 }
             };
             drop(queued);
-            return match got {
+            let seat = match got {
                 Ok(conn) => Ok(sharing.open(conn)),
                 // No new connection: a seat on a lent one will do.
                 Err(e) => sharing.join().ok_or(e),
             };
+            // The callers waiting on this connection look again.
+            drop(opening);
+            return seat;
         }
     }
 

@@ -27,7 +27,7 @@ pub use builder::PoolBuilder;
 pub use handle::{LdapPool, PoolStatus};
 pub use lent::PooledConn;
 pub use servers::{ServerState, ServerStatus, ServerStrategy};
-pub use shared::SharedConn;
+pub use shared::{SharePolicy, SharedConn};
 
 #[cfg(test)]
 mod tests;

@@ -16,10 +16,33 @@ use crate::pool::lent::PooledConn;
 use crate::pool::servers::Server;
 use crate::LdapConn;
 
+/// How [`LdapPool::get_shared`](crate::LdapPool::get_shared) places its
+/// callers on the pool's connections; from
+/// [`PoolBuilder::share_policy`](crate::PoolBuilder::share_policy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SharePolicy {
+    /// A caller gets a connection nobody else uses while one is idle or
+    /// the pool has room for a new one; once all `max_size` are lent,
+    /// callers share them, at most `max_sharers` on one, the least used
+    /// first. Each caller's operations have a socket of their own as long
+    /// as there are sockets to give (the default).
+    #[default]
+    Spread,
+    /// A caller takes a seat on a connection already lent shared (the
+    /// least used with room) before the pool opens another: `n` callers
+    /// use about `n / max_sharers` connections. Fewer, fuller connections
+    /// carry more operations per second when the server is the limit
+    /// (`BENCHMARKS.md`, "Pool"), and the pool makes fewer connections.
+    Fill,
+}
+
 /// The connections lent shared, and who is waiting for a seat on one.
 pub(crate) struct Sharing {
     /// The most callers on one connection at once.
     pub(crate) max_sharers: usize,
+    /// Where callers are seated.
+    pub(crate) policy: SharePolicy,
     /// The pool's max lifetime: a connection past it takes no new users.
     max_lifetime: Option<Duration>,
     lent: Mutex<Lent>,
@@ -40,10 +63,40 @@ impl Drop for Queued<'_> {
     }
 }
 
+/// A caller of `get_shared` looking for a seat, counted while it lives.
+pub(crate) struct Seeking<'a>(&'a Sharing);
+
+impl Drop for Seeking<'_> {
+    fn drop(&mut self) {
+        let mut lent = crate::sync::lock(&self.0.lent);
+        lent.seekers = lent.seekers.saturating_sub(1);
+    }
+}
+
+/// A connection being opened for callers looking for a seat. When it is
+/// done (lent or failed), the callers waiting on it are woken.
+pub(crate) struct Opening<'a>(&'a Sharing);
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        {
+            let mut lent = crate::sync::lock(&self.0.lent);
+            lent.opening = lent.opening.saturating_sub(1);
+        }
+        self.0.freed.notify_waiters();
+    }
+}
+
 #[derive(Default)]
 struct Lent {
     next_id: u64,
     conns: Vec<Entry>,
+    /// Callers of `get_shared` that found no seat and look for one
+    /// ([`SharePolicy::Fill`]).
+    seekers: usize,
+    /// Connections those callers are opening now, each of which will
+    /// seat `max_sharers` of them.
+    opening: usize,
 }
 
 /// One connection lent shared.
@@ -57,9 +110,14 @@ struct Entry {
 }
 
 impl Sharing {
-    pub(crate) fn new(max_sharers: usize, max_lifetime: Option<Duration>) -> Self {
+    pub(crate) fn new(
+        max_sharers: usize,
+        policy: SharePolicy,
+        max_lifetime: Option<Duration>,
+    ) -> Self {
         Self {
             max_sharers,
+            policy,
             max_lifetime,
             lent: Mutex::new(Lent::default()),
             freed: Notify::new(),
@@ -72,6 +130,26 @@ impl Sharing {
     pub(crate) fn queued(&self) -> Queued<'_> {
         self.queued.fetch_add(1, Ordering::AcqRel);
         Queued(&self.queued)
+    }
+
+    /// Counts the caller as looking for a seat until the guard is dropped
+    /// ([`SharePolicy::Fill`]).
+    pub(crate) fn seeking(&self) -> Seeking<'_> {
+        crate::sync::lock(&self.lent).seekers += 1;
+        Seeking(self)
+    }
+
+    /// Whether the caller (counted by [`Self::seeking`]) should open a
+    /// connection: only while the connections being opened do not already
+    /// seat every caller looking for a seat. The claim lasts as long as
+    /// the guard.
+    pub(crate) fn claim_open(&self) -> Option<Opening<'_>> {
+        let mut lent = crate::sync::lock(&self.lent);
+        if lent.opening.saturating_mul(self.max_sharers) >= lent.seekers {
+            return None;
+        }
+        lent.opening += 1;
+        Some(Opening(self))
     }
 
     /// Callers of `get_shared` waiting in the pool's queue now.

@@ -3,11 +3,15 @@
 //! `max_sharers` on each; a seat freed wakes a waiter; the last user gives
 //! the connection back; a shared connection refuses binds; a closed one
 //! takes no new users; callers of `get` are not starved; 1,000 callers at
-//! once stay within `max_size` connections.
+//! once stay within `max_size` connections. Fill first
+//! (`SharePolicy::Fill`): callers take seats before another connection
+//! is opened, callers arriving at once open one connection per
+//! `max_sharers` of them, and those waiting on a connect that fails are
+//! told, not stranded.
 
 use std::time::Duration;
 
-use tokio_ldap::{ConnConfig, Error, LdapPool};
+use tokio_ldap::{Bind, ConnConfig, Error, LdapPool, SharePolicy};
 
 use crate::support::pool::{bounded, callers_at_once, eventually, test_server};
 
@@ -305,4 +309,126 @@ async fn pool_shared_waiters_take_seats_on_connections_just_lent() {
     assert_eq!(srv.connections().len(), 2);
     drop(seats);
     assert_eq!(shares(&pool), (0, 0, 2));
+}
+
+fn fill_pool(url: &str, max_size: usize, max_sharers: usize) -> LdapPool {
+    LdapPool::builder(url, plain())
+        .max_size(max_size)
+        .max_sharers(max_sharers)
+        .share_policy(SharePolicy::Fill)
+        .wait_timeout(Some(LIMIT))
+        .build()
+        .unwrap()
+}
+
+/// Fill first: three callers share the first connection before a second
+/// is opened; once the first connection is back (idle), the next caller
+/// still takes a seat on the lent one rather than the idle connection.
+#[tokio::test]
+async fn pool_shared_fill_first_seats_callers_before_opening_another() {
+    let srv = test_server().await;
+    let pool = fill_pool(&srv.ldap_url(), 4, 3);
+    let first: Vec<_> = futures_util::future::try_join_all((0..3).map(|_| pool.get_shared()))
+        .await
+        .unwrap();
+    assert_eq!(shares(&pool), (1, 3, 1), "three callers, one connection");
+    let fourth = pool.get_shared().await.unwrap();
+    assert_eq!(shares(&pool), (2, 4, 2), "the first connection is full");
+    futures_util::future::try_join_all(first.iter().chain([&fourth]).map(|c| c.whoami()))
+        .await
+        .unwrap();
+    assert_eq!(srv.connections().len(), 2);
+    drop(first);
+    let s = pool.status();
+    assert_eq!((s.shared, s.sharers, s.idle), (1, 1, 1), "{s:?}");
+    let fifth = pool.get_shared().await.unwrap();
+    assert_eq!(
+        shares(&pool),
+        (1, 2, 2),
+        "a seat before the idle connection"
+    );
+    assert_eq!(fifth.server(), fourth.server());
+    fifth.whoami().await.unwrap();
+    assert_eq!(srv.connections().len(), 2);
+}
+
+/// 64 callers at once on a cold pool of 16 connections with 8 seats
+/// each: they open one connection per 8 of them (8 at most), not 16.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_shared_fill_first_opens_one_connection_per_max_sharers_callers() {
+    let srv = test_server().await;
+    let pool = fill_pool(&srv.ldap_url(), 16, 8);
+    let p = pool.clone();
+    let most = callers_at_once(
+        64,
+        LIMIT,
+        || {
+            let pool = pool.clone();
+            async move { pool.get_shared().await }
+        },
+        move || {
+            let s = p.status();
+            assert!(s.size <= 8 && s.sharers <= 64, "{s:?}");
+        },
+    )
+    .await;
+    assert!(most >= 1, "{most}");
+    let made = srv.connections().len();
+    assert!((1..=8).contains(&made), "{made} connections for 64 callers");
+    let s = pool.status();
+    assert_eq!((s.shared, s.sharers, s.in_use), (0, 0, 0), "{s:?}");
+}
+
+/// Eight callers at once while the pool's only server accepts TCP and
+/// never answers the bind: one connection is made for all eight (the
+/// others wait on it rather than opening their own); when it fails, each
+/// caller gets the failure, none is left waiting.
+#[tokio::test]
+async fn pool_shared_fill_first_callers_waiting_on_a_failed_connect_are_told() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("ldap://127.0.0.1:{port}");
+    let pool = LdapPool::builder(
+        &url,
+        plain().operation_timeout(Some(Duration::from_millis(600))),
+    )
+    .bind(Bind::simple("cn=app", "secret"))
+    .max_size(16)
+    .max_sharers(8)
+    .share_policy(SharePolicy::Fill)
+    .wait_timeout(Some(LIMIT))
+    .build()
+    .unwrap();
+    let callers: Vec<_> = (0..8)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.get_shared().await })
+        })
+        .collect();
+    eventually("a connection is being made", LIMIT, || {
+        pool.status().connecting == 1
+    })
+    .await;
+    // All eight have arrived and wait on the one connect.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(pool.status().connecting, 1, "{:?}", pool.status());
+    for c in callers {
+        let err = bounded("a caller of get_shared", LIMIT, c)
+            .await
+            .unwrap()
+            .unwrap_err();
+        let Error::AllServersFailed(failures) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].server, url);
+        assert!(
+            err.to_string()
+                .starts_with(&format!("no server of the pool could be used: {url}: ")),
+            "{err}"
+        );
+    }
+    let s = pool.status();
+    assert_eq!((s.connecting, s.waiting, s.size), (0, 0, 0), "{s:?}");
+    drop(silent);
 }

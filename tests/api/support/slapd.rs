@@ -655,6 +655,13 @@ authz-regexp "^cn=([^,]+),ou=people,dc=example,dc=com$" "uid=$1,ou=people,dc=exa
 authz-regexp "^gidnumber=[0-9]+\\+uidnumber={uid},cn=peercred,cn=external,cn=auth$" "cn=admin,dc=example,dc=com"
 
 sizelimit unlimited
+# No syslog daemon listens here (no /dev/log), and glibc's syslog() tries
+# that socket again for every line under one process-wide lock: the
+# default "stats" logging made slapd's threads queue on that lock and
+# held WhoAmI to about a third of the rate slapd reaches without it
+# (BENCHMARKS.md, "The test slapd's logging"). Errors at startup still go
+# to stderr (slapd.log).
+loglevel 0
 {extra_global}
 
 database  mdb
