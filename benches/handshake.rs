@@ -36,7 +36,7 @@ use tokio_ldap::{ConnConfig, LdapConn};
 use tokio_rustls::TlsConnector;
 
 use common::{
-    cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
+    cpu_ratio, rate_ratio, raw, server_cpu_ratio, server_load_line, value_line, Target, Variant,
 };
 #[cfg(unix)]
 use support::slapd::{SlapdOptions, VerifyClient};
@@ -120,6 +120,7 @@ fn variants(
             }
         }
     }));
+    out.push(bare_ldap_variant(addr, peer));
     // Last, so that the indices of the loops above stay as they are.
     if let Some(c) = common::cpeer::CPeer::try_start(&server.ldaps_url, files) {
         out.push(c.variant("libldap LDAPS", |n| format!("handshake {n}")));
@@ -142,6 +143,40 @@ fn bare_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
                     .connect(name.clone(), tcp)
                     .await
                     .expect("handshake");
+                tls.shutdown().await.expect("close");
+            }
+            n
+        }
+    })
+}
+
+/// The floor of the whole loop: the bare handshake, then the same LDAP
+/// exchanges as the LDAP loops (EXTERNAL bind, WhoAmI, unbind) from bytes
+/// encoded once, each answer read only as far as its result code (which
+/// must be success), then close_notify and close. What any client must
+/// wait for: unlike the bare handshake, it waits for the server to check
+/// the client's certificate (TLS 1.3 finishes that after the client's
+/// Finished) and to answer the bind.
+fn bare_ldap_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
+    let name = ServerName::from(addr.ip());
+    Variant::new("bare rustls + the same LDAP bytes", move |n| {
+        let connector = TlsConnector::from(config.clone());
+        let name = name.clone();
+        async move {
+            let mut buf = Vec::with_capacity(512);
+            for _ in 0..n {
+                let tcp = TcpStream::connect(addr).await.expect("connect");
+                tcp.set_nodelay(true).expect("TCP_NODELAY");
+                let mut tls = connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .expect("handshake");
+                for request in [raw::BIND_EXTERNAL, raw::WHOAMI] {
+                    tls.write_all(request).await.expect("write");
+                    let code = raw::read_result_code(&mut tls, &mut buf).await;
+                    assert_eq!(code, 0, "the server refused the request");
+                }
+                tls.write_all(raw::UNBIND).await.expect("write");
                 tls.shutdown().await.expect("close");
             }
             n
@@ -318,7 +353,34 @@ fn ratio_pass(
             Target::None,
         ),
     ];
-    if let Some(libldap) = m.get(6) {
+    let floor = &m[6];
+    lines.extend([
+        rate_ratio(
+            "ours LDAPS loop / bare rustls + the same LDAP bytes (rate)",
+            ours,
+            floor,
+            Target::None,
+        ),
+        cpu_ratio(
+            "ours LDAPS loop / bare rustls + the same LDAP bytes (client CPU per iteration)",
+            ours,
+            floor,
+            Target::None,
+        ),
+        rate_ratio(
+            "bare rustls + the same LDAP bytes / bare rustls handshake (rate)",
+            floor,
+            bare,
+            Target::None,
+        ),
+        cpu_ratio(
+            "bare rustls + the same LDAP bytes / bare rustls handshake (client CPU per iteration)",
+            floor,
+            bare,
+            Target::None,
+        ),
+    ]);
+    if let Some(libldap) = m.get(7) {
         lines.extend([
             rate_ratio(
                 "libldap LDAPS loop / bare rustls handshake (rate)",

@@ -25,6 +25,7 @@ mod support;
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
@@ -33,7 +34,7 @@ use tokio::runtime::Runtime;
 use tokio_ldap::LdapConn;
 
 use common::{
-    cpu_ratio, rate_ratio, server_cpu_ratio, server_load_line, value_line, Target, Variant,
+    cpu_ratio, rate_ratio, raw, server_cpu_ratio, server_load_line, value_line, Target, Variant,
 };
 #[cfg(unix)]
 use support::slapd::SlapdOptions;
@@ -125,7 +126,89 @@ fn variants(rt: &Runtime, peer: &Peer<'_>) -> Vec<Variant> {
         }),
     ];
     out.extend(libldap_variants(peer));
+    // Last: the floor of the sequential loop on tokio.
+    out.push(raw_sequential(rt, peer));
     out
+}
+
+/// The floor of a sequential WhoAmI on tokio and rustls: one task that
+/// owns the TLS stream writes a WhoAmI encoded once and reads the answer
+/// as far as its result code, with no client library (no connection task,
+/// no channels, nothing decoded), on a connection bound with EXTERNAL the
+/// same way.
+fn raw_sequential(rt: &Runtime, peer: &Peer<'_>) -> Variant {
+    use tokio::io::AsyncWriteExt;
+    let config = common::peer_client_config(peer.pki, &peer.pki.alice);
+    let addr = peer.ldaps_addr;
+    let tls = rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        tcp.set_nodelay(true).expect("TCP_NODELAY");
+        let name = rustls::pki_types::ServerName::from(addr.ip());
+        let mut tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .expect("handshake");
+        tls.write_all(raw::BIND_EXTERNAL).await.expect("write");
+        let code = raw::read_result_code(&mut tls, &mut Vec::new()).await;
+        assert_eq!(code, 0, "the EXTERNAL bind failed");
+        tls
+    });
+    let tls = Arc::new(tokio::sync::Mutex::new(tls));
+    Variant::new("bare rustls sequential, same bytes", move |n| {
+        let tls = Arc::clone(&tls);
+        async move {
+            let mut tls = tls.lock().await;
+            let mut buf = Vec::with_capacity(256);
+            for _ in 0..n {
+                tls.write_all(raw::WHOAMI).await.expect("write");
+                let code = raw::read_result_code(&mut *tls, &mut buf).await;
+                assert_eq!(code, 0, "WhoAmI failed");
+            }
+            n
+        }
+    })
+}
+
+/// Rows for the floor of the sequential loop (the last loop in `m`).
+fn floor_lines(prefix: &str, m: &[Vec<common::Meas>]) -> Vec<common::Ratio> {
+    let Some(floor) = m.last() else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        rate_ratio(
+            &format!("{prefix}sequential WhoAmI: ours / bare rustls, same bytes (ops/s)"),
+            &m[0],
+            floor,
+            Target::None,
+        ),
+        cpu_ratio(
+            &format!(
+                "{prefix}sequential WhoAmI: ours / bare rustls, same bytes (client CPU per op)"
+            ),
+            &m[0],
+            floor,
+            Target::None,
+        ),
+    ];
+    if m.len() >= 7 {
+        lines.extend([
+            rate_ratio(
+                &format!("{prefix}sequential WhoAmI: bare rustls, same bytes / libldap (ops/s)"),
+                floor,
+                &m[4],
+                Target::None,
+            ),
+            cpu_ratio(
+                &format!(
+                    "{prefix}sequential WhoAmI: bare rustls, same bytes / libldap (client CPU per op)"
+                ),
+                floor,
+                &m[4],
+                Target::None,
+            ),
+        ]);
+    }
+    lines
 }
 
 /// The libldap peer's loops, sequential and 64 in flight (each in its own
@@ -151,7 +234,8 @@ fn libldap_variants(peer: &Peer<'_>) -> Vec<Variant> {
 /// The rows comparing ours with libldap (`m[4]` sequential, `m[5]` 64 in
 /// flight), when the libldap peer ran; `prefix` names the server.
 fn libldap_lines(prefix: &str, m: &[Vec<common::Meas>], targets: bool) -> Vec<common::Ratio> {
-    if m.len() < 6 {
+    // ours and ldap3 (4 loops), libldap (2), the floor (1).
+    if m.len() < 7 {
         return Vec::new();
     }
     let t = |v| if targets { v } else { Target::None };
@@ -242,6 +326,7 @@ fn responder_pass(rt: &Runtime, vs: &[Variant]) {
         ),
     ];
     lines.extend(libldap_lines("responder, ", &m, false));
+    lines.extend(floor_lines("responder, ", &m));
     common::report(
         "ops-responder",
         "WhoAmI on one LDAPS connection to the in-process responder (client-bound)",
@@ -350,6 +435,7 @@ fn main() {
         server_load_line("64 in flight, ours: slapd busy (cores)", &m[2]),
     ];
     lines.extend(libldap_lines("", &m, true));
+    lines.extend(floor_lines("", &m));
     common::report("ops", "WhoAmI on one LDAPS connection to slapd", &lines);
     c.final_summary();
 }

@@ -14,6 +14,7 @@
 
 pub mod cpeer;
 pub mod data;
+pub mod raw;
 pub mod replay;
 pub mod responder;
 
