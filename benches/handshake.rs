@@ -5,6 +5,8 @@
 //!
 //! Peers in the same run, against the same server: a bare tokio-rustls
 //! connect + full handshake with a client certificate + close (the floor),
+//! the same followed by the LDAP exchanges of the loop from bytes encoded
+//! once (the floor of the whole loop: `common::raw`),
 //! and the `ldap3` crate doing the same loop, as shipped and with
 //! TCP_NODELAY, and OpenLDAP's C library, libldap (`benches/c/ldap_peer.c`
 //! in a child process that reports its own CPU, see `common::cpeer`; left

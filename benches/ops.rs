@@ -14,7 +14,10 @@
 //! The libldap peer (OpenLDAP's C library, `benches/c/ldap_peer.c`, see
 //! `common::cpeer`) runs the same two loops in a child process that reports
 //! its own CPU; where it cannot be built (no C compiler or no libldap
-//! headers) the bench says so and leaves its rows out.
+//! headers) the bench says so and leaves its rows out. Beside them runs the
+//! floor of the sequential loop on tokio and rustls: one task owning the
+//! TLS stream, writing a WhoAmI encoded once and reading its result code
+//! (`common::raw`).
 // slapd runs on Unix only (the harness in tests/api/support/slapd.rs):
 // elsewhere this bench is built as a stub that says it was skipped, and
 // what only the slapd loops use is left unused.
