@@ -30,10 +30,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio_ldap::{ConnConfig, LdapConn};
 use tokio_rustls::TlsConnector;
 
@@ -133,18 +131,11 @@ fn variants(
 /// The floor: TCP connect (TCP_NODELAY), full TLS handshake sending
 /// alice's certificate, close_notify, close.
 fn bare_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
-    let name = ServerName::from(addr.ip());
     Variant::new("bare rustls handshake", move |n| {
         let connector = TlsConnector::from(config.clone());
-        let name = name.clone();
         async move {
             for _ in 0..n {
-                let tcp = TcpStream::connect(addr).await.expect("connect");
-                tcp.set_nodelay(true).expect("TCP_NODELAY");
-                let mut tls = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .expect("handshake");
+                let mut tls = raw::tls_connect(&connector, addr).await;
                 tls.shutdown().await.expect("close");
             }
             n
@@ -160,19 +151,12 @@ fn bare_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
 /// the client's certificate (TLS 1.3 finishes that after the client's
 /// Finished) and to answer the bind.
 fn bare_ldap_variant(addr: SocketAddr, config: Arc<ClientConfig>) -> Variant {
-    let name = ServerName::from(addr.ip());
     Variant::new("bare rustls + the same LDAP bytes", move |n| {
         let connector = TlsConnector::from(config.clone());
-        let name = name.clone();
         async move {
             let mut buf = Vec::with_capacity(512);
             for _ in 0..n {
-                let tcp = TcpStream::connect(addr).await.expect("connect");
-                tcp.set_nodelay(true).expect("TCP_NODELAY");
-                let mut tls = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .expect("handshake");
+                let mut tls = raw::tls_connect(&connector, addr).await;
                 for request in [raw::BIND_EXTERNAL, raw::WHOAMI] {
                     tls.write_all(request).await.expect("write");
                     let code = raw::read_result_code(&mut tls, &mut buf).await;

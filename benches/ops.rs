@@ -144,13 +144,7 @@ fn raw_sequential(rt: &Runtime, peer: &Peer<'_>) -> Variant {
     let config = common::peer_client_config(peer.pki, &peer.pki.alice);
     let addr = peer.ldaps_addr;
     let tls = rt.block_on(async {
-        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        tcp.set_nodelay(true).expect("TCP_NODELAY");
-        let name = rustls::pki_types::ServerName::from(addr.ip());
-        let mut tls = tokio_rustls::TlsConnector::from(config)
-            .connect(name, tcp)
-            .await
-            .expect("handshake");
+        let mut tls = raw::tls_connect(&tokio_rustls::TlsConnector::from(config), addr).await;
         tls.write_all(raw::BIND_EXTERNAL).await.expect("write");
         let code = raw::read_result_code(&mut tls, &mut Vec::new()).await;
         assert_eq!(code, 0, "the EXTERNAL bind failed");

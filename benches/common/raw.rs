@@ -2,6 +2,24 @@
 //! response: the floor loops, which do an LDAP client's exchanges with no
 //! client library, are written with them.
 
+use std::net::SocketAddr;
+
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// A TCP connection to `addr` (TCP_NODELAY) and a full TLS handshake on
+/// it, as every floor loop starts.
+pub async fn tls_connect(connector: &TlsConnector, addr: SocketAddr) -> TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    tcp.set_nodelay(true).expect("TCP_NODELAY");
+    connector
+        .connect(ServerName::from(addr.ip()), tcp)
+        .await
+        .expect("handshake")
+}
+
 /// A SASL EXTERNAL bind request, message 1. It carries empty credentials
 /// (without them slapd asks for some: saslBindInProgress).
 pub const BIND_EXTERNAL: &[u8] =

@@ -19,10 +19,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
-use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use tokio_ldap::ber::{frame_len, Tag, Writer};
@@ -241,19 +240,13 @@ pub fn floor_variant(
     let addr = replay.addr;
     let total = replay.result_len(ou);
     let request = Arc::new(search_request(&container_dn(ou)));
-    let name = ServerName::from(addr.ip());
     Variant::new("bare rustls decrypt+discard", move |n| {
         let connector = TlsConnector::from(config.clone());
-        let (name, request) = (name.clone(), request.clone());
+        let request = request.clone();
         async move {
             let mut buf = BytesMut::with_capacity(64 * 1024);
             for _ in 0..n {
-                let tcp = TcpStream::connect(addr).await.expect("connect");
-                tcp.set_nodelay(true).expect("TCP_NODELAY");
-                let mut tls = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .expect("handshake");
+                let mut tls = super::raw::tls_connect(&connector, addr).await;
                 tls.write_all(&request).await.expect("send the search");
                 let mut got = 0;
                 while got < total {
