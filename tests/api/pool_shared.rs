@@ -23,6 +23,26 @@ fn plain() -> ConnConfig {
         .allow_insecure_password(true)
 }
 
+/// `n` callers of `get_shared` at once (as `callers_at_once`), each
+/// checking while it holds its seat that the pool has at most `size`
+/// connections and `sharers` users; the most seats held at once.
+async fn sharers_at_once(pool: &LdapPool, n: usize, size: usize, sharers: usize) -> usize {
+    let (take, p) = (pool.clone(), pool.clone());
+    callers_at_once(
+        n,
+        LIMIT,
+        move || {
+            let pool = take.clone();
+            async move { pool.get_shared().await }
+        },
+        move || {
+            let s = p.status();
+            assert!(s.size <= size && s.sharers <= sharers, "{s:?}");
+        },
+    )
+    .await
+}
+
 /// (connections lent shared, their users, connections open).
 fn shares(pool: &LdapPool) -> (usize, usize, usize) {
     let s = pool.status();
@@ -257,20 +277,7 @@ async fn pool_shared_holds_max_size_and_max_sharers_under_1000_callers() {
         .wait_timeout(Some(LIMIT))
         .build()
         .unwrap();
-    let p = pool.clone();
-    let most = callers_at_once(
-        1000,
-        LIMIT,
-        || {
-            let pool = pool.clone();
-            async move { pool.get_shared().await }
-        },
-        move || {
-            let s = p.status();
-            assert!(s.size <= 4 && s.sharers <= 32, "{s:?}");
-        },
-    )
-    .await;
+    let most = sharers_at_once(&pool, 1000, 4, 32).await;
     assert!((5..=32).contains(&most), "{most} users at once");
     assert!(srv.connections().len() <= 4, "{}", srv.connections().len());
     let s = pool.status();
@@ -358,20 +365,7 @@ async fn pool_shared_fill_first_seats_callers_before_opening_another() {
 async fn pool_shared_fill_first_opens_one_connection_per_max_sharers_callers() {
     let srv = test_server().await;
     let pool = fill_pool(&srv.ldap_url(), 16, 8);
-    let p = pool.clone();
-    let most = callers_at_once(
-        64,
-        LIMIT,
-        || {
-            let pool = pool.clone();
-            async move { pool.get_shared().await }
-        },
-        move || {
-            let s = p.status();
-            assert!(s.size <= 8 && s.sharers <= 64, "{s:?}");
-        },
-    )
-    .await;
+    let most = sharers_at_once(&pool, 64, 8, 64).await;
     assert!(most >= 1, "{most}");
     let made = srv.connections().len();
     assert!((1..=8).contains(&made), "{made} connections for 64 callers");
