@@ -166,6 +166,34 @@ fn raw_sequential(rt: &Runtime, peer: &Peer<'_>) -> Variant {
     })
 }
 
+/// A request handed to another task over a bounded channel and answered
+/// on a oneshot, one at a time: the hand-over of every operation between
+/// a caller and the connection's task, without the connection.
+fn handoff() -> Variant {
+    type Reply = tokio::sync::oneshot::Sender<u64>;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Reply)>(64);
+    let server = Arc::new(std::sync::Mutex::new(Some(async move {
+        while let Some((n, reply)) = rx.recv().await {
+            let _ = reply.send(n + 1);
+        }
+    })));
+    Variant::new("hand-over alone", move |n| {
+        let tx = tx.clone();
+        let server = server.lock().map(|mut s| s.take()).unwrap_or(None);
+        async move {
+            if let Some(server) = server {
+                tokio::spawn(server);
+            }
+            for i in 0..n {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                tx.send((i, reply)).await.expect("the other task");
+                assert_eq!(answer.await.expect("its answer"), i + 1);
+            }
+            n
+        }
+    })
+}
+
 /// Rows for the floor of the sequential loop (the last loop in `m`).
 fn floor_lines(prefix: &str, m: &[Vec<common::Meas>]) -> Vec<common::Ratio> {
     let Some(floor) = m.last() else {
@@ -324,6 +352,15 @@ fn responder_pass(rt: &Runtime, vs: &[Variant]) {
     ];
     lines.extend(libldap_lines("responder, ", &m, false));
     lines.extend(floor_lines("responder, ", &m));
+    // What handing an operation to the connection's task and back costs
+    // alone, with no I/O: the part of a sequential operation that a caller
+    // driving the socket itself would save.
+    let hop = common::interleave(rt, &[handoff()], rounds, round, 200_000);
+    lines.push(value_line(
+        "hand-over to another task and back alone (channel + oneshot), CPU per op (us, not a ratio)",
+        hop[0].iter().map(common::Meas::cpu_us).collect(),
+        Target::None,
+    ));
     common::report(
         "ops-responder",
         "WhoAmI on one LDAPS connection to the in-process responder (client-bound)",
