@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio_ldap::{
     Bind, ConnConfig, Error, LdapConn, LdapPool, ResultCode, Scope, Search, ServerState,
-    ServerStrategy,
+    ServerStrategy, SharePolicy,
 };
 
 use crate::support::pool::bounded;
@@ -103,12 +103,23 @@ async fn pool_never_hands_a_rebound_connection_to_the_next_caller() {
 /// are alice again.
 #[tokio::test]
 async fn pool_shared_connections_keep_the_pools_identity() {
+    shared_connections_keep_the_pools_identity(SharePolicy::Spread).await;
+}
+
+/// The same, seating callers fill first.
+#[tokio::test]
+async fn pool_shared_fill_first_connections_keep_the_pools_identity() {
+    shared_connections_keep_the_pools_identity(SharePolicy::Fill).await;
+}
+
+async fn shared_connections_keep_the_pools_identity(policy: SharePolicy) {
     let slapd = plain_slapd();
     let [alice, bob, _] = USERS;
     let pool = LdapPool::builder(&slapd.ldap_url(), config())
         .bind(Bind::simple(alice.dn, alice.password))
         .max_size(4)
         .max_sharers(16)
+        .share_policy(policy)
         .build()
         .unwrap();
     let who = futures_util::future::join_all((0..64).map(|_| async {
