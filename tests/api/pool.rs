@@ -15,7 +15,9 @@ use tokio_ldap::{
     Bind, ConnConfig, Error, LdapConn, LdapPool, Phase, ResultCode, ServerState, ServerStrategy,
 };
 
-use crate::support::pool::{bounded, callers_at_once, eventually, test_server};
+use crate::support::pool::{
+    assert_pool_timeout_100ms_of_1, bounded, callers_at_once, eventually, test_server,
+};
 use crate::support::server::{self, Peer};
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -317,14 +319,7 @@ async fn pool_waiters_are_served_in_order_and_time_out() {
         .unwrap();
     let held = short.get().await.unwrap();
     let err = bounded("get", LIMIT, short.get()).await.unwrap_err();
-    assert!(
-        matches!(err, Error::PoolTimeout { waited, max_size: 1 } if waited == Duration::from_millis(100)),
-        "{err:?}"
-    );
-    assert_eq!(
-        err.to_string(),
-        "no pooled connection became free within 100ms: all 1 are in use; raise PoolBuilder::max_size or PoolBuilder::wait_timeout, or return connections sooner"
-    );
+    assert_pool_timeout_100ms_of_1(&err);
     drop(held);
     assert!(short.get().await.is_ok());
 }

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use tokio_ldap::{Bind, ConnConfig, Error, LdapPool, SharePolicy};
 
-use crate::support::pool::{bounded, callers_at_once, eventually, test_server};
+use crate::support::pool::{
+    assert_pool_timeout_100ms_of_1, bounded, callers_at_once, eventually, test_server,
+};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -21,6 +23,18 @@ fn plain() -> ConnConfig {
     ConnConfig::new()
         .connect_timeout(Some(Duration::from_secs(5)))
         .allow_insecure_password(true)
+}
+
+/// A pool over `url` with `max_size` connections of `max_sharers` seats,
+/// callers placed by `policy`, waiting at most [`LIMIT`].
+fn shared_pool(url: &str, max_size: usize, max_sharers: usize, policy: SharePolicy) -> LdapPool {
+    LdapPool::builder(url, plain())
+        .max_size(max_size)
+        .max_sharers(max_sharers)
+        .share_policy(policy)
+        .wait_timeout(Some(LIMIT))
+        .build()
+        .unwrap()
 }
 
 /// `n` callers of `get_shared` at once (as `callers_at_once`), each
@@ -69,12 +83,7 @@ fn pool_builder_rejects_zero_sharers() {
 #[tokio::test]
 async fn pool_shared_spreads_first_then_seats_up_to_max_sharers() {
     let srv = test_server().await;
-    let pool = LdapPool::builder(&srv.ldap_url(), plain())
-        .max_size(2)
-        .max_sharers(3)
-        .wait_timeout(Some(LIMIT))
-        .build()
-        .unwrap();
+    let pool = shared_pool(&srv.ldap_url(), 2, 3, SharePolicy::Spread);
     let a = pool.get_shared().await.unwrap();
     let b = pool.get_shared().await.unwrap();
     assert_eq!(shares(&pool), (2, 2, 2));
@@ -128,14 +137,7 @@ async fn pool_shared_waits_for_a_seat_within_the_wait_timeout() {
     let err = bounded("get_shared", LIMIT, pool.get_shared())
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::PoolTimeout { waited, max_size: 1 } if waited == Duration::from_millis(100)),
-        "{err:?}"
-    );
-    assert_eq!(
-        err.to_string(),
-        "no pooled connection became free within 100ms: all 1 are in use; raise PoolBuilder::max_size or PoolBuilder::wait_timeout, or return connections sooner"
-    );
+    assert_pool_timeout_100ms_of_1(&err);
     drop(held);
     assert!(pool.get_shared().await.is_ok());
 }
@@ -231,12 +233,7 @@ async fn pool_shared_closed_connection_takes_no_new_users() {
 #[tokio::test]
 async fn pool_shared_does_not_starve_callers_of_get() {
     let srv = test_server().await;
-    let pool = LdapPool::builder(&srv.ldap_url(), plain())
-        .max_size(1)
-        .max_sharers(8)
-        .wait_timeout(Some(LIMIT))
-        .build()
-        .unwrap();
+    let pool = shared_pool(&srv.ldap_url(), 1, 8, SharePolicy::Spread);
     let s1 = pool.get_shared().await.unwrap();
     let p = pool.clone();
     let exclusive = tokio::spawn(async move { p.get().await });
@@ -271,12 +268,7 @@ async fn pool_shared_does_not_starve_callers_of_get() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_shared_holds_max_size_and_max_sharers_under_1000_callers() {
     let srv = test_server().await;
-    let pool = LdapPool::builder(&srv.ldap_url(), plain())
-        .max_size(4)
-        .max_sharers(8)
-        .wait_timeout(Some(LIMIT))
-        .build()
-        .unwrap();
+    let pool = shared_pool(&srv.ldap_url(), 4, 8, SharePolicy::Spread);
     let most = sharers_at_once(&pool, 1000, 4, 32).await;
     assert!((5..=32).contains(&most), "{most} users at once");
     assert!(srv.connections().len() <= 4, "{}", srv.connections().len());
@@ -295,12 +287,7 @@ async fn pool_shared_holds_max_size_and_max_sharers_under_1000_callers() {
 #[tokio::test]
 async fn pool_shared_waiters_take_seats_on_connections_just_lent() {
     let srv = test_server().await;
-    let pool = LdapPool::builder(&srv.ldap_url(), plain())
-        .max_size(2)
-        .max_sharers(4)
-        .wait_timeout(Some(LIMIT))
-        .build()
-        .unwrap();
+    let pool = shared_pool(&srv.ldap_url(), 2, 4, SharePolicy::Spread);
     // Eight callers at once on a cold pool: all hold their seat together.
     let seats = bounded(
         "eight get_shared at once",
@@ -318,23 +305,13 @@ async fn pool_shared_waiters_take_seats_on_connections_just_lent() {
     assert_eq!(shares(&pool), (0, 0, 2));
 }
 
-fn fill_pool(url: &str, max_size: usize, max_sharers: usize) -> LdapPool {
-    LdapPool::builder(url, plain())
-        .max_size(max_size)
-        .max_sharers(max_sharers)
-        .share_policy(SharePolicy::Fill)
-        .wait_timeout(Some(LIMIT))
-        .build()
-        .unwrap()
-}
-
 /// Fill first: three callers share the first connection before a second
 /// is opened; once the first connection is back (idle), the next caller
 /// still takes a seat on the lent one rather than the idle connection.
 #[tokio::test]
 async fn pool_shared_fill_first_seats_callers_before_opening_another() {
     let srv = test_server().await;
-    let pool = fill_pool(&srv.ldap_url(), 4, 3);
+    let pool = shared_pool(&srv.ldap_url(), 4, 3, SharePolicy::Fill);
     let first: Vec<_> = futures_util::future::try_join_all((0..3).map(|_| pool.get_shared()))
         .await
         .unwrap();
@@ -364,7 +341,7 @@ async fn pool_shared_fill_first_seats_callers_before_opening_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_shared_fill_first_opens_one_connection_per_max_sharers_callers() {
     let srv = test_server().await;
-    let pool = fill_pool(&srv.ldap_url(), 16, 8);
+    let pool = shared_pool(&srv.ldap_url(), 16, 8, SharePolicy::Fill);
     let most = sharers_at_once(&pool, 64, 8, 64).await;
     assert!(most >= 1, "{most}");
     let made = srv.connections().len();

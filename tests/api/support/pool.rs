@@ -75,6 +75,19 @@ pub async fn eventually(what: &str, limit: Duration, mut cond: impl FnMut() -> b
     }
 }
 
+/// `err` is the wait timeout of a pool of one connection waiting 100 ms:
+/// its kind, its fields and its message.
+pub fn assert_pool_timeout_100ms_of_1(err: &Error) {
+    assert!(
+        matches!(err, Error::PoolTimeout { waited, max_size: 1 } if *waited == Duration::from_millis(100)),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "no pooled connection became free within 100ms: all 1 are in use; raise PoolBuilder::max_size or PoolBuilder::wait_timeout, or return connections sooner"
+    );
+}
+
 /// Awaits `fut` for at most `limit`, panicking with `what` if it hangs.
 pub async fn bounded<T>(what: &str, limit: Duration, fut: impl Future<Output = T>) -> T {
     match tokio::time::timeout(limit, fut).await {
